@@ -1,0 +1,47 @@
+"""The Flask application factory (flaskr style): one blueprint per area."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from bot import config as config_mod
+from bot.state import Steward
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config` may hold `STEWARD_CONFIG` (a loaded Config or a path),
+    `STEWARD_OVERRIDES` ({"section.key": value}) and any Flask settings."""
+    app = Flask(__name__, instance_relative_config=False)
+    test_config = dict(test_config or {})
+    cfg = test_config.pop("STEWARD_CONFIG", None)
+    if not isinstance(cfg, config_mod.Config):
+        cfg = config_mod.load(cfg, test_config.pop("STEWARD_OVERRIDES", None))
+    app.config.update(
+        SECRET_KEY=cfg.secret_key,
+        MAX_CONTENT_LENGTH=None,  # the webhook enforces its own 64 KB limit with a 413
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SANDBOX=cfg.raw.get("sandbox", {}).get("enabled", False),
+    )
+    app.config.update(test_config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    steward = Steward(cfg)
+    steward.init_app(app)
+
+    from bot import webhook
+
+    app.register_blueprint(webhook.bp)
+    if app.config["SANDBOX"]:
+        from bot.sandbox import views as sandbox_views
+
+        app.register_blueprint(sandbox_views.bp)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int]:
+        return "ok", 200
+
+    return app

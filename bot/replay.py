@@ -1,0 +1,64 @@
+"""`steward replay`: process spooled messages and inbound rows that failed."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot import intake, spool
+from bot.models import InboundMessage
+from bot.state import Steward
+from bot.wechat.security import parse_xml
+
+log = logging.getLogger(__name__)
+
+
+def import_spool(steward: Steward) -> int:
+    """Move spooled files into the database (duplicates are dropped); returns how many were new."""
+    added = 0
+    for path in spool.pending(steward.config):
+        key, raw = spool.load(path)
+        fields = parse_xml(raw.encode("utf-8"))
+        try:
+            with steward.session() as session:
+                session.add(
+                    InboundMessage(
+                        dedup_key=key,
+                        openid=fields.get("FromUserName", ""),
+                        msg_type=fields.get("MsgType", ""),
+                        event=(fields.get("Event") or "").lower() or None,
+                        raw=raw,
+                        status="failed",
+                        error="spooled while the database was unreachable",
+                    )
+                )
+            added += 1
+        except IntegrityError:
+            pass
+        path.unlink()
+    return added
+
+
+def replay(steward: Steward, limit: int = 1000) -> tuple[int, int]:
+    """Re-run failed messages in arrival order; returns (succeeded, still failing).
+
+    Replies cannot be delivered passively any more (WeChat stopped waiting), so the actions are
+    what matters: tickets get created and dispatched, and the dispatch notices tell the resident.
+    """
+    import_spool(steward)
+    with steward.session() as session:
+        ids = session.scalars(
+            select(InboundMessage.id).where(InboundMessage.status == "failed").order_by(InboundMessage.id).limit(limit)
+        ).all()
+    ok = bad = 0
+    for inbound_id in ids:
+        try:
+            intake.process(steward, inbound_id)
+            ok += 1
+        except Exception as exc:
+            log.exception("replay of inbound message %s failed", inbound_id)
+            intake.mark_failed(steward, inbound_id, f"{type(exc).__name__}: {exc}")
+            bad += 1
+    return ok, bad

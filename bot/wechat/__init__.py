@@ -1,0 +1,1 @@
+"""WeChat platform pieces: signatures and crypto, the API client, errors."""

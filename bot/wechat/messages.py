@@ -1,0 +1,94 @@
+"""WeChat message fields → `handlers.base.Inbound`, and the passive reply XML."""
+
+from __future__ import annotations
+
+import time
+
+from handlers.base import Inbound
+
+MAX_REPLY_BYTES = 2048
+KNOWN_TYPES = {"text", "voice", "image", "location", "link", "video", "shortvideo", "event"}
+
+
+class BadMessage(ValueError):
+    """Required fields are missing: the body is not a WeChat message."""
+
+
+def to_inbound(fields: dict[str, str]) -> Inbound:
+    openid = fields.get("FromUserName", "").strip()
+    kind = fields.get("MsgType", "").strip().lower()
+    if not openid or not kind:
+        raise BadMessage("FromUserName and MsgType are required")
+    try:
+        created = int(fields.get("CreateTime") or 0)
+    except ValueError:
+        raise BadMessage("CreateTime must be a number") from None
+    common = {"openid": openid, "msg_id": fields.get("MsgId") or fields.get("MsgID"), "created": created}
+    if kind == "text":
+        return Inbound(kind=kind, text=fields.get("Content", ""), **common)
+    if kind == "voice":
+        return Inbound(kind=kind, text=fields.get("Recognition", ""), media_id=fields.get("MediaId"), **common)
+    if kind in ("image", "video", "shortvideo"):
+        return Inbound(kind=kind, media_id=fields.get("MediaId"), url=fields.get("PicUrl"), **common)
+    if kind == "location":
+        return Inbound(
+            kind=kind,
+            lat=_float(fields.get("Location_X")),
+            lon=_float(fields.get("Location_Y")),
+            text=fields.get("Label", ""),
+            **common,
+        )
+    if kind == "link":
+        return Inbound(kind=kind, text=fields.get("Title", ""), url=fields.get("Url"), **common)
+    if kind == "event":
+        event = fields.get("Event", "").strip().lower()
+        return Inbound(
+            kind=kind,
+            event=event,
+            event_key=fields.get("EventKey") or None,
+            status=fields.get("Status"),
+            lat=_float(fields.get("Latitude")),
+            lon=_float(fields.get("Longitude")),
+            **common,
+        )
+    return Inbound(kind="unknown", **common)
+
+
+def dedup_key(fields: dict[str, str]) -> str:
+    """WeChat retries carry the same MsgId; events have none, so sender + CreateTime + Event."""
+    msg_id = fields.get("MsgId") or fields.get("MsgID")
+    if msg_id:
+        return f"msg:{msg_id}"
+    return f"evt:{fields.get('FromUserName', '')}:{fields.get('CreateTime', '')}:{fields.get('Event', '')}"
+
+
+def truncate_utf8(text: str, limit: int = MAX_REPLY_BYTES) -> str:
+    """Cut at a character boundary so the reply stays within WeChat's byte limit."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    ellipsis = "…"
+    budget = limit - len(ellipsis.encode("utf-8"))
+    cut = text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
+    return cut + ellipsis
+
+
+def text_reply_xml(to_user: str, from_user: str, content: str, now: int | None = None) -> str:
+    content = truncate_utf8(content).replace("]]>", "]]]]><![CDATA[>")
+    return (
+        f"<xml><ToUserName><![CDATA[{_cdata(to_user)}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{_cdata(from_user)}]]></FromUserName>"
+        f"<CreateTime>{now or int(time.time())}</CreateTime>"
+        f"<MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content></xml>"
+    )
+
+
+def _cdata(value: str) -> str:
+    return value.replace("]]>", "")
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None

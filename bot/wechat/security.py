@@ -1,0 +1,108 @@
+"""Verifying what claims to come from WeChat: signatures (constant time), timestamps, safe XML.
+
+WeChat signs with sha1 over the sorted (token, timestamp, nonce[, encrypt]); in safe mode the body
+is AES-CBC encrypted with the EncodingAESKey (wechatpy's PrpCrypto does the cipher work).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+
+import xmltodict
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException
+
+from bot.config import WeChatConfig
+
+MAX_BODY = 64 * 1024
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+class Rejected(Exception):
+    """The request is refused; `status` is the HTTP status to answer (403, 400, 413)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def signature(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+def check_signature(expected: str | None, *parts: str) -> None:
+    if not expected or not hmac.compare_digest(signature(*parts).encode(), expected.encode()):
+        raise Rejected(403, "bad signature")
+
+
+def check_timestamp(timestamp: str | None, tolerance: int, now: float | None = None) -> None:
+    try:
+        ts = int(timestamp or "")
+    except ValueError:
+        raise Rejected(403, "bad timestamp") from None
+    if abs((now or time.time()) - ts) > tolerance:
+        raise Rejected(403, "stale timestamp")
+
+
+def parse_xml(body: bytes | str) -> dict[str, str]:
+    """The <xml> element as a flat dict of strings. DTDs and entities are refused (billion laughs, XXE)."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    if _DTD.search(data):
+        raise Rejected(400, "DTD not allowed")
+    try:
+        doc = xmltodict.parse(data, disable_entities=True)
+    except Exception:  # expat errors, entity refusals, bad encodings: all malformed input
+        raise Rejected(400, "malformed XML") from None
+    root = doc.get("xml") if isinstance(doc, dict) else None
+    if not isinstance(root, dict):
+        raise Rejected(400, "no <xml> root")
+    flat: dict[str, str] = {}
+    for key, value in root.items():
+        if isinstance(value, dict):
+            # Nested elements (e.g. ScanCodeInfo) are kept as their text where they have one.
+            value = value.get("#text", "")
+        flat[key] = "" if value is None else str(value)
+    return flat
+
+
+def verify_and_open(cfg: WeChatConfig, args: dict[str, str], body: bytes) -> tuple[str, dict[str, str]]:
+    """Check a POSTed callback and return (plaintext XML, its fields). Raises Rejected."""
+    if len(body) > MAX_BODY:
+        raise Rejected(413, "body too large")
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    check_signature(args.get("signature"), cfg.token, timestamp, nonce)
+    check_timestamp(timestamp, cfg.timestamp_tolerance)
+    encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+    if cfg.safe_mode != encrypted:
+        # Safe mode accepts only encrypted bodies; plain mode cannot decrypt them.
+        raise Rejected(403, "encryption mode mismatch")
+    outer = parse_xml(body)
+    if not encrypted:
+        try:
+            return body.decode("utf-8"), outer
+        except UnicodeDecodeError:
+            raise Rejected(400, "body is not UTF-8") from None
+    encrypt = outer.get("Encrypt", "")
+    check_signature(args.get("msg_signature"), cfg.token, timestamp, nonce, encrypt)
+    try:
+        plain = PrpCrypto(_aes_key(cfg)).decrypt(encrypt, cfg.app_id)
+    except InvalidAppIdException:
+        raise Rejected(403, "wrong app id") from None
+    except Exception:
+        raise Rejected(400, "cannot decrypt") from None
+    text = plain.decode("utf-8") if isinstance(plain, bytes) else plain
+    return text, parse_xml(text.encode("utf-8"))
+
+
+def encrypt_reply(cfg: WeChatConfig, xml: str, nonce: str, timestamp: str) -> str:
+    return WeChatCrypto(cfg.token, cfg.encoding_aes_key, cfg.app_id).encrypt_message(xml, nonce, timestamp)
+
+
+def _aes_key(cfg: WeChatConfig) -> bytes:
+    import base64
+
+    return base64.b64decode(cfg.encoding_aes_key + "=")

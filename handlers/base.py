@@ -1,0 +1,178 @@
+"""The seam between `bot` (I/O) and `handlers` (understanding, no I/O).
+
+`bot` turns a WeChat message into an `Inbound`, gathers a `Context` (the resident's binding,
+dialogue state, open tickets, whether the sender is a council member), and asks
+`handlers.decide()` for a `Decision`: actions for `bot` to carry out, the next dialogue state,
+and the words of the reply. Outcomes of the actions (a ticket's ref, a refused command) come
+back to `handlers.replies.compose()` so every word the resident reads is chosen here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.config import Config
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One parsed WeChat message or event, as plain data."""
+
+    openid: str
+    kind: str  # text | voice | image | location | link | video | shortvideo | event | unknown
+    text: str = ""  # text content, voice Recognition, link title
+    event: str | None = None  # subscribe | unsubscribe | click | view | scan | templatesendjobfinish | location
+    event_key: str | None = None
+    media_id: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    url: str | None = None
+    status: str | None = None  # TEMPLATESENDJOBFINISH Status
+    msg_id: str | None = None
+    created: int = 0
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ref: str
+    status: str
+    category: str
+    courtyard: str | None
+    text: str
+    created_at: datetime | None = None
+    assignee: str | None = None  # council member openid
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    title: str
+    starts_at: datetime
+    place: str
+    capacity: int
+    registered: int
+    courtyard: str | None = None
+    mine: bool = False  # the sender has a registration (or a waitlist place)
+
+
+@dataclass
+class Context:
+    config: Config
+    courtyard: str | None = None  # the resident's bound courtyard
+    state: dict[str, Any] = field(default_factory=dict)  # dialogue state (kept in Redis by bot)
+    member: Any = None  # bot.config.CouncilMember when the sender is on a council
+    open_tickets: list[TicketView] = field(default_factory=list)  # the sender's own open tickets
+    awaiting_callback: list[TicketView] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)  # upcoming events
+    now: datetime | None = None
+
+
+# ---- actions: what bot must do -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateTicket:
+    category: str
+    subcategory: str | None
+    courtyard: str | None
+    text: str
+    urgent: bool = False
+    confidence: float = 1.0
+    media_id: str | None = None
+    media_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class BindCourtyard:
+    courtyard: str
+
+
+@dataclass(frozen=True)
+class UpdateResident:
+    unit: str | None = None
+    phone: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachMedia:
+    ref: str
+    media_id: str
+    kind: str  # image | voice | video
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    ref: str
+
+
+@dataclass(frozen=True)
+class CouncilCommand:
+    verb: str  # accept | return | progress | finish
+    ref: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    ref: str
+    solved: bool | None
+    rating: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EventSignup:
+    event_id: int
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class EventCancel:
+    event_id: int
+
+
+@dataclass(frozen=True)
+class PushDelivered:
+    msg_id: str | None
+    status: str
+
+
+Action = (
+    CreateTicket | BindCourtyard | UpdateResident | AttachMedia | Withdraw | CouncilCommand
+    | CallbackAnswer | EventSignup | EventCancel | PushDelivered
+)
+
+
+@dataclass
+class Decision:
+    reply: str | None = None  # None: nothing to say (bot answers "success")
+    actions: list[Action] = field(default_factory=list)
+    state: dict[str, Any] | None = None  # new dialogue state; None clears it
+    urgent_notice: str | None = None  # shown before anything else (emergency numbers)
+
+
+# ---- outcomes: what came of the actions ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: Action
+    ok: bool
+    ref: str | None = None
+    message: str = ""  # a plain-Chinese reason when not ok (e.g. 不是您负责的工单)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Handler(Protocol):
+    """Two steps, so understanding is testable without I/O: does it match, then handle it."""
+
+    name: str
+
+    def match(self, msg: Inbound, ctx: Context) -> bool: ...
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision: ...
