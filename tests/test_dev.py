@@ -1,0 +1,72 @@
+"""README's first command on a fresh checkout: `steward dev` with no Redis configured brings up
+the bot (embedded Redis, SQLite, sandbox, worker) and `steward chat` gets a Chinese reply."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from bot import config as config_mod
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def dev_server(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    log = open(tmp_path / "dev.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--config", str(ROOT / "config.example.toml"), "dev", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        pytest.fail("steward dev did not come up:\n" + (tmp_path / "dev.log").read_text())
+    yield base, tmp_path
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_dev_brings_up_bot_and_chat_gets_reply(dev_server):
+    from bot.chat import run_chat
+
+    base, workdir = dev_server
+    out = io.StringIO()
+    cfg = config_mod.load(ROOT / "config.example.toml")
+    run_chat(cfg, "o-demo-resident-1", base, io.StringIO("粮食局家属院2号楼楼道灯不亮了\n"), out, poll_seconds=0.5)
+    text = out.getvalue()
+    assert "公众号：" in text and "工单号" in text, text
+    assert (workdir / "var" / "steward.db").exists()
+    log = (workdir / "dev.log").read_text()
+    assert "steward chat --as" in log and "embedded" in log
+
+    # The worker the dev command started dispatches the ticket to the c3 council through the sandbox.
+    deadline = time.monotonic() + 20
+    pushed = []
+    c3 = {m.openid for m in cfg.council("c3")}
+    while time.monotonic() < deadline and not pushed:
+        pushed = [m for m in requests.get(f"{base}/sandbox/messages", timeout=5).json()["messages"]
+                  if m.get("touser") in c3 or m.get("openid") in c3]
+        time.sleep(0.5)
+    assert pushed, "no task push reached a c3 council member"

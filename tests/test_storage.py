@@ -1,0 +1,122 @@
+"""Models, migrations and the ticket lifecycle on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from bot import db, tickets
+from bot.models import InboundMessage, Registration, Event, Ticket, TicketEvent
+from bot.clock import utcnow
+
+
+def test_migration_creates_every_table(any_db_url):
+    names = set(inspect(db.engine_for(any_db_url)).get_table_names())
+    assert {"residents", "tickets", "ticket_events", "inbound_messages", "council_members", "events",
+            "registrations", "pushes", "media", "staff_users", "labelled_examples"} <= names
+
+
+def test_migration_matches_models(any_db_url):
+    """Autogenerate finds nothing to do: the migration and the models agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.models import Base
+
+    with db.engine_for(any_db_url).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_ticket_and_first_event_in_one_transaction(any_db_url):
+    with db.session_scope(any_db_url) as s:
+        t = tickets.create_ticket(s, category="repair", text="楼道灯坏了", courtyard="c3", resident_openid="o1")
+        ref = t.ref
+    with db.session_scope(any_db_url) as s:
+        t = tickets.get_by_ref(s, ref.lower())
+        assert t is not None and t.status == "received"
+        assert [e.kind for e in t.events] == ["received"]
+    # A failure before commit leaves neither the ticket nor its event.
+    with pytest.raises(RuntimeError), db.session_scope(any_db_url) as s:
+        tickets.create_ticket(s, category="repair", text="x", courtyard="c3")
+        raise RuntimeError("boom")
+    with db.session_scope(any_db_url) as s:
+        assert len(s.scalars(select(Ticket)).all()) == 1
+        assert len(s.scalars(select(TicketEvent)).all()) == 1
+
+
+def test_refs_are_short_ascii_and_unique(any_db_url):
+    with db.session_scope(any_db_url) as s:
+        refs = [tickets.create_ticket(s, category="repair", text=str(i), courtyard="c1").ref for i in range(20)]
+    assert len(set(refs)) == 20
+    assert all(r.isascii() and r.isalnum() and len(r) <= 8 for r in refs)
+
+
+def test_full_lifecycle_writes_an_event_per_transition(any_db_url):
+    S = tickets.S
+    with db.session_scope(any_db_url) as s:
+        t = tickets.create_ticket(s, category="repair", text="灯", courtyard="c3")
+        tickets.transition(s, t, S.dispatched, "dispatched")
+        tickets.transition(s, t, S.accepted, "accepted", actor="o-member")
+        tickets.transition(s, t, S.awaiting_callback, "finished", note="已更换灯泡")
+        tickets.transition(s, t, S.dispatched, "reopened")
+        tickets.transition(s, t, S.accepted, "accepted")
+        tickets.transition(s, t, S.awaiting_callback, "finished")
+        tickets.close(s, t, "resolved")
+        ref = t.ref
+    with db.session_scope(any_db_url) as s:
+        t = tickets.get_by_ref(s, ref)
+        assert t.status == "closed" and t.close_reason == "resolved" and t.closed_at is not None
+        kinds = [e.kind for e in t.events]
+        assert kinds == ["received", "dispatched", "accepted", "finished", "reopened", "accepted", "finished",
+                         "closed"]
+        assert [e.to_status for e in t.events][-1] == "closed"
+
+
+def test_illegal_transition_refused_in_chinese(any_db_url):
+    with db.session_scope(any_db_url) as s:
+        t = tickets.create_ticket(s, category="repair", text="灯", courtyard="c3")
+        with pytest.raises(tickets.TransitionError, match="不能"):
+            tickets.transition(s, t, tickets.S.awaiting_callback, "finished")
+
+
+def test_close_reasons_need_their_details(any_db_url):
+    with db.session_scope(any_db_url) as s:
+        a = tickets.create_ticket(s, category="grievance", text="噪音", courtyard="c5")
+        b = tickets.create_ticket(s, category="grievance", text="噪音", courtyard="c5")
+        with pytest.raises(tickets.TransitionError):
+            tickets.close(s, a, "not_responsible")
+        with pytest.raises(tickets.TransitionError):
+            tickets.close(s, a, "duplicate", duplicate_of="R999999")
+        tickets.close(s, a, "duplicate", duplicate_of=b.ref)
+        tickets.close(s, b, "not_responsible", referral="市供热公司")
+        assert a.duplicate_of == b.ref and b.referral == "市供热公司"
+
+
+def test_inbound_dedup_key_is_unique(any_db_url):
+    with db.session_scope(any_db_url) as s:
+        s.add(InboundMessage(dedup_key="msg:1", openid="o", msg_type="text", raw="<xml/>"))
+    with pytest.raises(IntegrityError), db.session_scope(any_db_url) as s:
+        s.add(InboundMessage(dedup_key="msg:1", openid="o", msg_type="text", raw="<xml/>"))
+
+
+def test_one_registration_per_resident_and_event(any_db_url):
+    with db.session_scope(any_db_url) as s:
+        ev = Event(title="健康讲座", starts_at=utcnow(), place="会议室", capacity=1)
+        s.add(ev)
+        s.flush()
+        s.add(Registration(event_id=ev.id, openid="o1"))
+    with pytest.raises(IntegrityError), db.session_scope(any_db_url) as s:
+        ev_id = s.scalars(select(Event.id)).one()
+        s.add(Registration(event_id=ev_id, openid="o1"))
+
+
+def test_downgrade_and_upgrade_again(any_db_url):
+    from bot.migrate import downgrade, upgrade
+
+    downgrade(any_db_url, "base")
+    assert "tickets" not in inspect(db.engine_for(any_db_url)).get_table_names()
+    db.dispose_all()
+    upgrade(any_db_url)
+    assert "tickets" in inspect(db.engine_for(any_db_url)).get_table_names()
