@@ -1,0 +1,235 @@
+"""Text features and a small multinomial logistic-regression model, in pure Python.
+
+Pure Python on purpose: no numpy/sklearn import cost at start-up (< 1 s budget), and the
+features of a short message are a few dozen character n-grams, so a dict lookup per n-gram
+is as fast as a vectorised product would be after its overhead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import re
+import tempfile
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_CHARS = 2000  # longer texts are cut: the point of a message is never 2,000 chars in
+NGRAM_RANGE = (1, 3)
+EMOJI_MARK = "☺"  # every run of emoji/pictographs becomes this one feature
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]")
+_HTML_TAG = re.compile(r"<[^<>]{0,200}>")
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\u2b50\u2b55\u3030\u303d"
+    "\ufe0f\u200d\u20e3]+"
+)
+_WECHAT_EMOTE = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]")  # WeChat's text emoticons, e.g. [微笑]
+# keep CJK, latin letters, digits and the emoji mark; everything else is separator noise
+_NOISE = re.compile(rf"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff{EMOJI_MARK}]+")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def normalize(text: str, replacements: Sequence[tuple[str, str]] = ()) -> str:
+    """Canonical form used for both training and prediction."""
+    text = text[: MAX_CHARS * 2]
+    text = _HTML_TAG.sub(" ", text)
+    text = _CONTROL.sub(" ", text)
+    text = _WECHAT_EMOTE.sub(EMOJI_MARK, text)
+    text = _EMOJI.sub(EMOJI_MARK, text)
+    text = unicodedata.normalize("NFKC", text).lower()  # full-width → half-width
+    text = _NOISE.sub(" ", text)
+    text = _DIGITS.sub("0", text)  # building/unit numbers carry no category signal
+    for old, new in replacements:
+        text = text.replace(old, new)
+    return " ".join(text.split())[:MAX_CHARS]
+
+
+def ngrams(norm: str) -> Counter[str]:
+    """Character n-grams; a space marks the start and end so edge n-grams are distinct."""
+    s = f" {norm} "
+    lo, hi = NGRAM_RANGE
+    out: Counter[str] = Counter()
+    for n in range(lo, hi + 1):
+        for i in range(len(s) - n + 1):
+            g = s[i : i + n]
+            if g.strip():  # a lone space is no feature
+                out[g] += 1
+    return out
+
+
+@dataclass
+class Head:
+    """One softmax layer: weights per feature for each label."""
+
+    labels: list[str]
+    bias: list[float]
+    weights: dict[str, list[float]]
+
+    def probs(self, feats: list[tuple[str, float]]) -> list[float]:
+        scores = list(self.bias)
+        k = len(scores)
+        w = self.weights
+        for g, v in feats:
+            row = w.get(g)
+            if row is not None:
+                for c in range(k):
+                    scores[c] += row[c] * v
+        return softmax(scores)
+
+
+def softmax(scores: Sequence[float]) -> list[float]:
+    m = max(scores)
+    ex = [math.exp(s - m) for s in scores]
+    t = sum(ex)
+    return [e / t for e in ex]
+
+
+@dataclass
+class Model:
+    idf: dict[str, float]
+    main: Head
+    subs: dict[str, Head]
+    temperature: float = 1.0
+    replacements: list[tuple[str, str]] = field(default_factory=list)
+    lexicon: dict[str, list[str]] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+    def counts(self, text: str) -> Counter[str]:
+        """N-grams plus one feature per lexicon group: a group generalises to its words unseen in training."""
+        norm = normalize(text, self.replacements)
+        out = ngrams(norm)
+        for name, words in self.lexicon.items():
+            hits = sum(1 for w in words if w in norm)
+            if hits:
+                out["#" + name] = hits
+        return out
+
+    def features(self, text: str) -> list[tuple[str, float]]:
+        """Sublinear tf-idf, L2-normalised, over n-grams known to the model."""
+        counts = self.counts(text)
+        idf = self.idf
+        feats = []
+        for g, tf in counts.items():
+            w = idf.get(g)
+            if w is not None:
+                feats.append((g, (1.0 + math.log(tf)) * w))
+        norm = math.sqrt(sum(v * v for _, v in feats)) or 1.0
+        return [(g, v / norm) for g, v in feats]
+
+    def predict(self, feats: list[tuple[str, float]]) -> list[float]:
+        p = self.main.probs(feats)
+        if self.temperature != 1.0:
+            p = softmax([math.log(max(x, 1e-12)) / self.temperature for x in p])
+        return p
+
+    def save(self, path: Path) -> Path:
+        data = {
+            "format": 1,
+            "meta": self.meta,
+            "temperature": self.temperature,
+            "replacements": self.replacements,
+            "lexicon": self.lexicon,
+            "idf": {g: round(v, 4) for g, v in self.idf.items()},
+            "heads": {"main": _head_json(self.main)} | {k: _head_json(h) for k, h in self.subs.items()},
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # atomic replace: other processes may be loading the file at this moment
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".classifier-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is no secret
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        heads = {k: Head(h["labels"], h["bias"], h["weights"]) for k, h in data["heads"].items()}
+        main = heads.pop("main")
+        return cls(
+            idf=data["idf"],
+            main=main,
+            subs=heads,
+            temperature=data.get("temperature", 1.0),
+            replacements=[tuple(r) for r in data.get("replacements", [])],
+            lexicon=data.get("lexicon", {}),
+            meta=data.get("meta", {}),
+        )
+
+
+def _head_json(h: Head) -> dict:
+    w = {g: [round(x, 4) for x in row] for g, row in h.weights.items() if any(abs(x) >= 5e-5 for x in row)}
+    return {"labels": h.labels, "bias": [round(b, 4) for b in h.bias], "weights": w}
+
+
+def fit_idf(docs: Iterable[Counter[str]], min_df: int = 2) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    n = 0
+    for c in docs:
+        n += 1
+        df.update(c.keys())
+    return {g: math.log((1 + n) / (1 + d)) + 1.0 for g, d in df.items() if d >= min_df}
+
+
+def fit_head(
+    X: list[list[tuple[str, float]]],
+    y: list[str],
+    labels: list[str] | None = None,
+    epochs: int = 20,
+    lr: float = 0.5,
+    l2: float = 1e-4,
+    seed: int = 7,
+) -> Head:
+    """Multinomial logistic regression by SGD on sparse features (L2 applied to touched rows)."""
+    labels = labels or sorted(set(y))
+    k = len(labels)
+    idx = {lab: i for i, lab in enumerate(labels)}
+    yi = [idx[t] for t in y]
+    # class weights so small classes are not drowned (recall matters per category)
+    counts = Counter(yi)
+    cw = [len(yi) / (k * counts[c]) if counts[c] else 0.0 for c in range(k)]
+    weights: dict[str, list[float]] = {}
+    bias = [0.0] * k
+    order = list(range(len(X)))
+    rng = random.Random(seed)
+    step = 0
+    total = max(1, epochs * len(X))
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for i in order:
+            feats = X[i]
+            rows = [weights.setdefault(g, [0.0] * k) for g, _ in feats]
+            scores = list(bias)
+            for row, (_, v) in zip(rows, feats, strict=True):
+                for c in range(k):
+                    scores[c] += row[c] * v
+            p = softmax(scores)
+            p[yi[i]] -= 1.0
+            a = lr * (1.0 - step / total) * cw[yi[i]]  # linear decay to zero
+            step += 1
+            g = [a * x for x in p]
+            decay = 1.0 - lr * l2
+            for row, (_, v) in zip(rows, feats, strict=True):
+                for c in range(k):
+                    row[c] = row[c] * decay - g[c] * v
+            for c in range(k):
+                bias[c] -= g[c] * 0.1
+    return Head(labels, bias, weights)
+
+
+def fit_temperature(probs: list[list[float]], gold: list[int]) -> float:
+    """Temperature that minimises held-out log-loss, so confidence reads as a probability."""
+    def nll(t: float) -> float:
+        total = 0.0
+        for p, y in zip(probs, gold, strict=True):
+            q = softmax([math.log(max(x, 1e-12)) / t for x in p])
+            total -= math.log(max(q[y], 1e-12))
+        return total
+    grid = [0.5 + 0.1 * i for i in range(46)]  # 0.5 … 5.0
+    return min(grid, key=nll) if probs else 1.0
