@@ -18,7 +18,8 @@ import handlers
 from bot.actions import EXECUTORS
 from bot.clock import utcnow
 from bot.models import CouncilMember as MemberRow
-from bot.models import Event, InboundMessage, Registration, Resident, Ticket
+from bot.models import Event, InboundMessage, Resident, Ticket
+from bot.sandbox import note_inbound
 from bot.state import Steward
 from bot.wechat.messages import to_inbound
 from bot.wechat.security import parse_xml
@@ -144,6 +145,7 @@ def process(steward: Steward, inbound_id: int) -> str | None:
         row.error = None
         row.ticket_id = run.ticket_ids[0] if run.ticket_ids else None
     save_state(steward, msg.openid, decision.state)
+    note_inbound(steward, msg.openid)
     for job in run.after_commit:
         try:
             job()
@@ -160,7 +162,3 @@ def mark_failed(steward: Steward, inbound_id: int, error: str) -> None:
                 row.status, row.error = "failed", error[:2000]
     except Exception:
         log.exception("could not mark inbound message %s failed", inbound_id)
-
-
-def registrations_of(session: Session, event_id: int) -> list[Registration]:
-    return list(session.scalars(select(Registration).where(Registration.event_id == event_id)))

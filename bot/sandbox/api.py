@@ -1,0 +1,214 @@
+"""The fake WeChat API endpoints: each takes the request's JSON body / query and answers like WeChat."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from bot.config import Config
+from bot.sandbox import events, media, state
+from bot.sandbox.state import Redis
+
+ERRMSG = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40003: "invalid openid",
+    40007: "invalid media_id",
+    40008: "invalid message type",
+    40013: "invalid appid",
+    40016: "invalid button size",
+    40017: "invalid sub button size",
+    40018: "invalid button name size",
+    40037: "invalid template_id",
+    40125: "invalid appsecret",
+    41001: "access_token missing",
+    42001: "access_token expired",
+    43001: "require GET method",
+    43002: "require POST method",
+    43004: "require subscribe",
+    43019: "require remove blacklist",
+    44002: "empty post data",
+    45009: "reach max api daily quota limit",
+    45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
+    47001: "data format error",
+    48001: "api unauthorized",
+}
+
+
+def error(code: int, message: str | None = None, http: int = 200) -> tuple[Response, int]:
+    # WeChat appends a request id to every error message.
+    msg = f"{message or ERRMSG.get(code, 'error')} rid: {secrets.token_hex(4)}-{secrets.token_hex(6)}"
+    return jsonify(errcode=code, errmsg=msg), http
+
+
+def ok(**extra: Any) -> Response:
+    return jsonify(errcode=0, errmsg="ok", **extra)
+
+
+class Call:
+    """One API call: the app's config, the shared Redis, the parsed body."""
+
+    def __init__(self, config: Config, redis: Redis, body: dict[str, Any]) -> None:
+        self.config, self.redis, self.body = config, redis, body
+        self.settings = state.settings(redis, config)
+
+
+def _credentials(call: Call, appid: str | None, secret: str | None) -> tuple[Response, int] | None:
+    wx = call.config.wechat
+    if appid != wx.app_id:
+        return error(40013)
+    if secret != wx.app_secret:
+        return error(40125)
+    return None
+
+
+def token(call: Call) -> Any:
+    args = request.args
+    if args.get("grant_type") != "client_credential":
+        return error(40002)
+    refused = _credentials(call, args.get("appid"), args.get("secret"))
+    if refused:
+        return refused
+    tok, expires_in = state.issue_token(
+        call.redis, args["appid"], "classic", True, call.settings.token_expires_in
+    )
+    return jsonify(access_token=tok, expires_in=expires_in)
+
+
+def stable_token(call: Call) -> Any:
+    body = call.body
+    if body.get("grant_type") != "client_credential":
+        return error(40002)
+    refused = _credentials(call, body.get("appid"), body.get("secret"))
+    if refused:
+        return refused
+    force = body.get("force_refresh") in (True, "true", 1)
+    tok, expires_in = state.issue_token(
+        call.redis, body["appid"], "stable", force, call.settings.token_expires_in
+    )
+    return jsonify(access_token=tok, expires_in=expires_in)
+
+
+def _valid_openid(openid: Any) -> bool:
+    return isinstance(openid, str) and 0 < len(openid) <= 64 and openid.isprintable() and " " not in openid
+
+
+def template_send(call: Call) -> Any:
+    body = call.body
+    openid, template_id = body.get("touser"), body.get("template_id")
+    if not _valid_openid(openid):
+        return error(40003)
+    known = {v for v in vars(call.config.templates).values() if v}
+    if not isinstance(template_id, str) or not template_id or (known and template_id not in known):
+        return error(40037)
+    data = body.get("data") or {}
+    if not isinstance(data, dict):
+        return error(47001)
+    msgid = state.next_msgid(call.redis)
+    cmid = body.get("client_msg_id")
+    if cmid:
+        earlier = state.claim_client_msg_id(call.redis, call.config.wechat.app_id, str(cmid), msgid)
+        if earlier:  # WeChat answers a resend with the first send's msgid and sends nothing
+            return ok(msgid=earlier)
+    state.record(
+        call.redis,
+        "template",
+        openid,
+        template_id=template_id,
+        data=data,
+        url=body.get("url"),
+        client_msg_id=cmid,
+        msgid=msgid,
+    )
+    if call.settings.deliver_events:
+        xml = events.template_finish_event_xml(msgid, openid, to_user=call.config.wechat.original_id)
+        events.deliver_later(call.config, xml, call.settings.webhook_url, openid, call.settings.event_delay)
+    return ok(msgid=msgid)
+
+
+def custom_send(call: Call) -> Any:
+    body = call.body
+    openid, msgtype = body.get("touser"), body.get("msgtype")
+    if not _valid_openid(openid):
+        return error(40003)
+    if msgtype not in (
+        "text",
+        "image",
+        "voice",
+        "video",
+        "music",
+        "news",
+        "mpnews",
+        "msgmenu",
+        "miniprogrampage",
+    ):
+        return error(40008)
+    part = body.get(msgtype)
+    if not isinstance(part, dict) or (msgtype == "text" and not part.get("content")):
+        return error(47001)
+    if call.settings.window_check:
+        last = state.last_user_message(call.redis, openid)
+        if last is None or state.now() - last > call.settings.window_hours * 3600:
+            return error(45015)
+    text = part.get("content") if msgtype == "text" else None
+    state.record(call.redis, "custom", openid, msgtype=msgtype, text=text, data=None if text else part)
+    return ok()
+
+
+def media_get(call: Call) -> Any:
+    media_id = request.args.get("media_id", "")
+    if not media_id:
+        return error(40007)
+    content, ctype, name = media.media_for(media_id)
+    resp = Response(content, mimetype=ctype)
+    resp.headers["Content-disposition"] = f'attachment; filename="{name}"'
+    return resp
+
+
+def menu_create(call: Call) -> Any:
+    buttons = call.body.get("button")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return error(40016)
+    for b in buttons:
+        if not isinstance(b, dict) or not b.get("name"):
+            return error(40018)
+        subs = b.get("sub_button", [])
+        if not isinstance(subs, list) or len(subs) > 5:
+            return error(40017)
+    state.set_menu(call.redis, call.body)
+    return ok()
+
+
+def user_info(call: Call) -> Any:
+    openid = request.args.get("openid")
+    if not _valid_openid(openid):
+        return error(40003)
+    member = call.config.member(openid)
+    return jsonify(
+        subscribe=1,
+        openid=openid,
+        nickname=member.name if member else f"居民{openid[-4:]}",
+        language="zh_CN",
+        subscribe_time=int(state.now()) - 86400 * 30,
+        remark="",
+        groupid=0,
+        tagid_list=[],
+        subscribe_scene="ADD_SCENE_QR_CODE",
+    )
+
+
+# endpoint → (HTTP method WeChat requires, handler, needs an access token)
+ENDPOINTS: dict[str, tuple[str, Callable[[Call], Any], bool]] = {
+    "token": ("GET", token, False),
+    "stable_token": ("POST", stable_token, False),
+    "message/template/send": ("POST", template_send, True),
+    "message/custom/send": ("POST", custom_send, True),
+    "media/get": ("GET", media_get, True),
+    "menu/create": ("POST", menu_create, True),
+    "user/info": ("GET", user_info, True),
+}

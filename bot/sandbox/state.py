@@ -1,0 +1,269 @@
+"""Everything the sandbox knows, in Redis (key prefix `steward:sandbox:`).
+
+Web and worker processes — and many gunicorn workers — share one Redis, so the fake WeChat API
+behaves the same whichever process answers. These helpers are also the tests' handle on it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, fields, replace
+from datetime import UTC
+from typing import Any
+
+import redis as redis_lib
+
+from bot import clock
+from bot.config import Config, ConfigError
+
+P = "steward:sandbox:"
+MSGID_BASE = 2_000_000_000  # WeChat msgids are large integers
+GRACE = 300  # a replaced token keeps working this long, as on WeChat
+KEEP_GLOBAL, KEEP_PER_USER = 2000, 200
+Redis = redis_lib.Redis
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    enabled: bool = False
+    token_expires_in: int = 7200
+    window_check: bool = True
+    window_hours: float = 48.0
+    deliver_events: bool = False
+    event_delay: float = 0.5
+    webhook_url: str = ""
+
+    @classmethod
+    def from_config(cls, config: Config) -> SandboxSettings:
+        raw = config.raw.get("sandbox", {}) or {}
+        values = {}
+        for f in fields(cls):
+            if f.name not in raw:
+                continue
+            value, default = raw[f.name], f.default
+            # ints may stand for floats; bools must be bools (TOML true/false)
+            if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if type(value) is not type(default):
+                raise ConfigError(
+                    f"{config.source}: 配置项 sandbox.{f.name} 应为 {type(default).__name__}，实际是 {value!r}"
+                )
+            values[f.name] = value
+        settings = cls(**values)
+        if not settings.webhook_url:
+            settings = replace(settings, webhook_url=f"{config.public_url}/wechat")
+        return settings
+
+
+def _s(value: Any) -> Any:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def now() -> float:
+    """Epoch seconds on the project clock (tests that drive time also age tokens and windows)."""
+    return clock.utcnow().replace(tzinfo=UTC).timestamp()
+
+
+# -- settings (config file, overridden at run time by tests and the page) -------------------------
+
+
+def configure(redis: Redis, **changes: Any) -> None:
+    """Override sandbox settings at run time, e.g. `configure(r, window_check=False, token_expires_in=60)`."""
+    valid = {f.name for f in fields(SandboxSettings)}
+    for key, value in changes.items():
+        if key not in valid:
+            raise ValueError(f"unknown sandbox setting {key!r}")
+        redis.hset(P + "settings", key, json.dumps(value))
+
+
+def settings(redis: Redis, config: Config) -> SandboxSettings:
+    base = SandboxSettings.from_config(config)
+    stored = {_s(k): json.loads(_s(v)) for k, v in redis.hgetall(P + "settings").items()}
+    return replace(base, **stored) if stored else base
+
+
+# -- tokens --------------------------------------------------------------------------------------
+
+
+def issue_token(redis: Redis, appid: str, kind: str, force: bool, expires_in: int) -> tuple[str, int]:
+    """A token as WeChat issues it. `stable` reuses the live one unless forced; `classic` always
+    makes a new one. A replaced token stays valid for a short grace period."""
+    t = now()
+    current_key = f"{P}current:{kind}:{appid}"
+    current = _s(redis.get(current_key))
+    # Every answered token request counts as a fetch, even when the live stable token is reused.
+    redis.incr(P + "fetches")
+    log = {"time": t, "kind": kind, "force": force, "appid": appid, "reused": False}
+    if kind == "stable" and current and not force:
+        left = redis.zscore(P + "tokens", current)
+        if left is not None and left > t:
+            redis.rpush(P + "fetch_log", json.dumps(log | {"reused": True}))
+            return current, int(left - t)
+    token = "SBX_" + secrets.token_urlsafe(48)
+    pipe = redis.pipeline()
+    if current:
+        old = redis.zscore(P + "tokens", current)
+        if old is not None and old > t + GRACE:
+            pipe.zadd(P + "tokens", {current: t + GRACE})
+    pipe.zadd(P + "tokens", {token: t + expires_in})
+    pipe.set(current_key, token)
+    pipe.zremrangebyscore(P + "tokens", "-inf", t - 86400)
+    pipe.rpush(P + "fetch_log", json.dumps(log))
+    pipe.ltrim(P + "fetch_log", -200, -1)
+    pipe.execute()
+    return token, expires_in
+
+
+def check_token(redis: Redis, token: str | None) -> int:
+    """0 when valid, 42001 when expired, 40001 when unknown."""
+    if not token:
+        return 41001  # access_token missing
+    expires_at = redis.zscore(P + "tokens", token)
+    if expires_at is None:
+        return 40001
+    return 0 if expires_at > now() else 42001
+
+
+def expire_tokens(redis: Redis) -> None:
+    """Make every issued token expired now (the next call with one answers 42001)."""
+    past = now() - 1
+    tokens = redis.zrange(P + "tokens", 0, -1)
+    if tokens:
+        redis.zadd(P + "tokens", {_s(t): past for t in tokens})
+
+
+def token_fetches(redis: Redis) -> int:
+    """How many token requests (token + stable_token) were answered since the last reset."""
+    return int(redis.get(P + "fetches") or 0)
+
+
+def token_status(redis: Redis) -> list[dict[str, Any]]:
+    t = now()
+    out = []
+    for token, expires_at in redis.zrevrange(P + "tokens", 0, 9, withscores=True):
+        token = _s(token)
+        out.append({"token": token[:10] + "…", "expires_in": int(expires_at - t), "valid": expires_at > t})
+    return out
+
+
+# -- outbound messages ---------------------------------------------------------------------------
+
+
+def next_msgid(redis: Redis) -> int:
+    return MSGID_BASE + int(redis.incr(P + "msgid"))
+
+
+def claim_client_msg_id(redis: Redis, appid: str, client_msg_id: str, msgid: int) -> int | None:
+    """Bind `client_msg_id` to `msgid` for 24 h; returns the msgid bound earlier, if any."""
+    key = f"{P}cmid:{appid}:{client_msg_id}"
+    if redis.set(key, msgid, nx=True, ex=86400):
+        return None
+    return int(_s(redis.get(key)) or 0)
+
+
+def record(redis: Redis, kind: str, openid: str, **details: Any) -> dict[str, Any]:
+    """Store one outbound message in the global list and the receiver's list."""
+    entry = {"seq": int(redis.incr(P + "seq")), "time": now(), "kind": kind, "openid": openid}
+    for key in ("msgtype", "template_id", "data", "text", "url", "client_msg_id", "msgid"):
+        entry[key] = details.get(key)
+    raw = json.dumps(entry, ensure_ascii=False)
+    pipe = redis.pipeline()
+    pipe.rpush(P + "msgs", raw)
+    pipe.ltrim(P + "msgs", -KEEP_GLOBAL, -1)
+    pipe.rpush(f"{P}msgs:{openid}", raw)
+    pipe.ltrim(f"{P}msgs:{openid}", -KEEP_PER_USER, -1)
+    pipe.zadd(P + "receivers", {openid: entry["time"]})
+    pipe.execute()
+    return entry
+
+
+def messages(redis: Redis, openid: str | None = None, after: int = 0) -> list[dict[str, Any]]:
+    """Outbound messages, oldest first; `after` skips those with seq ≤ it (for polling)."""
+    key = f"{P}msgs:{openid}" if openid else P + "msgs"
+    items = [json.loads(_s(raw)) for raw in redis.lrange(key, 0, -1)]
+    return [m for m in items if m["seq"] > after]
+
+
+def last_seq(redis: Redis) -> int:
+    return int(redis.get(P + "seq") or 0)
+
+
+def receivers(redis: Redis, limit: int = 30) -> list[str]:
+    """Openids that received something, most recent first."""
+    return [_s(o) for o in redis.zrevrange(P + "receivers", 0, limit - 1)]
+
+
+# -- the 48-hour window --------------------------------------------------------------------------
+
+
+def note_user_message(redis: Redis, openid: str, at: float | None = None) -> None:
+    """Remember that `openid` just wrote to the account (opens the 48 h customer-service window)."""
+    redis.zadd(P + "inbound", {openid: at if at is not None else now()})
+
+
+def last_user_message(redis: Redis, openid: str) -> float | None:
+    return redis.zscore(P + "inbound", openid)
+
+
+# -- failure injection ---------------------------------------------------------------------------
+
+
+def _fault_key(endpoint: str, openid: str | None) -> str:
+    endpoint = endpoint.strip("/")
+    return f"{P}faults:{endpoint}:{openid}" if openid else f"{P}faults:{endpoint}"
+
+
+def inject(redis: Redis, endpoint: str, responses: list[dict[str, Any]], openid: str | None = None) -> None:
+    """Queue canned answers for `endpoint` (e.g. "message/template/send"), consumed in order:
+    {"http": 503}, {"errcode": 45015}, {"timeout": 6} (sleep, then answer normally or as the
+    rest of the item says). With `openid`, only calls for that receiver consume them."""
+    for item in responses:
+        if not isinstance(item, dict) or not {"http", "errcode", "timeout"} & set(item):
+            raise ValueError(f"a fault needs http, errcode or timeout: {item!r}")
+    if responses:
+        redis.rpush(_fault_key(endpoint, openid), *(json.dumps(r) for r in responses))
+        redis.sadd(P + "fault_keys", _fault_key(endpoint, openid))
+
+
+def next_fault(redis: Redis, endpoint: str, openid: str | None = None) -> dict[str, Any] | None:
+    """The next queued answer for this call: the receiver's own queue first, then the endpoint's."""
+    keys = ([_fault_key(endpoint, openid)] if openid else []) + [_fault_key(endpoint, None)]
+    for key in keys:
+        raw = redis.lpop(key)
+        if raw is not None:
+            return json.loads(_s(raw))
+    return None
+
+
+def pending_faults(redis: Redis) -> dict[str, int]:
+    out = {}
+    for key in sorted(_s(k) for k in redis.smembers(P + "fault_keys")):
+        n = redis.llen(key)
+        if n:
+            out[key.removeprefix(P + "faults:")] = n
+    return out
+
+
+def clear_faults(redis: Redis) -> None:
+    keys = [_s(k) for k in redis.smembers(P + "fault_keys")]
+    redis.delete(*keys, P + "fault_keys")
+
+
+# -- menu, reset ---------------------------------------------------------------------------------
+
+
+def set_menu(redis: Redis, menu: dict[str, Any]) -> None:
+    redis.set(P + "menu", json.dumps(menu, ensure_ascii=False))
+
+
+def menu(redis: Redis) -> dict[str, Any] | None:
+    raw = redis.get(P + "menu")
+    return json.loads(_s(raw)) if raw else None
+
+
+def reset(redis: Redis) -> None:
+    """Forget everything the sandbox holds (tokens, messages, faults, settings, windows)."""
+    keys = list(redis.scan_iter(match=P + "*", count=500))
+    for i in range(0, len(keys), 500):
+        redis.delete(*keys[i : i + 500])

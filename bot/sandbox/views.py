@@ -1,0 +1,179 @@
+"""The sandbox blueprint: a fake WeChat API under /sandbox/cgi-bin/, its control endpoints and a page.
+
+Development and tests only — never enable `[sandbox]` on a public server.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, render_template, request
+
+from bot.sandbox import api, state
+from bot.state import current
+
+bp = Blueprint("sandbox", __name__, url_prefix="/sandbox", template_folder="templates")
+
+
+@bp.record_once
+def _exempt_from_csrf(setup: Any) -> None:
+    # WeChat's calls and the test helpers carry no CSRF token; exempt us if Flask-WTF is active.
+    csrf = setup.app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(bp)
+
+
+def _redis() -> state.Redis:
+    return current().redis
+
+
+@bp.route("/cgi-bin/<path:endpoint>", methods=["GET", "POST"])
+def wechat_api(endpoint: str) -> Any:
+    spec = api.ENDPOINTS.get(endpoint.strip("/"))
+    if spec is None:
+        return api.error(48001)
+    method, handler, needs_token = spec
+    if request.method != method:
+        return api.error(43002 if method == "POST" else 43001)
+    body: dict[str, Any] = {}
+    if request.method == "POST":
+        raw = request.get_data()
+        if not raw:
+            return api.error(44002)
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return api.error(47001)
+        if not isinstance(body, dict):
+            return api.error(47001)
+    redis = _redis()
+    openid = body.get("touser") or request.args.get("openid")
+    fault = state.next_fault(redis, endpoint.strip("/"), openid if isinstance(openid, str) else None)
+    if fault:
+        if "timeout" in fault:
+            time.sleep(float(fault["timeout"]))  # the client should have given up by now
+        if "http" in fault:
+            return jsonify(errcode=-1, errmsg="sandbox: injected HTTP failure"), int(fault["http"])
+        if "errcode" in fault:
+            return api.error(int(fault["errcode"]), fault.get("errmsg"))
+    if needs_token:
+        code = state.check_token(redis, request.args.get("access_token"))
+        if code:
+            return api.error(code)
+    return handler(api.Call(current().config, redis, body))
+
+
+# -- control endpoints (tests, demos, `steward chat`) ----------------------------------------------
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="需要 JSON 对象")
+    return body
+
+
+@bp.get("/messages")
+def list_messages() -> Any:
+    openid = request.args.get("openid") or None
+    after = request.args.get("after", 0, type=int)
+    redis = _redis()
+    return jsonify(messages=state.messages(redis, openid, after=after), last_seq=state.last_seq(redis))
+
+
+@bp.route("/faults", methods=["GET", "POST", "DELETE"])
+def faults() -> Any:
+    redis = _redis()
+    if request.method == "POST":
+        body = _json_body()
+        try:
+            state.inject(
+                redis, str(body.get("endpoint", "")), list(body.get("responses") or []), body.get("openid")
+            )
+        except (ValueError, TypeError) as exc:
+            return jsonify(error=str(exc)), 400
+    elif request.method == "DELETE":
+        state.clear_faults(redis)
+    return jsonify(pending=state.pending_faults(redis))
+
+
+@bp.post("/reset")
+def reset() -> Any:
+    state.reset(_redis())
+    return jsonify(ok=True)
+
+
+@bp.post("/settings")
+def change_settings() -> Any:
+    try:
+        state.configure(_redis(), **_json_body())
+    except (ValueError, TypeError) as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(vars(state.settings(_redis(), current().config)))
+
+
+@bp.post("/inbound")
+def inbound() -> Any:
+    """`steward chat` (the user's phone) tells WeChat that the user wrote: opens the 48 h window."""
+    openid = _json_body().get("openid")
+    if not isinstance(openid, str) or not openid:
+        return jsonify(error="需要 openid"), 400
+    state.note_user_message(_redis(), openid)
+    return jsonify(ok=True)
+
+
+@bp.post("/tokens/expire")
+def expire_tokens() -> Any:
+    state.expire_tokens(_redis())
+    return jsonify(ok=True)
+
+
+@bp.get("/status")
+def status() -> Any:
+    redis = _redis()
+    return jsonify(
+        token_fetches=state.token_fetches(redis),
+        tokens=state.token_status(redis),
+        faults=state.pending_faults(redis),
+        settings=vars(state.settings(redis, current().config)),
+        menu=state.menu(redis),
+    )
+
+
+# -- the page --------------------------------------------------------------------------------------
+
+
+def _beijing(ts: float) -> str:
+    return (datetime.fromtimestamp(ts, UTC) + timedelta(hours=8)).strftime("%m-%d %H:%M:%S")
+
+
+@bp.get("/")
+def page() -> Any:
+    redis, config = _redis(), current().config
+    chosen = request.args.get("openid") or None
+    openids = [chosen] if chosen else state.receivers(redis)
+    people = []
+    for openid in openids:
+        member = config.member(openid)
+        label = (
+            f"{member.name}（{config.courtyard_name(member.courtyard)} {member.role}）" if member else "居民"
+        )
+        recent = list(reversed(state.messages(redis, openid)[-10:]))
+        for m in recent:
+            m["when"] = _beijing(m["time"])
+        people.append({"openid": openid, "label": label, "messages": recent})
+    refresh = request.args.get("refresh", 0, type=int)
+    return render_template(
+        "sandbox/index.html",
+        community=config.community,
+        people=people,
+        chosen=chosen,
+        fetches=state.token_fetches(redis),
+        tokens=state.token_status(redis),
+        faults=state.pending_faults(redis),
+        settings=state.settings(redis, config),
+        refresh=max(refresh, 2) if refresh else 0,
+    )

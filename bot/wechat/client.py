@@ -1,0 +1,216 @@
+"""`StewardClient`: wechatpy's `WeChatClient` with a configurable base URL and a shared token.
+
+- Every call, the token fetch included, goes under `config.api_base_url` (the sandbox in dev).
+- The access token lives in Redis, shared by every web and worker process; one holder fetches it
+  under a Redis lock (`stable_token`), the others wait and re-read.
+- 40001 / 40014 / 42001 → one forced refresh and one retry; everything else becomes an exception
+  from `bot.wechat.errors` that the workers can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import redis as redis_lib
+import requests
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from bot.config import Config, WeChatConfig
+from bot.wechat.errors import TokenError, TransientError, WeChatError, error_for
+
+log = logging.getLogger(__name__)
+
+OFFICIAL_ROOT = "https://api.weixin.qq.com/"
+TOKEN_KEY = "steward:wechat:token:{appid}"
+LOCK_KEY = "steward:wechat:token-lock:{appid}"
+MAX_MARGIN = 300  # refresh this long before WeChat's expiry
+
+
+def _margin(expires_in: int) -> int:
+    # Short-lived tokens (tests, a sandbox tuned for demos) keep most of their life.
+    return min(MAX_MARGIN, expires_in // 10)
+
+
+class StewardClient(WeChatClient):
+    def __init__(self, config: WeChatConfig, redis: redis_lib.Redis, timeout: float = 5.0) -> None:
+        super().__init__(config.app_id, config.app_secret, timeout=timeout, auto_retry=False)
+        base = config.api_base_url.rstrip("/")
+        self.API_BASE_URL = base + "/"  # wechatpy formats "{base}{endpoint}"
+        # APIs that wechatpy addresses from the site root (e.g. "https://api.weixin.qq.com/wxa/")
+        self._root = base.removesuffix("/cgi-bin") + "/"
+        self.redis = redis
+        self.token_key = TOKEN_KEY.format(appid=config.app_id)
+        self.lock_key = LOCK_KEY.format(appid=config.app_id)
+
+    @property
+    def auto_retry(self) -> bool:
+        # wechatpy's own retry re-fetches and recurses without bound; `_request` retries once.
+        return False
+
+    @auto_retry.setter
+    def auto_retry(self, value: bool) -> None:
+        pass
+
+    # -- token ---------------------------------------------------------------------------------
+
+    @property
+    def access_token(self) -> str:
+        token = self._cached_token()
+        return token or self._locked_fetch(stale=None)
+
+    def _cached_token(self) -> str | None:
+        value = self.redis.get(self.token_key)
+        if isinstance(value, bytes):
+            value = value.decode()
+        return value or None
+
+    def fetch_access_token(self, force_refresh: bool = False) -> dict[str, Any]:
+        """Fetch a token now (wechatpy's hook); under the lock, so concurrent callers share it."""
+        token = self._locked_fetch(stale=self._cached_token() if force_refresh else None, force=force_refresh)
+        ttl = self.redis.ttl(self.token_key)
+        return {"access_token": token, "expires_in": max(int(ttl or 0), 0)}
+
+    def _locked_fetch(self, stale: str | None, force: bool = False) -> str:
+        """One holder fetches; the others wait for the lock and re-read what it stored.
+
+        `stale` is the token a call was refused with: if the cache already holds another one,
+        somebody refreshed meanwhile and that one is used without a second fetch."""
+        wait = max(3 * (self.timeout or 5), 10)
+        lock = self.redis.lock(self.lock_key, timeout=wait + 10, blocking_timeout=wait)
+        try:
+            acquired = lock.acquire()
+        except redis_lib.RedisError as exc:
+            raise TransientError(None, f"token lock: {exc}") from exc
+        if not acquired:
+            raise TransientError(None, "timed out waiting for the access-token lock")
+        try:
+            current = self._cached_token()
+            if current and current != stale:
+                return current
+            return self._fetch_stable_token(force=force or stale is not None)
+        finally:
+            try:
+                lock.release()
+            except redis_lib.exceptions.LockError:
+                log.warning("access-token lock expired before release")
+
+    def _fetch_stable_token(self, force: bool) -> str:
+        body = {
+            "grant_type": "client_credential",
+            "appid": self.appid,
+            "secret": self.secret,
+            "force_refresh": force,
+        }
+        log.info("fetching access token for %s (force=%s)", self.appid, force)
+        try:
+            res = self._http.post(self.API_BASE_URL + "stable_token", json=body, timeout=self.timeout)
+        except requests.RequestException as exc:  # timeouts, refused connections
+            raise TransientError(None, f"stable_token: {exc.__class__.__name__}") from exc
+        result = self._json_or_raise(res, "stable_token")
+        token = result.get("access_token")
+        if not token:
+            raise TransientError(None, "stable_token: no access_token in answer")
+        expires_in = int(result.get("expires_in") or 7200)
+        self.redis.set(self.token_key, token, ex=max(expires_in - _margin(expires_in), 1))
+        self.expires_at = int(time.time()) + expires_in
+        log.debug("access token stored, expires in %s s", expires_in)
+        return token
+
+    @staticmethod
+    def _json_or_raise(res: requests.Response, what: str) -> dict[str, Any]:
+        if res.status_code >= 500:
+            raise TransientError(None, f"{what}: HTTP {res.status_code}")
+        if res.status_code >= 400:
+            raise WeChatError(None, f"{what}: HTTP {res.status_code}")
+        try:
+            result = res.json()
+        except ValueError as exc:
+            raise TransientError(None, f"{what}: answer is not JSON") from exc
+        code = int(result.get("errcode") or 0)
+        if code:
+            raise error_for(code, str(result.get("errmsg", "")))
+        return result
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def _rebase(self, url: str) -> str:
+        # Never let a hard-coded official URL inside wechatpy escape the configured base.
+        if url.startswith(OFFICIAL_ROOT + "cgi-bin/"):
+            return self.API_BASE_URL + url.removeprefix(OFFICIAL_ROOT + "cgi-bin/")
+        if url.startswith(OFFICIAL_ROOT):
+            return self._root + url.removeprefix(OFFICIAL_ROOT)
+        return url
+
+    def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
+        if "api_base_url" in kwargs:
+            kwargs["api_base_url"] = self._rebase(kwargs["api_base_url"])
+        url_or_endpoint = self._rebase(url_or_endpoint)
+        try:
+            return self._request_once(method, url_or_endpoint, kwargs)
+        except TokenError as exc:
+            log.info("access token refused (%s); refreshing once", exc.code)
+            self._locked_fetch(stale=getattr(exc, "token", None), force=True)
+            return self._request_once(method, url_or_endpoint, kwargs)
+
+    def _request_once(self, method: str, url_or_endpoint: str, kwargs: dict[str, Any]) -> Any:
+        call = dict(kwargs)
+        params = dict(call.get("params") or {})
+        token = params.get("access_token") or self.access_token
+        params["access_token"] = token
+        call["params"] = params
+        try:
+            return super()._request(method, url_or_endpoint, **call)
+        except WeChatClientException as exc:
+            if exc.errcode is None:  # HTTP status error
+                status = getattr(exc.response, "status_code", None)
+                cls = TransientError if status is None or status >= 500 else WeChatError
+                raise cls(None, f"HTTP {status}") from exc
+            err = error_for(int(exc.errcode), str(exc.errmsg))
+            err.token = token  # the refresh compares it with the cache (another process may have refreshed)
+            raise err from exc
+        except requests.RequestException as exc:  # timeouts, refused connections, broken streams
+            raise TransientError(None, exc.__class__.__name__) from exc
+
+    # -- what the workers use --------------------------------------------------------------------
+
+    def send_template(
+        self, openid: str, template_id: str, data: dict, url: str | None, client_msg_id: str
+    ) -> str:
+        """Send a template message; `client_msg_id` makes a resend idempotent. Returns WeChat's msgid."""
+        payload: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": data}
+        if url:
+            payload["url"] = url
+        if client_msg_id:
+            payload["client_msg_id"] = client_msg_id
+        result = self.post("message/template/send", data=payload)
+        return str(result.get("msgid", ""))
+
+    def send_text(self, openid: str, text: str) -> None:
+        """A customer-service text message (only within 48 h of the user's last message)."""
+        self.post(
+            "message/custom/send", data={"touser": openid, "msgtype": "text", "text": {"content": text}}
+        )
+
+    def get_media(self, media_id: str) -> tuple[bytes, str]:
+        """Download a temporary media file: (content, content type)."""
+        result = self.get("media/get", params={"media_id": media_id})
+        if isinstance(result, requests.Response):
+            return result.content, result.headers.get("Content-Type", "application/octet-stream")
+        # Videos answer JSON with a download URL instead of the bytes.
+        return json.dumps(result, ensure_ascii=False).encode("utf-8"), "application/json"
+
+    def create_menu(self, menu: dict) -> None:
+        self.post("menu/create", data=menu)
+
+    def get_user_info(self, openid: str) -> dict[str, Any]:
+        return self.get("user/info", params={"openid": openid, "lang": "zh_CN"})
+
+
+def get_client(config: Config | WeChatConfig, redis: redis_lib.Redis, timeout: float = 5.0) -> StewardClient:
+    """The API client for a process; `redis` is shared by every process (token cache and lock)."""
+    wechat = config.wechat if isinstance(config, Config) else config
+    return StewardClient(wechat, redis, timeout=timeout)
