@@ -7,7 +7,6 @@ client; the webhook uses `sign()` to verify. Nothing here talks to the network e
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import secrets
 import time
@@ -19,11 +18,12 @@ import requests
 from wechatpy.crypto import WeChatCrypto
 
 from bot.config import WeChatConfig
+from bot.wechat.security import signature
 
 
 def sign(token: str, timestamp: str, nonce: str) -> str:
     """WeChat's `signature`: sha1 over the lexicographically sorted token, timestamp and nonce."""
-    return hashlib.sha1("".join(sorted([token, str(timestamp), str(nonce)])).encode("utf-8")).hexdigest()
+    return signature(token, str(timestamp), str(nonce))
 
 
 def new_nonce() -> str:
