@@ -117,13 +117,15 @@ def withdraw(run: Run, a: hb.Withdraw) -> hb.Outcome:
 def council_command(run: Run, a: hb.CouncilCommand) -> hb.Outcome:
     from bot.council import apply_council_command
 
-    return apply_council_command(run, a)
+    return apply_council_command(run.session, run.steward.config, run.msg.openid, a.verb, a.ref, a.note)
 
 
 def callback_answer(run: Run, a: hb.CallbackAnswer) -> hb.Outcome:
     from bot.council import apply_callback_answer
 
-    return apply_callback_answer(run, a)
+    return apply_callback_answer(
+        run.session, run.steward.config, run.msg.openid, a.ref, a.solved, a.rating, a.note
+    )
 
 
 def event_signup(run: Run, a: hb.EventSignup) -> hb.Outcome:

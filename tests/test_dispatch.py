@@ -1,0 +1,146 @@
+"""Dispatch through real Redis, a real RQ worker and the sandbox served over HTTP."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.models import Push, Ticket
+from bot.sandbox import state as sbx
+from tests.fixtures_dispatch import *  # noqa: F403
+from tests.fixtures_dispatch import (
+    C3_BACKUP,
+    C3_FIXER,
+    drain,
+    events_of,
+    new_ticket,
+    push_rows,
+    pushes_to,
+    ticket_of,
+)
+from workers import queues
+from workers.dispatch import dispatch_ticket
+
+
+def test_repair_in_c3_is_pushed_to_the_member_with_repair_skill(steward_live):
+    st = steward_live
+    tid = new_ticket(st)
+    drain(st)
+    t = ticket_of(st, tid)
+    assert t.status == "dispatched" and t.assignee_openid == C3_FIXER and t.backup_openid == C3_BACKUP
+    assert t.dispatch_attempt == 1 and t.accept_due_at and t.finish_due_at
+    [task] = pushes_to(st, C3_FIXER)
+    assert task["kind"] == "template" and task["template_id"] == st.config.templates.task
+    assert t.ref in task["data"]["keyword1"]["value"] and "育英街3号院" in task["data"]["keyword2"]["value"]
+    assert "/m/ticket/" in task["url"]
+    assert events_of(st, tid) == ["received", "dispatched"]
+    # the resident heard it went out (template: no recent message from them in the sandbox)
+    assert any(t.ref in str(m) for m in pushes_to(st, t.resident_openid))
+
+
+def test_same_job_twice_pushes_once(steward_live):
+    st = steward_live
+    tid = new_ticket(st, enqueue=False)
+    assert dispatch_ticket(tid, 1) == "dispatched"
+    assert dispatch_ticket(tid, 1) == "already"
+    # and enqueued twice more (webhook retry + sweep) while already done
+    queues.enqueue_dispatch(st.redis_raw, tid)
+    queues.enqueue_dispatch(st.redis_raw, tid)
+    drain(st)
+    assert len(pushes_to(st, C3_FIXER)) == 1
+    assert events_of(st, tid).count("dispatched") == 1
+    with st.session() as s:
+        assert s.scalar(select(Ticket.dispatch_attempt).where(Ticket.id == tid)) == 1
+        tasks = s.scalars(select(Push).where(Push.ticket_id == tid, Push.kind == "task")).all()
+        assert len(tasks) == 1 and tasks[0].status == "sent"
+
+
+def test_unreachable_member_43004_goes_to_backup_and_staff_are_told(steward_live):
+    st = steward_live
+    sbx.inject(st.redis, "message/template/send", [{"errcode": 43004}], openid=C3_FIXER)
+    tid = new_ticket(st)
+    drain(st)
+    t = ticket_of(st, tid)
+    assert t.status == "dispatched" and t.assignee_openid == C3_BACKUP and t.dispatch_attempt == 2
+    assert pushes_to(st, C3_FIXER) == []
+    assert len(pushes_to(st, C3_BACKUP)) == 1
+    for staff in st.config.staff_openids:
+        assert any(t.ref in str(m) for m in pushes_to(st, staff))
+    assert "receiver_unreachable" in events_of(st, tid)
+    from bot.models import CouncilMember
+
+    with st.session() as s:
+        row = s.scalars(select(CouncilMember).where(CouncilMember.openid == C3_FIXER)).one()
+        assert row.reachable is False
+    # the next repair in c3 skips the unreachable member
+    tid2 = new_ticket(st, text="5号楼下水道堵了")
+    drain(st)
+    assert ticket_of(st, tid2).assignee_openid != C3_FIXER
+
+
+def test_unknown_courtyard_goes_to_staff_triage(steward_live):
+    st = steward_live
+    tid = new_ticket(st, courtyard=None)
+    drain(st)
+    t = ticket_of(st, tid)
+    assert t.status == "triage" and t.assignee_openid is None
+    for staff in st.config.staff_openids:
+        assert len(pushes_to(st, staff)) == 1
+    assert events_of(st, tid) == ["received", "triage"]
+
+
+def test_gate_repair_also_tells_the_property_company(steward_live):
+    st = steward_live
+    tid = new_ticket(st, courtyard="c5", subcategory="门禁", text="5号院门禁刷不开了")
+    drain(st)
+    assert len(pushes_to(st, "o-sample-property-desk")) == 1
+    assert "outside_notified" in events_of(st, tid)
+    assert {p.kind for p in push_rows(st, tid)} >= {"task", "outside", "notice"}
+
+
+def test_nobody_accepts_reminder_then_escalation_at_the_configured_times(steward_live):
+    from datetime import timedelta
+
+    from bot import clock
+    from workers.deadline_jobs import sweep
+
+    st = steward_live
+    tid = new_ticket(st)
+    drain(st)
+    t = ticket_of(st, tid)
+    window = t.accept_due_at - t.dispatched_at
+    assert window == timedelta(hours=24)
+    chair = "o-sample-c3-1"
+    # just before the reminder time: nothing
+    clock.shift((window * 0.75 - timedelta(minutes=1)).total_seconds())
+    sweep()
+    drain(st)
+    assert "reminder" not in events_of(st, tid) and len(pushes_to(st, C3_FIXER)) == 1
+    # reminder when a quarter is left, once however often the sweep runs
+    clock.shift(timedelta(minutes=2).total_seconds())
+    sweep()
+    sweep()
+    drain(st)
+    assert events_of(st, tid).count("reminder") == 1
+    assert len(pushes_to(st, C3_FIXER)) == 2 and "提醒" in str(pushes_to(st, C3_FIXER)[-1])
+    assert pushes_to(st, chair) == []
+    # deadline missed: 督办 to the chair and staff, an event on the ticket
+    clock.shift((window * 0.25).total_seconds())
+    from workers.deadline_jobs import check_deadlines
+
+    assert check_deadlines(tid) == ["escalation:accept"]
+    assert check_deadlines(tid) == []
+    sweep()
+    drain(st)
+    assert events_of(st, tid).count("escalated") == 1
+    assert "督办" in str(pushes_to(st, chair))
+    for staff in st.config.staff_openids:
+        assert "督办" in str(pushes_to(st, staff))
+
+
+def test_urgent_ticket_has_one_hour_to_accept(steward_live):
+    st = steward_live
+    tid = new_ticket(st, subcategory="漏电", urgent=True, text="楼道电表箱冒火花")
+    drain(st)
+    t = ticket_of(st, tid)
+    assert (t.accept_due_at - t.dispatched_at).total_seconds() == 3600
+    assert "紧急" in str(pushes_to(st, C3_FIXER))

@@ -1,0 +1,114 @@
+"""Pushes: client_msg_id before sending, retries on 5xx, 45015 fallback, failures made visible,
+TEMPLATESENDJOBFINISH updating the delivery status."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from bot import clock
+from bot.models import Push, Resident
+from bot.sandbox import events as sbx_events
+from bot.sandbox import state as sbx
+from tests.fixtures_dispatch import *  # noqa: F403
+from tests.fixtures_dispatch import C3_FIXER, RESIDENT, drain, events_of, new_ticket, push_rows, pushes_to
+from workers.push import client_msg_id, record_delivery, send_push
+
+
+def _task(st, tid):
+    return next(p for p in push_rows(st, tid) if p.kind == "task")
+
+
+def test_5xx_three_times_then_200_is_one_delivered_push(steward_live):
+    st = steward_live
+    sbx.inject(st.redis, "message/template/send", [{"http": 503}, {"http": 502}, {"http": 500}], openid=C3_FIXER)
+    tid = new_ticket(st)
+    drain(st)
+    task = _task(st, tid)
+    assert task.status == "sent" and task.attempts == 4 and task.wechat_msgid
+    assert len(pushes_to(st, C3_FIXER)) == 1
+    # the delivery report arrives through the real webhook, as WeChat sends it
+    xml = sbx_events.template_finish_event_xml(task.wechat_msgid, C3_FIXER, "success", st.config.wechat.original_id)
+    assert sbx_events.deliver_event(st.config, xml, openid=C3_FIXER) == 200
+    assert _task(st, tid).status == "delivered"
+
+
+def test_client_msg_id_is_deterministic_and_recorded_before_sending(steward_live):
+    st = steward_live
+    tid = new_ticket(st, enqueue=False)
+    from workers.dispatch import dispatch_ticket
+
+    dispatch_ticket(tid, 1)  # records the rows; nothing is sent yet
+    task = _task(st, tid)
+    assert task.status == "pending" and pushes_to(st, C3_FIXER) == []
+    assert task.client_msg_id == client_msg_id(tid, "task", 1, C3_FIXER)
+    assert C3_FIXER not in task.client_msg_id
+    assert send_push(task.id) == "sent"
+    assert send_push(task.id) == "sent"  # a second run finds it sent
+    drain(st)  # the enqueued job as well
+    [msg] = pushes_to(st, C3_FIXER)
+    assert msg["client_msg_id"] == task.client_msg_id
+
+
+def test_retries_exhausted_is_a_visible_failure(steward_live):
+    st = steward_live
+    sbx.inject(st.redis, "message/template/send", [{"http": 503}] * 4, openid=C3_FIXER)
+    tid = new_ticket(st)
+    drain(st)
+    task = _task(st, tid)
+    assert task.status == "failed" and task.error == "HTTP 503" and task.attempts == 4
+    assert "push_failed" in events_of(st, tid)
+    for staff in st.config.staff_openids:  # the staff queue hears of it
+        assert any("发送失败" in str(m) for m in pushes_to(st, staff))
+
+
+def test_45015_falls_back_to_a_template_message(steward_live):
+    st = steward_live
+    with st.session() as s:  # the resident wrote a minute ago: a customer-service message is tried first
+        s.add(Resident(openid=RESIDENT, courtyard_id="c3", last_message_at=clock.utcnow()))
+    sbx.inject(st.redis, "message/custom/send", [{"errcode": 45015}], openid=RESIDENT)
+    tid = new_ticket(st)
+    drain(st)
+    notice = next(p for p in push_rows(st, tid) if p.kind == "notice")
+    assert notice.status == "sent" and notice.channel == "template" and "45015" in notice.error
+    [msg] = pushes_to(st, RESIDENT)
+    assert msg["kind"] == "template" and msg["template_id"] == st.config.templates.notice
+
+
+def test_within_48h_a_customer_service_message_is_used(steward_live):
+    st = steward_live
+    with st.session() as s:
+        s.add(Resident(openid=RESIDENT, courtyard_id="c3", last_message_at=clock.utcnow()))
+    sbx.note_user_message(st.redis, RESIDENT)  # the sandbox's own 48 h window agrees
+    tid = new_ticket(st)
+    drain(st)
+    notice = next(p for p in push_rows(st, tid) if p.kind == "notice")
+    assert notice.channel == "custom" and notice.status == "sent"
+    [msg] = pushes_to(st, RESIDENT)
+    assert msg["kind"] != "template" and "R" in (msg.get("text") or "")
+
+
+def test_record_delivery_failure_marks_failed_with_event(steward_live):
+    st = steward_live
+    tid = new_ticket(st)
+    drain(st)
+    task = _task(st, tid)
+    with st.session() as s:
+        assert record_delivery(s, task.wechat_msgid, "failed:user block")
+        assert not record_delivery(s, "999", "success")
+    assert _task(st, tid).status == "failed"
+    assert "push_failed" in events_of(st, tid)
+
+
+def test_sandbox_delivers_templatesendjobfinish_by_itself(steward_live):
+    st = steward_live
+    sbx.configure(st.redis, deliver_events=True, event_delay=0.05)
+    tid = new_ticket(st)
+    drain(st)
+    deadline = time.time() + 5
+    while _task(st, tid).status != "delivered" and time.time() < deadline:
+        time.sleep(0.05)
+    assert _task(st, tid).status == "delivered"
+    with st.session() as s:
+        assert s.scalar(select(Push.status).where(Push.ticket_id == tid, Push.kind == "task")) == "delivered"

@@ -1,0 +1,133 @@
+"""Reminders, 督办 escalation and the periodic sweep.
+
+`check_deadlines(ticket_id)` looks at the ticket as the database has it now and does whatever is due
+and not yet done (`workers.deadlines.due_actions`), recording each as an event. It runs from RQ's
+scheduler at the reminder and due times, and for every open ticket from the periodic sweep — so a
+lost Redis key, a worker that was down, or a clock driven by a test loses nothing, and running it
+twice does nothing twice (the events say what was done; pushes are idempotent by client_msg_id).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.config import Config
+from bot.models import Ticket, TicketEvent
+from bot.redis_conn import get_redis
+from bot.state import for_worker
+from bot.tickets import add_event
+from workers import deadlines, messages, queues, routing
+from workers.push import queue_push
+
+log = logging.getLogger(__name__)
+
+EVENT_FOR = {deadlines.REMINDER: "reminder", deadlines.ESCALATION: "escalated"}
+SWEEP_JOB = "sweep-{slot}"
+
+
+def done_actions(s: Session, ticket_id: int) -> set[tuple[str, str, int]]:
+    rows = s.execute(
+        select(TicketEvent.kind, TicketEvent.data)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind.in_(tuple(EVENT_FOR.values())))
+    ).all()
+    back = {v: k for k, v in EVENT_FOR.items()}
+    return {(back[kind], (data or {}).get("deadline", ""), int((data or {}).get("attempt", 0))) for kind, data in rows}
+
+
+def check_deadlines(ticket_id: int) -> list[str]:
+    """RQ job: send the reminder / escalation now due for one ticket. Returns what it did."""
+    steward = for_worker()
+    with steward.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            return []
+        return check_ticket(s, steward.config, ticket)
+
+
+def check_ticket(s: Session, config: Config, ticket: Ticket) -> list[str]:
+    now = utcnow()
+    deadline = deadlines.current_deadline(config, ticket)
+    did = []
+    for action, kind in deadlines.due_actions(config, ticket, now, done_actions(s, ticket.id)):
+        if action == deadlines.REMINDER:
+            remind(s, config, ticket, kind, deadline.due)
+        else:
+            escalate(s, config, ticket, kind, deadline.due)
+        did.append(f"{action}:{kind}")
+    return did
+
+
+def remind(s: Session, config: Config, ticket: Ticket, kind: str, due) -> None:  # noqa: ANN001
+    attempt = ticket.dispatch_attempt
+    add_event(s, ticket, "reminder", note=f"{'接单' if kind == deadlines.ACCEPT else '办结'}期限前提醒",
+              data={"deadline": kind, "attempt": attempt, "due": due.isoformat()})
+    if ticket.assignee_openid:
+        content, text = messages.reminder(config, ticket, kind, due)
+        queue_push(s, config, ticket=ticket, openid=ticket.assignee_openid, kind="reminder",
+                   tag=f"{kind}{attempt}", content=content, text=text)
+    log.info("ticket %s: %s reminder", ticket.ref, kind)
+
+
+def escalate(s: Session, config: Config, ticket: Ticket, kind: str, due) -> None:  # noqa: ANN001
+    """督办: a missed deadline goes to the courtyard chair and community staff, as an event."""
+    attempt = ticket.dispatch_attempt
+    chair = routing.chair_of(config, ticket.courtyard_id)
+    receivers = ([chair.openid] if chair and chair.openid != ticket.assignee_openid else []) + list(config.staff_openids)
+    add_event(s, ticket, "escalated", note=f"超时未{'接单' if kind == deadlines.ACCEPT else '办结'}，已督办",
+              data={"deadline": kind, "attempt": attempt, "due": due.isoformat(), "chair": chair.openid if chair else None,
+                    "staff": len(config.staff_openids)})
+    content, text = messages.escalation(config, ticket, kind, due, ticket.assignee_name)
+    for openid in dict.fromkeys(receivers):
+        queue_push(s, config, ticket=ticket, openid=openid, kind="escalation", tag=f"{kind}{attempt}",
+                   content=content, text=text)
+    log.info("ticket %s: %s deadline missed, escalated", ticket.ref, kind)
+
+
+# -- the sweep ---------------------------------------------------------------------------------------
+
+
+def sweep_deadlines() -> int:
+    """Check every ticket running against a deadline (community scale: hundreds, not millions)."""
+    steward = for_worker()
+    with steward.session() as s:
+        ids = list(s.scalars(select(Ticket.id).where(Ticket.status.in_(("dispatched", "accepted")))))
+    n = 0
+    for tid in ids:
+        try:
+            n += bool(check_deadlines(tid))
+        except Exception:  # one bad ticket must not stop the others
+            log.exception("deadline check failed for ticket id %s", tid)
+    return n
+
+
+def sweep() -> dict[str, int]:
+    """Everything the database says is due: outbox, unsent pushes, reminders, 督办, callback expiry."""
+    from workers.callback import expire_callbacks
+    from workers.outbox import sweep_outbox
+
+    result = sweep_outbox()
+    result["deadlines"] = sweep_deadlines()
+    result["callbacks_closed"] = expire_callbacks()
+    return result
+
+
+def periodic_sweep(interval: int | None = None) -> dict[str, int]:
+    """RQ job that sweeps, then schedules the next one (job id per time slot: many workers, one chain)."""
+    steward = for_worker()
+    interval = interval or steward.config.dispatch.sweep_interval
+    try:
+        return sweep()
+    finally:
+        schedule_next_sweep(get_redis(steward.config.redis_url), interval)
+
+
+def schedule_next_sweep(redis_raw, interval: int) -> bool:  # noqa: ANN001
+    now = utcnow()
+    slot = int(now.timestamp()) // interval + 1
+    at = now + timedelta(seconds=slot * interval - now.timestamp())
+    return queues.enqueue_call(redis_raw, periodic_sweep, interval, job_id=SWEEP_JOB.format(slot=slot), at=at)

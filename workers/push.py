@@ -1,0 +1,304 @@
+"""Pushes: one row in `pushes` per message, written BEFORE anything is sent, then `send_push(push_id)`.
+
+Why the row first: its `client_msg_id` is deterministic (ticket, kind, attempt or event, receiver) and
+unique, so a job that runs twice finds the row already `sent` and does nothing, and WeChat itself
+drops a template resend with the same client_msg_id.
+
+Channel: a customer-service text when the receiver wrote to us within the window (48 h), else a
+template message; 45015/45047 on the text falls back to the template. Errors by code: 43004/43019 →
+receiver unreachable (a council member's task goes to the backup, staff are told); 5xx, timeouts,
+45009 → raise for RQ's Retry with backoff, and after the last retry the push is `failed` with a
+`push_failed` event on the ticket; any other errcode is permanent and failed at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from rq import get_current_job
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.config import Config
+from bot.models import CouncilMember, Push, Resident, Ticket
+from bot.state import Steward, for_worker
+from bot.tickets import add_event
+from bot.wechat.errors import OutsideWindow, Throttled, TransientError, UserUnreachable, WeChatError
+from workers import queues
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, DELIVERED, FAILED = "pending", "sent", "delivered", "failed"
+TEMPLATE, CUSTOM = "template", "custom"
+
+# push kind → which `[templates]` id it uses
+TEMPLATE_FOR = {
+    "task": "task",
+    "outside": "task",
+    "triage": "task",
+    "reminder": "reminder",
+    "escalation": "escalation",
+    "alert": "escalation",
+    "notice": "notice",
+    "callback": "callback",
+}
+DEFAULT_FIELDS = {
+    "first": "title",
+    "keyword1": "ref",
+    "keyword2": "place",
+    "keyword3": "what",
+    "keyword4": "deadline",
+    "remark": "how",
+}
+
+
+def client_msg_id(ticket_id: int | None, kind: str, tag: str | int, openid: str) -> str:
+    """Deterministic per ticket / kind / attempt-or-event / receiver; short; no openid in clear."""
+    who = hashlib.sha1(openid.encode()).hexdigest()[:10]
+    return f"t{ticket_id or 0}-{kind}-{tag}-{who}"[:64]
+
+
+def template_data(config: Config, kind: str, content: dict[str, str]) -> dict[str, dict[str, str]]:
+    mapping = config.dispatch.template_fields.get(kind) or DEFAULT_FIELDS
+    return {field: {"value": str(content.get(key, "") or "")} for field, key in mapping.items()}
+
+
+def queue_push(
+    session: Session,
+    config: Config,
+    *,
+    ticket: Ticket | None,
+    openid: str,
+    kind: str,
+    tag: str | int,
+    content: dict[str, str],
+    text: str,
+    url: str | None = None,
+    redis_raw: Any = None,
+) -> Push:
+    """Record a push (idempotent by client_msg_id) and enqueue its sending after `session` commits."""
+    cmid = client_msg_id(ticket.id if ticket else None, kind, tag, openid)
+    push = session.scalars(select(Push).where(Push.client_msg_id == cmid)).first()
+    if push is None:
+        tpl_id = getattr(config.templates, TEMPLATE_FOR.get(kind, "notice"), "") or None
+        push = Push(
+            ticket_id=ticket.id if ticket else None,
+            openid=openid,
+            kind=kind,
+            channel=TEMPLATE,
+            client_msg_id=cmid,
+            template_id=tpl_id,
+            payload={"data": template_data(config, kind, content), "text": text, "url": url, "tag": str(tag)},
+            status=PENDING,
+            attempts=0,
+        )
+        session.add(push)
+        session.flush()
+    if push.status == PENDING:
+        schedule_send(session, config, push, redis_raw)
+    return push
+
+
+def schedule_send(session: Session, config: Config, push: Push, redis_raw: Any = None) -> None:
+    from bot.redis_conn import get_redis
+
+    r = redis_raw if redis_raw is not None else get_redis(config.redis_url, decode=False)
+    push_id, cmid, intervals = push.id, push.client_msg_id, config.dispatch.retry_intervals
+    queues.on_commit(session, r, lambda rr: queues.enqueue_push(rr, push_id, cmid, intervals), f"push {push_id}")
+
+
+def last_message_at(session: Session, openid: str) -> Any:
+    resident = session.scalar(select(Resident.last_message_at).where(Resident.openid == openid))
+    member = session.scalar(select(CouncilMember.last_message_at).where(CouncilMember.openid == openid))
+    return max((t for t in (resident, member) if t is not None), default=None)
+
+
+def choose_channel(session: Session, config: Config, push: Push) -> str:
+    """Customer-service text when the receiver wrote within the window; template otherwise."""
+    text = (push.payload or {}).get("text")
+    last = last_message_at(session, push.openid)
+    if text and last is not None and utcnow() - last < timedelta(hours=config.dispatch.custom_window_hours):
+        return CUSTOM
+    return TEMPLATE
+
+
+def _err(exc: WeChatError) -> str:
+    return f"{exc.code}: {exc.message}" if exc.code is not None else exc.message or type(exc).__name__
+
+
+def _is_last_try() -> bool:
+    job = get_current_job()
+    return job is None or not job.retries_left
+
+
+def send_push(push_id: int) -> str:
+    """RQ job: send one recorded push. Returns the push's final status for this run."""
+    steward = for_worker()
+    config = steward.config
+    with steward.session() as s:
+        push = s.get(Push, push_id)
+        if push is None:
+            return "missing"
+        if push.status != PENDING:
+            return push.status  # sent by an earlier run: never push twice
+        push.attempts += 1
+        channel = choose_channel(s, config, push)
+        openid, cmid, tpl = push.openid, push.client_msg_id, push.template_id
+        payload = dict(push.payload or {})
+    from bot.wechat.client import get_client
+
+    client = get_client(config, steward.redis)
+    note = None
+    try:
+        if channel == CUSTOM:
+            try:
+                client.send_text(openid, payload.get("text") or "")
+                msgid = None
+            except OutsideWindow as exc:
+                note = f"{exc.code}: 客服消息超出 48 小时，改发模板消息"
+                channel = TEMPLATE
+        if channel == TEMPLATE:
+            if not tpl:
+                raise WeChatError(None, "未配置模板 ID（[templates]）")
+            msgid = client.send_template(openid, tpl, payload.get("data") or {}, payload.get("url"), cmid)
+    except UserUnreachable as exc:
+        receiver_unreachable(steward, push_id, exc)
+        return FAILED
+    except (TransientError, Throttled) as exc:
+        if _is_last_try():
+            fail_push(steward, push_id, _err(exc), final=True)
+            return FAILED
+        _note_error(steward, push_id, _err(exc))
+        raise  # RQ Retry backs off and runs it again
+    except WeChatError as exc:
+        fail_push(steward, push_id, _err(exc), final=True)
+        return FAILED
+    with steward.session() as s:
+        push = s.get(Push, push_id)
+        push.status, push.channel, push.wechat_msgid = SENT, channel, msgid or None
+        push.error = note
+    log.info("push %s sent (%s, %s)", push_id, push.kind, channel)
+    return SENT
+
+
+def _note_error(steward: Steward, push_id: int, error: str) -> None:
+    with steward.session() as s:
+        push = s.get(Push, push_id)
+        if push is not None:
+            push.error = error
+    log.warning("push %s failed transiently (%s); RQ will retry", push_id, error)
+
+
+def fail_push(steward: Steward, push_id: int, error: str, final: bool = True) -> None:
+    """The push is failed for good: visible on the ticket (event) and, for tasks, to staff."""
+    with steward.session() as s:
+        push = s.get(Push, push_id)
+        if push is None or push.status != PENDING:
+            return
+        push.status, push.error = FAILED, error
+        ticket = s.get(Ticket, push.ticket_id) if push.ticket_id else None
+        if ticket is not None:
+            add_event(s, ticket, "push_failed", note=f"{push.kind} 消息发送失败：{error}",
+                      data={"push_id": push.id, "kind": push.kind, "error": error})
+            if push.kind in ("task", "reminder", "escalation"):
+                from workers import messages
+
+                for staff in steward.config.staff_openids:
+                    if staff == push.openid:
+                        continue
+                    content, text = messages.alert(steward.config, ticket, f"{push.kind} 消息发送失败（{error}）")
+                    queue_push(s, steward.config, ticket=ticket, openid=staff, kind="alert",
+                               tag=f"fail{push.id}", content=content, text=text)
+    log.error("push %s failed: %s", push_id, error)
+
+
+def receiver_unreachable(steward: Steward, push_id: int, exc: WeChatError) -> None:
+    """43004/43019: mark the member unreachable; a task goes to the backup; staff are told."""
+    config = steward.config
+    with steward.session() as s:
+        push = s.get(Push, push_id)
+        if push is None or push.status != PENDING:
+            return
+        push.status, push.error = FAILED, f"{exc.code}: 对方无法接收消息"
+        member = config.member(push.openid)
+        if member is not None:
+            row = ensure_member_row(s, config, push.openid)
+            row.reachable, row.unreachable_reason = False, f"{exc.code}"
+        ticket = s.get(Ticket, push.ticket_id) if push.ticket_id else None
+        if ticket is None:
+            return
+        who = member.name if member else "居民"
+        add_event(s, ticket, "receiver_unreachable", note=f"{who}无法接收消息（{exc.code}）",
+                  data={"push_id": push.id, "kind": push.kind, "code": exc.code, "member": bool(member)})
+        redispatch = (
+            push.kind == "task"
+            and ticket.status == "dispatched"
+            and ticket.assignee_openid == push.openid
+            and str(ticket.dispatch_attempt) == (push.payload or {}).get("tag")
+        )
+        if redispatch:
+            from bot.redis_conn import get_redis
+
+            tid, nxt = ticket.id, ticket.dispatch_attempt + 1
+            queues.on_commit(s, get_redis(config.redis_url), lambda r: queues.enqueue_dispatch(r, tid, nxt),
+                             f"dispatch {tid}/{nxt}")
+        if member is not None:
+            from workers import messages
+
+            reason = f"理事会成员{who}无法接收微信消息（{exc.code}）" + ("，已转给备岗" if redispatch else "")
+            for staff in config.staff_openids:
+                content, text = messages.alert(config, ticket, reason)
+                queue_push(s, config, ticket=ticket, openid=staff, kind="alert", tag=f"unreach{push.id}",
+                           content=content, text=text)
+    log.warning("push %s: receiver unreachable (%s)", push_id, exc.code)
+
+
+def ensure_member_row(session: Session, config: Config, openid: str) -> CouncilMember:
+    """The DB mirror of a configured council member (created on first need)."""
+    row = session.scalars(select(CouncilMember).where(CouncilMember.openid == openid)).first()
+    if row is None:
+        m = config.member(openid)
+        row = CouncilMember(openid=openid, name=m.name if m else "", courtyard_id=m.courtyard if m else "",
+                            role=m.role if m else "成员", skills=",".join(m.skills) if m else "",
+                            active=True, reachable=True)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def unreachable_openids(session: Session) -> set[str]:
+    return set(session.scalars(select(CouncilMember.openid).where(CouncilMember.reachable.is_(False))))
+
+
+def record_delivery(session: Session, msg_id: str | int | None, status: str) -> bool:
+    """TEMPLATESENDJOBFINISH: `status` is "success", "failed:user block" or "failed: system failed".
+    Called by the webhook inside its session; True when the push was found."""
+    if not msg_id:
+        return False
+    push = session.scalars(select(Push).where(Push.wechat_msgid == str(msg_id))).first()
+    if push is None:
+        return False
+    ok = status.strip().lower() == "success"
+    push.status = DELIVERED if ok else FAILED
+    if not ok:
+        push.error = status
+        ticket = session.get(Ticket, push.ticket_id) if push.ticket_id else None
+        if ticket is not None:
+            add_event(session, ticket, "push_failed", note=f"{push.kind} 消息未送达：{status}",
+                      data={"push_id": push.id, "kind": push.kind, "error": status})
+        if "block" in status.lower():
+            row = session.scalars(select(CouncilMember).where(CouncilMember.openid == push.openid)).first()
+            if row is not None:
+                row.reachable, row.unreachable_reason = False, "43019"
+    return True
+
+
+def push_counts(session: Session, ticket_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Push.status, func.count()).where(Push.ticket_id == ticket_id).group_by(Push.status)
+    ).all()
+    return {status: n for status, n in rows}

@@ -1,0 +1,170 @@
+"""Queue names, job ids and enqueueing — the only place that knows how work reaches RQ.
+
+Job ids are deterministic (ticket + attempt, push + client_msg_id), so enqueueing the same work twice
+while it waits is one job. That is only a first line: the jobs themselves are idempotent in the
+database (a compare-and-set on `tickets.dispatch_attempt`, `pushes.client_msg_id` unique), so a
+job that runs twice anyway — a retry, a sweep, a dead worker — still dispatches and pushes once.
+
+Nothing here raises when Redis is down: the ticket or push is already committed, and the periodic
+sweep (`workers.outbox`) enqueues whatever waited too long.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis as redis_lib
+from rq import Queue, Retry
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from bot import clock
+
+log = logging.getLogger(__name__)
+
+DISPATCH = "dispatch"
+PUSH = "push"
+DEFAULT = "default"
+ALL_QUEUES = (DISPATCH, PUSH, DEFAULT)  # worker priority order
+
+JOB_TIMEOUT = 120
+RESULT_TTL = 3600
+
+
+def dispatch_job_id(ticket_id: int, attempt: int) -> str:
+    return f"dispatch-{ticket_id}-{attempt}"
+
+
+def push_job_id(client_msg_id: str) -> str:
+    return f"push-{client_msg_id}"
+
+
+def queue(redis_raw: redis_lib.Redis, name: str) -> Queue:
+    return Queue(name, connection=redis_raw)
+
+
+def _safe(what: str, fn: Callable[[], Any]) -> bool:
+    try:
+        fn()
+        return True
+    except (redis_lib.RedisError, OSError) as exc:
+        # The DB row is committed; the sweep picks it up. Say so, without personal data.
+        log.warning("could not enqueue %s (%s); the sweep will pick it up", what, exc.__class__.__name__)
+        return False
+
+
+WAITING = {b"queued", b"scheduled", b"started", b"deferred"}
+
+
+def _waiting(redis_raw: redis_lib.Redis, job_id: str) -> bool:
+    """The job is already queued or running: enqueueing it again would put its id on the queue twice."""
+    return redis_raw.hget(f"rq:job:{job_id}", "status") in WAITING
+
+
+def enqueue_dispatch(
+    redis_raw: redis_lib.Redis, ticket_id: int, attempt: int = 1, assignee_openid: str | None = None
+) -> bool:
+    """Enqueue the dispatch of a committed ticket. Never raises; False when Redis is unreachable.
+
+    The webhook calls this right after committing a new ticket (attempt 1)."""
+    from workers.dispatch import dispatch_ticket
+
+    job_id = dispatch_job_id(ticket_id, attempt)
+    return _safe(
+        job_id,
+        lambda: _waiting(redis_raw, job_id) or queue(redis_raw, DISPATCH).enqueue(
+            dispatch_ticket,
+            ticket_id,
+            attempt,
+            assignee_openid,
+            job_id=job_id,
+            job_timeout=JOB_TIMEOUT,
+            result_ttl=RESULT_TTL,
+            retry=Retry(max=3, interval=[5, 30, 120]),  # DB hiccups; the job is idempotent
+        ),
+    )
+
+
+def enqueue_push(redis_raw: redis_lib.Redis, push_id: int, client_msg_id: str, retry_intervals: tuple[int, ...]) -> bool:
+    from workers.push import send_push
+
+    job_id = push_job_id(client_msg_id)
+    intervals = list(retry_intervals)
+    retry = Retry(max=len(intervals), interval=intervals) if intervals else None
+    return _safe(
+        job_id,
+        lambda: _waiting(redis_raw, job_id) or queue(redis_raw, PUSH).enqueue(
+            send_push, push_id, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL, retry=retry
+        ),
+    )
+
+
+def enqueue_call(
+    redis_raw: redis_lib.Redis,
+    func: Callable[..., Any],
+    *args: Any,
+    job_id: str | None = None,
+    at: datetime | None = None,
+    queue_name: str = DEFAULT,
+) -> bool:
+    """Enqueue `func(*args)` now, or at `at` (naive UTC on the project clock) via RQ's scheduler.
+
+    `at` is converted to a real delay: tests that drive `bot.clock` see scheduled checks as "later",
+    and the periodic sweep covers them, so nothing depends on RQ's own notion of time."""
+    q = queue(redis_raw, queue_name)
+    what = job_id or func.__name__
+    if at is None:
+        return _safe(what, lambda: q.enqueue(func, *args, job_id=job_id, job_timeout=JOB_TIMEOUT,
+                                             result_ttl=RESULT_TTL))
+    delay = max((at - clock.utcnow()).total_seconds(), 0.0)
+    return _safe(what, lambda: q.enqueue_in(timedelta(seconds=delay), func, *args, job_id=job_id,
+                                            job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL))
+
+
+# -- after-commit enqueueing -------------------------------------------------------------------------
+# Jobs that read what a transaction writes must not be enqueued before it commits (the worker would
+# see the old rows). Code running inside someone else's session (the webhook's) registers its jobs
+# here; they go to Redis right after that session commits and are dropped on rollback.
+
+_PENDING = "steward_pending_jobs"
+
+
+def on_commit(session: Session, redis_raw: redis_lib.Redis, job: Callable[[redis_lib.Redis], Any], label: str) -> None:
+    """Run `job(redis_raw)` (an enqueue) after `session` commits; forget it on rollback."""
+    pending = session.info.setdefault(_PENDING, [])
+    if not session.info.get(_PENDING + "_hooked"):
+        session.info[_PENDING + "_hooked"] = True
+        event.listen(session, "after_commit", _flush_pending)
+        event.listen(session, "after_rollback", _drop_pending)
+    pending.append((redis_raw, job, label))
+
+
+def pending_labels(session: Session) -> list[str]:
+    return [label for _r, _j, label in session.info.get(_PENDING, [])]
+
+
+def _flush_pending(session: Session) -> None:
+    jobs = session.info.pop(_PENDING, [])
+    for redis_raw, job, label in jobs:
+        _safe(label, lambda j=job, r=redis_raw: j(r))
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def enqueue_media(redis_raw: redis_lib.Redis, media_row_id: int) -> bool:
+    """Download a `media` row's file now (WeChat deletes media after 3 days). Never raises."""
+    from workers.media import download_media
+
+    job_id = f"media-{media_row_id}"
+    return _safe(
+        job_id,
+        lambda: _waiting(redis_raw, job_id) or queue(redis_raw, DEFAULT).enqueue(
+            download_media, media_row_id, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL,
+            retry=Retry(max=3, interval=[10, 60, 300]),
+        ),
+    )
