@@ -51,6 +51,7 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     from bot.state import Steward
     from bot.sync import sync_from_config
 
+    embedded = not cfg.redis_url
     redis_url = redis_conn.resolve_url(cfg.redis_url)
     api_base = f"http://{host}:{port}/sandbox/cgi-bin"
     # The worker is a child process: hand it the same Redis, database and sandbox.
@@ -77,7 +78,7 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     click.echo(f"  WeChat 沙箱     {base}/sandbox/")
     click.echo(f"  工作台 workbench {base}/login   （账号见 config.example.toml 的 [[staff]]）")
     click.echo(f"  公示栏 public    {base}/public")
-    click.echo(f"  Redis          {'embedded ' if not cfg.redis_url else ''}{redis_url}")
+    click.echo(f"  Redis          {'embedded ' if embedded else ''}{redis_url}")
     click.echo("\n用下面的命令和机器人聊天 / chat with the bot:")
     click.echo(f"  居民 resident   .venv/bin/steward chat --as {DEMO_RESIDENT} --url {base}")
     for m in c3[:3]:
