@@ -35,10 +35,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from bot import webhook
 
     app.register_blueprint(webhook.bp)
+    from bot import council_pages
+
+    app.register_blueprint(council_pages.bp)  # /m/ticket/<token>: the council's action page
     if app.config["SANDBOX"]:
         from bot.sandbox import views as sandbox_views
 
         app.register_blueprint(sandbox_views.bp)
+
+    from bot import web  # workbench, public board, JSON API; CSRF for every form (after the above)
+
+    web.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

@@ -1,0 +1,183 @@
+"""Community activities: create and edit, the roster with its waitlist, check-in, roster export,
+and the reminder push to registrants the day before (`workers.event_reminders`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import state
+from bot.clock import from_local, to_local, utcnow
+from bot.models import Event, Registration
+from bot.web.auth import require_login
+
+bp = Blueprint("events_admin", __name__, url_prefix="/staff/events")
+require_login(bp, "admin", "staff")
+
+REG_STATUS = {"registered": "已报名", "waitlist": "候补", "cancelled": "已取消"}
+ROSTER_HEADERS = (("序号", 6), ("姓名", 12), ("电话", 14), ("状态", 8), ("签到", 6), ("报名时间", 17))
+
+
+class FormError(ValueError):
+    pass
+
+
+def _form_event(event: Event) -> None:
+    f = request.form
+    title, place = f.get("title", "").strip(), f.get("place", "").strip()
+    if not title or not place:
+        raise FormError("请填写活动名称和地点")
+    try:
+        starts = from_local(datetime.fromisoformat(f.get("starts_at", "")))
+        capacity = int(f.get("capacity", "0"))
+    except ValueError:
+        raise FormError("请填写正确的开始时间和人数上限") from None
+    if capacity < 1:
+        raise FormError("人数上限至少为 1")
+    courtyard = f.get("courtyard") or None
+    if courtyard and state.current().config.courtyard(courtyard) is None:
+        raise FormError("请选择楼院")
+    if event.starts_at != starts:
+        event.reminder_sent = False  # a new date gets its own reminder
+    event.title, event.place, event.starts_at, event.capacity = title[:128], place[:128], starts, capacity
+    event.courtyard_id, event.description = courtyard, f.get("description", "").strip()
+
+
+def promote_waitlist(session: Session, event: Event) -> list[Registration]:
+    """Fill free places from the waitlist, first come first served."""
+    active = sum(1 for r in event.registrations if r.status == "registered")
+    promoted = []
+    for r in event.registrations:
+        if active >= event.capacity:
+            break
+        if r.status == "waitlist":
+            r.status = "registered"
+            active += 1
+            promoted.append(r)
+    return promoted
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    now = utcnow()
+    with state.current().session() as s:
+        upcoming = list(s.scalars(select(Event).where(Event.starts_at >= now).order_by(Event.starts_at).limit(100)))
+        past = list(s.scalars(select(Event).where(Event.starts_at < now).order_by(Event.starts_at.desc()).limit(30)))
+        counts = {e.id: (sum(r.status == "registered" for r in e.registrations),
+                         sum(r.status == "waitlist" for r in e.registrations)) for e in upcoming + past}
+        s.expunge_all()
+    return render_template("web/events.html", upcoming=upcoming, past=past, counts=counts)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+def edit(event_id: int | None = None):  # noqa: ANN201
+    with state.current().session() as s:
+        event = s.get(Event, event_id) if event_id else Event(capacity=30, description="")
+        if event is None:
+            abort(404)
+        if request.method == "POST":
+            try:
+                _form_event(event)
+            except FormError as exc:
+                flash(str(exc), "error")
+                s.rollback()
+                return render_template("web/event_form.html", event=event, form=request.form), 400
+            if event.id is None:
+                s.add(event)
+            s.flush()
+            promoted = promote_waitlist(s, event)
+            flash("活动已保存" + (f"，候补转正 {len(promoted)} 人" if promoted else ""), "ok")
+            return redirect(url_for("events_admin.roster", event_id=event.id))
+        local = to_local(event.starts_at)
+        form = {"title": event.title or "", "place": event.place or "", "capacity": event.capacity,
+                "courtyard": event.courtyard_id or "", "description": event.description or "",
+                "starts_at": local.strftime("%Y-%m-%dT%H:%M") if local else ""}
+        return render_template("web/event_form.html", event=event, form=form)
+
+
+@bp.get("/<int:event_id>")
+def roster(event_id: int):  # noqa: ANN201
+    with state.current().session() as s:
+        event = s.get(Event, event_id)
+        if event is None:
+            abort(404)
+        regs = list(event.registrations)
+        s.expunge_all()
+    return render_template("web/roster.html", event=event, regs=regs, reg_status=REG_STATUS,
+                           registered=sum(r.status == "registered" for r in regs))
+
+
+@bp.post("/<int:event_id>/registrations/<int:reg_id>/<action>")
+def registration_action(event_id: int, reg_id: int, action: str):  # noqa: ANN201
+    if action not in ("checkin", "undo_checkin", "cancel"):
+        abort(404)
+    with state.current().session() as s:
+        reg = s.get(Registration, reg_id)
+        if reg is None or reg.event_id != event_id:
+            abort(404)
+        if action == "cancel":
+            reg.status = "cancelled"
+            reg.checked_in = False
+            s.flush()
+            promoted = promote_waitlist(s, reg.event)
+            flash("已取消报名" + (f"，{promoted[0].name or '候补居民'} 转为正式报名" if promoted else ""), "ok")
+        else:
+            if reg.status != "registered":
+                flash("只有已报名的居民可以签到", "error")
+            else:
+                reg.checked_in = action == "checkin"
+                flash("已签到" if reg.checked_in else "已撤销签到", "ok")
+    return redirect(url_for("events_admin.roster", event_id=event_id))
+
+
+@bp.post("/<int:event_id>/remind")
+def remind(event_id: int):  # noqa: ANN201
+    from workers.event_reminders import enqueue_reminder
+
+    steward = state.current()
+    ok = enqueue_reminder(steward.redis_raw, event_id)
+    flash("提醒已排队发送" if ok else "提醒排队失败（Redis 不可用），稍后定时任务会补发", "ok" if ok else "error")
+    return redirect(url_for("events_admin.roster", event_id=event_id))
+
+
+@bp.get("/<int:event_id>/roster.<fmt>")
+def export(event_id: int, fmt: str):  # noqa: ANN201
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    with state.current().session() as s:
+        event = s.get(Event, event_id)
+        if event is None:
+            abort(404)
+        rows = [[i, r.name or "", r.phone or "", REG_STATUS.get(r.status, r.status), "是" if r.checked_in else "",
+                 to_local(r.created_at).strftime("%Y-%m-%d %H:%M")]
+                for i, r in enumerate((r for r in event.registrations if r.status != "cancelled"), start=1)]
+    name = f"roster-{event_id}.{fmt}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow([h for h, _ in ROSTER_HEADERS])
+        w.writerows(rows)
+        body, mime = ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+    else:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "名单"
+        ws.append([h for h, _ in ROSTER_HEADERS])
+        for i, (_, width) in enumerate(ROSTER_HEADERS, start=1):
+            ws.cell(row=1, column=i).font = Font(bold=True)
+            ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+        for row in rows:
+            ws.append(row)
+        ws.freeze_panes = "A2"
+        out = io.BytesIO()
+        wb.save(out)
+        body, mime = out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})

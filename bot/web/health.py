@@ -1,0 +1,79 @@
+"""Queue health for admins, built on RQ's own registries: queues and their job counts, failed jobs
+with retry, workers and what they are doing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from rq import Queue, Worker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+
+from bot import state
+from bot.web.auth import require_login
+
+bp = Blueprint("health", __name__, url_prefix="/admin/queues")
+require_login(bp, "admin")
+
+FAILED_SHOWN = 50
+
+
+def _queues() -> list[Queue]:
+    conn = state.current().redis_raw
+    names = {q.name for q in Queue.all(connection=conn)}
+    try:
+        from workers.queues import ALL_QUEUES
+
+        names |= set(ALL_QUEUES)
+    except ImportError:
+        pass
+    return [Queue(n, connection=conn) for n in sorted(names)]
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    conn = state.current().redis_raw
+    queues = []
+    failed = []
+    for q in _queues():
+        registry = FailedJobRegistry(queue=q)
+        queues.append({
+            "name": q.name,
+            "queued": q.count,
+            "started": q.started_job_registry.count,
+            "scheduled": q.scheduled_job_registry.count,
+            "deferred": q.deferred_job_registry.count,
+            "failed": registry.count,
+            "finished": q.finished_job_registry.count,
+        })
+        for job in Job.fetch_many(registry.get_job_ids(0, FAILED_SHOWN - 1), connection=conn):
+            if job is not None:
+                exc = (job.latest_result().exc_string if job.latest_result() else "") or ""
+                failed.append({"queue": q.name, "id": job.id, "func": job.func_name,
+                               "ended_at": job.ended_at, "error": exc.strip().splitlines()[-1:] or [""]})
+    workers = [
+        {"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names()),
+         "job": (w.get_current_job_id() or ""), "heartbeat": w.last_heartbeat,
+         "ok": w.successful_job_count, "failed": w.failed_job_count}
+        for w in Worker.all(connection=conn)
+    ]
+    return render_template("web/health.html", queues=queues, failed=failed, workers=workers)
+
+
+@bp.post("/retry")
+def retry():  # noqa: ANN201
+    queue_name, job_id = request.form.get("queue", ""), request.form.get("job_id", "")
+    done = 0
+    for q in _queues():
+        if queue_name and q.name != queue_name:
+            continue
+        registry = FailedJobRegistry(queue=q)
+        ids = [job_id] if job_id else registry.get_job_ids()
+        for jid in ids:
+            try:
+                registry.requeue(jid)
+                done += 1
+            except (NoSuchJobError, ValueError):
+                continue
+    flash(f"已重新排队 {done} 个失败任务", "ok")
+    return redirect(url_for("health.index"))

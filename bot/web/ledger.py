@@ -1,0 +1,175 @@
+"""The ledger (台账): one row per ticket received in a month in a courtyard, with its responsible
+person, deadline, outcome and rating; exported to .xlsx (openpyxl) and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, render_template, request
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import state
+from bot.clock import utcnow
+from bot.config import Config
+from bot.models import CLOSE_REASONS, STATUS_LABELS, Ticket
+from bot.web.auth import require_login, scope_courtyard
+from bot.web.filters import local_time
+from bot.web.rates import parse_month
+from bot.web.rates_calc import month_bounds
+
+bp = Blueprint("ledger", __name__, url_prefix="/staff/ledger")
+require_login(bp)
+
+# (header, width in characters) — widths sized for Chinese text in Excel
+COLUMNS = (
+    ("工单号", 10), ("受理时间", 17), ("分类", 8), ("事项摘要", 40), ("楼院", 14), ("责任人", 10),
+    ("办理时限", 17), ("办结时间", 17), ("办理结果", 16), ("评价", 6), ("是否超时", 8),
+)
+SUMMARY_LEN = 60
+
+
+@dataclass
+class LedgerRow:
+    ref: str
+    received: datetime
+    category: str
+    summary: str
+    courtyard: str
+    responsible: str
+    deadline: datetime | None
+    finished: datetime | None
+    outcome: str
+    rating: int | None
+    overdue: bool
+
+    def cells(self) -> list[str | int | None]:
+        return [self.ref, local_time(self.received), self.category, self.summary, self.courtyard,
+                self.responsible, local_time(self.deadline), local_time(self.finished), self.outcome,
+                self.rating, "是" if self.overdue else "否"]
+
+
+def _outcome(t: Ticket) -> str:
+    if t.status != "closed":
+        return STATUS_LABELS.get(t.status, t.status)
+    label = CLOSE_REASONS.get(t.close_reason or "", "已办结")
+    if t.close_reason == "not_responsible" and t.referral:
+        return f"{label}：{t.referral}"
+    if t.close_reason == "duplicate" and t.duplicate_of:
+        return f"重复（同 {t.duplicate_of}）"
+    if t.callback_missing:
+        return f"{label}（未回访）"
+    return label
+
+
+def is_overdue(t: Ticket, now: datetime) -> bool:
+    """Accepted after the accept deadline (or still waiting past it); finished after the finish
+    deadline (or still being worked on past it)."""
+    if t.accept_due_at and (
+        (t.accepted_at and t.accepted_at > t.accept_due_at) or (t.status == "dispatched" and now > t.accept_due_at)
+    ):
+        return True
+    return bool(t.finish_due_at and (
+        (t.finished_at and t.finished_at > t.finish_due_at) or (t.status == "accepted" and now > t.finish_due_at)
+    ))
+
+
+def rows(session: Session, config: Config, year: int, month: int, courtyard: str | None) -> list[LedgerRow]:
+    start, end = month_bounds(year, month)
+    stmt = select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
+    if courtyard:
+        stmt = stmt.where(Ticket.courtyard_id == courtyard)
+    stmt = stmt.order_by(Ticket.created_at, Ticket.id)
+    now = utcnow()
+    out = []
+    for t in session.scalars(stmt):
+        rule = config.categories.get(t.category)
+        text = " ".join(t.text.split())
+        out.append(LedgerRow(
+            ref=t.ref or "",
+            received=t.created_at,
+            category=(rule.name if rule else t.category) + (f"·{t.subcategory}" if t.subcategory else ""),
+            summary=text[:SUMMARY_LEN] + ("…" if len(text) > SUMMARY_LEN else ""),
+            courtyard=config.courtyard_name(t.courtyard_id),
+            responsible=t.assignee_name or "",
+            deadline=t.finish_due_at or t.accept_due_at,
+            finished=t.finished_at or (t.closed_at if t.status == "closed" else None),
+            outcome=_outcome(t),
+            rating=t.rating,
+            overdue=is_overdue(t, now),
+        ))
+    return out
+
+
+def to_xlsx(ledger: list[LedgerRow], title: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append([h for h, _ in COLUMNS])
+    for i, (_, width) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    for r in ledger:
+        ws.append(r.cells())
+    for row in ws.iter_rows(min_row=2, min_col=4, max_col=4):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    wb.properties.title = title
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_csv(ledger: list[LedgerRow]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([h for h, _ in COLUMNS])
+    for r in ledger:
+        w.writerow(["" if c is None else c for c in r.cells()])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel then reads it as UTF-8
+
+
+def _params() -> tuple[int, int, str | None]:
+    cfg = state.current().config
+    year, month = parse_month(request.args.get("month"))
+    courtyard = scope_courtyard() or (request.args.get("courtyard") or None)
+    if courtyard and cfg.courtyard(courtyard) is None:
+        abort(404)
+    return year, month, courtyard
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    steward = state.current()
+    year, month, courtyard = _params()
+    with steward.session() as s:
+        ledger = rows(s, steward.config, year, month, courtyard)
+    return render_template("web/ledger.html", ledger=ledger, year=year, month=month, courtyard=courtyard,
+                           locked=scope_courtyard() is not None,
+                           overdue_count=sum(r.overdue for r in ledger))
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str):  # noqa: ANN201
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    steward = state.current()
+    year, month, courtyard = _params()
+    with steward.session() as s:
+        ledger = rows(s, steward.config, year, month, courtyard)
+    name = f"ledger-{year:04d}-{month:02d}-{courtyard or 'all'}.{fmt}"
+    title = f"{steward.config.courtyard_name(courtyard) if courtyard else '全社区'} {year}年{month}月台账"
+    if fmt == "xlsx":
+        body, mime = to_xlsx(ledger, title), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, mime = to_csv(ledger), "text/csv; charset=utf-8"
+    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})

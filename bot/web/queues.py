@@ -1,0 +1,182 @@
+"""Work queues: triage, overdue, open tickets by courtyard / category / status / assignee, search.
+
+Newest activity first, keyset paging on (last_activity_at, id) over the partial index of open
+tickets, so page 500 costs what page 1 costs; tab counts are bounded and cached in Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from bot import state
+from bot.clock import utcnow
+from bot.models import OPEN_STATUSES, STATUS_LABELS, Resident, Ticket
+from bot.web.auth import require_login, scope_courtyard
+
+bp = Blueprint("queues", __name__, url_prefix="/staff")
+require_login(bp)
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000  # "1000+" is all a tab needs to say; counting a million rows per page view is not
+COUNT_TTL = 30
+TABS = {
+    "triage": "待分派",
+    "overdue": "已超时",
+    "open": "未办结",
+    "search": "查找",
+}
+REF_RE = re.compile(r"^[Rr]\d+$")
+
+
+def _open() -> Any:
+    return Ticket.status.in_(OPEN_STATUSES)
+
+
+def tab_filter(tab: str, args: dict[str, str], now: datetime) -> list[Any]:
+    """WHERE clauses for a tab (open tabs always include `status IN open`, the index predicate)."""
+    cfg = state.current().config
+    if tab == "triage":
+        return [
+            _open(),
+            Ticket.status != "awaiting_callback",
+            or_(
+                Ticket.status == "triage",
+                Ticket.courtyard_id.is_(None),
+                Ticket.confidence < cfg.confidence_threshold,
+            ),
+        ]
+    if tab == "overdue":
+        return [
+            _open(),
+            or_(
+                and_(Ticket.status == "dispatched", Ticket.accept_due_at < now),
+                and_(Ticket.status == "accepted", Ticket.finish_due_at < now),
+            ),
+        ]
+    clauses = [_open()]
+    if args.get("status") in OPEN_STATUSES:
+        clauses.append(Ticket.status == args["status"])
+    if args.get("courtyard"):
+        clauses.append(Ticket.courtyard_id == args["courtyard"])
+    if args.get("category"):
+        clauses.append(Ticket.category == args["category"])
+    if args.get("assignee"):
+        clauses.append(Ticket.assignee_name == args["assignee"])
+    return clauses
+
+
+def search_filter(session: Session, q: str) -> list[Any]:
+    q = q.strip()[:100]
+    if REF_RE.match(q):
+        return [Ticket.ref == q.upper()]
+    openids = list(
+        session.scalars(
+            select(Resident.openid).where(or_(Resident.phone == q, Resident.name == q, Resident.openid == q)).limit(20)
+        )
+    )
+    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    conds = [Ticket.text.like(like, escape="\\"), Ticket.resident_openid == q]
+    if openids:
+        conds.append(Ticket.resident_openid.in_(openids))
+    return [or_(*conds)]
+
+
+def _scoped(clauses: list[Any]) -> list[Any]:
+    scope = scope_courtyard()
+    return clauses + [Ticket.courtyard_id == scope] if scope else clauses
+
+
+def page(session: Session, clauses: list[Any], after: str | None, by_id: bool = False) -> tuple[list[Ticket], str | None]:
+    """One page and the cursor of the next (None at the end)."""
+    stmt: Select = select(Ticket).where(*clauses)
+    if by_id:
+        if after and after.isdigit():
+            stmt = stmt.where(Ticket.id < int(after))
+        stmt = stmt.order_by(Ticket.id.desc())
+    else:
+        cursor = _parse_cursor(after)
+        if cursor:
+            stmt = stmt.where(tuple_(Ticket.last_activity_at, Ticket.id) < tuple_(*cursor))
+        stmt = stmt.order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
+    rows = list(session.scalars(stmt.limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if not more or not rows:
+        return rows, None
+    last = rows[-1]
+    return rows, str(last.id) if by_id else f"{last.last_activity_at.isoformat()}_{last.id}"
+
+
+def _parse_cursor(after: str | None) -> tuple[datetime, int] | None:
+    if not after or "_" not in after:
+        return None
+    stamp, _, ident = after.rpartition("_")
+    try:
+        return datetime.fromisoformat(stamp), int(ident)
+    except ValueError:
+        return None
+
+
+def bounded_count(session: Session, clauses: list[Any], key: str) -> int:
+    """min(count, COUNT_CAP + 1), cached for COUNT_TTL seconds in Redis (shared by all processes)."""
+    r = state.current().redis
+    cache_key = "steward:qcount:" + hashlib.sha1(key.encode()).hexdigest()
+    cached = r.get(cache_key)
+    if cached is not None:
+        return int(cached)
+    sub = select(Ticket.id).where(*clauses).limit(COUNT_CAP + 1).subquery()
+    n = session.scalar(select(func.count()).select_from(sub)) or 0
+    r.set(cache_key, n, ex=COUNT_TTL)
+    return n
+
+
+def count_label(n: int) -> str:
+    return f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    tab = request.args.get("tab", "triage")
+    if tab not in TABS:
+        tab = "triage"
+    args = {k: request.args.get(k, "").strip() for k in ("status", "courtyard", "category", "assignee", "q")}
+    scope = scope_courtyard()
+    if scope:
+        args["courtyard"] = scope
+    now = utcnow()
+    with state.current().session() as s:
+        counts = {}
+        for name in ("triage", "overdue", "open"):
+            clauses = _scoped(tab_filter(name, {} if name != tab else args, now))
+            key = f"{name}|{scope}|" + ("|".join(args.values()) if name == tab == "open" else "")
+            counts[name] = count_label(bounded_count(s, clauses, key))
+        tickets: list[Ticket] = []
+        cursor = None
+        if tab == "search":
+            if args["q"]:
+                tickets, cursor = page(s, _scoped(search_filter(s, args["q"])), request.args.get("after"), by_id=True)
+        else:
+            tickets, cursor = page(s, _scoped(tab_filter(tab, args, now)), request.args.get("after"))
+        s.expunge_all()
+    cfg = state.current().config
+    assignees = sorted({m.name for m in cfg.members if not scope or m.courtyard == scope})
+    return render_template(
+        "web/queues.html",
+        tab=tab,
+        tabs=TABS,
+        counts=counts,
+        tickets=tickets,
+        cursor=cursor,
+        args=args,
+        now=now,
+        scope=scope,
+        statuses={k: v for k, v in STATUS_LABELS.items() if k in OPEN_STATUSES},
+        assignees=assignees,
+    )

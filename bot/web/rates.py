@@ -1,0 +1,68 @@
+"""The rates page: this month's 三率 and times per courtyard, a courtyard comparison chart and
+12-month trends, all from `rates_calc` (the event log) and drawn as server-side SVG."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from bot import state
+from bot.clock import to_local, utcnow
+from bot.web import charts
+from bot.web.auth import require_login, scope_courtyard
+from bot.web.rates_calc import ALL, Rates, last_months, month_rates
+
+bp = Blueprint("rates", __name__, url_prefix="/staff/rates")
+require_login(bp)
+
+
+def parse_month(value: str | None) -> tuple[int, int]:
+    """'2026-11' → (2026, 11); anything else → the current month in Beijing time."""
+    try:
+        y, m = (int(p) for p in (value or "").split("-", 1))
+        if 2000 <= y <= 2100 and 1 <= m <= 12:
+            return y, m
+    except ValueError:
+        pass
+    now = to_local(utcnow())
+    return now.year, now.month
+
+
+def rates_for_months(months: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Rates]]:
+    steward = state.current()
+    with steward.session() as s:
+        return {ym: month_rates(s, steward.config, *ym, redis=steward.redis) for ym in months}
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    cfg = state.current().config
+    year, month = parse_month(request.args.get("month"))
+    scope = scope_courtyard() or (request.args.get("courtyard") or None)
+    if scope and cfg.courtyard(scope) is None:
+        scope = None
+    months = last_months(year, month, 12)
+    by_month = rates_for_months(months)
+    current = by_month[(year, month)]
+    key = scope or ALL
+    rows = [(c, current.get(c.id, Rates())) for c in cfg.courtyards]
+    total = current.get(ALL, Rates())
+    labels = [f"{m}月" if m != 1 else f"{y}年1月" for y, m in months]
+    trend_values = {
+        k: [getattr(by_month[ym].get(key, Rates()), k) for ym in months]
+        for k, _, _ in charts.SERIES
+    }
+    comp_values = {k: [getattr(r, k) for _, r in rows] for k, _, _ in charts.SERIES}
+    scope_name = cfg.courtyard_name(scope) if scope else "全社区"
+    return render_template(
+        "web/rates.html",
+        year=year,
+        month=month,
+        scope=scope,
+        scope_name=scope_name,
+        rows=rows,
+        total=total,
+        selected=current.get(key, Rates()),
+        trend_svg=charts.trend(labels, trend_values, f"{scope_name}近 12 个月三率走势"),
+        comparison_svg=charts.comparison([c.name for c, _ in rows], comp_values, f"{year}年{month}月各楼院三率对比"),
+        locked=scope_courtyard() is not None,
+    )

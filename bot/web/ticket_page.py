@@ -1,0 +1,116 @@
+"""One ticket: text, photos, voice transcript, the event log as a timeline, pushes with delivery
+status, and the staff actions (each a small POST form with a CSRF token)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from bot import state
+from bot.models import CLOSE_REASONS, Media, Push, Ticket, TicketEvent
+from bot.tickets import TransitionError, get_by_ref
+from bot.web import staff_actions as act
+from bot.web.auth import ensure_can_see, require_login
+
+bp = Blueprint("ticket", __name__, url_prefix="/staff/t")
+require_login(bp)
+
+PUSH_STATUS = {"pending": "待发送", "sent": "已发送", "delivered": "已送达", "failed": "发送失败"}
+STAFF_ONLY = {"reclassify", "move", "duplicate", "publish", "dispatch"}
+ACTIONS = ("reclassify", "dispatch", "move", "reassign", "note", "reply", "duplicate", "close", "reopen", "publish")
+
+
+def _load(session, ref: str) -> Ticket:  # noqa: ANN001
+    ticket = get_by_ref(session, ref)
+    if ticket is None:
+        abort(404)
+    ensure_can_see(ticket)
+    return ticket
+
+
+@bp.get("/<ref>")
+def show(ref: str):  # noqa: ANN201
+    steward = state.current()
+    cfg = steward.config
+    with steward.session() as s:
+        ticket = _load(s, ref)
+        events = list(s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)))
+        pushes = list(s.scalars(select(Push).where(Push.ticket_id == ticket.id).order_by(Push.id)))
+        media = list(s.scalars(select(Media).where(Media.ticket_id == ticket.id).order_by(Media.id)))
+        s.expunge_all()
+    transcripts = [e.data.get("recognition") for e in events if e.data and e.data.get("recognition")]
+    try:
+        from handlers.classify import SUBCATEGORIES
+    except ImportError:
+        SUBCATEGORIES = {}  # noqa: N806
+    return render_template(
+        "web/ticket.html",
+        t=ticket,
+        events=events,
+        pushes=pushes,
+        media=media,
+        transcripts=transcripts,
+        push_status=PUSH_STATUS,
+        members=cfg.council(ticket.courtyard_id) if ticket.courtyard_id else [],
+        close_reasons={k: v for k, v in CLOSE_REASONS.items() if k not in ("resolved", "duplicate")},
+        subcategories=SUBCATEGORIES,
+        can_staff=current_user.is_staff,
+    )
+
+
+@bp.post("/<ref>/<action>")
+def do(ref: str, action: str):  # noqa: ANN201
+    if action not in ACTIONS:
+        abort(404)
+    if action in STAFF_ONLY and not current_user.is_staff:
+        abort(403)
+    steward = state.current()
+    cfg, f = steward.config, request.form
+    try:
+        with steward.session() as s:
+            ticket = _load(s, ref)
+            if action == "reclassify":
+                msg = act.reclassify(s, ticket, current_user, cfg, f.get("category", ""), f.get("subcategory"))
+                if f.get("then_dispatch"):
+                    msg += "；" + act.dispatch(s, steward.redis_raw, ticket, current_user)
+            elif action == "dispatch":
+                msg = act.dispatch(s, steward.redis_raw, ticket, current_user)
+            elif action == "move":
+                msg = act.move(s, ticket, current_user, cfg, f.get("courtyard", ""))
+            elif action == "reassign":
+                msg = act.reassign(s, steward.redis_raw, ticket, current_user, cfg, f.get("openid", ""))
+            elif action == "note":
+                msg = act.note(s, ticket, current_user, f.get("note", ""))
+            elif action == "reply":
+                msg = act.reply(s, steward.redis_raw, ticket, current_user, cfg, f.get("text", ""))
+            elif action == "duplicate":
+                msg = act.mark_duplicate(s, ticket, current_user, f.get("original", ""))
+            elif action == "close":
+                msg = act.close(s, ticket, current_user, f.get("reason", ""), f.get("referral"), f.get("note"))
+            elif action == "reopen":
+                msg = act.reopen(s, ticket, current_user, f.get("note"))
+            else:
+                msg = act.publish(s, ticket, current_user, f.get("published") == "1")
+        flash(msg, "ok")
+    except TransitionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("ticket.show", ref=ref))
+
+
+@bp.get("/<ref>/media/<int:media_id>")
+def media_file(ref: str, media_id: int):  # noqa: ANN201
+    steward = state.current()
+    with steward.session() as s:
+        ticket = _load(s, ref)
+        m = s.get(Media, media_id)
+        if m is None or m.ticket_id != ticket.id or not m.path:
+            abort(404)
+        path, ctype = m.path, m.content_type
+    root = Path(steward.config.media_dir).resolve()
+    full = (root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+    if root not in full.parents or not full.is_file():  # only files under the media directory
+        abort(404)
+    return send_file(full, mimetype=ctype or None)

@@ -1,0 +1,83 @@
+"""Workbench accounts: `steward user add` and the sample accounts from config, stored hashed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from bot.config import Config
+from bot.models import StaffUser
+
+ROLES = ("admin", "staff", "council")
+ROLE_LABELS = {"admin": "管理员", "staff": "社区工作人员", "council": "楼院理事会"}
+
+
+class UserError(ValueError):
+    """A user could not be added; the message is plain Chinese."""
+
+
+def add_user(
+    session: Session,
+    username: str,
+    name: str,
+    password: str,
+    role: str = "staff",
+    courtyard: str | None = None,
+) -> StaffUser:
+    """Create the account, or update name, password, role and courtyard if it exists."""
+    username = username.strip()
+    if not username:
+        raise UserError("用户名不能为空")
+    if role not in ROLES:
+        raise UserError(f"角色应为 {' / '.join(ROLES)}，实际是 {role!r}")
+    if role == "council" and not courtyard:
+        raise UserError("理事会账号需要指定楼院（courtyard）")
+    if len(password) < 8:
+        raise UserError("密码至少 8 位")
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+    if user is None:
+        user = StaffUser(username=username)
+        session.add(user)
+    user.name = name
+    user.password_hash = generate_password_hash(password)
+    user.role = role
+    user.courtyard_id = courtyard if role == "council" else None
+    user.active = True
+    session.flush()
+    return user
+
+
+def sync_config_staff(session: Session, config: Config) -> int:
+    """Insert the config's staff accounts that are not in the database yet; returns how many.
+
+    Existing accounts are left alone, so a password changed with `steward user add` sticks."""
+    have = set(session.scalars(select(StaffUser.username)))
+    added = 0
+    for acc in config.staff:
+        if acc.username in have:
+            continue
+        session.add(
+            StaffUser(
+                username=acc.username,
+                name=acc.name,
+                password_hash=generate_password_hash(acc.password),
+                role=acc.role,
+                courtyard_id=acc.courtyard if acc.role == "council" else None,
+            )
+        )
+        added += 1
+    session.flush()
+    return added
+
+
+def verify(session: Session, username: str, password: str) -> StaffUser | None:
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
+    if user is None or not user.active:
+        # Same work either way, so timing does not tell which usernames exist.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
