@@ -47,6 +47,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
 
+    @app.get("/")
+    def index():  # noqa: ANN202
+        from flask import redirect, url_for
+
+        return redirect(url_for("queues.index"))
+
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:
         return "ok", 200

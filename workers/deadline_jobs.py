@@ -10,6 +10,7 @@ twice does nothing twice (the events say what was done; pushes are idempotent by
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -113,7 +114,38 @@ def sweep() -> dict[str, int]:
     result = sweep_outbox()
     result["deadlines"] = sweep_deadlines()
     result["callbacks_closed"] = expire_callbacks()
+    result["event_reminders"] = _guarded("event_reminders", send_due_reminders)
+    result["rates_months"] = _guarded("rates", refresh_rates)
     return result
+
+
+def _guarded(label: str, fn: Callable[[], int]) -> int:
+    """Housekeeping that must not stop the sweep's ticket work when it fails."""
+    try:
+        return fn()
+    except Exception:
+        log.exception("sweep step %s failed", label)
+        return 0
+
+
+def send_due_reminders() -> int:
+    from workers.event_reminders import send_due_reminders as send
+
+    return send()
+
+
+RATES_FULL_KEY = "steward:rates:full-refresh"
+
+
+def refresh_rates() -> int:
+    """Keep the workbench's rates cache warm so no page view computes a month: the current and the
+    previous month every sweep (they still change), all twelve once an hour."""
+    from bot.web.rates_calc import refresh_cache
+
+    steward = for_worker()
+    full = steward.redis.set(RATES_FULL_KEY, "1", nx=True, ex=3600)
+    with steward.session() as s:
+        return refresh_cache(s, steward.config, steward.redis, months=12 if full else 2)
 
 
 def periodic_sweep(interval: int | None = None) -> dict[str, int]:
