@@ -74,6 +74,34 @@ def bind_courtyard(run: Run, a: hb.BindCourtyard) -> hb.Outcome:
     return hb.Outcome(a, True)
 
 
+def set_courtyard(run: Run, a: hb.SetCourtyard) -> hb.Outcome:
+    cfg = run.steward.config
+    if cfg.courtyard(a.courtyard) is None:
+        return hb.Outcome(a, False, message="没有找到这个楼院，请再说一下是哪个院。")
+    if a.ref:
+        ticket = tickets.get_by_ref(run.session, a.ref)
+    else:
+        ticket = run.session.scalars(
+            select(Ticket)
+            .where(Ticket.resident_openid == run.msg.openid, Ticket.courtyard_id.is_(None),
+                   Ticket.status.in_(("received", "triage")))
+            .order_by(Ticket.id.desc())
+        ).first()
+    if ticket is None or ticket.resident_openid != run.msg.openid:
+        return hb.Outcome(a, False, message="没有找到需要补充楼院的工单。")
+    ticket.courtyard_id = a.courtyard
+    tickets.add_event(run.session, ticket, "moved", actor=run.msg.openid, note="居民补充了楼院",
+                      data={"from": None, "to": a.courtyard})
+    if ticket.status == "triage":
+        # Already sent to staff for want of a courtyard: dispatch it to that council now. A ticket
+        # still `received` needs nothing: its pending dispatch job reads the courtyard when it runs.
+        from workers.dispatch import request_dispatch
+
+        request_dispatch(run.session, cfg, ticket, actor=run.msg.openid, note="居民补充了楼院")
+    return hb.Outcome(a, True, ref=ticket.ref,
+                      message=f"好的，工单 {ticket.ref} 已转给{cfg.courtyard_name(a.courtyard)}理事会。")
+
+
 def update_resident(run: Run, a: hb.UpdateResident) -> hb.Outcome:
     resident = _resident(run)
     for name in ("unit", "phone", "name"):
@@ -146,6 +174,7 @@ def push_delivered(run: Run, a: hb.PushDelivered) -> hb.Outcome:
 EXECUTORS = {
     hb.CreateTicket: create_ticket,
     hb.BindCourtyard: bind_courtyard,
+    hb.SetCourtyard: set_courtyard,
     hb.UpdateResident: update_resident,
     hb.AttachMedia: attach_media,
     hb.Withdraw: withdraw,

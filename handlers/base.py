@@ -90,6 +90,14 @@ class BindCourtyard:
 
 
 @dataclass(frozen=True)
+class SetCourtyard:
+    """The resident names the courtyard of a ticket opened without one (urgent: opened at once)."""
+
+    courtyard: str
+    ref: str | None = None  # None: the sender's newest open ticket that has no courtyard
+
+
+@dataclass(frozen=True)
 class UpdateResident:
     unit: str | None = None
     phone: str | None = None
@@ -143,7 +151,7 @@ class PushDelivered:
 
 
 Action = (
-    CreateTicket | BindCourtyard | UpdateResident | AttachMedia | Withdraw | CouncilCommand
+    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | AttachMedia | Withdraw | CouncilCommand
     | CallbackAnswer | EventSignup | EventCancel | PushDelivered
 )
 

@@ -170,7 +170,7 @@ def load_model(path: Path | None = None) -> Model:
     return Model.load(p)
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a first-use retrain resets the cache under it
 _state: dict = {"model": None, "rules": None, "mtime": None, "checked": 0.0}
 
 

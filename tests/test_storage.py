@@ -7,8 +7,8 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import db, tickets
-from bot.models import InboundMessage, Registration, Event, Ticket, TicketEvent
 from bot.clock import utcnow
+from bot.models import Event, InboundMessage, Registration, Ticket, TicketEvent
 
 
 def test_migration_creates_every_table(any_db_url):

@@ -1,0 +1,116 @@
+"""The callback (回访) after a ticket is finished: the question, and understanding the answer.
+
+The question asks for one number: 1–5 is a rating of a solved problem (5 best), 0 means the
+problem is not solved. Words work too: 修好了 / 满意 / 五星 / 没修好 / 还是不亮 …
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers.base import CallbackAnswer, Context, Decision, Inbound, TicketView
+from handlers.text import bare, cn_to_int, find_ref, newest
+
+MAX_SUMMARY = 30
+
+
+def callback_question(ref: str, summary: str) -> str:
+    """The text the workers send when a ticket is finished (办结)."""
+    s = " ".join((summary or "").split())
+    if len(s) > MAX_SUMMARY:
+        s = s[:MAX_SUMMARY] + "…"
+    about = f"您反映的「{s}」" if s else "您反映的问题"
+    return (
+        f"{about}（工单 {ref}）理事会已经办好了。\n"
+        "请您回个数字给这次服务打分：\n"
+        "5 很满意　4 满意　3 一般　2 不满意　1 很不满意\n"
+        "要是问题还没解决，请回 0，我们马上重新安排。"
+    )
+
+
+# --- understanding the answer ----------------------------------------------------------------
+
+_NOT_SOLVED = re.compile(
+    r"没(?:有)?(?:修好|修|解决|弄好|整好|搞好|好|人来|来人|来修|办|管|处理)|未解决|没解决|不解决|解决不了"
+    r"|还是?(?:不亮|不行|不中|不通|漏|坏|堵|没|黑|不好|那样|老样子|一样|响|吵)|还在(?:漏|滴|堵|响|坏|冒)|又(?:坏|漏|堵|不亮|不行|开始)"
+    r"|不(?:中|行)(?:啊|呀)?$|^(?:0|零|〇|没好|未)$|根本没|压根没|一点没变|跟没修一样|白修|糊弄|敷衍"
+)
+_SOLVED = re.compile(
+    r"(?<![不没未])(?:已经|都)?(?:修好|弄好|整好|搞好|解决|办好|处理好|好)了|解决了|修好|可以了|行了|中了|没问题了|不漏了"
+    r"|(?<![不没未])(?:亮了|通了)|^(?:中|好|行|好的|可以|谢谢|感谢|辛苦了?)$"
+)
+_RATING_WORDS: tuple[tuple[str, int], ...] = (
+    ("非常不满意", 1), ("很不满意", 1), ("特别不满意", 1), ("太差", 1), ("很差", 1),
+    ("不太满意", 2), ("不满意", 2), ("不咋样", 2), ("差评", 1),
+    ("一般", 3), ("凑合", 3), ("还行", 3), ("马马虎虎", 3), ("还可以", 4), ("基本满意", 4), ("比较满意", 4),
+    ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("十分满意", 5), ("太满意", 5), ("满意", 5), ("好评", 5),
+    ("点赞", 5), ("给力", 5), ("太好了", 5), ("很好", 5), ("非常好", 5),
+)
+_STARS = re.compile(r"([0-5零一二两三四五])(?:星|颗星|分|个星)")
+_DIGIT_ONLY = re.compile(r"^([0-5零一二两三四五])(?:分|星|颗星)?$")
+SHORT = 24  # a solved answer is short; a longer message is probably a new request
+
+
+def parse_answer(text: str) -> tuple[bool | None, int | None] | None:
+    """(solved, rating) understood from an answer, or None when the text is not an answer."""
+    b = bare(text)
+    if not b:
+        return None
+    b_noref = re.sub(r"[a-z]{1,3}\d{2,10}", "", b)
+    if m := _DIGIT_ONLY.match(b_noref):
+        n = cn_to_int(m.group(1))
+        return (False, None) if n == 0 else (True, n)
+    rating = None
+    if m := _STARS.search(b_noref):
+        n = cn_to_int(m.group(1))
+        rating = n if n else None
+    else:
+        for word, value in _RATING_WORDS:
+            if word in b_noref:
+                rating = value
+                break
+    if _NOT_SOLVED.search(b_noref):
+        return (False, rating)
+    if len(b_noref) > SHORT:
+        return None
+    if _SOLVED.search(b_noref):
+        return (True, rating)
+    if rating is not None:
+        return (True if rating >= 3 else None, rating)
+    return None
+
+
+def target(text: str, waiting: list[TicketView]) -> TicketView | None:
+    """The ticket an answer is about: the one named by ref, else the most recent one."""
+    ref = find_ref(text)
+    if ref:
+        named = next((t for t in waiting if t.ref.upper() == ref), None)
+        if named:
+            return named
+    return newest(waiting)
+
+
+def matches(msg: Inbound, ctx: Context) -> bool:
+    return bool(ctx.awaiting_callback) and msg.kind in ("text", "voice") and parse_answer(msg.text) is not None
+
+
+EARLIER = "callback_rating"  # state: a rating given before saying whether it was solved
+
+
+def handle(msg: Inbound, ctx: Context) -> Decision:
+    solved, rating = parse_answer(msg.text) or (None, None)
+    ticket = target(msg.text, ctx.awaiting_callback)
+    if ticket is None:
+        raise ValueError("no ticket awaiting a callback")
+    state = dict(ctx.state or {})
+    earlier = state.pop(EARLIER, None)
+    if rating is None and earlier and earlier.get("ref") == ticket.ref:
+        rating = earlier.get("rating")
+    if solved is None:  # a rating without saying whether it is solved: ask once
+        state[EARLIER] = {"ref": ticket.ref, "rating": rating}
+        return Decision(
+            reply=f"谢谢您的评价。工单 {ticket.ref} 的问题解决了没有？没解决请回 0，解决了请回 1–5 打分。",
+            state=state,
+        )
+    note = msg.text.strip()[:200]
+    return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note)], state=state or None)

@@ -1,0 +1,108 @@
+"""Council members' commands, typed in WeChat: 接单 REF, 退单 REF 原因, 进展 REF 说明, 办结 REF 说明.
+
+Tolerant of spaces, colons, full-width characters and lower-case refs (接单r1024, 办结 R1024：已更换灯泡).
+A photo sent right after 办结 by the same member is attached to that ticket.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from handlers.base import AttachMedia, Context, CouncilCommand, Decision, Inbound
+
+VERBS: dict[str, str] = {
+    "接单": "accept", "领单": "accept", "接受": "accept",
+    "退单": "return", "退回": "return",
+    "进展": "progress", "反馈": "progress", "汇报": "progress",
+    "办结": "finish", "已办结": "finish", "完结": "finish", "结单": "finish", "办完": "finish",
+}
+VERB_WORDS = {"accept": "接单", "return": "退单", "progress": "进展", "finish": "办结"}
+_VERB = "|".join(sorted(VERBS, key=len, reverse=True))
+_SEP = r"[\s:：,，.。;；、\-—]*"
+_COMMAND = re.compile(
+    rf"^{_SEP}(?P<verb>{_VERB}){_SEP}(?:(?P<ref>[A-Za-z]{{1,3}}\d{{2,10}})|(?P<digits>\d{{2,10}}))?"
+    rf"(?![A-Za-z0-9]){_SEP}(?P<note>.*)$",
+    re.S,
+)
+_QUESTION = re.compile(r"(吗|没|么|嘛|呢|没有|了没|咋样|怎么样|如何|\?)$")
+FINISH_PHOTO = "finish_photo"  # state key: the ref a member's next photo belongs to
+
+EXAMPLES = "接单 R1024\n退单 R1024 原因\n进展 R1024 说明\n办结 R1024 说明"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    verb: str  # accept | return | progress | finish
+    ref: str | None
+    note: str
+    digits_only: bool = False
+
+
+def parse(text: str, member: bool = True) -> Parsed | None:
+    """A council command in `text`, or None when the text is not one.
+
+    Without a ref, a verb alone (「接单」) is still a command (to ask for the ref); for members a verb
+    followed by a note is too, unless it reads like a resident's question (办结了吗, 进展咋样了).
+    """
+    t = unicodedata.normalize("NFKC", text or "").strip()
+    m = _COMMAND.match(t)
+    if not m:
+        return None
+    verb = VERBS[m.group("verb")]
+    note = m.group("note").strip()
+    if m.group("ref"):
+        return Parsed(verb, m.group("ref").upper(), note)
+    if m.group("digits"):
+        return Parsed(verb, None, note, digits_only=True)
+    if not note:
+        return Parsed(verb, None, "")
+    if member and verb != "progress" and m.group("verb") in ("接单", "退单", "办结") and not _QUESTION.search(note):
+        return Parsed(verb, None, note)
+    return None
+
+
+def looks_like_command(msg: Inbound, ctx: Context) -> bool:
+    return msg.kind == "text" and parse(msg.text, member=ctx.member is not None) is not None
+
+
+def handle(msg: Inbound, ctx: Context) -> Decision:
+    """The decision for a (possible) council command."""
+    parsed = parse(msg.text, member=ctx.member is not None)
+    if parsed is None:
+        raise ValueError("not a council command")
+    if ctx.member is None:
+        return Decision(
+            reply="「接单、退单、进展、办结」是楼院理事会成员处理工单用的。"
+            "您有事要办，直接说就行，比如：3号院2号楼楼道灯不亮。",
+            state=ctx.state or None,
+        )
+    word = VERB_WORDS[parsed.verb]
+    if parsed.ref is None:
+        hint = "工单号前面的字母也要带上" if parsed.digits_only else "请在后面加上工单号"
+        return Decision(reply=f"{hint}，例如：{word} R1024" + ("" if parsed.verb == "accept" else " 说明"),
+                        state=ctx.state or None)
+    if parsed.verb == "return" and not parsed.note:
+        return Decision(reply=f"退单要写明原因，方便社区重新派单。例如：退单 {parsed.ref} 不是本院的事",
+                        state=ctx.state or None)
+    if parsed.verb == "progress" and not parsed.note:
+        return Decision(reply=f"请写上进展情况，例如：进展 {parsed.ref} 已联系师傅，明天上午来修",
+                        state=ctx.state or None)
+    action = CouncilCommand(parsed.verb, parsed.ref, parsed.note)
+    state = {FINISH_PHOTO: parsed.ref} if parsed.verb == "finish" else (ctx.state or None)
+    return Decision(actions=[action], state=state)
+
+
+def finish_photo(msg: Inbound, ctx: Context) -> Decision | None:
+    """A member's photo right after 办结: attach it to that ticket."""
+    ref = (ctx.state or {}).get(FINISH_PHOTO)
+    if ctx.member is None or not ref or msg.kind not in ("image", "video", "shortvideo") or not msg.media_id:
+        return None
+    kind = "image" if msg.kind == "image" else "video"
+    # keep the state: several photos may follow one 办结
+    return Decision(actions=[AttachMedia(ref, msg.media_id, kind, note="办结现场照片")], state=dict(ctx.state))
+
+
+def help_text() -> str:
+    return "理事会成员可以这样回复：\n" + EXAMPLES

@@ -1,0 +1,130 @@
+"""Community events: "有啥活动", sign-up (with name and phone from the message), cancellation.
+
+Events are numbered 1..n in the order of `ctx.events` (upcoming first), the numbers the list shows.
+A full event still takes sign-ups: the bot puts the resident on the waitlist.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from handlers.base import Context, Decision, EventCancel, EventSignup, EventView, Inbound, UpdateResident
+from handlers.text import NUM, bare, cn_to_int, find_name, find_phone, number_answer
+
+STEP = "event_pick"  # state step after the list was shown: a bare number picks an event
+WEEKDAYS = "一二三四五六日"
+_CANCEL = re.compile(r"取消报名|取消活动|不去了|去不了|不参加了?|退出|不报了|退报名|撤销报名|来不了|取消")
+_SIGNUP = re.compile(r"报名|报个名|参加|算我|我要去|我想去|想去|我去|带我|加我|登记|预约|占个位|留个位|报上")
+_INDEX = re.compile(rf"(?:报名|参加|取消|第)*({NUM})(?:号活动|个活动|个|号)?")
+_GENERIC = {"活动", "报名", "参加", "社区", "一个", "我们", "组织"}
+
+
+def is_full(e: EventView) -> bool:
+    return e.capacity > 0 and e.registered >= e.capacity
+
+
+def when(dt: datetime) -> str:
+    part = "上午" if dt.hour < 12 else ("下午" if dt.hour < 18 else "晚上")
+    hour = dt.hour if dt.hour <= 12 else dt.hour - 12
+    return f"{dt.month}月{dt.day}日（周{WEEKDAYS[dt.weekday()]}）{part}{hour}:{dt.minute:02d}"
+
+
+def describe(e: EventView) -> str:
+    if e.capacity <= 0:
+        room = "名额不限"
+    elif is_full(e):
+        room = "已满，可排候补"
+    else:
+        room = f"还剩 {e.capacity - e.registered} 个名额"
+    mine = "（您已报名）" if e.mine else ""
+    return f"「{e.title}」{when(e.starts_at)}，{e.place}，{room}{mine}"
+
+
+def list_text(events: list[EventView]) -> str:
+    if not events:
+        return "最近还没有安排活动。有新活动会在这里通知大家，欢迎常来看看。"
+    lines = ["最近的活动："]
+    lines += [f"{i}. {describe(e)}" for i, e in enumerate(events, start=1)]
+    example = "报名1" if len(events) > 1 else "报名"
+    lines.append(f"想参加请回复「{example}」，可以带上姓名和手机号，例如：{example} 王秀英 13800000000")
+    return "\n".join(lines)
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i:i + 2] for i in range(len(s) - 1)} - _GENERIC
+
+
+def find_event(text: str, events: list[EventView], by_number: bool = True) -> EventView | None:
+    """The event a message names: by its list number (报名2) or by words of its title (红歌)."""
+    if not events:
+        return None
+    b = bare(text)
+    scored = sorted(((len(_bigrams(bare(e.title)) & _bigrams(b)), i) for i, e in enumerate(events)), reverse=True)
+    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return events[scored[0][1]]
+    if by_number:
+        cleaned = re.sub(r"1[3-9]\d{9}", "", b)
+        m = _INDEX.fullmatch(re.sub(r"[\u4e00-\u9fff]{2,4}$", "", cleaned)) or _INDEX.fullmatch(cleaned)
+        if m and (n := cn_to_int(m.group(1))) and 1 <= n <= len(events):
+            return events[n - 1]
+    return None
+
+
+def _contact(text: str) -> tuple[str | None, str | None, list]:
+    name, phone = find_name(text), find_phone(text)
+    if not name and phone:  # "报名1 王秀英 13800000000": the words around the number
+        m = re.search(r"([\u4e00-\u9fff]{2,4})\s*[,，]?\s*1[3-9]\d", text) or re.search(
+            r"1[3-9][\d\s-]{9,12}[,，\s]*([\u4e00-\u9fff]{2,4})$", text)
+        cand = m.group(1) if m else None
+        if cand and find_name("我叫" + cand) == cand:
+            name = cand
+    extra = [UpdateResident(name=name, phone=phone)] if (name or phone) else []
+    return name, phone, extra
+
+
+def matches_explicit(msg: Inbound, ctx: Context) -> bool:
+    """Clear event talk that needs no classifier: 报名…, 取消报名, or a number after the list."""
+    if msg.kind not in ("text", "voice"):
+        return False
+    b = bare(msg.text)
+    if (ctx.state or {}).get("step") == STEP and ctx.events and (
+        number_answer(msg.text) is not None or _SIGNUP.search(b) or _CANCEL.search(b)
+    ):
+        return True
+    return b in ("活动", "活动报名", "看活动") or bool(
+        re.match(r"(?:报名|取消报名|我要报名|我想报名|想报名|(?:最近|这几天|这周|本周)?有(?:啥|什么|没有|啥子)活动)", b)
+    )
+
+
+def handle(msg: Inbound, ctx: Context) -> Decision:
+    text, events = msg.text, ctx.events
+    b = bare(text)
+    state = {k: v for k, v in (ctx.state or {}).items() if k != "step"}
+    picking = (ctx.state or {}).get("step") == STEP
+    if _CANCEL.search(b) and not _SIGNUP.search(b.replace("报名", "")):
+        mine = [e for e in events if e.mine]
+        target = find_event(text, mine or events)
+        if target is None and len(mine) == 1:
+            target = mine[0]
+        if target is None:
+            if not mine:
+                return Decision(reply="您现在没有报名的活动。", state=state or None)
+            names = "\n".join(f"{events.index(e) + 1}. {e.title}" for e in mine)
+            return Decision(reply=f"您报名了这些活动：\n{names}\n要取消哪个？请回复「取消+序号」，例如：取消1",
+                            state={**state, "step": STEP})
+        if not target.mine:
+            return Decision(reply=f"您没有报名「{target.title}」，不用取消。", state=state or None)
+        return Decision(actions=[EventCancel(target.id)], state=state or None)
+    wants = bool(_SIGNUP.search(b)) or (picking and number_answer(text) is not None)
+    if not wants:
+        return Decision(reply=list_text(events), state={**state, "step": STEP} if events else (state or None))
+    if not events:
+        return Decision(reply=list_text(events), state=state or None)
+    target = find_event(text, events) or (events[0] if len(events) == 1 else None)
+    if target is None:
+        return Decision(reply="想报哪个活动？\n" + list_text(events), state={**state, "step": STEP})
+    if target.mine:
+        return Decision(reply=f"您已经报名了{describe(target)}。到时候见！", state=state or None)
+    name, phone, extra = _contact(text)
+    return Decision(actions=[*extra, EventSignup(target.id, name, phone)], state=state or None)

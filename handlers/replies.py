@@ -1,0 +1,194 @@
+"""Every word a resident or council member reads: the passive reply and the texts it is built from.
+
+`compose(decision, outcomes, ctx)` puts the emergency notice first, then what came of each action
+(ticket ref and courtyard, refused commands), then the decision's own words — never over the
+2048 bytes of UTF-8 WeChat allows for a passive reply.
+"""
+
+from __future__ import annotations
+
+from bot.config import Config
+from handlers.base import (
+    AttachMedia,
+    BindCourtyard,
+    CallbackAnswer,
+    Context,
+    CouncilCommand,
+    CreateTicket,
+    Decision,
+    EventCancel,
+    EventSignup,
+    Outcome,
+    TicketView,
+    Withdraw,
+)
+from handlers.courtyard import choices, courtyard_number
+
+MAX_BYTES = 2048
+ELLIPSIS = "…"
+CATEGORY_NAMES = {"repair": "报修", "grievance": "投诉", "event": "活动", "inquiry": "咨询", "other": "其他"}
+STATUS_NAMES = {
+    "received": "已受理", "dispatched": "已派单", "accepted": "办理中", "awaiting_callback": "待回访",
+    "triage": "待分派", "closed": "已办结",
+}
+MENU = "没太明白您的意思，请回个数字选一下：\n1 报修（东西坏了要修）\n2 投诉（反映问题）\n3 活动（报名参加）\n4 咨询（问问办事）"
+MENU_CHOICES = {1: "repair", 2: "grievance", 3: "event", 4: "inquiry"}
+
+
+def truncate(text: str, limit: int = MAX_BYTES) -> str:
+    """`text` cut to at most `limit` bytes of UTF-8 at a character boundary, ending in …"""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    room = limit - len(ELLIPSIS.encode("utf-8"))
+    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return cut.rstrip() + ELLIPSIS
+
+
+def courtyard_label(cfg: Config, courtyard_id: str | None) -> str:
+    """育英街3号院（粮食局家属院）: the name and the first alias that is not a number."""
+    c = cfg.courtyard(courtyard_id)
+    if c is None:
+        return "待确认（社区工作人员会跟您核实）"
+    alias = next((a for a in c.aliases if not any(ch.isdigit() for ch in a) and "号" not in a), None)
+    return f"{c.name}（{alias}）" if alias else c.name
+
+
+def short_name(cfg: Config, courtyard_id: str | None) -> str:
+    """3号院 for 育英街3号院: what a resident calls it in a question."""
+    c = cfg.courtyard(courtyard_id)
+    if c is None:
+        return "这个院"
+    n = courtyard_number(c)
+    return f"{n}号院" if n is not None else c.name
+
+
+def courtyard_menu(cfg: Config) -> str:
+    lines = [f"{n}  {courtyard_label(cfg, c.id)}" for n, c in choices(cfg.courtyards)]
+    return "回个数字就行：\n" + "\n".join(lines) + "\n也可以直接说院名，比如：粮食局家属院"
+
+
+def ask_courtyard(cfg: Config, why: str = "请问是哪个院的事？") -> str:
+    return f"{why}{courtyard_menu(cfg)}"
+
+
+def offer_binding(cfg: Config, courtyard_id: str) -> str:
+    return f"以后默认是{short_name(cfg, courtyard_id)}吗？回复 1 是，2 不用。"
+
+
+def greeting(cfg: Config, bound: bool) -> str:
+    text = (f"您好，欢迎关注{cfg.community}楼院管家！\n"
+            "报修、投诉、活动报名、办事咨询，直接打字或发语音说就行，也可以发照片。")
+    if not bound:
+        text += "\n\n请问您住哪个院？" + courtyard_menu(cfg)
+    return text
+
+
+def help_text(cfg: Config) -> str:
+    return (
+        "这样用就行：\n"
+        "· 报修、投诉：说清哪个院、哪栋楼、什么问题，比如“3号院2号楼楼道灯不亮”，可以发照片、发语音。\n"
+        "· 查进度：发“我的工单”。\n"
+        "· 活动：发“有啥活动”，报名发“报名1”。\n"
+        "· 撤销刚报的事：发“取消”。\n"
+        f"遇到着火、燃气味、漏电、有人晕倒，请先打电话：{cfg.emergency_numbers}"
+    )
+
+
+def urgent_notice(cfg: Config) -> str:
+    return f"⚠️ 情况紧急请先打电话：{cfg.emergency_numbers}\n请先离开危险的地方，不要自己动手处理。"
+
+
+def ticket_line(t: TicketView, cfg: Config) -> str:
+    text = " ".join(t.text.split())
+    text = text if len(text) <= 16 else text[:16] + "…"
+    where = short_name(cfg, t.courtyard) if t.courtyard else "楼院待确认"
+    return f"{t.ref} {CATEGORY_NAMES.get(t.category, '')}｜{where}｜{text}｜{STATUS_NAMES.get(t.status, t.status)}"
+
+
+def ticket_list(tickets: list[TicketView], cfg: Config) -> str:
+    if not tickets:
+        return "您现在没有没办完的工单。有事直接说就行。"
+    lines = [f"您有 {len(tickets)} 个工单还没办完："]
+    lines += [f"{i}. {ticket_line(t, cfg)}" for i, t in enumerate(tickets, start=1)]
+    lines.append("有变化会主动通知您。")
+    return "\n".join(lines)
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+def _created(out: Outcome, ctx: Context) -> str:
+    a = out.action
+    assert isinstance(a, CreateTicket)
+    where = courtyard_label(ctx.config, a.courtyard)
+    if a.category == "repair":
+        head = "已受理您的报修"
+    elif a.category == "grievance":
+        head = "已受理您反映的问题"
+    else:
+        head = "您的问题已登记"
+    tail = "已按紧急情况通知理事会，会尽快有人联系您。" if a.urgent else "理事会会尽快安排，有进展会通知您。"
+    return f"{head}，工单号 {out.ref}，楼院：{where}。{tail}"
+
+
+def _council(out: Outcome) -> str:
+    a = out.action
+    assert isinstance(a, CouncilCommand)
+    ref = out.ref or a.ref
+    return {
+        "accept": f"已接单 {ref}，请尽快处理。办好后回复：办结 {ref} 说明",
+        "return": f"已退单 {ref}，社区会重新派单。",
+        "progress": f"进展已记下（{ref}），会告诉居民。",
+        "finish": f"已办结 {ref}，辛苦了！有现场照片可以直接发过来，会附在工单上。",
+    }.get(a.verb, f"已处理 {ref}。")
+
+
+def _ok_text(out: Outcome, ctx: Context) -> str | None:
+    a = out.action
+    if isinstance(a, CreateTicket):
+        return _created(out, ctx)
+    if isinstance(a, BindCourtyard):
+        return f"好的，记住了：您是{courtyard_label(ctx.config, a.courtyard)}的。"
+    if isinstance(a, AttachMedia):
+        what = {"image": "照片", "voice": "语音", "video": "视频"}.get(a.kind, "材料")
+        return f"{what}已补充到工单 {out.ref or a.ref}。"
+    if isinstance(a, Withdraw):
+        return f"好的，工单 {out.ref or a.ref} 已撤销。"
+    if isinstance(a, CouncilCommand):
+        return _council(out)
+    if isinstance(a, CallbackAnswer):
+        if a.solved is False:
+            return f"对不起，没给您办好。已重新交给理事会办理（工单 {out.ref or a.ref}），会尽快再联系您。"
+        return "谢谢您的评价！以后有事随时找我们。"
+    if isinstance(a, EventSignup):
+        return "报名成功！"
+    if isinstance(a, EventCancel):
+        return "已取消报名。"
+    return None
+
+
+def _failed_text(out: Outcome) -> str:
+    if isinstance(out.action, CreateTicket):
+        return "对不起，刚才没登记上，请过一会儿再发一次。"
+    if isinstance(out.action, CouncilCommand):
+        return f"没办成：工单 {out.action.ref} 现在不能这样操作。"
+    return "对不起，刚才没办成，请过一会儿再试一次。"
+
+
+def compose(decision: Decision, outcomes: list[Outcome], ctx: Context) -> str | None:
+    """The passive reply: urgent notice, outcomes, then the decision's words; None when silent."""
+    parts: list[str] = []
+    if decision.urgent_notice:
+        parts.append(decision.urgent_notice)
+    for out in outcomes:
+        if out.message:  # bot's own words (a refusal, a registration's details) win
+            parts.append(out.message)
+        elif out.ok:
+            text = _ok_text(out, ctx)
+            if text:
+                parts.append(text)
+        else:
+            parts.append(_failed_text(out))
+    if decision.reply:
+        parts.append(decision.reply)
+    return truncate("\n".join(parts)) if parts else None
