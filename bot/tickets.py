@@ -107,8 +107,10 @@ def add_event(
     note: str | None = None,
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
+    to_status: str | None = None,
 ) -> TicketEvent:
-    """An event that does not change the status (a note, a reminder, a push failure...)."""
+    """Write one event row. Without `to_status` it records something that leaves the status as it
+    is (a note, a reminder, a push failure...); `transition` passes the new status."""
     at = at or utcnow()
     event = TicketEvent(
         ticket_id=ticket.id,
@@ -117,7 +119,7 @@ def add_event(
         actor=actor,
         actor_name=actor_name,
         from_status=ticket.status,
-        to_status=ticket.status,
+        to_status=to_status or ticket.status,
         note=note,
         data=data,
     )
@@ -144,20 +146,9 @@ def transition(
     if to not in ALLOWED[current]:
         raise TransitionError(f"工单 {ticket.ref} 当前状态为「{current.label}」，不能变为「{to.label}」")
     at = at or utcnow()
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        at=at,
-        kind=kind,
-        actor=actor,
-        actor_name=actor_name,
-        from_status=current.value,
-        to_status=to.value,
-        note=note,
-        data=data,
-    )
-    session.add(event)
+    event = add_event(session, ticket, kind, actor=actor, actor_name=actor_name, note=note, data=data, at=at,
+                      to_status=to.value)
     ticket.status = to.value
-    ticket.last_activity_at = at
     if to is S.dispatched:
         ticket.dispatched_at = at
         ticket.accepted_at = None

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from bot.clock import from_local, to_local, utcnow
 from bot.config import Config
 from bot.models import Ticket, TicketEvent
+from workers.deadlines import accept_hours
 
 ALL = "_all"
 OVERDUE_KINDS = ("overdue", "accept_overdue", "finish_overdue", "escalated", "escalation")
@@ -111,15 +112,6 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     start = datetime(year, month, 1)
     end = datetime(year + (month == 12), month % 12 + 1, 1)
     return from_local(start), from_local(end)
-
-
-def accept_hours(config: Config, category: str, subcategory: str | None, urgent: bool) -> float:
-    if urgent:
-        return config.urgent_accept_hours
-    if subcategory and subcategory in config.utility_subcategories:
-        return config.utility_accept_hours
-    rule = config.categories.get(category)
-    return rule.accept_hours if rule else 24.0
 
 
 def _deadline(config: Config, d: Row) -> datetime:
