@@ -155,13 +155,16 @@ def user() -> None:
 @click.password_option(envvar="STEWARD_NEW_USER_PASSWORD")
 @pass_ctx
 def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | None, password: str) -> None:
-    from bot.web.users import add_user
+    from bot.web.users import UserError, add_user
 
     cfg = obj.config()
     if role == "council" and cfg.courtyard(courtyard) is None:
         raise click.ClickException("理事会账号需要 --courtyard，且必须是配置里的楼院 id（如 c3）")
-    with obj.steward().session() as session:
-        add_user(session, username, name, password, role, courtyard)
+    try:
+        with obj.steward().session() as session:
+            add_user(session, username, name, password, role, courtyard)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"已添加账号 {username}（{role}）")
 
 
