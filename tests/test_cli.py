@@ -15,6 +15,12 @@ from tests.conftest import ROOT
 EXAMPLE = str(ROOT / "config.example.toml")
 
 
+@pytest.fixture(autouse=True)
+def restore_config_env(monkeypatch):
+    """`steward --config` exports STEWARD_CONFIG for child processes; undo that after each test."""
+    monkeypatch.setenv("STEWARD_CONFIG", EXAMPLE)
+
+
 @pytest.fixture
 def env(tmp_path, redis_url, redis_client, monkeypatch):
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
