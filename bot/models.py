@@ -173,6 +173,16 @@ class TicketEvent(Base):
     )
 
 
+class MonthlyRates(Base):
+    """A month's rates (bot.web.rates_store) once nothing can change them any more: the rates page's
+    11 earlier months are read from here instead of being recomputed from the event log."""
+
+    __tablename__ = "monthly_rates"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM', Beijing time
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # {courtyard or "_all": Rates.to_dict()}
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class InboundMessage(Base):
     """Every accepted webhook body, raw, for audit and replay."""
 

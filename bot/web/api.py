@@ -16,7 +16,8 @@ from bot import state
 from bot.models import Ticket, TicketEvent
 from bot.tickets import get_by_ref
 from bot.web.rates import parse_month
-from bot.web.rates_calc import ALL, month_rates
+from bot.web.rates_calc import ALL
+from bot.web.rates_store import month_rates
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).with_name("openapi.json")

@@ -15,7 +15,8 @@ from sqlalchemy import func, or_, select
 from bot import state
 from bot.clock import to_local, utcnow
 from bot.models import CLOSE_REASONS, STATUS_LABELS, Ticket
-from bot.web.rates_calc import ALL, Rates, month_bounds, month_rates
+from bot.web.rates_calc import ALL, Rates, month_bounds
+from bot.web.rates_store import month_rates
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 

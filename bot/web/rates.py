@@ -1,5 +1,5 @@
 """The rates page: this month's 三率 and times per courtyard, a courtyard comparison chart and
-12-month trends, all from `rates_calc` (the event log) and drawn as server-side SVG."""
+12-month trends, all from the event log (`rates_store` → `rates_sql`) and drawn as server-side SVG."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from bot import state
 from bot.clock import to_local, utcnow
 from bot.web import charts
 from bot.web.auth import require_login, scope_courtyard
-from bot.web.rates_calc import ALL, Rates, last_months, month_rates
+from bot.web.rates_calc import ALL, Rates, last_months
+from bot.web.rates_store import months_rates
 
 bp = Blueprint("rates", __name__, url_prefix="/staff/rates")
 require_login(bp)
@@ -30,7 +31,7 @@ def parse_month(value: str | None) -> tuple[int, int]:
 def rates_for_months(months: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Rates]]:
     steward = state.current()
     with steward.session() as s:
-        return {ym: month_rates(s, steward.config, *ym, redis=steward.redis) for ym in months}
+        return months_rates(s, steward.config, months, redis=steward.redis)  # one query for the cold ones
 
 
 @bp.get("/")

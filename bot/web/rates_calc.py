@@ -14,11 +14,14 @@ Definitions (DESIGN.md), for the month M in Beijing time and the ticket's curren
   accepted → awaiting_callback, for finishes in M); overdue (distinct tickets: accept deadline
   missed, finish after its deadline, or an overdue / escalation event in M); reopens (awaiting_callback
   → dispatched, closed → open); misroutes (dispatched / accepted → triage, i.e. 退单).
+
+`compute` is the readable reference over event rows (and the tests' oracle). Pages don't call it:
+`rates_sql` runs the same logic inside the database and `rates_store` caches and keeps the months.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
@@ -29,18 +32,22 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.clock import from_local, to_local, utcnow
+from bot.clock import from_local, utcnow
 from bot.config import Config
 from bot.models import Ticket, TicketEvent
+from bot.web.rates_dialects import ISO_DUE_RE
+from bot.web.rates_sql import (
+    ALL,
+    LATE_ACCEPT_WINDOW,
+    MISSING_KINDS,
+    OVERDUE_KINDS,
+    RATING_KINDS,
+    us_to_hours,
+)
 from workers.deadlines import accept_hours
 
-ALL = "_all"
-OVERDUE_KINDS = ("overdue", "accept_overdue", "finish_overdue", "escalated", "escalation")
-# Events that change no status but count: the resident's callback answer (data: solved, rating) and
-# the note that the callback went unanswered, written just before the close (workers.callback).
-RATING_KINDS = ("rated", "rating", "callback", "callback_answer", "callback_answered")
-MISSING_KINDS = ("callback_missing",)
-LATE_ACCEPT_WINDOW = timedelta(days=7)  # an accept later than this after M is late anyway
+__all__ = ["ALL", "Rates", "Row", "compute", "last_months", "load_rows", "month_bounds"]
+_DUE_RE = re.compile(ISO_DUE_RE)
 
 
 @dataclass
@@ -59,8 +66,9 @@ class Rates:
     misrouted: int = 0
     median_accept_hours: float | None = None
     median_finish_hours: float | None = None
-    accept_hours: list[float] = field(default_factory=list, repr=False)
-    finish_hours: list[float] = field(default_factory=list, repr=False)
+    # durations in microseconds, so the median is exact (and the same as the SQL's percentile_cont)
+    accept_us: list[int] = field(default_factory=list, repr=False)
+    finish_us: list[int] = field(default_factory=list, repr=False)
 
     @staticmethod
     def _ratio(a: int, b: int) -> float | None:
@@ -79,14 +87,14 @@ class Rates:
         return self._ratio(self.satisfied, self.ratings)
 
     def finish(self) -> Rates:
-        self.median_accept_hours = round(statistics.median(self.accept_hours), 2) if self.accept_hours else None
-        self.median_finish_hours = round(statistics.median(self.finish_hours), 2) if self.finish_hours else None
-        self.accept_hours, self.finish_hours = [], []
+        self.median_accept_hours = us_to_hours(statistics.median(self.accept_us)) if self.accept_us else None
+        self.median_finish_hours = us_to_hours(statistics.median(self.finish_us)) if self.finish_us else None
+        self.accept_us, self.finish_us = [], []
         return self
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d.pop("accept_hours"), d.pop("finish_hours")
+        d.pop("accept_us"), d.pop("finish_us")
         return d
 
 
@@ -116,7 +124,7 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
 
 def _deadline(config: Config, d: Row) -> datetime:
     raw = (d.data or {}).get("accept_due_at")
-    if isinstance(raw, str):
+    if isinstance(raw, str) and _DUE_RE.match(raw.removesuffix("Z")):
         try:
             return datetime.fromisoformat(raw.removesuffix("Z"))
         except ValueError:
@@ -124,8 +132,8 @@ def _deadline(config: Config, d: Row) -> datetime:
     return d.at + timedelta(hours=accept_hours(config, d.category, d.subcategory, d.urgent))
 
 
-def _hours(delta: timedelta) -> float:
-    return delta.total_seconds() / 3600
+def _us(delta: timedelta) -> int:
+    return delta // timedelta(microseconds=1)
 
 
 def compute(rows: Iterable[Row], config: Config, start: datetime, end: datetime,
@@ -152,14 +160,14 @@ def compute(rows: Iterable[Row], config: Config, start: datetime, end: datetime,
                 t.dispatched += 1
                 t.accepted_in_time += in_time
                 if accept is not None:
-                    t.accept_hours.append(_hours(accept.at - first_dispatch.at))
+                    t.accept_us.append(_us(accept.at - first_dispatch.at))
         first_finish = next((e for e in in_month if e.from_status == "accepted"
                              and e.to_status == "awaiting_callback"), None)
         if first_finish is not None:
             if first_finish.finish_due_at and first_finish.at > first_finish.finish_due_at:
                 overdue = True
             for t in targets:
-                t.finish_hours.append(_hours(first_finish.at - first_finish.created_at))
+                t.finish_us.append(_us(first_finish.at - first_finish.created_at))
         rating: int | None = None
         missing = False  # a callback_missing note precedes the close it explains
         answer: bool | None = None  # the resident's last "solved?" answer
@@ -167,11 +175,11 @@ def compute(rows: Iterable[Row], config: Config, start: datetime, end: datetime,
             data = e.data or {}
             if e.kind in OVERDUE_KINDS:
                 overdue = True
-            if e.kind in MISSING_KINDS or data.get("callback_missing"):
+            if e.kind in MISSING_KINDS or data.get("callback_missing") is True:
                 missing = True
             if isinstance(data.get("solved"), bool):
                 answer = data["solved"]
-            if isinstance(data.get("rating"), int) and 1 <= data["rating"] <= 5:
+            if type(data.get("rating")) is int and 1 <= data["rating"] <= 5:  # not a bool, not 4.0
                 rating = data["rating"]  # the last one in the month wins
             moved = e.from_status != e.to_status
             for t in targets:
@@ -226,43 +234,6 @@ def load_rows(session: Session, start: datetime, end: datetime, courtyard: str |
     if courtyard:
         stmt = stmt.where(Ticket.courtyard_id == courtyard)
     return [Row(*r) for r in session.execute(stmt)]
-
-
-def _ttl(year: int, month: int, now: datetime) -> int:
-    local = to_local(now)
-    age = (local.year - year) * 12 + local.month - month
-    return 120 if age <= 0 else 900 if age <= 2 else 6 * 3600
-
-
-def month_rates(session: Session, config: Config, year: int, month: int, redis: Any = None,
-                courtyard: str | None = None, force: bool = False) -> dict[str, Rates]:
-    """Rates for every courtyard (or one) in a month; all-courtyard results are cached in Redis
-    (the current month for 2 minutes, recent months 15 minutes, older ones 6 hours)."""
-    key = f"steward:rates:v1:{year:04d}-{month:02d}"
-    if redis is not None and courtyard is None and not force:
-        cached = redis.get(key)
-        if cached:
-            return {k: _from_dict(v) for k, v in json.loads(cached).items()}
-    start, end = month_bounds(year, month)
-    now = utcnow()
-    result = compute(load_rows(session, start, end, courtyard), config, start, end, now)
-    if redis is not None and courtyard is None:
-        redis.set(key, json.dumps({k: v.to_dict() for k, v in result.items()}), ex=_ttl(year, month, now))
-    return result
-
-
-def refresh_cache(session: Session, config: Config, redis: Any, months: int = 12) -> int:
-    """Recompute the last `months` months into the cache. For the periodic sweep: with it running
-    every minute or two, no page view ever computes a month (a cold month costs ~0.5 s at 1M tickets)."""
-    local = to_local(utcnow())
-    todo = last_months(local.year, local.month, months)
-    for year, month in todo:
-        month_rates(session, config, year, month, redis=redis, force=True)
-    return len(todo)
-
-
-def _from_dict(d: dict[str, Any]) -> Rates:
-    return Rates(**d)
 
 
 def last_months(year: int, month: int, n: int = 12) -> list[tuple[int, int]]:

@@ -57,6 +57,12 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('monthly_rates',
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('month')
+    )
     op.create_table('residents',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('openid', sa.String(length=64), nullable=False),
@@ -254,6 +260,7 @@ def downgrade() -> None:
     op.drop_table('tickets')
     op.drop_table('staff_users')
     op.drop_table('residents')
+    op.drop_table('monthly_rates')
     op.drop_table('labelled_examples')
     op.drop_table('events')
     with op.batch_alter_table('council_members', schema=None) as batch_op:
