@@ -68,6 +68,7 @@ def receive() -> Response:
         body = _read_body()
         plain, fields = verify_and_open(cfg, request.args.to_dict(), body)
         to_inbound(fields)  # validates the required fields before anything is stored
+        _check_lengths(fields)
     except Rejected as exc:
         log.info("webhook refused: %s", exc.reason)
         return _plain(exc.reason, exc.status)
@@ -106,6 +107,20 @@ def receive() -> Response:
         reply = None
     _remember(steward, key, reply or "")
     return _answer(steward, fields, reply or "")
+
+
+# Column limits of `inbound_messages`. Longer values are no WeChat message (openids are 28 characters),
+# and PostgreSQL would refuse the row — which must not be taken for an outage and spooled for replay.
+_FIELD_LIMITS = {"FromUserName": 64, "MsgType": 32, "Event": 32}
+_DEDUP_KEY_LIMIT = 160
+
+
+def _check_lengths(fields: dict[str, str]) -> None:
+    for name, limit in _FIELD_LIMITS.items():
+        if len(fields.get(name) or "") > limit:
+            raise BadMessage(f"{name} is too long")
+    if len(dedup_key(fields)) > _DEDUP_KEY_LIMIT:
+        raise BadMessage("MsgId is too long")
 
 
 def _claim(steward, key: str) -> str | None:

@@ -1,0 +1,253 @@
+"""End-to-end benchmark: a steady stream of residents' messages through the whole system.
+
+    .venv/bin/python bench/end_to_end.py             # 50 messages/s for 60 s, 2 workers
+    .venv/bin/python bench/end_to_end.py --quick     # 10 s
+    .venv/bin/python bench/end_to_end.py --db pg     # PostgreSQL (database steward_bench_e2e)
+
+Processes, all on loopback: the webhook under gunicorn (`bot.wsgi:app`, production settings), real RQ
+worker processes (`steward worker`), and the fake WeChat API (`bench.sandbox_wsgi:app`) as a process of
+its own. Each message is signed as WeChat signs it and opens a ticket; the worker dispatches it and
+pushes the task to the council member. Reported: the webhook's answer latency, and the time from a
+message leaving the client to its task push being recorded at the sandbox (p50/p95/p99); tickets lost
+(answered but never pushed) and duplicate pushes (the same message recorded twice at the sandbox).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+from sqlalchemy import create_engine, select, text  # noqa: E402
+
+from bench import loadgen  # noqa: E402
+from bench.webhook import PG_ADMIN_URL, Messages  # noqa: E402
+
+REDIS_URL = "redis://127.0.0.1:6379/9"
+PG_DB = "steward_bench_e2e"
+SANDBOX_PREFIX = "steward:sandbox:"
+CMID = re.compile(r"^t(\d+)-([a-z]+)-")
+PY = str(loadgen.VENV_BIN / "python")
+WORKER_MODES = {
+    "steward": [str(loadgen.VENV_BIN / "steward"), "worker"],
+    # Same worker, but what every forked job would otherwise import and set up afresh is loaded
+    # once in the parent (fork inherits it): the DB driver, SQLAlchemy dialects, the job modules.
+    "warm": [PY, "-c", "import psycopg, sqlalchemy.dialects.postgresql.psycopg, sqlite3, workers.dispatch, "
+             "workers.push, workers.deadline_jobs, workers.outbox, bot.wechat.client, bot.council_pages; "
+             "from bot.cli import main; main(['worker'])"],
+    "simple": [PY, "-c", "from bot import config; from bot.state import Steward; from workers.run import run_worker; "
+               "run_worker(Steward(config.load()), simple=True)"],
+}
+
+
+def fresh_pg() -> str:
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
+    engine.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+class SandboxTap:
+    """Polls the sandbox's outbound log (a capped Redis list) often enough never to miss an entry."""
+
+    def __init__(self, r: redis.Redis, interval: float = 0.25) -> None:
+        self.r, self.interval = r, interval
+        self.entries: list[dict] = []
+        self.seen = 0
+        self.seqs: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.poll()
+
+    def poll(self) -> None:
+        last = int(self.r.get(SANDBOX_PREFIX + "seq") or 0)
+        new = last - self.seen
+        if new <= 0:
+            return
+        # The sandbox takes a sequence number, then appends: with several sandbox processes entries can
+        # land slightly out of order, so re-read a margin and de-duplicate by sequence number.
+        raw = self.r.lrange(SANDBOX_PREFIX + "msgs", -min(new + 200, 2000), -1)
+        for item in raw:
+            entry = json.loads(item)
+            if entry["seq"] not in self.seqs:
+                self.seqs.add(entry["seq"])
+                self.entries.append(entry)
+        if new + 200 > 2000:
+            print("warning: sandbox entries may have been trimmed before they were read", file=sys.stderr)
+        self.seen = last
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.poll()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rate", type=float, default=50.0, help="messages per second")
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--quick", action="store_true", help="10 s instead of 60")
+    ap.add_argument("--workers", type=int, default=2, help="`steward worker` processes")
+    ap.add_argument("--worker-mode", choices=sorted(WORKER_MODES), default="steward",
+                    help="steward: `steward worker` as shipped (a forked work horse per job); warm: the same, "
+                         "with job modules and the DB driver imported before forking; simple: RQ SimpleWorker")
+    ap.add_argument("--web-workers", type=int, default=4, help="gunicorn workers for the webhook")
+    ap.add_argument("--db", choices=["sqlite", "pg"], default="sqlite")
+    ap.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last pushes")
+    ap.add_argument("--redis-url", default=REDIS_URL)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    if args.quick:
+        args.duration = 10.0
+
+    info = loadgen.machine()
+    print(f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, load average {info['loadavg']}")
+    print(f"{args.rate:.0f} messages/s for {args.duration:.0f} s; webhook gunicorn -w {args.web_workers}; "
+          f"{args.workers} × worker ({args.worker_mode}); sandbox gunicorn -w 2; db={args.db}\n", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="steward-bench-e2e-"))
+    r = redis.Redis.from_url(args.redis_url)
+    r.flushdb()
+    db_url = fresh_pg() if args.db == "pg" else f"sqlite:///{work / 'steward.db'}"
+    web_port, sbx_port = loadgen.free_port(), loadgen.free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
+    env.update(
+        STEWARD_CONFIG=str(ROOT / "config.example.toml"),
+        STEWARD_DATABASE_URL=db_url,
+        STEWARD_REDIS_URL=args.redis_url,
+        STEWARD_WECHAT_API_BASE_URL=f"http://127.0.0.1:{sbx_port}/sandbox/cgi-bin",
+        PYTHONPATH=str(ROOT),
+    )
+    procs: list[loadgen.Proc] = []
+    failed = False
+    try:
+        up = loadgen.spawn([str(loadgen.VENV_BIN / "steward"), "db", "upgrade"], env, work, work / "upgrade.log")
+        if up.popen.wait(120) != 0:
+            raise RuntimeError(up.tail())
+        procs.append(loadgen.gunicorn("bench.sandbox_wsgi:app", sbx_port, env, work, work / "sandbox.log", 2))
+        procs.append(loadgen.gunicorn("bot.wsgi:app", web_port, env, work, work / "web.log", args.web_workers))
+        for i in range(args.workers):
+            procs.append(loadgen.spawn(WORKER_MODES[args.worker_mode], env, work, work / f"worker{i}.log"))
+        loadgen.wait_http(f"http://127.0.0.1:{sbx_port}/healthz", procs[0])
+        loadgen.wait_http(f"http://127.0.0.1:{web_port}/healthz", procs[1])
+        time.sleep(1.0)  # workers register with Redis
+
+        make = Messages(safe=False)
+        sent_at: dict[int, float] = {}
+        answers: dict[int, tuple[float, int, str | None]] = {}
+
+        def on_answer(i: int, latency: float, status: int, body: bytes | None, err: str | None) -> None:
+            ok = status == 200 and body is not None and body.startswith(b"<xml>")
+            answers[i] = (latency, status, err if err else (None if ok else f"http {status}"))
+
+        tap = SandboxTap(r)
+        tap.start()
+        t_start = time.time()
+        loadgen.run_open_loop(f"http://127.0.0.1:{web_port}/wechat", make, args.rate, args.duration,
+                              lambda i, t: sent_at.__setitem__(i, t), on_answer)
+        t_sent = time.time()
+        print(f"stream done in {t_sent - t_start:.1f} s; waiting for the last pushes …", flush=True)
+
+        # MsgId ↔ ticket id from the database: the inbound row links the message to its ticket.
+        engine = create_engine(db_url)
+        from bot.models import InboundMessage, Ticket
+
+        def tickets_by_msg() -> dict[int, int]:
+            with engine.connect() as conn:
+                rows = conn.execute(select(InboundMessage.raw, InboundMessage.ticket_id)).all()
+            out = {}
+            for raw, ticket_id in rows:
+                m = re.search(r"<MsgId>(\d+)</MsgId>", raw)
+                if m and ticket_id:
+                    out[int(m.group(1)) - make.base] = ticket_id
+            return out
+
+        def first_push() -> dict[int, float]:
+            out: dict[int, float] = {}
+            for e in tap.entries:
+                m = CMID.match(e.get("client_msg_id") or "")
+                if m and m.group(2) in ("task", "triage"):
+                    out.setdefault(int(m.group(1)), e["time"])
+            return out
+
+        deadline = time.time() + args.drain
+        while time.time() < deadline:
+            tap.poll()
+            if len(first_push()) >= len(tickets_by_msg()) >= len(answers):
+                break
+            time.sleep(0.5)
+        tap.stop()
+        backlog = {q: r.llen(f"rq:queue:{q}") for q in ("dispatch", "push", "default")}
+
+        msg_ticket = tickets_by_msg()
+        pushed = first_push()
+        with engine.connect() as conn:
+            statuses = dict(conn.execute(text("SELECT status, count(*) FROM tickets GROUP BY status")).all())
+            n_tickets = conn.scalar(select(text("count(*)")).select_from(Ticket))
+        engine.dispose()
+
+        bad_answers = {i: a for i, a in answers.items() if a[2] is not None}
+        webhook_lat = [a[0] for a in answers.values() if a[2] is None]
+        e2e = [pushed[msg_ticket[i]] - sent_at[i] for i in sent_at if i in msg_ticket and msg_ticket[i] in pushed]
+        lost = [i for i, a in answers.items() if a[2] is None and msg_ticket.get(i) not in pushed]
+        keys: dict[tuple, int] = {}
+        for e in tap.entries:
+            key = (e["openid"], e.get("client_msg_id") or "", e.get("text") or "",
+                   json.dumps(e.get("data"), sort_keys=True) if not e.get("client_msg_id") else "")
+            keys[key] = keys.get(key, 0) + 1
+        duplicates = sum(n - 1 for n in keys.values() if n > 1)
+
+        def ms(values: list[float], p: float) -> str:
+            return f"{loadgen.percentile(values, p) * 1000:.0f}" if values else "n/a"
+
+        print(f"\nmessages sent {len(sent_at)}, answered 200 with a reply {len(webhook_lat)}, "
+              f"refused/failed {len(bad_answers)}")
+        print(f"webhook answer     p50 {ms(webhook_lat, 50)}  p95 {ms(webhook_lat, 95)}  p99 {ms(webhook_lat, 99)}  "
+              f"max {max(webhook_lat) * 1000 if webhook_lat else float('nan'):.0f} ms")
+        print(f"message → push     p50 {ms(e2e, 50)}  p95 {ms(e2e, 95)}  p99 {ms(e2e, 99)}  "
+              f"max {max(e2e) * 1000 if e2e else float('nan'):.0f} ms  (n={len(e2e)})")
+        print(f"tickets {n_tickets} by status {statuses}; sandbox recorded {len(tap.entries)} messages")
+        print(f"tickets lost {len(lost)} (not pushed {args.drain:.0f} s after the stream; RQ backlog then "
+              f"{backlog}); duplicate pushes {duplicates}")
+        p95 = loadgen.percentile(e2e, 95) if e2e else float("inf")
+        verdict = [
+            "p95<1s " + ("OK" if p95 < 1.0 else "MISSED"),
+            "0 lost " + ("OK" if not lost and not bad_answers else "MISSED"),
+            "0 duplicates " + ("OK" if duplicates == 0 else "MISSED"),
+        ]
+        print("targets: " + ", ".join(verdict))
+        failed = any("MISSED" in v for v in verdict)
+        if lost[:5]:
+            print(f"first lost messages: {lost[:5]}")
+        print(f"load average after: {loadgen.machine()['loadavg']}")
+    finally:
+        for p in reversed(procs):
+            p.stop()
+        r.flushdb()
+        if args.keep or failed:
+            print(f"logs kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
