@@ -76,12 +76,13 @@ def serve(obj: Ctx, host: str, port: int) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="处理完队列就退出")
+@click.option("--fork", is_flag=True, help="每个任务在单独的子进程里运行（更隔离，但更慢）")
 @pass_ctx
-def worker(obj: Ctx, burst: bool) -> None:
+def worker(obj: Ctx, burst: bool, fork: bool) -> None:
     """Run an RQ worker with the scheduler (delayed jobs, retries, periodic sweeps)."""
     from workers.run import run_worker
 
-    run_worker(obj.steward(), burst=burst)
+    run_worker(obj.steward(), burst=burst, simple=not fork)
 
 
 @main.command()

@@ -30,7 +30,10 @@ PUSH = "push"
 DEFAULT = "default"
 ALL_QUEUES = (DISPATCH, PUSH, DEFAULT)  # worker priority order
 
-JOB_TIMEOUT = 120
+# Our jobs make at most a couple of 5-second WeChat calls. The timeout also decides how soon a job
+# whose worker was SIGKILLed counts as abandoned and is retried (RQ: timeout + 60 s), so keep it short.
+JOB_TIMEOUT = 30
+MEDIA_JOB_TIMEOUT = 120  # downloads can be slow
 RESULT_TTL = 3600
 
 
@@ -164,7 +167,7 @@ def enqueue_media(redis_raw: redis_lib.Redis, media_row_id: int) -> bool:
     return _safe(
         job_id,
         lambda: _waiting(redis_raw, job_id) or queue(redis_raw, DEFAULT).enqueue(
-            download_media, media_row_id, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL,
+            download_media, media_row_id, job_id=job_id, job_timeout=MEDIA_JOB_TIMEOUT, result_ttl=RESULT_TTL,
             retry=Retry(max=3, interval=[10, 60, 300]),
         ),
     )

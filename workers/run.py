@@ -30,19 +30,30 @@ def schedule_periodic(redis_raw: redis_lib.Redis, interval: int | None = None, s
     return schedule_next_sweep(redis_raw, interval)
 
 
-def make_worker(steward: Steward, simple: bool = False, name: str | None = None) -> Worker:
+# How often a worker runs RQ's maintenance, which is also when it takes over the scheduler lock of
+# a worker that died without releasing it (the lock lives 61 s). RQ's default of 600 s would let
+# retries, deadline checks and the periodic sweep stall for ten minutes after a SIGKILL.
+MAINTENANCE_INTERVAL = 30
+# An idle worker blocks on the queues for worker_ttl - 15 s between maintenance runs (RQ: 420 s);
+# keep it short so an idle worker notices a dead one within a minute.
+WORKER_TTL = 45
+
+
+def make_worker(steward: Steward, simple: bool = True, name: str | None = None) -> Worker:
     set_worker_steward(steward)
     conn = steward.redis_raw
     qs = [Queue(n, connection=conn) for n in queues.ALL_QUEUES]
     cls = SimpleWorker if simple else Worker
-    return cls(qs, connection=conn, name=name)
+    return cls(qs, connection=conn, name=name, maintenance_interval=MAINTENANCE_INTERVAL, worker_ttl=WORKER_TTL)
 
 
-def run_worker(steward: Steward, burst: bool = False, simple: bool = False, name: str | None = None) -> bool:
+def run_worker(steward: Steward, burst: bool = False, simple: bool = True, name: str | None = None) -> bool:
     """Run an RQ worker on the dispatch, push and default queues with the scheduler.
 
-    `simple=True` runs jobs in this process (no fork per job: faster, for dev and benchmarks);
-    the default forks a work horse per job so a stuck job can be killed by its timeout."""
+    By default jobs run in this warm process (no fork per job: a forked work horse re-imports the
+    database driver and opens new connections for every job, which collapses under a burst; our jobs
+    are short and bounded by their RQ timeouts). `simple=False` forks a work horse per job for
+    isolation. Run several `steward worker` processes for more throughput."""
     worker = make_worker(steward, simple=simple, name=name)
     if not burst:
         schedule_periodic(steward.redis_raw, steward=steward)
