@@ -19,8 +19,13 @@ def import_spool(steward: Steward) -> int:
     """Move spooled files into the database (duplicates are dropped); returns how many were new."""
     added = 0
     for path in spool.pending(steward.config):
-        key, raw = spool.load(path)
-        fields = parse_xml(raw.encode("utf-8"))
+        try:
+            key, raw = spool.load(path)
+            fields = parse_xml(raw.encode("utf-8"))
+        except Exception:  # a damaged file is set aside, not allowed to block the others
+            log.exception("spool file %s cannot be read; moved to %s", path.name, spool.BROKEN)
+            spool.set_aside(path)
+            continue
         try:
             with steward.session() as session:
                 session.add(
@@ -36,7 +41,13 @@ def import_spool(steward: Steward) -> int:
                 )
             added += 1
         except IntegrityError:
-            pass
+            pass  # already stored (a retry that reached the database): the file is done
+        except Exception:
+            # The database refuses this row for a reason of its own: keep the file for a look and
+            # go on with the rest.
+            log.exception("spool file %s could not be stored; moved to %s", path.name, spool.BROKEN)
+            spool.set_aside(path)
+            continue
         path.unlink()
     return added
 

@@ -16,6 +16,8 @@ from bot.config import Config
 
 log = logging.getLogger(__name__)
 
+BROKEN = "broken"  # sub-folder for files replay could not store
+
 
 def spool_dir(config: Config) -> Path:
     return Path(config.raw.get("spool", {}).get("dir", "var/spool"))
@@ -40,3 +42,11 @@ def pending(config: Config) -> list[Path]:
 def load(path: Path) -> tuple[str, str]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return data["key"], data["raw"]
+
+
+def set_aside(path: Path) -> Path:
+    """Move a file replay cannot store out of the way, kept for a person to look at."""
+    target = path.parent / BROKEN / path.name
+    target.parent.mkdir(exist_ok=True)
+    os.replace(path, target)
+    return target
