@@ -162,20 +162,30 @@ def claim_client_msg_id(redis: Redis, appid: str, client_msg_id: str, msgid: int
     return int(_s(redis.get(key)) or 0)
 
 
+# The sequence number and both appends happen in one Lua call: with several sandbox processes a
+# separate INCR then RPUSH could append seq 5 before seq 4, and a poller asking for "after 5" would
+# then never see 4.
+_RECORD = """
+local seq = redis.call('INCR', KEYS[1])
+local raw = '{"seq": ' .. seq .. ', ' .. ARGV[1]
+redis.call('RPUSH', KEYS[2], raw)
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+redis.call('RPUSH', KEYS[3], raw)
+redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+return seq
+"""
+
+
 def record(redis: Redis, kind: str, openid: str, **details: Any) -> dict[str, Any]:
     """Store one outbound message in the global list and the receiver's list."""
-    entry = {"seq": int(redis.incr(P + "seq")), "time": now(), "kind": kind, "openid": openid}
+    entry: dict[str, Any] = {"time": now(), "kind": kind, "openid": openid}
     for key in ("msgtype", "template_id", "data", "text", "url", "client_msg_id", "msgid"):
         entry[key] = details.get(key)
-    raw = json.dumps(entry, ensure_ascii=False)
-    pipe = redis.pipeline()
-    pipe.rpush(P + "msgs", raw)
-    pipe.ltrim(P + "msgs", -KEEP_GLOBAL, -1)
-    pipe.rpush(f"{P}msgs:{openid}", raw)
-    pipe.ltrim(f"{P}msgs:{openid}", -KEEP_PER_USER, -1)
-    pipe.zadd(P + "receivers", {openid: entry["time"]})
-    pipe.execute()
-    return entry
+    rest = json.dumps(entry, ensure_ascii=False)[1:]  # without "{": the script puts "seq" first
+    seq = redis.eval(_RECORD, 4, P + "seq", P + "msgs", f"{P}msgs:{openid}", P + "receivers",
+                     rest, KEEP_GLOBAL, KEEP_PER_USER, entry["time"], openid)
+    return {"seq": int(seq), **entry}
 
 
 def messages(redis: Redis, openid: str | None = None, after: int = 0) -> list[dict[str, Any]]:
