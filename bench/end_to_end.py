@@ -1,8 +1,8 @@
 """End-to-end benchmark: a steady stream of residents' messages through the whole system.
 
-    .venv/bin/python bench/end_to_end.py             # 50 messages/s for 60 s, 2 workers
+    .venv/bin/python bench/end_to_end.py             # 50 messages/s for 60 s, 2 workers, PostgreSQL
     .venv/bin/python bench/end_to_end.py --quick     # 10 s
-    .venv/bin/python bench/end_to_end.py --db pg     # PostgreSQL (database steward_bench_e2e)
+    .venv/bin/python bench/end_to_end.py --db sqlite # SQLite (writers serialised: not the production setup)
 
 Processes, all on loopback: the webhook under gunicorn (`bot.wsgi:app`, production settings), real RQ
 worker processes (`steward worker`), and the fake WeChat API (`bench.sandbox_wsgi:app`) as a process of
@@ -111,7 +111,8 @@ def main() -> int:
                     help="steward: `steward worker` as shipped (a forked work horse per job); warm: the same, "
                          "with job modules and the DB driver imported before forking; simple: RQ SimpleWorker")
     ap.add_argument("--web-workers", type=int, default=4, help="gunicorn workers for the webhook")
-    ap.add_argument("--db", choices=["sqlite", "pg"], default="sqlite")
+    # PostgreSQL as in production: SQLite serialises writers across the web and worker processes.
+    ap.add_argument("--db", choices=["sqlite", "pg"], default="pg")
     ap.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last pushes")
     ap.add_argument("--redis-url", default=REDIS_URL)
     ap.add_argument("--keep", action="store_true")
@@ -160,10 +161,16 @@ def main() -> int:
 
         tap = SandboxTap(r)
         tap.start()
+        # CPU by component over the stream (of one core; the machine has nproc × 100 %).
+        groups = {"webhook": [procs[1].popen.pid], "workers": [p.popen.pid for p in procs[2:]],
+                  "sandbox (WeChat)": [procs[0].popen.pid]}
+        names, alone = {"postgres": "postgres", "redis": "redis-server"}, {"load client": os.getpid()}
+        cpu0 = loadgen.cpu_ticks(groups, names, alone)
         t_start = time.time()
         loadgen.run_open_loop(f"http://127.0.0.1:{web_port}/wechat", make, args.rate, args.duration,
                               lambda i, t: sent_at.__setitem__(i, t), on_answer)
         t_sent = time.time()
+        cpu_line = loadgen.cpu_split(cpu0, loadgen.cpu_ticks(groups, names, alone), t_sent - t_start)
         print(f"stream done in {t_sent - t_start:.1f} s; waiting for the last pushes …", flush=True)
 
         # MsgId ↔ ticket id from the database: the inbound row links the message to its ticket.
@@ -225,6 +232,7 @@ def main() -> int:
         print(f"message → push     p50 {ms(e2e, 50)}  p95 {ms(e2e, 95)}  p99 {ms(e2e, 99)}  "
               f"max {max(e2e) * 1000 if e2e else float('nan'):.0f} ms  (n={len(e2e)})")
         print(f"tickets {n_tickets} by status {statuses}; sandbox recorded {len(tap.entries)} messages")
+        print(f"CPU during the stream (% of one core, {loadgen.machine()['nproc']} cores): {cpu_line}")
         print(f"tickets lost {len(lost)} (not pushed {args.drain:.0f} s after the stream; RQ backlog then "
               f"{backlog}); duplicate pushes {duplicates}")
         p95 = loadgen.percentile(e2e, 95) if e2e else float("inf")

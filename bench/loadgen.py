@@ -256,3 +256,50 @@ def _cpu() -> float:
 def chunks(seq: list, n: int) -> Iterator[list]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+# -- CPU by component ----------------------------------------------------------------------------
+
+
+def _proc_table() -> dict[int, tuple[int, str, int]]:
+    """pid → (ppid, command name, utime+stime ticks) for every process we can read."""
+    out: dict[int, tuple[int, str, int]] = {}
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            st = (p / "stat").read_text()
+            rest = st[st.rindex(")") + 2 :].split()
+            out[int(p.name)] = (int(rest[1]), st[st.index("(") + 1 : st.rindex(")")], int(rest[11]) + int(rest[12]))
+    return out
+
+
+def cpu_ticks(groups: dict[str, list[int]], by_name: dict[str, str], alone: dict[str, int] | None = None
+              ) -> dict[str, int]:
+    """CPU ticks so far per group: the processes under each group's root pids (their whole trees),
+    for `by_name` (label → command name, e.g. postgres) every process of that name, and for `alone`
+    (label → pid) that one process without its children (the benchmark itself: it started the rest)."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _n, _t) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out = {}
+    for label, roots in groups.items():
+        todo, total = list(roots), 0
+        while todo:
+            pid = todo.pop()
+            total += table.get(pid, (0, "", 0))[2]
+            todo.extend(children.get(pid, []))
+        out[label] = total
+    for label, name in by_name.items():
+        out[label] = sum(t for _pp, n, t in table.values() if n == name)
+    for label, pid in (alone or {}).items():
+        out[label] = table.get(pid, (0, "", 0))[2]
+    return out
+
+
+def cpu_split(before: dict[str, int], after: dict[str, int], seconds: float) -> str:
+    """'label 37%, …' as percent of ONE core over `seconds` (the machine has nproc × 100 %)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    parts = [f"{k} {(after[k] - before.get(k, 0)) / hz / seconds * 100:.0f}%" for k in after]
+    return ", ".join(parts)

@@ -24,14 +24,16 @@ log = logging.getLogger(__name__)
 def _enqueue_dispatch(run: Run, ticket_id: int) -> None:
     from workers.queues import enqueue_dispatch
 
-    run.after_commit.append(lambda: enqueue_dispatch(run.steward.redis_raw, ticket_id))
+    # A ticket this transaction created has no job yet: enqueue on the caller's pipeline, unchecked.
+    run.after_commit.append(
+        lambda pipe: enqueue_dispatch(run.steward.redis_raw, ticket_id, pipeline=pipe, fresh=True))
 
 
 def _enqueue_media(run: Run, media_id: int) -> None:
-    def job() -> None:
+    def job(pipe: object) -> None:
         from workers.queues import enqueue_media
 
-        enqueue_media(run.steward.redis_raw, media_id)
+        enqueue_media(run.steward.redis_raw, media_id, pipeline=pipe)
 
     run.after_commit.append(job)
 

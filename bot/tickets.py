@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import utcnow
 from bot.models import OPEN_STATUSES, Ticket, TicketEvent, TicketStatus
@@ -74,9 +75,13 @@ def create_ticket(
     )
     session.add(ticket)
     session.flush()  # the id makes the ref
-    ticket.ref = ref_for(ticket.id)
-    session.add(
-        TicketEvent(
+    # The ref and the first event go straight to the database (Core statements, no unit-of-work
+    # bookkeeping at commit): this runs for every resident's report inside the webhook.
+    ref = ref_for(ticket.id)
+    session.execute(update(Ticket.__table__).where(Ticket.__table__.c.id == ticket.id).values(ref=ref))
+    set_committed_value(ticket, "ref", ref)
+    session.execute(
+        insert(TicketEvent.__table__).values(
             ticket_id=ticket.id,
             at=now,
             kind="received",

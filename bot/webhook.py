@@ -1,8 +1,10 @@
 """`GET/POST /wechat`: the callback URL configured in the official account.
 
-Order matters: verify (403/400/413, nothing stored) → de-duplicate → store the raw message →
-process → reply. After the raw message is stored every failure still answers `success`, because
-WeChat shows residents "该公众号暂时无法提供服务" for anything else and the message is kept for replay.
+Order matters: verify (403/400/413, nothing stored) → de-duplicate → store the raw message and
+process it in one transaction → reply. If processing fails, that transaction is rolled back and the
+raw message is stored as `failed` in a fresh one (else spooled to disk); every such failure still
+answers `success`, because WeChat shows residents "该公众号暂时无法提供服务" for anything else and the
+message is kept for replay.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import secrets
 import time
 
 from flask import Blueprint, Response, request
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import intake, spool
@@ -67,7 +70,7 @@ def receive() -> Response:
     try:
         body = _read_body()
         plain, fields = verify_and_open(cfg, request.args.to_dict(), body)
-        to_inbound(fields)  # validates the required fields before anything is stored
+        msg = to_inbound(fields)  # validates the required fields before anything is stored
         _check_lengths(fields)
     except Rejected as exc:
         log.info("webhook refused: %s", exc.reason)
@@ -76,37 +79,64 @@ def receive() -> Response:
         return _plain(str(exc), 400)
 
     key = dedup_key(fields)
-    seen = _claim(steward, key)
+    seen, state = _claim(steward, key, fields["FromUserName"])
     if seen is not None:
         return _answer(steward, fields, seen)
 
+    # Happy path: the raw row and everything the message causes commit together (one transaction).
     try:
         with steward.session() as session:
-            row = InboundMessage(
-                dedup_key=key,
-                openid=fields["FromUserName"],
-                msg_type=fields.get("MsgType", ""),
-                event=(fields.get("Event") or "").lower() or None,
-                raw=plain,
-            )
-            session.add(row)
-            session.flush()
-            inbound_id = row.id
+            done = intake.handle(session, steward, msg, state)
+            session.execute(insert(InboundMessage.__table__).values(
+                **_raw_values(key, fields, plain, "handled", ticket_id=(done.run.ticket_ids or [None])[0])))
+    except IntegrityError as exc:
+        if _is_duplicate(steward, key):
+            return _answer(steward, fields, "")  # a retry that raced past the Redis claim
+        return _store_failed(steward, key, fields, plain, exc)
+    except Exception as exc:
+        return _store_failed(steward, key, fields, plain, exc)
+    reply = done.reply or ""
+    intake.finish(steward, done, extra=lambda pipe: pipe.set(SEEN_KEY.format(key), reply, ex=SEEN_TTL))
+    return _answer(steward, fields, reply)
+
+
+def _raw_values(key: str, fields: dict[str, str], plain: str, status: str, ticket_id: int | None = None,
+                error: str | None = None) -> dict:
+    return dict(
+        dedup_key=key,
+        openid=fields["FromUserName"],
+        msg_type=fields.get("MsgType", ""),
+        event=(fields.get("Event") or "").lower() or None,
+        raw=plain,
+        status=status,
+        error=error,
+        ticket_id=ticket_id,
+    )
+
+
+def _is_duplicate(steward, key: str) -> bool:
+    try:
+        with steward.session() as session:
+            return session.scalar(select(InboundMessage.id).where(InboundMessage.dedup_key == key)) is not None
+    except Exception:
+        return False
+
+
+def _store_failed(steward, key: str, fields: dict[str, str], plain: str, exc: BaseException) -> Response:
+    """Processing failed and was rolled back: keep the raw message as `failed` (fresh transaction) for
+    `steward replay`; if the database cannot take it either, spool it to disk. Always `success`."""
+    log.error("processing inbound message %s failed", key, exc_info=exc)
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    try:
+        with steward.session() as session:
+            session.add(InboundMessage(**_raw_values(key, fields, plain, "failed", error=error)))
     except IntegrityError:
-        return _answer(steward, fields, "")  # a retry that raced past the Redis claim
+        pass  # a concurrent retry stored (and handled) it
     except Exception:
         log.exception("database unavailable; spooling the message for replay")
         spool.save(steward.config, key, plain)
-        return _plain("success")
-
-    try:
-        reply = intake.process(steward, inbound_id)
-    except Exception as exc:
-        log.exception("processing inbound message %s failed", inbound_id)
-        intake.mark_failed(steward, inbound_id, f"{type(exc).__name__}: {exc}")
-        reply = None
-    _remember(steward, key, reply or "")
-    return _answer(steward, fields, reply or "")
+    _remember(steward, key, "")
+    return _plain("success")
 
 
 # Column limits of `inbound_messages`. Longer values are no WeChat message (openids are 28 characters),
@@ -123,16 +153,21 @@ def _check_lengths(fields: dict[str, str]) -> None:
         raise BadMessage("MsgId is too long")
 
 
-def _claim(steward, key: str) -> str | None:
-    """None if this message is new; else the reply already given (\"\" while still in progress)."""
+def _claim(steward, key: str, openid: str) -> tuple[str | None, dict | None]:
+    """(None, dialogue state) if this message is new; else (the reply already given — \"\" while
+    still in progress —, None). Claim and state read share one round trip."""
     try:
-        r = steward.redis
-        if r.set(SEEN_KEY.format(key), "", nx=True, ex=SEEN_TTL):
-            return None
-        return r.get(SEEN_KEY.format(key)) or ""
+        pipe = steward.redis.pipeline(transaction=False)
+        pipe.set(SEEN_KEY.format(key), "", nx=True, ex=SEEN_TTL)
+        pipe.get(SEEN_KEY.format(key))
+        pipe.get(intake.DIALOGUE_KEY.format(openid))
+        claimed, seen, state = pipe.execute()
     except Exception:
         log.warning("Redis unavailable for de-duplication; the database constraint still holds")
-        return None
+        return None, {}
+    if claimed:
+        return None, intake.parse_state(state)
+    return seen or "", None
 
 
 def _remember(steward, key: str, reply: str) -> None:

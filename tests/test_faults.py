@@ -90,10 +90,11 @@ def fault_config(work: Path) -> Path:
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     for pattern, value in ((r"retry_intervals = \[[^\]]*\]", "retry_intervals = [1, 2, 2]"),
                            (r"outbox_after = \d+", "outbox_after = 3"),
-                           (r"sweep_interval = \d+", "sweep_interval = 2")):
+                           (r"sweep_interval = \d+", "sweep_interval = 2"),
+                           # the sample now has a [spool] section: point its dir at the temp dir
+                           (r'(\[spool\]\ndir = )"[^"]*"', f'\\g<1>"{work / "spool"}"')):
         text, n = re.subn(pattern, value, text, count=1)
         assert n == 1, f"config.example.toml no longer has {pattern}"
-    text += f'\n[spool]\ndir = "{work / "spool"}"\n'
     path = work / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path

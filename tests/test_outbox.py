@@ -85,10 +85,12 @@ def test_redis_stopped_between_commit_and_enqueue_then_sweep_dispatches(steward_
 def test_push_rows_left_pending_are_sent_by_the_sweep(steward_live):
     st = steward_live
     tid = new_ticket(st, enqueue=False)
-    from workers.dispatch import dispatch_ticket
+    from workers.dispatch import record_dispatch
 
-    dispatch_ticket(tid, 1)
-    st.redis_raw.flushdb()  # the enqueued push jobs are lost (Redis restarted without persistence)
+    # The dispatch committed its push rows and its worker died before sending them (or the push
+    # jobs it handed over were lost: Redis restarted without persistence).
+    record_dispatch(st, st.config, tid, 1, None)
+    st.redis_raw.flushdb()
     assert pushes_to(st, C3_FIXER) == []
     clock.shift(st.config.dispatch.outbox_after + 1)
     assert sweep_outbox()["pushes"] >= 1

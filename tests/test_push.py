@@ -37,9 +37,10 @@ def test_5xx_three_times_then_200_is_one_delivered_push(steward_live):
 def test_client_msg_id_is_deterministic_and_recorded_before_sending(steward_live):
     st = steward_live
     tid = new_ticket(st, enqueue=False)
-    from workers.dispatch import dispatch_ticket
+    from workers.dispatch import record_dispatch
 
-    dispatch_ticket(tid, 1)  # records the rows; nothing is sent yet
+    # dispatch_ticket = this transaction, then the sends: the rows are committed before any send
+    assert record_dispatch(st, st.config, tid, 1, None)[0] == "dispatched"
     task = _task(st, tid)
     assert task.status == "pending" and pushes_to(st, C3_FIXER) == []
     assert task.client_msg_id == client_msg_id(tid, "task", 1, C3_FIXER)

@@ -18,10 +18,10 @@ from bot.clock import utcnow
 from bot.config import Config
 from bot.models import Push, Ticket, TicketEvent
 from bot.redis_conn import get_redis
-from bot.state import for_worker
+from bot.state import Steward, for_worker
 from bot.tickets import add_event, transition
-from workers import deadlines, messages, queues, routing
-from workers.push import PENDING, queue_push, schedule_send, unreachable_openids
+from workers import deadlines, inline, messages, queues, routing
+from workers.push import PENDING, Ready, queue_push, schedule_send, unreachable_openids
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,16 @@ def dispatch_ticket(ticket_id: int, attempt: int = 1, assignee_openid: str | Non
     """RQ job. Returns what happened: dispatched | triage | already | skipped | missing."""
     steward = for_worker()
     config = steward.config
+    outcome, pushes = record_dispatch(steward, config, ticket_id, attempt, assignee_openid)
+    # Committed: the push rows exist; send them from here rather than as one job each.
+    inline.send_all(steward, pushes)
+    return outcome
+
+
+def record_dispatch(steward: Steward, config: Config, ticket_id: int, attempt: int,
+                    assignee_openid: str | None) -> tuple[str, list[Ready]]:
+    """The dispatch's transaction: claim, route, write the push rows. Returns what happened and the
+    pushes to send once it has committed."""
     with steward.session() as s:
         claimed = s.execute(
             update(Ticket)
@@ -41,18 +51,22 @@ def dispatch_ticket(ticket_id: int, attempt: int = 1, assignee_openid: str | Non
         ).rowcount == 1
         ticket = s.scalars(select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)).first()
         if ticket is None:
-            return "missing"
+            return "missing", []
         if not claimed:
             if ticket.dispatch_attempt == attempt:
-                requeue_pending(s, config, ticket.id)  # a run that died after commit left them unsent
+                # A run that died after commit left them unsent; as push jobs (deterministic ids),
+                # never in-process, so a push job already waiting for one is not raced.
+                requeue_pending(s, config, ticket.id)
             log.info("ticket %s attempt %s already dispatched", ticket.ref, attempt)
-            return "already"
+            return "already", []
         allowed = DISPATCHABLE + (("accepted",) if assignee_openid else ())
         if ticket.status not in allowed:
             add_event(s, ticket, "dispatch_skipped", note=f"状态为{ticket.status_label}，不再派单",
                       data={"attempt": attempt})
-            return "skipped"
-        return dispatch_now(s, config, ticket, attempt, assignee_openid)
+            return "skipped", []
+        with inline.collecting(s) as pushes:
+            outcome = dispatch_now(s, config, ticket, attempt, assignee_openid)
+    return outcome, pushes
 
 
 def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assignee_openid: str | None) -> str:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from rq import get_current_job
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -33,6 +34,7 @@ from workers import queues
 log = logging.getLogger(__name__)
 
 PENDING, SENT, DELIVERED, FAILED = "pending", "sent", "delivered", "failed"
+INLINE = "steward_send_inline"  # session.info key: pushes to send in-process after commit, not as jobs
 TEMPLATE, CUSTOM = "template", "custom"
 
 # push kind → which `[templates]` id it uses
@@ -83,6 +85,7 @@ def queue_push(
     """Record a push (idempotent by client_msg_id) and enqueue its sending after `session` commits."""
     cmid = client_msg_id(ticket.id if ticket else None, kind, tag, openid)
     push = session.scalars(select(Push).where(Push.client_msg_id == cmid)).first()
+    inline = session.info.get(INLINE)
     if push is None:
         tpl_id = getattr(config.templates, TEMPLATE_FOR.get(kind, "notice"), "") or None
         push = Push(
@@ -94,10 +97,15 @@ def queue_push(
             template_id=tpl_id,
             payload={"data": template_data(config, kind, content), "text": text, "url": url, "tag": str(tag)},
             status=PENDING,
-            attempts=0,
+            # Sent in-process right after the commit: the attempt is counted here, as `deliver`
+            # counts it in its own commit before sending.
+            attempts=1 if inline is not None else 0,
         )
         session.add(push)
         session.flush()
+        if inline is not None:  # only rows made here: an older pending row may have a job waiting
+            inline.append(Ready.of(push, choose_channel(session, config, push)))
+            return push
     if push.status == PENDING:
         schedule_send(session, config, push, redis_raw)
     return push
@@ -111,9 +119,30 @@ def schedule_send(session: Session, config: Config, push: Push, redis_raw: Any =
     queues.on_commit(session, r, lambda rr: queues.enqueue_push(rr, push_id, cmid, intervals), f"push {push_id}")
 
 
+@dataclass(frozen=True)
+class Ready:
+    """What sending a push needs, read in a transaction that also counted the attempt."""
+
+    push_id: int
+    kind: str
+    channel: str
+    openid: str
+    cmid: str
+    template_id: str | None
+    payload: dict
+
+    @classmethod
+    def of(cls, push: Push, channel: str) -> Ready:
+        return cls(push.id, push.kind, channel, push.openid, push.client_msg_id, push.template_id,
+                   dict(push.payload or {}))
+
+
 def last_message_at(session: Session, openid: str) -> Any:
-    resident = session.scalar(select(Resident.last_message_at).where(Resident.openid == openid))
-    member = session.scalar(select(CouncilMember.last_message_at).where(CouncilMember.openid == openid))
+    """The receiver's last message to us, as a resident or as a council member (one statement)."""
+    resident, member = session.execute(select(
+        select(Resident.last_message_at).where(Resident.openid == openid).scalar_subquery(),
+        select(CouncilMember.last_message_at).where(CouncilMember.openid == openid).scalar_subquery(),
+    )).one()
     return max((t for t in (resident, member) if t is not None), default=None)
 
 
@@ -137,18 +166,24 @@ def _is_last_try() -> bool:
 
 def send_push(push_id: int) -> str:
     """RQ job: send one recorded push. Returns the push's final status for this run."""
-    steward = for_worker()
+    return deliver(for_worker(), push_id, last_try=_is_last_try())
+
+
+def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None = None) -> str:
+    """Send one recorded push unless it already left. A retryable failure (5xx, timeout, 45009)
+    raises for the caller to retry later, unless `last_try`: then the push is failed for good.
+    `ready`: the dispatch job already read the row and counted the attempt in its transaction."""
     config = steward.config
-    with steward.session() as s:
-        push = s.get(Push, push_id)
-        if push is None:
-            return "missing"
-        if push.status != PENDING:
-            return push.status  # sent by an earlier run: never push twice
-        push.attempts += 1
-        channel = choose_channel(s, config, push)
-        openid, cmid, tpl = push.openid, push.client_msg_id, push.template_id
-        payload = dict(push.payload or {})
+    if ready is None:
+        with steward.session() as s:
+            push = s.get(Push, push_id)
+            if push is None:
+                return "missing"
+            if push.status != PENDING:
+                return push.status  # sent by an earlier run: never push twice
+            push.attempts += 1
+            ready = Ready.of(push, choose_channel(s, config, push))
+    channel, openid, cmid, tpl, payload = ready.channel, ready.openid, ready.cmid, ready.template_id, ready.payload
     from bot.wechat.client import get_client
 
     client = get_client(config, steward.redis)
@@ -169,19 +204,18 @@ def send_push(push_id: int) -> str:
         receiver_unreachable(steward, push_id, exc)
         return FAILED
     except (TransientError, Throttled) as exc:
-        if _is_last_try():
+        if last_try:
             fail_push(steward, push_id, _err(exc), final=True)
             return FAILED
         _note_error(steward, push_id, _err(exc))
-        raise  # RQ Retry backs off and runs it again
+        raise  # RQ Retry (or the dispatch job's fallback job) backs off and runs it again
     except WeChatError as exc:
         fail_push(steward, push_id, _err(exc), final=True)
         return FAILED
-    with steward.session() as s:
-        push = s.get(Push, push_id)
-        push.status, push.channel, push.wechat_msgid = SENT, channel, msgid or None
-        push.error = note
-    log.info("push %s sent (%s, %s)", push_id, push.kind, channel)
+    with steward.session() as s:  # one UPDATE, no read-back
+        s.execute(update(Push).where(Push.id == push_id)
+                  .values(status=SENT, channel=channel, wechat_msgid=msgid or None, error=note))
+    log.info("push %s sent (%s, %s)", push_id, ready.kind, channel)
     return SENT
 
 
@@ -274,31 +308,5 @@ def unreachable_openids(session: Session) -> set[str]:
     return set(session.scalars(select(CouncilMember.openid).where(CouncilMember.reachable.is_(False))))
 
 
-def record_delivery(session: Session, msg_id: str | int | None, status: str) -> bool:
-    """TEMPLATESENDJOBFINISH: `status` is "success", "failed:user block" or "failed: system failed".
-    Called by the webhook inside its session; True when the push was found."""
-    if not msg_id:
-        return False
-    push = session.scalars(select(Push).where(Push.wechat_msgid == str(msg_id))).first()
-    if push is None:
-        return False
-    ok = status.strip().lower() == "success"
-    push.status = DELIVERED if ok else FAILED
-    if not ok:
-        push.error = status
-        ticket = session.get(Ticket, push.ticket_id) if push.ticket_id else None
-        if ticket is not None:
-            add_event(session, ticket, "push_failed", note=f"{push.kind} 消息未送达：{status}",
-                      data={"push_id": push.id, "kind": push.kind, "error": status})
-        if "block" in status.lower():
-            row = session.scalars(select(CouncilMember).where(CouncilMember.openid == push.openid)).first()
-            if row is not None:
-                row.reachable, row.unreachable_reason = False, "43019"
-    return True
-
-
-def push_counts(session: Session, ticket_id: int) -> dict[str, int]:
-    rows = session.execute(
-        select(Push.status, func.count()).where(Push.ticket_id == ticket_id).group_by(Push.status)
-    ).all()
-    return {status: n for status, n in rows}
+# Delivery reports live in workers.delivery; re-exported for existing imports.
+from workers.delivery import push_counts, record_delivery  # noqa: E402, F401

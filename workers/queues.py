@@ -45,8 +45,19 @@ def push_job_id(client_msg_id: str) -> str:
     return f"push-{client_msg_id}"
 
 
+_queues: dict[tuple[int, str], Queue] = {}
+
+
 def queue(redis_raw: redis_lib.Redis, name: str) -> Queue:
-    return Queue(name, connection=redis_raw)
+    """One Queue per client and name: a Queue caches the server version, which RQ otherwise asks
+    for (an INFO round trip) on every enqueue."""
+    key = (id(redis_raw), name)
+    q = _queues.get(key)
+    if q is None or q.connection is not redis_raw:
+        if len(_queues) > 64:  # tests make many clients; production has one or two
+            _queues.clear()
+        q = _queues[key] = Queue(name, connection=redis_raw)
+    return q
 
 
 def _safe(what: str, fn: Callable[[], Any]) -> bool:
@@ -68,40 +79,46 @@ def _waiting(redis_raw: redis_lib.Redis, job_id: str) -> bool:
 
 
 def enqueue_dispatch(
-    redis_raw: redis_lib.Redis, ticket_id: int, attempt: int = 1, assignee_openid: str | None = None
+    redis_raw: redis_lib.Redis, ticket_id: int, attempt: int = 1, assignee_openid: str | None = None,
+    pipeline: Any = None, fresh: bool = False,
 ) -> bool:
     """Enqueue the dispatch of a committed ticket. Never raises; False when Redis is unreachable.
 
-    The webhook calls this right after committing a new ticket (attempt 1)."""
+    The webhook calls this right after committing a new ticket (attempt 1) with `fresh` (no job can
+    exist for it yet, so the "already waiting" read is skipped) and its `pipeline` (which it runs)."""
     from workers.dispatch import dispatch_ticket
 
     job_id = dispatch_job_id(ticket_id, attempt)
     return _safe(
         job_id,
-        lambda: _waiting(redis_raw, job_id) or queue(redis_raw, DISPATCH).enqueue(
+        lambda: (not fresh and _waiting(redis_raw, job_id)) or queue(redis_raw, DISPATCH).enqueue(
             dispatch_ticket,
             ticket_id,
             attempt,
             assignee_openid,
             job_id=job_id,
             job_timeout=JOB_TIMEOUT,
-            result_ttl=RESULT_TTL,
+            result_ttl=0,  # nobody reads a dispatch job's return value
             retry=Retry(max=3, interval=[5, 30, 120]),  # DB hiccups; the job is idempotent
+            pipeline=pipeline,
         ),
     )
 
 
-def enqueue_push(redis_raw: redis_lib.Redis, push_id: int, client_msg_id: str, retry_intervals: tuple[int, ...]) -> bool:
+def enqueue_push(redis_raw: redis_lib.Redis, push_id: int, client_msg_id: str, retry_intervals: tuple[int, ...],
+                 delay: timedelta | None = None) -> bool:
+    """Enqueue `send_push` (after `delay` via the scheduler: a retry the dispatch job hands over)."""
     from workers.push import send_push
 
     job_id = push_job_id(client_msg_id)
     intervals = list(retry_intervals)
     retry = Retry(max=len(intervals), interval=intervals) if intervals else None
+    q = queue(redis_raw, PUSH)
+    opts = dict(job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=0, retry=retry)  # results never read
     return _safe(
         job_id,
-        lambda: _waiting(redis_raw, job_id) or queue(redis_raw, PUSH).enqueue(
-            send_push, push_id, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL, retry=retry
-        ),
+        lambda: _waiting(redis_raw, job_id) or (
+            q.enqueue_in(delay, send_push, push_id, **opts) if delay else q.enqueue(send_push, push_id, **opts)),
     )
 
 
@@ -159,15 +176,16 @@ def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def enqueue_media(redis_raw: redis_lib.Redis, media_row_id: int) -> bool:
-    """Download a `media` row's file now (WeChat deletes media after 3 days). Never raises."""
+def enqueue_media(redis_raw: redis_lib.Redis, media_row_id: int, pipeline: Any = None) -> bool:
+    """Download a `media` row's file now (WeChat deletes media after 3 days). Never raises.
+    With `pipeline` (a row just created, so no job yet) the commands are queued on it, unchecked."""
     from workers.media import download_media
 
     job_id = f"media-{media_row_id}"
     return _safe(
         job_id,
-        lambda: _waiting(redis_raw, job_id) or queue(redis_raw, DEFAULT).enqueue(
+        lambda: (pipeline is None and _waiting(redis_raw, job_id)) or queue(redis_raw, DEFAULT).enqueue(
             download_media, media_row_id, job_id=job_id, job_timeout=MEDIA_JOB_TIMEOUT, result_ttl=RESULT_TTL,
-            retry=Retry(max=3, interval=[10, 60, 300]),
+            retry=Retry(max=3, interval=[10, 60, 300]), pipeline=pipeline,
         ),
     )
