@@ -11,11 +11,13 @@ harmless and a lost one is made up by the next.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import redis as redis_lib
 from rq import Queue, SimpleWorker, Worker
 
-from bot.state import Steward, set_worker_steward
+from bot.state import Steward, for_worker, set_worker_steward
 from workers import queues
 
 log = logging.getLogger(__name__)
@@ -39,11 +41,40 @@ MAINTENANCE_INTERVAL = 30
 WORKER_TTL = 45
 
 
+class _Rearming:
+    """Worker behaviour for Redis outages. RQ's worker keeps retrying a lost Redis, but its scheduler
+    process dies, and a Redis that restarts empty has lost the self-rescheduling sweep chain. So as
+    soon as Redis answers again, run maintenance (RQ restarts its scheduler there) and re-arm the
+    sweep, which then dispatches whatever the outage left in `received`."""
+
+    def heartbeat(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().heartbeat(*args, **kwargs)  # type: ignore[misc]
+        except redis_lib.exceptions.ConnectionError:
+            self.last_cleaned_at = datetime.now(UTC) - timedelta(days=1)  # maintenance due on reconnect
+            raise
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()  # type: ignore[misc]
+        try:
+            schedule_periodic(self.connection, steward=for_worker())  # type: ignore[attr-defined]
+        except redis_lib.RedisError:
+            log.warning("could not re-arm the periodic sweep; will try at the next maintenance")
+
+
+class StewardWorker(_Rearming, Worker):
+    pass
+
+
+class StewardSimpleWorker(_Rearming, SimpleWorker):
+    pass
+
+
 def make_worker(steward: Steward, simple: bool = True, name: str | None = None) -> Worker:
     set_worker_steward(steward)
     conn = steward.redis_raw
     qs = [Queue(n, connection=conn) for n in queues.ALL_QUEUES]
-    cls = SimpleWorker if simple else Worker
+    cls = StewardSimpleWorker if simple else StewardWorker
     return cls(qs, connection=conn, name=name, maintenance_interval=MAINTENANCE_INTERVAL, worker_ttl=WORKER_TTL)
 
 
