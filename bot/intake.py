@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 import handlers
 from bot.actions import EXECUTORS
-from bot.clock import utcnow
+from bot.clock import to_local, utcnow
 from bot.models import OPEN_STATUSES, Event, InboundMessage, Registration, Resident, Ticket
 from bot.models import CouncilMember as MemberRow
 from bot.sandbox import note_inbound
@@ -95,7 +95,8 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
     ).all()
-    return [EventView(i, title, at, place, cap, n, cy, m > 0) for i, title, at, place, cap, cy, n, m in rows]
+    return [EventView(i, title, to_local(at), place, cap, n, cy, m > 0)
+            for i, title, at, place, cap, cy, n, m in rows]
 
 
 def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[TicketView]:

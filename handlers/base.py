@@ -49,7 +49,7 @@ class TicketView:
 class EventView:
     id: int
     title: str
-    starts_at: datetime
+    starts_at: datetime  # Beijing time, as residents read it
     place: str
     capacity: int
     registered: int

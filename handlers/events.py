@@ -60,6 +60,9 @@ def find_event(text: str, events: list[EventView], by_number: bool = True) -> Ev
     if not events:
         return None
     b = bare(text)
+    ordinal = re.search(rf"第({NUM})(?:个|号)?", b)
+    if by_number and ordinal and (n := cn_to_int(ordinal.group(1))) and 1 <= n <= len(events):
+        return events[n - 1]  # "报名第一个": the list position, not a title containing 第一
     scored = sorted(((len(_bigrams(bare(e.title)) & _bigrams(b)), i) for i, e in enumerate(events)), reverse=True)
     if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
         return events[scored[0][1]]

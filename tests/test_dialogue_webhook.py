@@ -98,3 +98,17 @@ def test_photo_after_the_ticket_is_attached(wechat, steward):
     with steward.session() as s:
         media = s.scalars(select(Media).where(Media.ticket_id == t.id)).all()
         assert [m.media_id for m in media] == ["photo-media-7"]
+
+
+def test_event_list_shows_beijing_time(wechat, steward):
+    from datetime import datetime, timedelta
+
+    from bot.clock import from_local, to_local, utcnow
+    from bot.models import Event
+
+    day = (to_local(utcnow()) + timedelta(days=2)).date()
+    with steward.session() as s:
+        s.add(Event(title="健康讲座", starts_at=from_local(datetime(day.year, day.month, day.day, 9, 0)),
+                    place="二楼会议室", capacity=10))
+    ex = wechat.text(RESIDENT, "有啥活动")
+    assert "上午9:00" in ex.text, ex.text

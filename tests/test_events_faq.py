@@ -110,3 +110,10 @@ def test_faq(text: str, word: str) -> None:
 
 def test_faq_no_match() -> None:
     assert faq.answer("楼道灯不亮", CFG.faq) is None
+
+
+def test_ordinal_picks_the_list_position_not_a_title_word() -> None:
+    # "第一个" must not pick 「智能手机课（第一期）」 because its title holds 第一.
+    phone_class = EventView(10, "智能手机使用课（第一期）", datetime(2026, 12, 8, 14, 0), "一楼", 2, 0)
+    d = send("报名第一个 张桂兰 13812345678", [SONG, MUSEUM, phone_class])
+    assert EventSignup(SONG.id, "张桂兰", "13812345678") in d.actions
