@@ -32,6 +32,30 @@ EVENT_LABELS = {
     "reminder": "催办提醒",
     "escalated": "督办",
     "overdue": "超时",
+    "redispatch_requested": "重新派单",
+    "dispatch_skipped": "派单跳过",
+    "triage": "转社区分派",
+    "moved_to_triage": "转社区分派",
+    "callback": "回访",
+    "callback_missing": "回访无应答",
+    "push_failed": "推送失败",
+    "receiver_unreachable": "联系不上成员",
+    "outside_notified": "通知相关单位",
+    "photo_attached": "办结照片",
+    "withdrawn": "居民撤回",
+}
+
+PUSH_LABELS = {
+    "task": "派单任务",
+    "notice": "告知居民",
+    "reminder": "催办提醒",
+    "escalation": "督办",
+    "callback": "回访",
+    "outside": "通知相关单位",
+    "triage": "待分派提醒",
+    "alert": "告警",
+    "event_reminder": "活动提醒",
+    "reply": "回复居民",
 }
 
 
@@ -70,6 +94,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda s: STATUS_LABELS.get(s or "", s or ""), "status")
     app.add_template_filter(lambda s: CLOSE_REASONS.get(s or "", s or ""), "close_reason")
     app.add_template_filter(lambda k: EVENT_LABELS.get(k or "", k or ""), "event_kind")
+    app.add_template_filter(lambda k: PUSH_LABELS.get(k or "", k or ""), "push_kind")
 
     @app.context_processor
     def _globals() -> dict:
