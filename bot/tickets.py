@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import utcnow
-from bot.models import OPEN_STATUSES, Ticket, TicketEvent, TicketStatus
+from bot.models import Ticket, TicketEvent, TicketStatus
 
 S = TicketStatus
 
@@ -204,13 +204,3 @@ def close(
         note=note,
         data={"reason": reason, "referral": ticket.referral, "duplicate_of": ticket.duplicate_of},
     )
-
-
-def open_tickets_of(session: Session, openid: str, limit: int = 10) -> list[Ticket]:
-    stmt = (
-        select(Ticket)
-        .where(Ticket.resident_openid == openid, Ticket.status.in_(OPEN_STATUSES))
-        .order_by(Ticket.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))

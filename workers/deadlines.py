@@ -116,17 +116,6 @@ def due_actions(config: Config, ticket: Any, now: datetime, done: set[tuple[str,
     return []
 
 
-def next_check(config: Config, ticket: Any, now: datetime) -> datetime | None:
-    """When something next becomes due for the ticket (for `enqueue_at`), or None."""
-    deadline = current_deadline(config, ticket)
-    if deadline is None:
-        return None
-    for at in (deadline.remind, deadline.due):
-        if at > now:
-            return at
-    return None
-
-
 def format_local(dt: datetime | None) -> str:
     """Beijing time the way people say it: 11月27日 14:30."""
     if dt is None:

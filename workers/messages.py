@@ -132,7 +132,3 @@ def callback_question(config: Config, ticket: Any, note: str) -> Content:
                "deadline": "", "status": "待回访", "note": summary,
                "how": "请回个数字打分：5 很满意 4 满意 3 一般 2 不满意 1 很不满意；没解决请回 0"}
     return content, question
-
-
-def notice_closed_missing(config: Config, ticket: Any) -> Content:
-    return _resident(ticket, "工单已办结", "已办结", "已办结。如果问题还在，请直接留言，我们重新受理。")
