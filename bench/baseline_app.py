@@ -3,7 +3,7 @@ signature, decrypts in safe mode, parses the message and answers `success` — n
 no understanding. Our webhook's throughput is reported as a ratio of this one's.
 
 Configured from the same environment the real app reads (STEWARD_WECHAT_TOKEN, …_APP_ID,
-…_ENCODING_AES_KEY); run as `gunicorn bench.baseline_app:app`.
+…_ENCODING_AES_KEY); run as `gunicorn bench.baseline_app:app`. `bench/floor_app.py` builds on it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,17 @@ app = Flask(__name__)
 crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID) if AES_KEY else None
 
 
+def open_message() -> tuple[bytes, object]:
+    """Verify, decrypt (safe mode) and parse the POSTed message: (plaintext XML, wechatpy message)."""
+    args = request.args
+    check_signature(TOKEN, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
+    body = request.get_data()
+    if crypto is not None:
+        body = crypto.decrypt_message(body, args.get("msg_signature", ""), args.get("timestamp", ""),
+                                      args.get("nonce", ""))
+    return body, parse_message(body)
+
+
 @app.get("/healthz")
 def healthz() -> str:
     return "ok"
@@ -31,14 +42,8 @@ def healthz() -> str:
 
 @app.post("/wechat")
 def wechat() -> Response:
-    args = request.args
     try:
-        check_signature(TOKEN, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
-        body = request.get_data()
-        if crypto is not None:
-            body = crypto.decrypt_message(body, args.get("msg_signature", ""), args.get("timestamp", ""),
-                                          args.get("nonce", ""))
-        parse_message(body)
+        open_message()
     except InvalidSignatureException:
         return Response("forbidden", status=403)
     return Response("success", mimetype="text/plain")

@@ -142,10 +142,14 @@ class Result:
     def pct(self, p: float) -> float:
         return percentile(self.latencies, p)
 
+    @property
+    def max_latency(self) -> float:
+        return max(self.latencies)
+
     def row(self) -> str:
-        if not self.latencies:
+        if not self.ok:
             return f"{self.label:<28} no successful requests; errors {self.errors}"
-        ms = [self.pct(p) * 1000 for p in (50, 95, 99)] + [max(self.latencies) * 1000]
+        ms = [self.pct(p) * 1000 for p in (50, 95, 99)] + [self.max_latency * 1000]
         errs = self.error_count
         return (f"{self.label:<28} {self.rps:8.1f} req/s  p50 {ms[0]:6.1f}  p95 {ms[1]:6.1f}  p99 {ms[2]:6.1f}  "
                 f"max {ms[3]:7.1f} ms  n={self.ok + errs}  errors={errs}"

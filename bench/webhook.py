@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
-from bench import loadgen  # noqa: E402
+from bench import loadgen, wrk  # noqa: E402
+from bench.floor_app import TABLE as FLOOR_TABLE  # noqa: E402
+from bench.floor_app import TABLE_SQL as FLOOR_TABLE_SQL  # noqa: E402
 from bot.wechat import signing  # noqa: E402
 
 SAFE_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # a sample 43-character EncodingAESKey
@@ -77,13 +80,30 @@ class Messages:
         return signing.sign_request(self.wx, xml, openid=openid)
 
 
-def check_baseline(_i: int, body: bytes) -> str | None:
+def check_success(_i: int, body: bytes) -> str | None:
     return None if body == b"success" else "unexpected body"
 
 
 def check_ours(_i: int, body: bytes) -> str | None:
     # A new ticket always gets a passive reply (its ref); "success" here means an internal failure.
     return None if body.startswith(b"<xml>") else "no passive reply"
+
+
+@dataclass
+class Server:
+    label: str
+    app: str
+    path: str
+    expect: str  # what every answer's body starts with
+    check: loadgen.Checker
+    unique: bool  # re-sending a MsgId would be answered from the de-dup store: never allowed
+
+
+SERVERS = [
+    Server("baseline (Flask+wechatpy)", "bench.baseline_app:app", "/wechat", "success", check_success, False),
+    Server("durable floor (1 INSERT)", "bench.floor_app:app", "/floor", "success", check_success, True),
+    Server("courtyard steward", "bot.wsgi:app", "/wechat", "<xml>", check_ours, True),
+]
 
 
 def env_for(args: argparse.Namespace, safe: bool, db_url: str) -> dict[str, str]:
@@ -110,12 +130,33 @@ def database_summary(db_url: str) -> dict[str, int]:
             "inbound_failed": conn.scalar(
                 select(func.count()).select_from(InboundMessage).where(InboundMessage.status != "handled")),
             "tickets": conn.scalar(select(func.count()).select_from(Ticket)),
+            "floor_rows": conn.scalar(text(f"SELECT count(*) FROM {FLOOR_TABLE}")),
         }
     engine.dispose()
     return out
 
 
-def run_mode(args: argparse.Namespace, safe: bool, work: Path) -> tuple[loadgen.Result, loadgen.Result, dict]:
+def prepare_database(args: argparse.Namespace, env: dict[str, str], db_url: str, run_dir: Path) -> None:
+    upgrade = loadgen.spawn([str(loadgen.VENV_BIN / "steward"), "db", "upgrade"], env, run_dir,
+                            run_dir / "upgrade.log")
+    if upgrade.popen.wait(120) != 0:
+        raise RuntimeError(f"steward db upgrade failed:\n{upgrade.tail()}")
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text(FLOOR_TABLE_SQL[engine.dialect.name]))
+    engine.dispose()
+
+
+def drive(args: argparse.Namespace, server: Server, url: str, messages: Messages, files: wrk.Files | None,
+          label: str) -> loadgen.Result:
+    if files is None:
+        return loadgen.run_closed_loop(label, url, messages, server.check, args.concurrency, args.duration,
+                                       args.warmup)
+    return wrk.run_closed_loop(label, url, files, server.expect, server.unique, args.concurrency, args.duration,
+                               args.warmup)
+
+
+def run_mode(args: argparse.Namespace, safe: bool, work: Path) -> tuple[list[loadgen.Result], dict]:
     mode = "safe" if safe else "plain"
     run_dir = work / mode
     run_dir.mkdir()
@@ -123,26 +164,34 @@ def run_mode(args: argparse.Namespace, safe: bool, work: Path) -> tuple[loadgen.
     env = env_for(args, safe, db_url)
     r = redis.Redis.from_url(args.redis_url)
     r.flushdb()
-    loadgen.spawn([str(loadgen.VENV_BIN / "steward"), "db", "upgrade"], env, run_dir, run_dir / "upgrade.log") \
-        .popen.wait(120)
+    prepare_database(args, env, db_url, run_dir)
+    messages = Messages(safe)
+    files = None
+    if args.client == "wrk":
+        t0 = time.perf_counter()
+        files = wrk.write_requests(run_dir, messages, args.requests)
+        print(f"  ({args.requests:,} signed {mode} requests written for wrk in {time.perf_counter() - t0:.1f} s)")
 
     results = []
-    for label, app, check in (("baseline (Flask+wechatpy)", "bench.baseline_app:app", check_baseline),
-                              ("courtyard steward", "bot.wsgi:app", check_ours)):
+    for server in SERVERS:
         port = loadgen.free_port()
-        proc = loadgen.gunicorn(app, port, env, run_dir, run_dir / f"{app.split(':')[0]}.log", args.workers,
-                                args.worker_class, args.threads)
+        proc = loadgen.gunicorn(server.app, port, env, run_dir, run_dir / f"{server.app.split(':')[0]}.log",
+                                args.workers, args.worker_class, args.threads)
         try:
             loadgen.wait_http(f"http://127.0.0.1:{port}/healthz", proc)
-            res = loadgen.run_closed_loop(f"{mode}: {label}", f"http://127.0.0.1:{port}/wechat", Messages(safe),
-                                          check, args.concurrency, args.duration, args.warmup)
+            groups, names = {"gunicorn": [proc.popen.pid]}, {"postgres": "postgres", "redis": "redis-server"}
+            t0, cpu0 = time.perf_counter(), loadgen.cpu_ticks(groups, names)
+            res = drive(args, server, f"http://127.0.0.1:{port}{server.path}", messages, files,
+                        f"{mode}: {server.label}")
+            cpu = loadgen.cpu_split(cpu0, loadgen.cpu_ticks(groups, names), time.perf_counter() - t0)
         finally:
             proc.stop()
         print(res.row(), flush=True)
+        print(f"    CPU, % of one core (warm-up included): {cpu}", flush=True)
         results.append(res)
     summary = database_summary(db_url)
     r.flushdb()
-    return results[0], results[1], summary
+    return results, summary
 
 
 def main() -> int:
@@ -156,6 +205,11 @@ def main() -> int:
     ap.add_argument("--worker-class", default="sync")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--redis-url", default=REDIS_URL)
+    ap.add_argument("--client", choices=["wrk", "httpx"], default="wrk" if wrk.available() else "httpx",
+                    help="load generator: wrk (C, pre-signed requests; the default when installed) or the "
+                         "asyncio/httpx closed loop (signs on the fly, but needs most of a core itself)")
+    ap.add_argument("--requests", type=int, default=60_000,
+                    help="unique signed requests written for wrk (the floor and our app may not run out)")
     ap.add_argument("--quick", action="store_true", help="5 s per server, 1 s warm-up")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite file)")
     args = ap.parse_args()
@@ -167,16 +221,17 @@ def main() -> int:
     info = loadgen.machine()
     print(f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, load average {info['loadavg']}")
     print(f"gunicorn -w {args.workers} -k {args.worker_class} --threads {args.threads}; db={args.db}; "
-          f"{args.concurrency} connections, {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up\n")
+          f"client={args.client}; {args.concurrency} connections, {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up\n")
     work = Path(tempfile.mkdtemp(prefix="steward-bench-webhook-"))
     failed = False
     try:
         for safe in {"plain": [False], "safe": [True], "both": [False, True]}[args.mode]:
-            base, ours, summary = run_mode(args, safe, work)
+            (base, floor, ours), summary = run_mode(args, safe, work)
             ratio = ours.rps / base.rps if base.rps else 0.0
             p99 = ours.pct(99) * 1000
-            print(f"  → ratio {ratio:.0%} of baseline; p99 {p99:.1f} ms; errors {ours.error_count}; "
-                  f"database: {summary}")
+            print(f"  → ratio {ratio:.0%} of baseline (the durable floor reaches "
+                  f"{floor.rps / base.rps if base.rps else 0:.0%}; we reach {ours.rps / floor.rps if floor.rps else 0:.0%} "
+                  f"of the floor); p99 {p99:.1f} ms; errors {ours.error_count}; database: {summary}")
             verdict = []
             verdict.append("p99<100ms " + ("OK" if p99 < 100 else "MISSED"))
             verdict.append("0 errors " + ("OK" if ours.error_count == 0 else "MISSED"))

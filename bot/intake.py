@@ -7,13 +7,14 @@ transaction, so nothing is lost and `steward replay` runs it again through `proc
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 import handlers
@@ -99,15 +100,20 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
             for i, title, at, place, cap, cy, n, m in rows]
 
 
+# Statements built once (not per message): executing a prebuilt statement skips construction and
+# cache-key work that, per message, costs as much as the database round trip.
+_OPEN_TICKETS = (
+    select(Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
+           Ticket.assignee_openid)
+    .where(Ticket.resident_openid == bindparam("openid"), Ticket.status.in_(OPEN_STATUSES))
+    .order_by(Ticket.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[TicketView]:
     """The sender's open tickets as views, read as plain rows (no ORM objects to build and track)."""
-    rows = session.execute(
-        select(Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
-               Ticket.assignee_openid)
-        .where(Ticket.resident_openid == openid, Ticket.status.in_(OPEN_STATUSES))
-        .order_by(Ticket.id.desc())
-        .limit(limit)
-    ).all()
+    rows = session.execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all()
     return [TicketView(ref or "", st, cat, cy, text, at, who) for ref, st, cat, cy, text, at, who in rows]
 
 
@@ -158,13 +164,19 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
     )
 
 
-def _upsert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _touch_statement(dialect: str, changed: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (openid) DO UPDATE SET <changed> … RETURNING courtyard_id, per dialect and
+    set of changed columns (a handful in all), built once."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert
+    table = Resident.__table__  # Core, not the ORM entity: no ORM bulk-insert layer per message
+    stmt = insert(table)
+    excluded = stmt.excluded
+    set_ = {c: excluded[c] for c in changed} or {"openid": excluded.openid}
+    return stmt.on_conflict_do_update(index_elements=[table.c.openid], set_=set_).returning(table.c.courtyard_id)
 
 
 def touch_resident(session: Session, msg: Inbound, steward: Steward | None = None) -> str | None:
@@ -178,10 +190,8 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
         changes["subscribed"] = False
     elif msg.kind == "event" and msg.event == "subscribe":
         changes["subscribed"] = True
-    stmt = _upsert(session)(Resident).values(openid=msg.openid, created_at=now, **changes)
-    stmt = stmt.on_conflict_do_update(index_elements=[Resident.openid],
-                                      set_=changes or {"openid": stmt.excluded.openid})
-    courtyard = session.execute(stmt.returning(Resident.courtyard_id)).scalar_one()
+    stmt = _touch_statement(session.get_bind().dialect.name, tuple(changes))
+    courtyard = session.execute(stmt, {"openid": msg.openid, "created_at": now, **changes}).scalar_one()
     # Council-member rows exist only for configured members (`ensure_member_row`): skip the query
     # for everyone else — nearly every message.
     if steward is None or steward.config.member(msg.openid) is not None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.clock import utcnow
 from bot.models import Ticket, TicketEvent, TicketStatus
@@ -59,9 +58,15 @@ def create_ticket(
     actor_name: str | None = None,
     note: str | None = None,
 ) -> Ticket:
-    """Insert a ticket in `received` with its first event (caller commits: one transaction)."""
+    """Insert a ticket in `received` with its first event (caller commits: one transaction).
+
+    This runs for every resident's report inside the webhook, so it goes straight to the database:
+    one INSERT that returns the whole row (defaults included), the ref (it is made from the id) and
+    the first event as Core statements. The returned Ticket is attached to `session` as the
+    persistent object for that row, with every column loaded, so using it costs no further query.
+    """
     now = utcnow()
-    ticket = Ticket(
+    row = session.execute(_INSERT_TICKET, dict(
         category=category,
         subcategory=subcategory,
         courtyard_id=courtyard,
@@ -72,27 +77,29 @@ def create_ticket(
         resident_openid=resident_openid,
         created_at=now,
         last_activity_at=now,
-    )
+    )).one()
+    values = dict(row._mapping, ref=ref_for(row.id))
+    session.execute(_SET_REF, {"ticket_id": row.id, "ref": values["ref"]})
+    ticket = Ticket(**values)
+    make_transient_to_detached(ticket)
     session.add(ticket)
-    session.flush()  # the id makes the ref
-    # The ref and the first event go straight to the database (Core statements, no unit-of-work
-    # bookkeeping at commit): this runs for every resident's report inside the webhook.
-    ref = ref_for(ticket.id)
-    session.execute(update(Ticket.__table__).where(Ticket.__table__.c.id == ticket.id).values(ref=ref))
-    set_committed_value(ticket, "ref", ref)
-    session.execute(
-        insert(TicketEvent.__table__).values(
-            ticket_id=ticket.id,
-            at=now,
-            kind="received",
-            actor=actor,
-            actor_name=actor_name,
-            to_status=S.received.value,
-            note=note,
-            data={"category": category, "subcategory": subcategory, "courtyard": courtyard, "urgent": urgent},
-        )
-    )
+    session.execute(insert(TicketEvent.__table__), dict(
+        ticket_id=ticket.id,
+        at=now,
+        kind="received",
+        actor=actor,
+        actor_name=actor_name,
+        from_status=None,
+        to_status=S.received.value,
+        note=note,
+        data={"category": category, "subcategory": subcategory, "courtyard": courtyard, "urgent": urgent},
+    ))
     return ticket
+
+
+_INSERT_TICKET = insert(Ticket.__table__).returning(*Ticket.__table__.c)
+_SET_REF = (update(Ticket.__table__).where(Ticket.__table__.c.id == bindparam("ticket_id"))
+            .values(ref=bindparam("ref")))
 
 
 def get_by_ref(session: Session, ref: str, for_update: bool = False) -> Ticket | None:

@@ -88,8 +88,8 @@ def receive() -> Response:
     try:
         with steward.session() as session:
             done = intake.handle(session, steward, msg, state)
-            session.execute(insert(InboundMessage.__table__).values(
-                **_raw_values(key, fields, plain, "handled", ticket_id=(done.run.ticket_ids or [None])[0])))
+            session.execute(_INSERT_INBOUND, _raw_values(key, fields, plain, "handled",
+                                                          ticket_id=(done.run.ticket_ids or [None])[0]))
     except IntegrityError as exc:
         if _is_duplicate(steward, key):
             return _answer(steward, fields, "")  # a retry that raced past the Redis claim
@@ -99,6 +99,9 @@ def receive() -> Response:
     reply = done.reply or ""
     intake.finish(steward, done, extra=lambda pipe: pipe.set(SEEN_KEY.format(key), reply, ex=SEEN_TTL))
     return _answer(steward, fields, reply)
+
+
+_INSERT_INBOUND = insert(InboundMessage.__table__)  # built once: executed with a dict of values
 
 
 def _raw_values(key: str, fields: dict[str, str], plain: str, status: str, ticket_id: int | None = None,

@@ -153,6 +153,14 @@ def test_no_answer_within_callback_days_closes_with_callback_missing(steward_liv
     t = ticket_of(st, tid)
     assert t.status == "closed" and t.callback_missing is True and t.rating is None
     assert events_of(st, tid)[-2:] == ["callback_missing", "closed"]
+    # The resident hears that it was closed without their word, and how to reopen it — once, even
+    # when the sweep runs again.
+    drain(st)
+    closed = [p for p in pushes_to(st, RESIDENT) if "已按“已解决”结案" in str(p)]
+    assert len(closed) == 1 and ref in str(closed[0]) and "请直接留言" in str(closed[0])
+    assert sweep()["callbacks_closed"] == 0
+    drain(st)
+    assert len([p for p in pushes_to(st, RESIDENT) if "已按“已解决”结案" in str(p)]) == 1
 
 
 def test_callback_answer_checks(steward_live):
@@ -167,3 +175,17 @@ def test_callback_answer_checks(steward_live):
         assert "1 到 5" in apply_callback_answer(s, st.config, RESIDENT, ref, True, 9).message
     assert _say_resident(st, None, None, 4).ok  # no ref: their ticket awaiting callback; a rating means solved
     assert ticket_of(st, tid).rating == 4
+
+
+def test_closed_missing_notice_wording(steward_live):
+    """Inside the 48-hour window the notice goes as text: the reason and the way back, each once."""
+    from types import SimpleNamespace
+
+    from workers import messages
+
+    ticket = SimpleNamespace(ref="R1234", text="楼道灯坏了", subcategory="照明", category="repair")
+    content, text = messages.notice_closed_missing(steward_live.config, ticket)
+    days = f"{steward_live.config.callback_days:g}"
+    assert text.startswith("您的工单 R1234：") and f"办结后 {days} 天没有收到您的回复" in text
+    assert text.count("请直接留言") == 1 and text.count("结案") == 1
+    assert content["ref"] == "R1234" and "请直接留言" in content["how"] and "结案" in content["how"]

@@ -53,6 +53,11 @@ def close_missing(s: Session, config: Config, ticket: Ticket) -> bool:
     ticket.callback_missing = True
     add_event(s, ticket, "callback_missing", note=f"{config.callback_days:g} 天内居民未回复回访")
     close(s, ticket, "resolved", note="回访无应答，按已解决办结")
+    if ticket.resident_openid:
+        # Closed without their word: say so, and how to get it looked at again.
+        content, text = messages.notice_closed_missing(config, ticket)
+        queue_push(s, config, ticket=ticket, openid=ticket.resident_openid, kind="notice",
+                   tag=f"closed-a{ticket.dispatch_attempt}", content=content, text=text)
     log.info("ticket %s closed: callback unanswered", ticket.ref)
     return True
 

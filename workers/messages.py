@@ -132,3 +132,12 @@ def callback_question(config: Config, ticket: Any, note: str) -> Content:
                "deadline": "", "status": "待回访", "note": summary,
                "how": "请回个数字打分：5 很满意 4 满意 3 一般 2 不满意 1 很不满意；没解决请回 0"}
     return content, question
+
+
+def notice_closed_missing(config: Config, ticket: Any) -> Content:
+    """No answer to the callback within `callback_days`: the ticket was closed as resolved."""
+    body = f"办结后 {config.callback_days:g} 天没有收到您的回复，已按“已解决”结案。"
+    again = "如果问题还在，请直接留言说明，我们会重新受理。"
+    # A template shows `how` as its remark: it carries both sentences there, the text has them once.
+    content, _ = _resident(ticket, "工单已结案", "已办结", body, body + again)
+    return content, f"您的工单 {ticket.ref}：{body}\n{again}"
