@@ -113,7 +113,7 @@ _OPEN_TICKETS = (
 
 def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[TicketView]:
     """The sender's open tickets as views, read as plain rows (no ORM objects to build and track)."""
-    rows = session.execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all()
+    rows = session.connection().execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all()
     return [TicketView(ref or "", st, cat, cy, text, at, who) for ref, st, cat, cy, text, at, who in rows]
 
 
@@ -191,7 +191,7 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
     elif msg.kind == "event" and msg.event == "subscribe":
         changes["subscribed"] = True
     stmt = _touch_statement(session.get_bind().dialect.name, tuple(changes))
-    courtyard = session.execute(stmt, {"openid": msg.openid, "created_at": now, **changes}).scalar_one()
+    courtyard = session.connection().execute(stmt, {"openid": msg.openid, "created_at": now, **changes}).scalar_one()
     # Council-member rows exist only for configured members (`ensure_member_row`): skip the query
     # for everyone else — nearly every message.
     if steward is None or steward.config.member(msg.openid) is not None:

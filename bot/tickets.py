@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.clock import utcnow
 from bot.models import Ticket, TicketEvent, TicketStatus
+from bot.ticket_insert import insert_ticket
 
 S = TicketStatus
 
@@ -60,46 +61,24 @@ def create_ticket(
 ) -> Ticket:
     """Insert a ticket in `received` with its first event (caller commits: one transaction).
 
-    This runs for every resident's report inside the webhook, so it goes straight to the database:
-    one INSERT that returns the whole row (defaults included), the ref (it is made from the id) and
-    the first event as Core statements. The returned Ticket is attached to `session` as the
-    persistent object for that row, with every column loaded, so using it costs no further query.
+    This runs for every resident's report inside the webhook, so it goes straight to the database
+    (`bot.ticket_insert`: one statement on PostgreSQL). The returned Ticket is attached to `session`
+    as the persistent object for that row, with every column loaded: using it costs no query.
     """
     now = utcnow()
-    row = session.execute(_INSERT_TICKET, dict(
-        category=category,
-        subcategory=subcategory,
-        courtyard_id=courtyard,
-        text=text,
-        urgent=urgent,
-        confidence=confidence,
-        status=S.received.value,
-        resident_openid=resident_openid,
-        created_at=now,
-        last_activity_at=now,
-    )).one()
-    values = dict(row._mapping, ref=ref_for(row.id))
-    session.execute(_SET_REF, {"ticket_id": row.id, "ref": values["ref"]})
-    ticket = Ticket(**values)
+    row = insert_ticket(
+        session.connection(),  # Core statements on the session's connection: no ORM layer
+        dict(category=category, subcategory=subcategory, courtyard_id=courtyard, text=text, urgent=urgent,
+             confidence=confidence, status=S.received.value, resident_openid=resident_openid, created_at=now,
+             last_activity_at=now),
+        dict(at=now, kind="received", actor=actor, actor_name=actor_name, to_status=S.received.value, note=note,
+             data={"category": category, "subcategory": subcategory, "courtyard": courtyard, "urgent": urgent}),
+        REF_PREFIX, REF_OFFSET,
+    )
+    ticket = Ticket(**row)
     make_transient_to_detached(ticket)
     session.add(ticket)
-    session.execute(insert(TicketEvent.__table__), dict(
-        ticket_id=ticket.id,
-        at=now,
-        kind="received",
-        actor=actor,
-        actor_name=actor_name,
-        from_status=None,
-        to_status=S.received.value,
-        note=note,
-        data={"category": category, "subcategory": subcategory, "courtyard": courtyard, "urgent": urgent},
-    ))
     return ticket
-
-
-_INSERT_TICKET = insert(Ticket.__table__).returning(*Ticket.__table__.c)
-_SET_REF = (update(Ticket.__table__).where(Ticket.__table__.c.id == bindparam("ticket_id"))
-            .values(ref=bindparam("ref")))
 
 
 def get_by_ref(session: Session, ref: str, for_update: bool = False) -> Ticket | None:

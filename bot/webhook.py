@@ -88,7 +88,7 @@ def receive() -> Response:
     try:
         with steward.session() as session:
             done = intake.handle(session, steward, msg, state)
-            session.execute(_INSERT_INBOUND, _raw_values(key, fields, plain, "handled",
+            session.connection().execute(_INSERT_INBOUND, _raw_values(key, fields, plain, "handled",
                                                           ticket_id=(done.run.ticket_ids or [None])[0]))
     except IntegrityError as exc:
         if _is_duplicate(steward, key):

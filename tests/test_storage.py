@@ -46,6 +46,43 @@ def test_ticket_and_first_event_in_one_transaction(any_db_url):
         assert len(s.scalars(select(TicketEvent)).all()) == 1
 
 
+def test_new_ticket_is_a_loaded_persistent_row(any_db_url):
+    """create_ticket writes the row, its ref and its first event in the statements it runs
+    (one on PostgreSQL) and hands back an attached Ticket with every column loaded: reading it
+    costs no query, and changing it is flushed like any other persistent object."""
+    from sqlalchemy import event
+
+    engine = db.engine_for(any_db_url)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with db.session_scope(any_db_url) as s:
+            s.connection()  # the transaction has begun: only create_ticket's statements count below
+            statements.clear()
+            t = tickets.create_ticket(s, category="repair", text="楼道灯坏了", courtyard="c3", urgent=True,
+                                      resident_openid="o1", actor="o1")
+            written = len(statements)
+            seen = (t.id, t.ref, t.status, t.urgent, t.dispatch_attempt, t.reopen_count, t.callback_missing,
+                    t.published, t.created_at, t.assignee_openid)
+            assert len(statements) == written  # nothing lazy-loaded
+            t.courtyard_id = "c5"  # a change to the returned object is written at commit
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert written == (1 if any_db_url.startswith("postgresql") else 3)
+    assert seen[1] == tickets.ref_for(seen[0]) and seen[2:8] == ("received", True, 0, 0, False, False)
+    assert seen[8] is not None and seen[9] is None
+    with db.session_scope(any_db_url) as s:
+        t = tickets.get_by_ref(s, seen[1])
+        assert t.courtyard_id == "c5" and t.urgent is True
+        (first,) = t.events
+        assert (first.kind, first.to_status, first.actor, first.from_status) == ("received", "received", "o1", None)
+        assert first.data == {"category": "repair", "subcategory": None, "courtyard": "c3", "urgent": True}
+
+
 def test_refs_are_short_ascii_and_unique(any_db_url):
     with db.session_scope(any_db_url) as s:
         refs = [tickets.create_ticket(s, category="repair", text=str(i), courtyard="c1").ref for i in range(20)]
