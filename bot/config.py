@@ -211,6 +211,9 @@ class Config:
     reminder_before: float = 0.25  # fraction of a deadline left when the reminder goes out
     work_start: int = 8
     work_end: int = 18
+    # Reminders that can wait (not urgent, not water/power) are not sent between these local hours.
+    quiet_start: int = 22
+    quiet_end: int = 7
     holidays: tuple[str, ...] = ()
     api_tokens: tuple[str, ...] = ()
     faq: tuple[FaqEntry, ...] = ()
@@ -265,6 +268,13 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
             target = target.setdefault(part, {})
         target[key] = value
     return parse(data, str(p))
+
+
+def _hour(section: Any, key: str, default: int) -> int:
+    value = section.get(key, int, default)
+    if not 0 <= value <= 23:
+        raise ConfigError(f"{section.source}: 配置项 {section.where}.{key} 应为 0–23 之间的整点，实际是 {value!r}")
+    return value
 
 
 def parse(data: dict[str, Any], source: str = "<config>") -> Config:
@@ -353,6 +363,8 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         reminder_before=dl.get("reminder_before", float, 0.25),
         work_start=dl.get("work_start", int, 8),
         work_end=dl.get("work_end", int, 18),
+        quiet_start=_hour(dl, "quiet_start", 22),
+        quiet_end=_hour(dl, "quiet_end", 7),
         holidays=dl.str_list("holidays", []),
         callback_days=dl.get("callback_days", float, 3.0),
         templates=Templates(**{k: tpl.get(k, str, "") for k in Templates.__dataclass_fields__}),

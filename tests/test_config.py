@@ -59,6 +59,16 @@ def test_bad_aes_key_and_unknown_courtyard(tmp_path):
         config_mod.load(_write(tmp_path, text))
 
 
+def test_quiet_hours_are_whole_hours_of_the_day(tmp_path):
+    base = '[wechat]\ntoken = "t"\napp_id = "a"\napp_secret = "s"\n[community]\nname = "x"\n[deadlines]\n'
+    with pytest.raises(config_mod.ConfigError, match="deadlines.quiet_start 应为 0–23 之间的整点，实际是 24"):
+        config_mod.load(_write(tmp_path, base + "quiet_start = 24\n"))
+    with pytest.raises(config_mod.ConfigError, match="deadlines.quiet_end 应为 整数"):
+        config_mod.load(_write(tmp_path, base + 'quiet_end = "7:00"\n'))
+    cfg = config_mod.load(_write(tmp_path, base + "quiet_start = 21\nquiet_end = 6\n"))
+    assert (cfg.quiet_start, cfg.quiet_end) == (21, 6)
+
+
 def test_bad_toml_is_reported(tmp_path):
     with pytest.raises(config_mod.ConfigError, match="TOML"):
         config_mod.load(_write(tmp_path, "[wechat\n"))

@@ -55,10 +55,46 @@ def test_reminder_when_a_quarter_is_left(cfg):
     assert dl.remind_at(replace(cfg, reminder_before=0.5), start, due) == start + timedelta(hours=12)
 
 
+def test_reminders_that_can_wait_keep_out_of_the_quiet_hours(cfg):
+    assert (cfg.quiet_start, cfg.quiet_end) == (22, 7)
+    # Dispatched 10:00 with 24 h to accept: a quarter left is 04:00 — quiet; 07:00 leaves 3 h. Morning.
+    start = bj(2026, 11, 27, 10, 0)
+    due = start + timedelta(hours=24)
+    assert dl.remind_at(cfg, start, due) == bj(2026, 11, 28, 4, 0)  # urgent or utility: at its time
+    assert dl.remind_at(cfg, start, due, can_wait=True) == bj(2026, 11, 28, 7, 0)
+    # Due 07:30: the morning would leave half an hour, so it goes the evening before, at 21:00.
+    start, due = bj(2026, 11, 26, 7, 30), bj(2026, 11, 27, 7, 30)
+    assert dl.remind_at(cfg, start, due) == bj(2026, 11, 27, 1, 30)
+    assert dl.remind_at(cfg, start, due, can_wait=True) == bj(2026, 11, 26, 21, 0)
+    # Neither fits (a short deadline inside the night): at its time.
+    start, due = bj(2026, 11, 26, 22, 30), bj(2026, 11, 27, 6, 30)
+    assert dl.remind_at(cfg, start, due, can_wait=True) == dl.remind_at(cfg, start, due)
+    # Outside the quiet hours nothing moves; quiet_start == quiet_end turns them off.
+    start = bj(2026, 11, 27, 16, 0)
+    assert dl.remind_at(cfg, start, start + timedelta(hours=24), can_wait=True) == bj(2026, 11, 28, 10, 0)
+    night = bj(2026, 11, 27, 4, 0)
+    assert dl.remind_at(replace(cfg, quiet_start=0, quiet_end=0), night, night + timedelta(hours=24),
+                        can_wait=True) == bj(2026, 11, 27, 22, 0)
+    # Quiet hours that do not cross midnight work the same way.
+    early = replace(cfg, quiet_start=1, quiet_end=6)
+    start = bj(2026, 11, 26, 15, 0)  # half of 24 h left at 03:00: quiet → 06:00
+    assert dl.remind_at(replace(early, reminder_before=0.5), start, start + timedelta(hours=24),
+                        can_wait=True) == bj(2026, 11, 27, 6, 0)
+
+
+def test_current_deadline_lets_only_what_can_wait_wait(cfg):
+    # Dispatched 04:00, due 04:00 next day: the reminder (22:00) moves to 21:00, the morning being
+    # past the deadline — unless the ticket is urgent or about water/power.
+    night = dict(dispatched_at=bj(2026, 11, 27, 4, 0), accept_due_at=bj(2026, 11, 28, 4, 0))
+    assert dl.current_deadline(cfg, _ticket(**night)).remind == bj(2026, 11, 27, 21, 0)
+    assert dl.current_deadline(cfg, _ticket(**night, urgent=True)).remind == bj(2026, 11, 27, 22, 0)
+    assert dl.current_deadline(cfg, _ticket(**night, subcategory="给排水")).remind == bj(2026, 11, 27, 22, 0)
+
+
 def _ticket(**kw):
     base = dict(status="dispatched", dispatched_at=bj(2026, 11, 27, 10, 0), accept_due_at=bj(2026, 11, 28, 10, 0),
                 accepted_at=None, finish_due_at=bj(2026, 12, 4, 10, 0), created_at=bj(2026, 11, 27, 10, 0),
-                dispatch_attempt=1)
+                dispatch_attempt=1, urgent=False, subcategory="照明")
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -66,12 +102,14 @@ def _ticket(**kw):
 def test_due_actions_reminder_then_escalation_once_each(cfg):
     t = _ticket()
     assert dl.due_actions(cfg, t, bj(2026, 11, 27, 12, 0), set()) == []
-    assert dl.due_actions(cfg, t, bj(2026, 11, 28, 5, 0), set()) == [("reminder", "accept")]
-    assert dl.due_actions(cfg, t, bj(2026, 11, 28, 5, 0), {("reminder", "accept", 1)}) == []
+    # A quarter left is 04:00: quiet hours, so the reminder waits for 07:00.
+    assert dl.due_actions(cfg, t, bj(2026, 11, 28, 5, 0), set()) == []
+    assert dl.due_actions(cfg, t, bj(2026, 11, 28, 7, 0), set()) == [("reminder", "accept")]
+    assert dl.due_actions(cfg, t, bj(2026, 11, 28, 7, 0), {("reminder", "accept", 1)}) == []
     assert dl.due_actions(cfg, t, bj(2026, 11, 28, 11, 0), {("reminder", "accept", 1)}) == [("escalation", "accept")]
     assert dl.due_actions(cfg, t, bj(2026, 11, 28, 11, 0), {("escalation", "accept", 1)}) == []
     # a new attempt (re-dispatch) runs its own reminders
-    assert dl.due_actions(cfg, _ticket(dispatch_attempt=2), bj(2026, 11, 28, 5, 0), {("reminder", "accept", 1)}) \
+    assert dl.due_actions(cfg, _ticket(dispatch_attempt=2), bj(2026, 11, 28, 7, 0), {("reminder", "accept", 1)}) \
         == [("reminder", "accept")]
 
 

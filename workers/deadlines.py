@@ -74,9 +74,35 @@ def finish_due(config: Config, category: str, start: datetime) -> datetime:
     return add_working_hours(config, start, finish_days(config, category) * working_hours_per_day(config))
 
 
-def remind_at(config: Config, start: datetime, due: datetime) -> datetime:
-    """The reminder goes out when `reminder_before` of the time is left (a quarter by default)."""
-    return due - (due - start) * config.reminder_before
+def remind_at(config: Config, start: datetime, due: datetime, can_wait: bool = False) -> datetime:
+    """The reminder goes out when `reminder_before` of the time is left (a quarter by default).
+
+    `can_wait` (not urgent, not water/power): council members are volunteers, many retired — a
+    reminder that would fall in the quiet hours goes out at their end instead if that still leaves
+    an hour before the deadline, else an hour before they begin; failing both, at its time."""
+    at = due - (due - start) * config.reminder_before
+    if not can_wait or not _quiet(config, at):
+        return at
+    local = to_local(at)
+    end = local.replace(hour=config.quiet_end, minute=0, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    begin = local.replace(hour=config.quiet_start, minute=0, second=0, microsecond=0)
+    if begin > local:
+        begin -= timedelta(days=1)
+    morning, evening = from_local(end), from_local(begin - timedelta(hours=1))
+    if morning <= due - timedelta(hours=1):
+        return morning
+    if evening >= start:
+        return evening
+    return at
+
+
+def _quiet(config: Config, at: datetime) -> bool:
+    hour, begin, end = to_local(at).hour, config.quiet_start, config.quiet_end
+    if begin == end:
+        return False  # no quiet hours
+    return begin <= hour < end if begin < end else (hour >= begin or hour < end)
 
 
 @dataclass(frozen=True)
@@ -96,7 +122,8 @@ def current_deadline(config: Config, ticket: Any) -> Deadline | None:
     else:
         return None
     start = min(start, due)
-    return Deadline(kind, start, due, remind_at(config, start, due))
+    can_wait = not ticket.urgent and ticket.subcategory not in config.utility_subcategories
+    return Deadline(kind, start, due, remind_at(config, start, due, can_wait))
 
 
 def due_actions(config: Config, ticket: Any, now: datetime, done: set[tuple[str, str, int]]) -> list[tuple[str, str]]:
