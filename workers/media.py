@@ -40,10 +40,10 @@ def download_media(media_row_id: int) -> str:
         if row is None or row.status == "stored":
             return row.status if row else "missing"
         media_id, folder = row.media_id, str(row.ticket_id or "unattached")
-    from bot.wechat.client import get_client
+    from bot.wechat.client import shared_client
 
     try:
-        content, content_type = get_client(steward.config, steward.redis).get_media(media_id)
+        content, content_type = shared_client(steward.config, steward.redis).get_media(media_id)
     except (TransientError, Throttled):
         raise  # retried by the caller's Retry or the next sweep; WeChat keeps media 3 days
     except WeChatError as exc:

@@ -184,9 +184,9 @@ def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None 
             push.attempts += 1
             ready = Ready.of(push, choose_channel(s, config, push))
     channel, openid, cmid, tpl, payload = ready.channel, ready.openid, ready.cmid, ready.template_id, ready.payload
-    from bot.wechat.client import get_client
+    from bot.wechat.client import shared_client
 
-    client = get_client(config, steward.redis)
+    client = shared_client(config, steward.redis)
     note = None
     try:
         if channel == CUSTOM:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from typing import Any
 
@@ -214,3 +215,21 @@ def get_client(config: Config | WeChatConfig, redis: redis_lib.Redis, timeout: f
     """The API client for a process; `redis` is shared by every process (token cache and lock)."""
     wechat = config.wechat if isinstance(config, Config) else config
     return StewardClient(wechat, redis, timeout=timeout)
+
+
+_shared: dict[tuple, StewardClient] = {}
+
+
+def shared_client(config: Config | WeChatConfig, redis: redis_lib.Redis, timeout: float = 5.0) -> StewardClient:
+    """The process's client for this account, made once: its HTTP connections stay open between
+    pushes (TLS to WeChat is not renegotiated per push) and wechatpy's per-instance setup is paid
+    once. Safe to share: the token lives in Redis, not in the client. Per pid, so a forked job never
+    uses its parent's sockets."""
+    wechat = config.wechat if isinstance(config, Config) else config
+    key = (wechat, id(redis), timeout, os.getpid())
+    client = _shared.get(key)
+    if client is None:
+        if len(_shared) >= 16:  # tests make many configs; a worker has one
+            _shared.clear()
+        client = _shared[key] = get_client(wechat, redis, timeout)  # holds `redis`: its id stays unique
+    return client

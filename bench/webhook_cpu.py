@@ -1,0 +1,131 @@
+"""What one message costs the webhook process, in-process (no HTTP server, no load generator):
+CPU per message, SQL statements and Redis round trips per message — next to the bare baseline
+(`bench/baseline_app.py`: verify, parse, answer) measured in the same run.
+
+    .venv/bin/python bench/webhook_cpu.py              # PostgreSQL (database steward_bench_cpu)
+    .venv/bin/python bench/webhook_cpu.py --db sqlite
+
+CPU is `time.process_time()` of this process only: the database and Redis servers' own CPU is not
+in it (bench/webhook.py shows theirs). On a shared VM run-to-run noise is ±15 %, so each figure is
+the best of several batches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+from sqlalchemy import create_engine, event, text  # noqa: E402
+
+from bench.webhook import PG_ADMIN_URL, SAFE_KEY, Messages, pg_url  # noqa: E402
+
+PG_DB = "steward_bench_cpu"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+
+
+def fresh_database(kind: str, work: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{work / 'steward.db'}"
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
+    engine.dispose()
+    return pg_url(PG_DB)
+
+
+def batches(send, start: int, n: int, size: int) -> float:
+    """Best CPU ms per message over `n` batches of `size` messages."""
+    best = float("inf")
+    for b in range(n):
+        c0 = time.process_time()
+        for i in range(start + b * size, start + (b + 1) * size):
+            send(i)
+        best = min(best, (time.process_time() - c0) / size * 1000)
+    return best
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", choices=["sqlite", "pg"], default="pg")
+    ap.add_argument("--safe", action="store_true", help="safe mode (AES) instead of plain")
+    ap.add_argument("--batches", type=int, default=6)
+    ap.add_argument("--size", type=int, default=300)
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="steward-bench-cpu-"))
+    db_url = fresh_database(args.db, work)
+    os.environ.update(
+        STEWARD_CONFIG=str(ROOT / "config.example.toml"), STEWARD_DATABASE_URL=db_url, STEWARD_REDIS_URL=REDIS_URL,
+        STEWARD_WECHAT_API_BASE_URL="http://127.0.0.1:9/cgi-bin",
+        STEWARD_WECHAT_ENCODING_AES_KEY=SAFE_KEY if args.safe else "",
+    )
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    from bot.migrate import upgrade
+
+    upgrade(db_url)
+    from bench import baseline_app
+    from bot.app import create_app
+
+    ours = create_app()
+    logging.getLogger().setLevel(logging.WARNING)
+    messages = Messages(args.safe)
+
+    def sender(app, expect: bytes):  # noqa: ANN001, ANN202
+        client = app.test_client()
+
+        def send(i: int) -> None:
+            params, body = messages(i)
+            resp = client.post("/wechat", query_string=params, data=body, content_type="text/xml")
+            assert resp.status_code == 200 and resp.data.startswith(expect), resp.data[:200]
+
+        return send
+
+    if args.safe:  # the baseline reads its key at import: give it the same one
+        from wechatpy.crypto import WeChatCrypto
+
+        baseline_app.crypto = WeChatCrypto(baseline_app.TOKEN, SAFE_KEY, baseline_app.APP_ID)
+    send_base, send_ours = sender(baseline_app.app, b"success"), sender(ours, b"<xml>")
+    for i in range(200):  # warm-up: imports, caches, prepared statements
+        send_base(i)
+        send_ours(i)
+
+    # Statements and Redis round trips for one message (after warm-up), counted at the drivers.
+    steward = ours.extensions["steward"]
+    engine = steward.sessions.kw["bind"]
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    calls = {"n": 0}
+    pools = {id(c.connection_pool): c.connection_pool for c in (steward.redis, steward.redis_raw)}
+    for pool in pools.values():
+        original = pool.get_connection
+
+        def counted(*a, _orig=original, **kw):  # noqa: ANN002, ANN003, ANN202
+            calls["n"] += 1  # one checkout per command or pipeline: one round trip
+            return _orig(*a, **kw)
+
+        pool.get_connection = counted
+    send_ours(100_000)
+    per_message = (len(statements), calls["n"])
+
+    base_ms = batches(send_base, 1_000, args.batches, args.size)
+    ours_ms = batches(send_ours, 10_000, args.batches, args.size)
+    print(f"db={args.db} mode={'safe' if args.safe else 'plain'}; best of {args.batches} batches of {args.size}")
+    print(f"baseline (verify, parse, answer): {base_ms:.2f} ms CPU per message")
+    print(f"courtyard steward:                {ours_ms:.2f} ms CPU per message "
+          f"({ours_ms / base_ms:.1f}× the baseline); {per_message[0]} SQL statements "
+          f"(BEGIN/COMMIT and the pool's ping not counted), {per_message[1]} Redis round trips")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
