@@ -52,13 +52,14 @@ def pg_url(db: str) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 
 
-def fresh_pg() -> str:
+def fresh_pg(db: str = PG_DB) -> str:
+    """An empty PostgreSQL database `db` (dropped first): benchmark databases only."""
     engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {db}"))
     engine.dispose()
-    return pg_url(PG_DB)
+    return pg_url(db)
 
 
 class Messages:

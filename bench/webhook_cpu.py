@@ -24,23 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
-from bench.webhook import PG_ADMIN_URL, SAFE_KEY, Messages, pg_url  # noqa: E402
+from bench.webhook import SAFE_KEY, Messages, fresh_pg  # noqa: E402
 
 PG_DB = "steward_bench_cpu"
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
 def fresh_database(kind: str, work: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{work / 'steward.db'}"
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
-    engine.dispose()
-    return pg_url(PG_DB)
+    return f"sqlite:///{work / 'steward.db'}" if kind == "sqlite" else fresh_pg(PG_DB)
 
 
 def batches(send, start: int, n: int, size: int) -> float:
