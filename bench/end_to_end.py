@@ -231,6 +231,13 @@ def main() -> int:
               f"max {max(webhook_lat) * 1000 if webhook_lat else float('nan'):.0f} ms")
         print(f"message → push     p50 {ms(e2e, 50)}  p95 {ms(e2e, 95)}  p99 {ms(e2e, 99)}  "
               f"max {max(e2e) * 1000 if e2e else float('nan'):.0f} ms  (n={len(e2e)})")
+        # Over time (by when the message was sent): a backlog shows as a run of slow windows.
+        windows: dict[int, list[float]] = {}
+        for i in sent_at:
+            if i in msg_ticket and msg_ticket[i] in pushed:
+                windows.setdefault(int((sent_at[i] - t_start) // 5), []).append(pushed[msg_ticket[i]] - sent_at[i])
+        print("message → push by 5 s of sending, p95 ms: "
+              + " ".join(f"{ms(windows[w], 95)}" for w in sorted(windows)))
         print(f"tickets {n_tickets} by status {statuses}; sandbox recorded {len(tap.entries)} messages")
         print(f"CPU during the stream (% of one core, {loadgen.machine()['nproc']} cores): {cpu_line}")
         print(f"tickets lost {len(lost)} (not pushed {args.drain:.0f} s after the stream; RQ backlog then "

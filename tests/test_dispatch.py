@@ -152,3 +152,25 @@ def test_urgent_ticket_has_one_hour_to_accept(steward_live):
     t = ticket_of(st, tid)
     assert (t.accept_due_at - t.dispatched_at).total_seconds() == 3600
     assert "紧急" in str(pushes_to(st, C3_FIXER))
+
+
+def test_worker_warm_up_opens_the_database_and_survives_it_being_down(steward_live, caplog):
+    """`warm_up` runs before a worker takes jobs: it connects, and with the database down it only
+    warns (a worker must start during an outage and ride it out)."""
+    import logging
+    import socket
+    from dataclasses import replace
+
+    from bot.state import Steward
+    from workers.run import warm_up
+
+    warm_up(steward_live)  # the real database: no warning
+    assert "not reachable" not in caplog.text
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]  # nothing listens here once the socket is closed
+    down = Steward(replace(steward_live.config,
+                           database_url=f"postgresql+psycopg://postgres@127.0.0.1:{closed}/steward?connect_timeout=2"))
+    with caplog.at_level(logging.WARNING, logger="workers.run"):
+        warm_up(down)
+    assert "database not reachable at worker start (OperationalError)" in caplog.text

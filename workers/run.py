@@ -78,6 +78,24 @@ def make_worker(steward: Steward, simple: bool = True, name: str | None = None) 
     return cls(qs, connection=conn, name=name, maintenance_interval=MAINTENANCE_INTERVAL, worker_ttl=WORKER_TTL)
 
 
+def warm_up(steward: Steward) -> None:
+    """Import the job modules and open a database connection before taking jobs, so the first
+    tickets after a (re)start do not wait behind imports and connection set-up. Best effort: a
+    worker must start while the database is down and ride the outage out."""
+    import importlib
+
+    for module in ("workers.dispatch", "workers.push", "workers.deadline_jobs", "workers.callback",
+                   "workers.media", "workers.outbox", "workers.event_reminders", "bot.wechat.client"):
+        importlib.import_module(module)
+    try:
+        from sqlalchemy import text
+
+        with steward.session() as s:
+            s.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 — any failure only means a cold first job
+        log.warning("database not reachable at worker start (%s); jobs will wait for it", type(exc).__name__)
+
+
 def run_worker(steward: Steward, burst: bool = False, simple: bool = True, name: str | None = None) -> bool:
     """Run an RQ worker on the dispatch, push and default queues with the scheduler.
 
@@ -86,6 +104,8 @@ def run_worker(steward: Steward, burst: bool = False, simple: bool = True, name:
     are short and bounded by their RQ timeouts). `simple=False` forks a work horse per job for
     isolation. Run several `steward worker` processes for more throughput."""
     worker = make_worker(steward, simple=simple, name=name)
+    if simple:
+        warm_up(steward)
     if not burst:
         schedule_periodic(steward.redis_raw, steward=steward)
     log.info("worker %s on queues %s", worker.name, ", ".join(queues.ALL_QUEUES))
