@@ -174,3 +174,35 @@ def test_worker_warm_up_opens_the_database_and_survives_it_being_down(steward_li
     with caplog.at_level(logging.WARNING, logger="workers.run"):
         warm_up(down)
     assert "database not reachable at worker start (OperationalError)" in caplog.text
+
+
+def test_sweep_checks_many_tickets_in_bulk_and_acts_only_on_what_is_due(steward_live):
+    """Two tickets 20 h apart: the sweep reminds the first when its time comes, leaves the second
+    alone, does nothing twice, then escalates the first at its deadline."""
+    from datetime import timedelta
+
+    from bot import clock
+    from workers.deadline_jobs import sweep
+    from workers.deadlines import current_deadline
+
+    st = steward_live
+    first = new_ticket(st)
+    drain(st)
+    clock.shift(timedelta(hours=20).total_seconds())
+    second = new_ticket(st, text="5号楼门禁刷不开")
+    drain(st)
+    a, b = (current_deadline(st.config, ticket_of(st, t)) for t in (first, second))
+    assert b.remind > a.due + timedelta(minutes=1)  # what the steps below rely on
+
+    clock.shift((a.remind - clock.utcnow() + timedelta(minutes=1)).total_seconds())
+    assert sweep()["deadlines"] == 1
+    assert sweep()["deadlines"] == 0  # done is done
+    drain(st)
+    assert events_of(st, first).count("reminder") == 1 and "reminder" not in events_of(st, second)
+
+    clock.shift((a.due - clock.utcnow() + timedelta(minutes=1)).total_seconds())
+    assert sweep()["deadlines"] == 1
+    assert sweep()["deadlines"] == 0
+    drain(st)
+    assert events_of(st, first).count("escalated") == 1
+    assert "reminder" not in events_of(st, second) and "escalated" not in events_of(st, second)
