@@ -4,12 +4,15 @@
     .venv/bin/python bench/webhook.py --db pg          # PostgreSQL (database steward_bench_webhook)
     .venv/bin/python bench/webhook.py --quick          # a 5-second smoke run
 
-For each mode it starts, one after the other on loopback with the same gunicorn settings:
-the baseline (`bench/baseline_app.py`) and the real app (`bot.wsgi:app`, production config: sandbox
-off, Redis db 9, a fresh database, migrations applied), drives each with a closed loop of
-`--concurrency` connections sending signed text messages with unique MsgIds, and prints requests/s,
-p50/p95/p99/max latency, errors and our throughput as a ratio of the baseline's. Afterwards it checks
-the database: one stored inbound message and one ticket per answered request, none failed.
+For each mode it starts, one after the other on loopback with the same gunicorn settings: the
+baseline (`bench/baseline_app.py`), the durable floor (`bench/floor_app.py`: the baseline plus a
+Redis claim and one committed INSERT) and the real app (`bot.wsgi:app`, production config: sandbox
+off, Redis db 9, a fresh database, migrations applied). It drives each with a closed loop of
+`--concurrency` connections — wrk replaying pre-signed requests (`bench/wrk.py`), or without wrk
+the asyncio/httpx loop — sending signed text messages with unique MsgIds, and prints requests/s,
+p50/p95/p99/max latency, errors, each server's CPU and our throughput as a ratio of the others'.
+Afterwards it checks the database: one stored inbound message and one ticket per answered request,
+none failed.
 """
 
 from __future__ import annotations

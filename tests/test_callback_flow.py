@@ -178,7 +178,8 @@ def test_callback_answer_checks(steward_live):
 
 
 def test_closed_missing_notice_wording(steward_live):
-    """Inside the 48-hour window the notice goes as text: the reason and the way back, each once."""
+    """The text form (sent inside the 48-hour window) and the template fields both carry the reason
+    and the way back; the text says each once."""
     from types import SimpleNamespace
 
     from workers import messages
