@@ -32,32 +32,19 @@ import redis  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from bench import loadgen  # noqa: E402
-from bench.webhook import PG_ADMIN_URL, Messages  # noqa: E402
+from bench.webhook import Messages, fresh_pg  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 PG_DB = "steward_bench_e2e"
 SANDBOX_PREFIX = "steward:sandbox:"
 CMID = re.compile(r"^t(\d+)-([a-z]+)-")
-PY = str(loadgen.VENV_BIN / "python")
 WORKER_MODES = {
+    # As shipped: jobs run in the warm worker process, which imports the job modules and opens a
+    # database connection before taking jobs (`workers.run.warm_up`).
     "steward": [str(loadgen.VENV_BIN / "steward"), "worker"],
-    # Same worker, but what every forked job would otherwise import and set up afresh is loaded
-    # once in the parent (fork inherits it): the DB driver, SQLAlchemy dialects, the job modules.
-    "warm": [PY, "-c", "import psycopg, sqlalchemy.dialects.postgresql.psycopg, sqlite3, workers.dispatch, "
-             "workers.push, workers.deadline_jobs, workers.outbox, bot.wechat.client, bot.council_pages; "
-             "from bot.cli import main; main(['worker'])"],
-    "simple": [PY, "-c", "from bot import config; from bot.state import Steward; from workers.run import run_worker; "
-               "run_worker(Steward(config.load()), simple=True)"],
+    # A work horse forked per job: more isolation, slower.
+    "fork": [str(loadgen.VENV_BIN / "steward"), "worker", "--fork"],
 }
-
-
-def fresh_pg() -> str:
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
-    engine.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
 
 
 class SandboxTap:
@@ -108,8 +95,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="10 s instead of 60")
     ap.add_argument("--workers", type=int, default=2, help="`steward worker` processes")
     ap.add_argument("--worker-mode", choices=sorted(WORKER_MODES), default="steward",
-                    help="steward: `steward worker` as shipped (a forked work horse per job); warm: the same, "
-                         "with job modules and the DB driver imported before forking; simple: RQ SimpleWorker")
+                    help="steward: `steward worker` as shipped (jobs in the warm worker process); "
+                         "fork: `steward worker --fork` (a work horse forked per job)")
     ap.add_argument("--web-workers", type=int, default=4, help="gunicorn workers for the webhook")
     # PostgreSQL as in production: SQLite serialises writers across the web and worker processes.
     ap.add_argument("--db", choices=["sqlite", "pg"], default="pg")
@@ -127,7 +114,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="steward-bench-e2e-"))
     r = redis.Redis.from_url(args.redis_url)
     r.flushdb()
-    db_url = fresh_pg() if args.db == "pg" else f"sqlite:///{work / 'steward.db'}"
+    db_url = fresh_pg(PG_DB) if args.db == "pg" else f"sqlite:///{work / 'steward.db'}"
     web_port, sbx_port = loadgen.free_port(), loadgen.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
     env.update(
