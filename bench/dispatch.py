@@ -31,10 +31,10 @@ from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from bot import config as config_mod  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
-from bot.models import Push, Ticket  # noqa: E402
-from bot.state import Steward, set_worker_steward  # noqa: E402
-from bot.tickets import create_ticket  # noqa: E402
+from bot.runtime import Steward, set_worker_steward  # noqa: E402
+from bot.services.tickets import create_ticket  # noqa: E402
+from bot.storage.migrate import upgrade  # noqa: E402
+from bot.storage.models import Push, Ticket  # noqa: E402
 from workers import queues  # noqa: E402
 
 
@@ -52,7 +52,7 @@ def free_port() -> int:
 
 def start_workers(n: int, env: dict[str, str], fork: bool, burst: bool = False) -> list[subprocess.Popen]:
     code = (
-        "from bot.state import for_worker; from workers.run import run_worker; "
+        "from bot.runtime import for_worker; from workers.run import run_worker; "
         f"run_worker(for_worker(), burst={burst}, simple={not fork})"
     )
     return [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env) for _ in range(n)]

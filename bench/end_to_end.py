@@ -162,7 +162,7 @@ def main() -> int:
 
         # MsgId ↔ ticket id from the database: the inbound row links the message to its ticket.
         engine = create_engine(db_url)
-        from bot.models import InboundMessage, Ticket
+        from bot.storage.models import InboundMessage, Ticket
 
         def tickets_by_msg() -> dict[int, int]:
             with engine.connect() as conn:

@@ -125,7 +125,7 @@ def env_for(args: argparse.Namespace, safe: bool, db_url: str) -> dict[str, str]
 
 
 def database_summary(db_url: str) -> dict[str, int]:
-    from bot.models import InboundMessage, Ticket
+    from bot.storage.models import InboundMessage, Ticket
 
     engine = create_engine(db_url)
     with engine.connect() as conn:

@@ -63,7 +63,7 @@ def main() -> int:
         STEWARD_WECHAT_ENCODING_AES_KEY=SAFE_KEY if args.safe else "",
     )
     redis.Redis.from_url(REDIS_URL).flushdb()
-    from bot.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     upgrade(db_url)
     from bench import baseline_app

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.clock import to_local, utcnow  # noqa: E402
+from bot.domain.clock import to_local, utcnow  # noqa: E402
 
 SPAN_DAYS = 1800  # five years of tickets, newest now
 NAMES = ["陈卫东", "杨翠花", "赵国强", "李凤霞", "张文斌", "周永福", "吴桂英", "朱红梅"]
@@ -104,14 +104,14 @@ def ensure_database(server_url: str, name: str) -> str:
 
 
 def load(url: str, n: int, reload: bool) -> None:
-    from bot.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     engine = create_engine(url)
     with engine.begin() as c:
         c.execute(text("CREATE TABLE IF NOT EXISTS bench_meta (tickets integer)"))
         have = c.scalar(text("SELECT tickets FROM bench_meta"))
     if have == n and not reload:
-        from bot.models import Base
+        from bot.storage.models import Base
 
         Base.metadata.create_all(engine, checkfirst=True)  # tables added since the load (monthly_rates)
         print(f"  {url.rsplit('/', 1)[-1]}: {n:,} tickets already loaded")
@@ -245,7 +245,7 @@ def main() -> None:
         base, server = serve(url, args.redis)
         results[n] = run_pages(base, n, args.rounds, args.redis, url, args.cold)
         server.shutdown()
-        from bot import db
+        from bot.storage import db
 
         db.dispose_all()
     print(f"\nWorkbench pages over HTTP, {args.rounds} requests each after one cold view (ms);")

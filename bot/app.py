@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from bot import config as config_mod
-from bot.state import Steward
+from bot.runtime import Steward
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -32,12 +32,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     steward = Steward(cfg)
     steward.init_app(app)
 
-    from bot import webhook
+    from bot.entrypoints import webhook
 
     app.register_blueprint(webhook.bp)
-    from bot import council_pages
+    from bot.entrypoints import member_page
 
-    app.register_blueprint(council_pages.bp)  # /m/ticket/<token>: the council's action page
+    app.register_blueprint(member_page.bp)  # /m/ticket/<token>: the council's action page
     if app.config["SANDBOX"]:
         from bot.sandbox import views as sandbox_views
 

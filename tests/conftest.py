@@ -19,9 +19,9 @@ import redis as redis_lib
 from sqlalchemy import create_engine, text
 
 from bot import config as config_mod
-from bot import db as db_mod
-from bot import redis_conn
-from bot.clock import reset as reset_clock
+from bot.domain.clock import reset as reset_clock
+from bot.storage import db as db_mod
+from bot.storage import redis_conn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +67,7 @@ def _reset_pg(url: str) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database URL; storage tests take this to run on SQLite and PostgreSQL."""
-    from bot.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'steward.db'}"
@@ -85,7 +85,7 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def db_url(tmp_path: Path) -> Iterator[str]:
     """A migrated SQLite database in a temp dir (most tests)."""
-    from bot.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     url = f"sqlite:///{tmp_path / 'steward.db'}"
     upgrade(url)
@@ -122,7 +122,7 @@ def config(db_url: str, redis_url: str, web_port: int, overrides: dict, tmp_path
 @pytest.fixture
 def app(config: config_mod.Config, redis_client: redis_lib.Redis):
     from bot.app import create_app
-    from bot.state import set_worker_steward
+    from bot.runtime import set_worker_steward
 
     reset_clock()
     application = create_app({"STEWARD_CONFIG": config, "TESTING": True, "WTF_CSRF_ENABLED": True})

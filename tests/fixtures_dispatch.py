@@ -15,12 +15,12 @@ import pytest
 import redis as redis_lib
 from sqlalchemy import select
 
-from bot import clock
-from bot.models import Push, Resident, Ticket, TicketEvent
+from bot.domain import clock
+from bot.runtime import Steward
 from bot.sandbox import state as sbx
-from bot.state import Steward
-from bot.tickets import create_ticket
-from workers import queues
+from bot.services import jobs
+from bot.services.tickets import create_ticket
+from bot.storage.models import Push, Resident, Ticket, TicketEvent
 from workers.run import make_worker
 
 __all__ = ["redis_url", "overrides", "live", "steward_live", "drain", "new_ticket", "pushes_to", "events_of",
@@ -38,7 +38,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     try:
         redis_lib.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis_lib.RedisError:
-        from bot.redis_conn import embedded_url
+        from bot.storage.redis_conn import embedded_url
 
         return embedded_url(tmp_path_factory.mktemp("redis-dispatch") / "dispatch.db")
     return url
@@ -68,7 +68,7 @@ def drain(steward: Steward, rounds: int = 20) -> None:
     """Run every queued job in this process (SimpleWorker, burst) until the queues stay empty."""
     conn = steward.redis_raw
     for _ in range(rounds):
-        if not any(queues.queue(conn, n).count for n in queues.ALL_QUEUES):
+        if not any(jobs.queue(conn, n).count for n in jobs.ALL_QUEUES):
             return
         make_worker(steward, simple=True, name=f"test-{uuid.uuid4().hex[:8]}").work(burst=True)
     raise AssertionError("queues did not drain")
@@ -88,7 +88,7 @@ def new_ticket(
         s.flush()
         tid = t.id
     if enqueue:
-        assert queues.enqueue_dispatch(steward.redis_raw, tid)
+        assert jobs.enqueue_dispatch(steward.redis_raw, tid)
     return tid
 
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.models import InboundMessage, Resident, Ticket
+from bot.storage.models import InboundMessage, Resident, Ticket
 from bot.wechat import signing
 from bot.wechat.messages import MAX_REPLY_BYTES, BadMessage, text_reply_xml, to_inbound
 from bot.wechat.security import MAX_BODY, Rejected, parse_xml, signature
@@ -404,7 +404,7 @@ def test_staff_action_without_csrf_is_refused(client, wechat, steward):
     resp = client.post(f"/staff/t/{ref}/note", data={"note": "cross-site"})
     assert resp.status_code == 400
     with steward.session() as s:
-        from bot.models import TicketEvent
+        from bot.storage.models import TicketEvent
 
         assert not s.scalars(select(TicketEvent).where(TicketEvent.note == "cross-site")).all()
 
@@ -525,8 +525,8 @@ def test_over_long_fields_are_refused_or_stored_never_spooled(field, value, db_a
     """Column limits (openid 64, msg_type 32, dedup_key 160) are real on PostgreSQL. A forged over-long
     field must be refused (400) or stored — not taken for a database outage and spooled, where
     `steward replay` would trip over it on every run."""
-    from bot import spool
-    from bot.replay import replay
+    from bot.services.replay import replay
+    from bot.storage import spool
 
     steward = db_app.extensions["steward"]
     wechat = WeChatTestClient(db_app.test_client(), steward.config)

@@ -6,7 +6,7 @@ from datetime import datetime as dt
 
 import pytest
 
-from bot import tickets
+from bot.services import tickets
 from tests.workbench_helpers import make_ticket
 
 AUTH = {"Authorization": "Bearer sample-api-token-change-me"}

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import clock
-from bot.council import apply_callback_answer, apply_council_command
-from bot.models import Ticket
-from bot.state import Steward
+from bot.domain import clock
+from bot.runtime import Steward
+from bot.services.council import apply_callback_answer, apply_council_command
+from bot.storage.models import Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_FIXER, RESIDENT, drain, events_of, new_ticket, pushes_to, ticket_of
 
@@ -46,7 +46,7 @@ def worker_process(steward_live: Steward) -> Iterator[subprocess.Popen]:
         STEWARD_WECHAT_API_BASE_URL=cfg.wechat.api_base_url,
         STEWARD_SECRET_KEY=cfg.secret_key,
     )
-    code = ("from bot.state import for_worker; from workers.run import run_worker; "
+    code = ("from bot.runtime import for_worker; from workers.run import run_worker; "
             "run_worker(for_worker(), burst=False)")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -145,7 +145,7 @@ def test_no_answer_within_callback_days_closes_with_callback_missing(steward_liv
     assert _say_member(st, C3_FIXER, "accept", ref).ok
     assert _say_member(st, C3_FIXER, "finish", ref, "已疏通").ok
     drain(st)
-    from workers.deadline_jobs import sweep
+    from bot.services.deadline_sweep import sweep
 
     assert sweep()["callbacks_closed"] == 0
     clock.shift(timedelta(days=st.config.callback_days, minutes=1).total_seconds())
@@ -182,10 +182,10 @@ def test_closed_missing_notice_wording(steward_live):
     and the way back; the text says each once."""
     from types import SimpleNamespace
 
-    from workers import messages
+    from bot.domain import texts
 
     ticket = SimpleNamespace(ref="R1234", text="楼道灯坏了", subcategory="照明", category="repair")
-    content, text = messages.notice_closed_missing(steward_live.config, ticket)
+    content, text = texts.notice_closed_missing(steward_live.config, ticket)
     days = f"{steward_live.config.callback_days:g}"
     assert text.startswith("您的工单 R1234：") and f"办结后 {days} 天没有收到您的回复" in text
     assert text.count("请直接留言") == 1 and text.count("结案") == 1

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.cli import main
-from bot.models import CouncilMember, StaffUser
+from bot.entrypoints.cli import main
+from bot.storage.models import CouncilMember, StaffUser
 from tests.conftest import ROOT
 
 EXAMPLE = str(ROOT / "config.example.toml")
@@ -42,7 +42,7 @@ def test_classify_writes_json_lines():
 
 
 def test_db_upgrade_syncs_members_and_staff(env):
-    from bot import db
+    from bot.storage import db
 
     result = run("db", "upgrade")
     assert result.exit_code == 0 and "数据库已升级" in result.output

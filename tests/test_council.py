@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.council import apply_council_command, attach_finish_photo
-from bot.council_pages import action_link, make_token
-from bot.models import Media
+from bot.entrypoints.member_page import action_link, make_token
+from bot.services.council import apply_council_command, attach_finish_photo
+from bot.storage.models import Media
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import (
     C3_BACKUP,
@@ -58,10 +58,10 @@ def test_return_needs_a_reason_and_goes_to_triage(steward_live):
     for staff in st.config.staff_openids:
         assert any("这是物业的事" in str(m) for m in pushes_to(st, staff))
     # staff re-dispatch skips the member who returned it
-    from workers.dispatch import request_dispatch
+    from bot.services.dispatch import request_dispatch
 
     with st.session() as s:
-        from bot.models import Ticket
+        from bot.storage.models import Ticket
 
         request_dispatch(s, st.config, s.get(Ticket, tid), actor="liu")
     drain(st)

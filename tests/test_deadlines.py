@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from bot import config as config_mod
-from bot.clock import from_local
-from workers import deadlines as dl
+from bot.domain import deadlines as dl
+from bot.domain.clock import from_local
 
 ROOT = Path(__file__).resolve().parent.parent
 

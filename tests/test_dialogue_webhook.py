@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import Media, Resident, Ticket
+from bot.storage.models import Media, Resident, Ticket
 from tests.fixtures_dispatch import drain, live, pushes_to, steward_live, ticket_of  # noqa: F401, F811
 
 RESIDENT = "o-resident-dialogue-0001"
@@ -103,8 +103,8 @@ def test_photo_after_the_ticket_is_attached(wechat, steward):
 def test_event_list_shows_beijing_time(wechat, steward):
     from datetime import datetime, timedelta
 
-    from bot.clock import from_local, to_local, utcnow
-    from bot.models import Event
+    from bot.domain.clock import from_local, to_local, utcnow
+    from bot.storage.models import Event
 
     day = (to_local(utcnow()) + timedelta(days=2)).date()
     with steward.session() as s:

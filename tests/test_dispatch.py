@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import Push, Ticket
 from bot.sandbox import state as sbx
+from bot.services import jobs
+from bot.services.dispatch import dispatch_ticket
+from bot.storage.models import Push, Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import (
     C3_BACKUP,
@@ -17,8 +19,6 @@ from tests.fixtures_dispatch import (
     pushes_to,
     ticket_of,
 )
-from workers import queues
-from workers.dispatch import dispatch_ticket
 
 
 def test_repair_in_c3_is_pushed_to_the_member_with_repair_skill(steward_live):
@@ -43,8 +43,8 @@ def test_same_job_twice_pushes_once(steward_live):
     assert dispatch_ticket(tid, 1) == "dispatched"
     assert dispatch_ticket(tid, 1) == "already"
     # and enqueued twice more (webhook retry + sweep) while already done
-    queues.enqueue_dispatch(st.redis_raw, tid)
-    queues.enqueue_dispatch(st.redis_raw, tid)
+    jobs.enqueue_dispatch(st.redis_raw, tid)
+    jobs.enqueue_dispatch(st.redis_raw, tid)
     drain(st)
     assert len(pushes_to(st, C3_FIXER)) == 1
     assert events_of(st, tid).count("dispatched") == 1
@@ -66,7 +66,7 @@ def test_unreachable_member_43004_goes_to_backup_and_staff_are_told(steward_live
     for staff in st.config.staff_openids:
         assert any(t.ref in str(m) for m in pushes_to(st, staff))
     assert "receiver_unreachable" in events_of(st, tid)
-    from bot.models import CouncilMember
+    from bot.storage.models import CouncilMember
 
     with st.session() as s:
         row = s.scalars(select(CouncilMember).where(CouncilMember.openid == C3_FIXER)).one()
@@ -100,8 +100,8 @@ def test_gate_repair_also_tells_the_property_company(steward_live):
 def test_nobody_accepts_reminder_then_escalation_at_the_configured_times(steward_live):
     from datetime import timedelta
 
-    from bot import clock
-    from workers.deadline_jobs import sweep
+    from bot.domain import clock
+    from bot.services.deadline_sweep import sweep
 
     st = steward_live
     tid = new_ticket(st)
@@ -110,7 +110,7 @@ def test_nobody_accepts_reminder_then_escalation_at_the_configured_times(steward
     window = t.accept_due_at - t.dispatched_at
     assert window == timedelta(hours=24)
     chair = "o-sample-c3-1"
-    from workers.deadlines import current_deadline
+    from bot.domain.deadlines import current_deadline
 
     # The reminder is due when a quarter is left — or, falling in the quiet hours (it depends on
     # when this test runs), at their edge: the deadline says when.
@@ -133,7 +133,7 @@ def test_nobody_accepts_reminder_then_escalation_at_the_configured_times(steward
     assert pushes_to(st, chair) == []
     # deadline missed: 督办 to the chair and staff, an event on the ticket
     clock.shift((t.accept_due_at - clock.utcnow() + timedelta(minutes=1)).total_seconds())
-    from workers.deadline_jobs import check_deadlines
+    from bot.services.deadline_sweep import check_deadlines
 
     assert check_deadlines(tid) == ["escalation:accept"]
     assert check_deadlines(tid) == []
@@ -161,7 +161,7 @@ def test_worker_warm_up_opens_the_database_and_survives_it_being_down(steward_li
     import socket
     from dataclasses import replace
 
-    from bot.state import Steward
+    from bot.runtime import Steward
     from workers.run import warm_up
 
     warm_up(steward_live)  # the real database: no warning
@@ -181,9 +181,9 @@ def test_sweep_checks_many_tickets_in_bulk_and_acts_only_on_what_is_due(steward_
     alone, does nothing twice, then escalates the first at its deadline."""
     from datetime import timedelta
 
-    from bot import clock
-    from workers.deadline_jobs import sweep
-    from workers.deadlines import current_deadline
+    from bot.domain import clock
+    from bot.domain.deadlines import current_deadline
+    from bot.services.deadline_sweep import sweep
 
     st = steward_live
     first = new_ticket(st)

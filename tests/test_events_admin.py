@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from bot.clock import to_local, utcnow
-from bot.models import Event, Push, Registration
+from bot.domain.clock import to_local, utcnow
+from bot.storage.models import Event, Push, Registration
 from tests.workbench_helpers import COUNCIL_C3, csrf_from, login, post_form
 
 
@@ -80,7 +80,7 @@ def test_roster_export(client, event_id):
 
 
 def test_reminder_the_day_before(steward, client, event_id):
-    from workers import event_reminders
+    from bot.services import event_reminders
 
     local_now = to_local(utcnow())
     tomorrow_9 = dt(local_now.year, local_now.month, local_now.day, 9) + timedelta(days=1) - timedelta(hours=8)

@@ -40,7 +40,7 @@ def test_rows(steward, config):
 
 
 def test_overdue_rules():
-    from bot.models import Ticket
+    from bot.storage.models import Ticket
 
     late_accept = Ticket(status="accepted", accept_due_at=dt(2026, 1, 1), accepted_at=dt(2026, 1, 2))
     on_time = Ticket(status="awaiting_callback", accept_due_at=dt(2026, 1, 1), accepted_at=dt(2026, 1, 1),

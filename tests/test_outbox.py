@@ -13,11 +13,11 @@ from collections.abc import Iterator
 import pytest
 import redis as redis_lib
 
-from bot import clock
+from bot.domain import clock
+from bot.services import jobs
+from bot.services.outbox import sweep_outbox
 from tests.fixtures_dispatch import *  # noqa: F403  (fixtures; redis_url is overridden below)
 from tests.fixtures_dispatch import C3_FIXER, drain, new_ticket, pushes_to, ticket_of
-from workers import queues
-from workers.outbox import sweep_outbox
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 
@@ -67,7 +67,7 @@ def test_redis_stopped_between_commit_and_enqueue_then_sweep_dispatches(steward_
     try:
         tid = new_ticket(st, enqueue=False)  # committed: the database has it
         started = time.time()
-        assert queues.enqueue_dispatch(st.redis_raw, tid) is False  # no exception, just False
+        assert jobs.enqueue_dispatch(st.redis_raw, tid) is False  # no exception, just False
         assert time.time() - started < 15
     finally:
         redis_server.start()
@@ -85,7 +85,7 @@ def test_redis_stopped_between_commit_and_enqueue_then_sweep_dispatches(steward_
 def test_push_rows_left_pending_are_sent_by_the_sweep(steward_live):
     st = steward_live
     tid = new_ticket(st, enqueue=False)
-    from workers.dispatch import record_dispatch
+    from bot.services.dispatch import record_dispatch
 
     # The dispatch committed its push rows and its worker died before sending them (or the push
     # jobs it handed over were lost: Redis restarted without persistence).

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import utcnow
+from bot.domain.clock import utcnow
 from bot.web.public import scrub
 from tests.workbench_helpers import make_ticket
 

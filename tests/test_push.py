@@ -7,13 +7,13 @@ import time
 
 from sqlalchemy import select
 
-from bot import clock
-from bot.models import Push, Resident
+from bot.domain import clock
 from bot.sandbox import events as sbx_events
 from bot.sandbox import state as sbx
+from bot.services.push import client_msg_id, record_delivery, send_push
+from bot.storage.models import Push, Resident
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_FIXER, RESIDENT, drain, events_of, new_ticket, push_rows, pushes_to
-from workers.push import client_msg_id, record_delivery, send_push
 
 
 def _task(st, tid):
@@ -37,7 +37,7 @@ def test_5xx_three_times_then_200_is_one_delivered_push(steward_live):
 def test_client_msg_id_is_deterministic_and_recorded_before_sending(steward_live):
     st = steward_live
     tid = new_ticket(st, enqueue=False)
-    from workers.dispatch import record_dispatch
+    from bot.services.dispatch import record_dispatch
 
     # dispatch_ticket = this transaction, then the sends: the rows are committed before any send
     assert record_dispatch(st, st.config, tid, 1, None)[0] == "dispatched"

@@ -10,9 +10,9 @@ from unittest.mock import patch
 import pytest
 from sqlalchemy import select
 
-from bot import db
-from bot.clock import to_local, utcnow
-from bot.models import Ticket
+from bot.domain.clock import to_local, utcnow
+from bot.storage import db
+from bot.storage.models import Ticket
 from bot.web.rates_calc import ALL, Rates, compute, load_rows, month_bounds
 from bot.web.rates_store import month_rates, months_rates
 from tests.workbench_helpers import event, login, make_ticket
@@ -29,7 +29,7 @@ def build_march(s) -> None:
     event(s, a, dt(2026, 3, 2, 2), X, D)
     event(s, a, dt(2026, 3, 2, 5), D, A)
     event(s, a, dt(2026, 3, 3, 2), A, W)
-    # as bot.council.apply_callback_answer writes it: the answer, then the close
+    # as bot.services.council.apply_callback_answer writes it: the answer, then the close
     event(s, a, dt(2026, 3, 4, 2), W, W, kind="callback", data={"solved": True, "rating": 5})
     event(s, a, dt(2026, 3, 4, 2), W, C, kind="closed", data={"reason": "resolved"})
 
@@ -50,7 +50,7 @@ def build_march(s) -> None:
     event(s, d, dt(2026, 3, 12), X, D)
     event(s, d, dt(2026, 3, 12, 0, 30), D, A)
     event(s, d, dt(2026, 3, 12, 3), A, W)
-    # as workers.callback.close_missing writes it: a note, then an ordinary resolved close
+    # as bot.services.callback.close_missing writes it: a note, then an ordinary resolved close
     event(s, d, dt(2026, 3, 16, 3), W, W, kind="callback_missing")
     event(s, d, dt(2026, 3, 16, 3), W, C, kind="closed", data={"reason": "resolved"})
 
@@ -236,8 +236,8 @@ def test_sql_matches_the_reference_on_random_logs(any_db_url, config):
 
 
 def test_final_months_are_kept_until_a_ticket_changes(any_db_url, config):
-    from bot import tickets
-    from bot.models import MonthlyRates
+    from bot.services import tickets
+    from bot.storage.models import MonthlyRates
 
     with db.session_scope(any_db_url) as s:
         build_march(s)

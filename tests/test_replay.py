@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot import spool
-from bot.models import InboundMessage, Ticket
-from bot.replay import replay
+from bot.services.replay import replay
+from bot.storage import spool
+from bot.storage.models import InboundMessage, Ticket
 from bot.wechat import signing
 
 

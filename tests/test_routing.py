@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot import config as config_mod
-from workers import routing
+from bot.domain import routing
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from bot import clock
+from bot.domain import clock
 from bot.sandbox import events, state
 from bot.sandbox.standalone import create_sandbox_app
 from bot.wechat import signing

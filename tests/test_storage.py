@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import db, tickets
-from bot.clock import utcnow
-from bot.models import Event, InboundMessage, Registration, Ticket, TicketEvent
+from bot.domain.clock import utcnow
+from bot.services import tickets
+from bot.storage import db
+from bot.storage.models import Event, InboundMessage, Registration, Ticket, TicketEvent
 
 
 def test_migration_creates_every_table(any_db_url):
@@ -22,7 +23,7 @@ def test_migration_matches_models(any_db_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from bot.models import Base
+    from bot.storage.models import Base
 
     with db.engine_for(any_db_url).connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -150,7 +151,7 @@ def test_one_registration_per_resident_and_event(any_db_url):
 
 
 def test_downgrade_and_upgrade_again(any_db_url):
-    from bot.migrate import downgrade, upgrade
+    from bot.storage.migrate import downgrade, upgrade
 
     downgrade(any_db_url, "base")
     assert "tickets" not in inspect(db.engine_for(any_db_url)).get_table_names()

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import InboundMessage, Ticket, TicketEvent
+from bot.storage.models import InboundMessage, Ticket, TicketEvent
 from bot.wechat import signing
 from tests.wechat_client import WeChatTestClient
 
@@ -189,7 +189,7 @@ def test_failure_inside_handler_answers_success_and_keeps_raw(wechat, steward, m
 
     # Replay after the fault is gone: the ticket appears, exactly once.
     monkeypatch.undo()
-    from bot.replay import replay
+    from bot.services.replay import replay
 
     assert replay(steward) == (1, 0)
     assert count(steward, Ticket) == 1

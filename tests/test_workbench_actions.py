@@ -6,7 +6,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from bot.models import LabelledExample, Push, Ticket, TicketEvent
+from bot.storage.models import LabelledExample, Push, Ticket, TicketEvent
 from tests.workbench_helpers import COUNCIL_C3, login, make_ticket, post_form
 
 

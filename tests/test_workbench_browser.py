@@ -13,8 +13,8 @@ import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from bot.clock import to_local, utcnow
-from bot.models import Ticket
+from bot.domain.clock import to_local, utcnow
+from bot.storage.models import Ticket
 from tests.workbench_helpers import STAFF, make_ticket
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.models import Event
+from bot.storage.models import Event
 from tests.workbench_helpers import COUNCIL_C3, STAFF, csrf_from, login, make_ticket, post_form
 
 WORKBENCH_GETS = [
@@ -77,7 +77,7 @@ def test_form_post_without_csrf_token_fails(client, seeded, steward):
     resp = client.post(f"/staff/t/{own}/note", data={"note": "bad token", "csrf_token": "forged"})
     assert resp.status_code == 400
     with steward.session() as s:
-        from bot.models import TicketEvent
+        from bot.storage.models import TicketEvent
 
         assert s.query(TicketEvent).filter_by(kind="note").count() == 0
     # The login form too.

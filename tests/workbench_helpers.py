@@ -8,8 +8,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from bot import tickets
-from bot.models import Ticket, TicketEvent
+from bot.services import tickets
+from bot.storage.models import Ticket, TicketEvent
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 

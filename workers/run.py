@@ -3,7 +3,7 @@
 RQ 2.12 has a cron scheduler (`rq.cron.CronScheduler`), but it is a separate long-running process
 with its own loop. We keep one process kind instead: every worker runs RQ's scheduler
 (`with_scheduler=True`, which RQ makes a single active holder via a Redis lock) and on start makes
-sure the self-rescheduling sweep job exists (`workers.deadline_jobs.periodic_sweep`, one job id per
+sure the self-rescheduling sweep job exists (`bot.services.deadline_sweep.periodic_sweep`, one job id per
 time slot, so many workers still make one chain). The sweep is idempotent, so an extra run is
 harmless and a lost one is made up by the next.
 """
@@ -17,15 +17,15 @@ from typing import Any
 import redis as redis_lib
 from rq import Queue, SimpleWorker, Worker
 
-from bot.state import Steward, for_worker, set_worker_steward
-from workers import queues
+from bot.runtime import Steward, for_worker, set_worker_steward
+from bot.services import jobs
 
 log = logging.getLogger(__name__)
 
 
 def schedule_periodic(redis_raw: redis_lib.Redis, interval: int | None = None, steward: Steward | None = None) -> bool:
     """Make sure the periodic sweep is scheduled (call at worker start; safe to call often)."""
-    from workers.deadline_jobs import schedule_next_sweep
+    from bot.services.deadline_sweep import schedule_next_sweep
 
     if interval is None:
         interval = steward.config.dispatch.sweep_interval if steward else 60
@@ -73,7 +73,7 @@ class StewardSimpleWorker(_Rearming, SimpleWorker):
 def make_worker(steward: Steward, simple: bool = True, name: str | None = None) -> Worker:
     set_worker_steward(steward)
     conn = steward.redis_raw
-    qs = [Queue(n, connection=conn) for n in queues.ALL_QUEUES]
+    qs = [Queue(n, connection=conn) for n in jobs.ALL_QUEUES]
     cls = StewardSimpleWorker if simple else StewardWorker
     return cls(qs, connection=conn, name=name, maintenance_interval=MAINTENANCE_INTERVAL, worker_ttl=WORKER_TTL)
 
@@ -84,8 +84,8 @@ def warm_up(steward: Steward) -> None:
     worker must start while the database is down and ride the outage out."""
     import importlib
 
-    for module in ("workers.dispatch", "workers.push", "workers.deadline_jobs", "workers.callback",
-                   "workers.media", "workers.outbox", "workers.event_reminders", "bot.wechat.client"):
+    for module in ("bot.services.dispatch", "bot.services.push", "bot.services.deadline_sweep", "bot.services.callback",
+                   "bot.services.media", "bot.services.outbox", "bot.services.event_reminders", "bot.wechat.client"):
         importlib.import_module(module)
     try:
         from sqlalchemy import text
@@ -108,5 +108,5 @@ def run_worker(steward: Steward, burst: bool = False, simple: bool = True, name:
         warm_up(steward)
     if not burst:
         schedule_periodic(steward.redis_raw, steward=steward)
-    log.info("worker %s on queues %s", worker.name, ", ".join(queues.ALL_QUEUES))
+    log.info("worker %s on queues %s", worker.name, ", ".join(jobs.ALL_QUEUES))
     return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.state import Steward
+    from bot.runtime import Steward
 
 
 def note_inbound(steward: Steward, openid: str) -> None:

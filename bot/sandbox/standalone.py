@@ -6,7 +6,7 @@ from flask import Flask, redirect
 from werkzeug.wrappers import Response
 
 from bot.config import Config
-from bot.state import Steward
+from bot.runtime import Steward
 
 
 def create_sandbox_app(config: Config) -> Flask:

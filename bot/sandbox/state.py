@@ -14,8 +14,8 @@ from typing import Any
 
 import redis as redis_lib
 
-from bot import clock
 from bot.config import Config, ConfigError
+from bot.domain import clock
 
 P = "steward:sandbox:"
 MSGID_BASE = 2_000_000_000  # WeChat msgids are large integers

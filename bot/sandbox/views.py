@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request
 
+from bot.runtime import current
 from bot.sandbox import api, state
-from bot.state import current
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox", template_folder="templates")
 

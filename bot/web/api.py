@@ -12,9 +12,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import select
 
-from bot import state
-from bot.models import Ticket, TicketEvent
-from bot.tickets import get_by_ref
+from bot import runtime
+from bot.services.tickets import get_by_ref
+from bot.storage.models import Ticket, TicketEvent
 from bot.web.rates import parse_month
 from bot.web.rates_calc import ALL
 from bot.web.rates_store import month_rates
@@ -50,7 +50,7 @@ def _bearer():  # noqa: ANN202
         return None
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    tokens = state.current().config.api_tokens
+    tokens = runtime.current().config.api_tokens
     # Compare with every token in constant time, so timing does not leak a prefix.
     ok = bool(token) and any(hmac.compare_digest(token.encode(), t.encode()) for t in tokens)
     if not ok:
@@ -88,7 +88,7 @@ def list_tickets():  # noqa: ANN201
         stmt = stmt.where(Ticket.created_at >= since)
     if before:
         stmt = stmt.where(Ticket.id < before)
-    with state.current().session() as s:
+    with runtime.current().session() as s:
         rows = list(s.scalars(stmt.order_by(Ticket.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -98,7 +98,7 @@ def list_tickets():  # noqa: ANN201
 
 @bp.get("/tickets/<ref>")
 def get_ticket(ref: str):  # noqa: ANN201
-    with state.current().session() as s:
+    with runtime.current().session() as s:
         t = get_by_ref(s, ref)
         if t is None:
             return _error(404, "no such ticket")
@@ -107,7 +107,7 @@ def get_ticket(ref: str):  # noqa: ANN201
 
 @bp.get("/tickets/<ref>/events")
 def ticket_events(ref: str):  # noqa: ANN201
-    with state.current().session() as s:
+    with runtime.current().session() as s:
         t = get_by_ref(s, ref)
         if t is None:
             return _error(404, "no such ticket")
@@ -121,7 +121,7 @@ def ticket_events(ref: str):  # noqa: ANN201
 
 @bp.get("/rates")
 def rates():  # noqa: ANN201
-    steward = state.current()
+    steward = runtime.current()
     year, month = parse_month(request.args.get("month"))
     courtyard = request.args.get("courtyard") or None
     with steward.session() as s:

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from bot import state
-from bot.models import StaffUser, Ticket
+from bot import runtime
+from bot.storage.models import StaffUser, Ticket
 from bot.web import users
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
     def load_user(user_id: str) -> WebUser | None:
         if not user_id.isdigit():
             return None
-        with state.current().session() as s:
+        with runtime.current().session() as s:
             u = s.get(StaffUser, int(user_id))
             return _web_user(u) if u is not None and u.active else None
 
@@ -100,14 +100,14 @@ def _failure_keys(username: str) -> tuple[str, str]:
 
 
 def _blocked(username: str) -> bool:
-    r = state.current().redis
+    r = runtime.current().redis
     user_key, addr_key = _failure_keys(username)
     counts = r.mget(user_key, addr_key)
     return int(counts[0] or 0) >= MAX_FAILURES or int(counts[1] or 0) >= MAX_FAILURES_PER_ADDRESS
 
 
 def _record_failure(username: str) -> None:
-    r = state.current().redis
+    r = runtime.current().redis
     pipe = r.pipeline()
     for key in _failure_keys(username):
         pipe.incr(key)
@@ -133,7 +133,7 @@ def login():  # noqa: ANN201
     if _blocked(username):
         flash("登录失败次数太多，请 15 分钟后再试。", "error")
         return render_template("web/login.html", username=username), 429
-    steward = state.current()
+    steward = runtime.current()
     with steward.session() as s:
         if not getattr(steward, "staff_synced", False):
             # The config's accounts, hashed, on the first login this process sees.

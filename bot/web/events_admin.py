@@ -1,5 +1,5 @@
 """Community activities: create and edit, the roster with its waitlist, check-in, roster export,
-and the reminder push to registrants the day before (`workers.event_reminders`)."""
+and the reminder push to registrants the day before (`bot.services.event_reminders`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import state
-from bot.clock import from_local, to_local, utcnow
-from bot.models import Event, Registration
+from bot import runtime
+from bot.domain.clock import from_local, to_local, utcnow
+from bot.storage.models import Event, Registration
 from bot.web.auth import require_login
 
 bp = Blueprint("events_admin", __name__, url_prefix="/staff/events")
@@ -42,7 +42,7 @@ def _form_event(event: Event) -> None:
     if capacity < 1:
         raise FormError("人数上限至少为 1")
     courtyard = f.get("courtyard") or None
-    if courtyard and state.current().config.courtyard(courtyard) is None:
+    if courtyard and runtime.current().config.courtyard(courtyard) is None:
         raise FormError("请选择楼院")
     if event.starts_at != starts:
         event.reminder_sent = False  # a new date gets its own reminder
@@ -67,7 +67,7 @@ def promote_waitlist(session: Session, event: Event) -> list[Registration]:
 @bp.get("/")
 def index():  # noqa: ANN201
     now = utcnow()
-    with state.current().session() as s:
+    with runtime.current().session() as s:
         upcoming = list(s.scalars(select(Event).where(Event.starts_at >= now).order_by(Event.starts_at).limit(100)))
         past = list(s.scalars(select(Event).where(Event.starts_at < now).order_by(Event.starts_at.desc()).limit(30)))
         counts = {e.id: (sum(r.status == "registered" for r in e.registrations),
@@ -79,7 +79,7 @@ def index():  # noqa: ANN201
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
 def edit(event_id: int | None = None):  # noqa: ANN201
-    with state.current().session() as s:
+    with runtime.current().session() as s:
         event = s.get(Event, event_id) if event_id else Event(capacity=30, description="")
         if event is None:
             abort(404)
@@ -105,7 +105,7 @@ def edit(event_id: int | None = None):  # noqa: ANN201
 
 @bp.get("/<int:event_id>")
 def roster(event_id: int):  # noqa: ANN201
-    with state.current().session() as s:
+    with runtime.current().session() as s:
         event = s.get(Event, event_id)
         if event is None:
             abort(404)
@@ -119,7 +119,7 @@ def roster(event_id: int):  # noqa: ANN201
 def registration_action(event_id: int, reg_id: int, action: str):  # noqa: ANN201
     if action not in ("checkin", "undo_checkin", "cancel"):
         abort(404)
-    with state.current().session() as s:
+    with runtime.current().session() as s:
         reg = s.get(Registration, reg_id)
         if reg is None or reg.event_id != event_id:
             abort(404)
@@ -140,9 +140,9 @@ def registration_action(event_id: int, reg_id: int, action: str):  # noqa: ANN20
 
 @bp.post("/<int:event_id>/remind")
 def remind(event_id: int):  # noqa: ANN201
-    from workers.event_reminders import enqueue_reminder
+    from bot.services.event_reminders import enqueue_reminder
 
-    steward = state.current()
+    steward = runtime.current()
     ok = enqueue_reminder(steward.redis_raw, event_id)
     flash("提醒已排队发送" if ok else "提醒排队失败（Redis 不可用），稍后定时任务会补发", "ok" if ok else "error")
     return redirect(url_for("events_admin.roster", event_id=event_id))
@@ -152,7 +152,7 @@ def remind(event_id: int):  # noqa: ANN201
 def export(event_id: int, fmt: str):  # noqa: ANN201
     if fmt not in ("xlsx", "csv"):
         abort(404)
-    with state.current().session() as s:
+    with runtime.current().session() as s:
         event = s.get(Event, event_id)
         if event is None:
             abort(404)

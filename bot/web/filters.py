@@ -6,9 +6,9 @@ from datetime import datetime
 
 from flask import Flask
 
-from bot import state
-from bot.clock import to_local
-from bot.models import CLOSE_REASONS, STATUS_LABELS
+from bot import runtime
+from bot.domain.clock import to_local
+from bot.storage.models import CLOSE_REASONS, STATUS_LABELS
 
 EVENT_LABELS = {
     "received": "受理",
@@ -67,12 +67,12 @@ def local_time(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def category_label(key: str | None) -> str:
     if not key:
         return ""
-    rule = state.current().config.categories.get(key)
+    rule = runtime.current().config.categories.get(key)
     return rule.name if rule else {"other": "其他"}.get(key, key)
 
 
 def courtyard_label(courtyard_id: str | None) -> str:
-    return state.current().config.courtyard_name(courtyard_id)
+    return runtime.current().config.courtyard_name(courtyard_id)
 
 
 def percent(value: float | None) -> str:
@@ -98,5 +98,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict:
-        cfg = state.current().config
+        cfg = runtime.current().config
         return {"community": cfg.community, "courtyards": cfg.courtyards, "categories": cfg.categories}

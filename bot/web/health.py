@@ -9,7 +9,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from bot import state
+from bot import runtime
 from bot.web.auth import require_login
 
 bp = Blueprint("health", __name__, url_prefix="/admin/queues")
@@ -19,10 +19,10 @@ FAILED_SHOWN = 50
 
 
 def _queues() -> list[Queue]:
-    conn = state.current().redis_raw
+    conn = runtime.current().redis_raw
     names = {q.name for q in Queue.all(connection=conn)}
     try:
-        from workers.queues import ALL_QUEUES
+        from bot.services.jobs import ALL_QUEUES
 
         names |= set(ALL_QUEUES)
     except ImportError:
@@ -32,7 +32,7 @@ def _queues() -> list[Queue]:
 
 @bp.get("/")
 def index():  # noqa: ANN201
-    conn = state.current().redis_raw
+    conn = runtime.current().redis_raw
     queues = []
     failed = []
     for q in _queues():

@@ -14,10 +14,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import state
-from bot.clock import utcnow
+from bot import runtime
 from bot.config import Config
-from bot.models import CLOSE_REASONS, STATUS_LABELS, Ticket
+from bot.domain.clock import utcnow
+from bot.storage.models import CLOSE_REASONS, STATUS_LABELS, Ticket
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.filters import local_time
 from bot.web.rates import parse_month
@@ -139,7 +139,7 @@ def to_csv(ledger: list[LedgerRow]) -> bytes:
 
 
 def _params() -> tuple[int, int, str | None]:
-    cfg = state.current().config
+    cfg = runtime.current().config
     year, month = parse_month(request.args.get("month"))
     courtyard = scope_courtyard() or (request.args.get("courtyard") or None)
     if courtyard and cfg.courtyard(courtyard) is None:
@@ -149,7 +149,7 @@ def _params() -> tuple[int, int, str | None]:
 
 @bp.get("/")
 def index():  # noqa: ANN201
-    steward = state.current()
+    steward = runtime.current()
     year, month, courtyard = _params()
     with steward.session() as s:
         ledger = rows(s, steward.config, year, month, courtyard)
@@ -162,7 +162,7 @@ def index():  # noqa: ANN201
 def export(fmt: str):  # noqa: ANN201
     if fmt not in ("xlsx", "csv"):
         abort(404)
-    steward = state.current()
+    steward = runtime.current()
     year, month, courtyard = _params()
     with steward.session() as s:
         ledger = rows(s, steward.config, year, month, courtyard)

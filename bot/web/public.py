@@ -12,9 +12,9 @@ import re
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, or_, select
 
-from bot import state
-from bot.clock import to_local, utcnow
-from bot.models import CLOSE_REASONS, STATUS_LABELS, Ticket
+from bot import runtime
+from bot.domain.clock import to_local, utcnow
+from bot.storage.models import CLOSE_REASONS, STATUS_LABELS, Ticket
 from bot.web.rates_calc import ALL, Rates, month_bounds
 from bot.web.rates_store import month_rates
 
@@ -48,7 +48,7 @@ def scrub(text: str, limit: int = SUMMARY_LEN) -> str:
 
 
 def board(year: int, month: int) -> dict:
-    steward = state.current()
+    steward = runtime.current()
     cfg = steward.config
     start, end = month_bounds(year, month)
     visible = or_(Ticket.category != "grievance", Ticket.published.is_(True))
@@ -89,7 +89,7 @@ def index():  # noqa: ANN201
     now = to_local(utcnow())
     year, month = now.year, now.month
     only = request.args.get("courtyard") or None
-    steward = state.current()
+    steward = runtime.current()
     key = f"steward:public:v1:{year}-{month}:{only or 'all'}"
     cached = steward.redis.get(key)
     if cached:

@@ -15,9 +15,9 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from bot import state
-from bot.clock import utcnow
-from bot.models import OPEN_STATUSES, STATUS_LABELS, Resident, Ticket
+from bot import runtime
+from bot.domain.clock import utcnow
+from bot.storage.models import OPEN_STATUSES, STATUS_LABELS, Resident, Ticket
 from bot.web.auth import require_login, scope_courtyard
 
 bp = Blueprint("queues", __name__, url_prefix="/staff")
@@ -41,7 +41,7 @@ def _open() -> Any:
 
 def tab_filter(tab: str, args: dict[str, str], now: datetime) -> list[Any]:
     """WHERE clauses for a tab (open tabs always include `status IN open`, the index predicate)."""
-    cfg = state.current().config
+    cfg = runtime.current().config
     if tab == "triage":
         return [
             _open(),
@@ -126,7 +126,7 @@ def _parse_cursor(after: str | None) -> tuple[datetime, int] | None:
 
 def bounded_count(session: Session, clauses: list[Any], key: str) -> int:
     """min(count, COUNT_CAP + 1), cached for COUNT_TTL seconds in Redis (shared by all processes)."""
-    r = state.current().redis
+    r = runtime.current().redis
     cache_key = "steward:qcount:" + hashlib.sha1(key.encode()).hexdigest()
     cached = r.get(cache_key)
     if cached is not None:
@@ -151,7 +151,7 @@ def index():  # noqa: ANN201
     if scope:
         args["courtyard"] = scope
     now = utcnow()
-    with state.current().session() as s:
+    with runtime.current().session() as s:
         counts = {}
         for name in ("triage", "overdue", "open"):
             clauses = _scoped(tab_filter(name, {} if name != tab else args, now))
@@ -165,7 +165,7 @@ def index():  # noqa: ANN201
         else:
             tickets, cursor = page(s, _scoped(tab_filter(tab, args, now)), request.args.get("after"))
         s.expunge_all()
-    cfg = state.current().config
+    cfg = runtime.current().config
     assignees = sorted({m.name for m in cfg.members if not scope or m.courtyard == scope})
     return render_template(
         "web/queues.html",

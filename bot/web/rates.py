@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from bot import state
-from bot.clock import to_local, utcnow
+from bot import runtime
+from bot.domain.clock import to_local, utcnow
 from bot.web import charts
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.rates_calc import ALL, Rates, last_months
@@ -29,14 +29,14 @@ def parse_month(value: str | None) -> tuple[int, int]:
 
 
 def rates_for_months(months: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Rates]]:
-    steward = state.current()
+    steward = runtime.current()
     with steward.session() as s:
         return months_rates(s, steward.config, months, redis=steward.redis)  # one query for the cold ones
 
 
 @bp.get("/")
 def index():  # noqa: ANN201
-    cfg = state.current().config
+    cfg = runtime.current().config
     year, month = parse_month(request.args.get("month"))
     scope = scope_courtyard() or (request.args.get("courtyard") or None)
     if scope and cfg.courtyard(scope) is None:

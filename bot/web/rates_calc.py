@@ -32,9 +32,10 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.clock import from_local, utcnow
 from bot.config import Config
-from bot.models import Ticket, TicketEvent
+from bot.domain.clock import from_local, utcnow
+from bot.domain.deadlines import accept_hours
+from bot.storage.models import Ticket, TicketEvent
 from bot.web.rates_dialects import ISO_DUE_RE
 from bot.web.rates_sql import (
     ALL,
@@ -44,7 +45,6 @@ from bot.web.rates_sql import (
     RATING_KINDS,
     us_to_hours,
 )
-from workers.deadlines import accept_hours
 
 __all__ = ["ALL", "Rates", "Row", "compute", "last_months", "load_rows", "month_bounds"]
 _DUE_RE = re.compile(ISO_DUE_RE)

@@ -22,7 +22,7 @@ from bot.web.rates_dialects import Lite, Pg, sql_list
 ALL = "_all"
 OVERDUE_KINDS = ("overdue", "accept_overdue", "finish_overdue", "escalated", "escalation")
 # Events that change no status but count: the resident's callback answer (data: solved, rating) and
-# the note that the callback went unanswered, written just before the close (workers.callback).
+# the note that the callback went unanswered, written just before the close (bot.services.callback).
 RATING_KINDS = ("rated", "rating", "callback", "callback_answer", "callback_answered")
 MISSING_KINDS = ("callback_missing",)
 LATE_ACCEPT_WINDOW = timedelta(days=7)  # an accept later than this after M is late anyway
@@ -132,7 +132,7 @@ FROM r GROUP BY GROUPING SETS ((m, yard), (m))
 
 
 def _hours_case(config: Config, params: dict[str, Any]) -> str:
-    """workers.deadlines.accept_hours as SQL over the ticket row, in microseconds."""
+    """bot.domain.deadlines.accept_hours as SQL over the ticket row, in microseconds."""
     def us(hours: float) -> str:
         return str(round(hours * 3_600_000_000))
 

@@ -20,9 +20,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
-from bot.clock import to_local, utcnow
 from bot.config import Config
-from bot.models import MonthlyRates, TicketEvent
+from bot.domain.clock import to_local, utcnow
+from bot.storage.models import MonthlyRates, TicketEvent
 from bot.web.rates_calc import Rates, last_months, month_bounds
 from bot.web.rates_sql import LATE_ACCEPT_WINDOW, aggregate
 

@@ -1,5 +1,5 @@
 """What staff do to a ticket from the workbench. Each function writes its event(s) through
-`bot.tickets` with the staff member's name, and returns a plain-Chinese line for the page.
+`bot.services.tickets` with the staff member's name, and returns a plain-Chinese line for the page.
 
 Work for the workers (dispatch, pushes) is enqueued after the session commits, never before,
 so a worker never reads a ticket older than the one the staff member just saved.
@@ -12,11 +12,11 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from bot import tickets
-from bot.clock import utcnow
 from bot.config import Config
-from bot.models import CLOSE_REASONS, LabelledExample, Ticket
-from bot.tickets import TransitionError
+from bot.domain.clock import utcnow
+from bot.services import tickets
+from bot.services.tickets import TransitionError
+from bot.storage.models import CLOSE_REASONS, LabelledExample, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def dispatch(session: Session, redis_raw: Any, ticket: Ticket, actor: Actor, ass
     `attempt` is the worker's compare-and-set on `dispatch_attempt`: a double click dispatches once."""
     if ticket.courtyard_id is None:
         raise TransitionError("请先选定楼院，再派单")
-    from workers.queues import enqueue_dispatch, on_commit
+    from bot.services.jobs import enqueue_dispatch, on_commit
 
     attempt = (ticket.dispatch_attempt or 0) + 1
     tickets.add_event(session, ticket, "dispatch_requested", **_who(actor),
@@ -110,7 +110,7 @@ def reply(session: Session, redis_raw: Any, ticket: Ticket, actor: Actor, config
     event = tickets.add_event(session, ticket, "staff_reply", **_who(actor), note=text)
     session.flush()
     try:
-        from workers.push import queue_push
+        from bot.services.push import queue_push
     except ImportError:
         return "回复已记录（推送程序未安装，未发送）"
     queue_push(session, config, ticket=ticket, openid=ticket.resident_openid, kind="reply", tag=event.id,

@@ -9,9 +9,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from sqlalchemy import select
 
-from bot import state
-from bot.models import CLOSE_REASONS, Media, Push, Ticket, TicketEvent
-from bot.tickets import TransitionError, get_by_ref
+from bot import runtime
+from bot.services.tickets import TransitionError, get_by_ref
+from bot.storage.models import CLOSE_REASONS, Media, Push, Ticket, TicketEvent
 from bot.web import staff_actions as act
 from bot.web.auth import ensure_can_see, require_login
 
@@ -33,7 +33,7 @@ def _load(session, ref: str) -> Ticket:  # noqa: ANN001
 
 @bp.get("/<ref>")
 def show(ref: str):  # noqa: ANN201
-    steward = state.current()
+    steward = runtime.current()
     cfg = steward.config
     with steward.session() as s:
         ticket = _load(s, ref)
@@ -67,7 +67,7 @@ def do(ref: str, action: str):  # noqa: ANN201
         abort(404)
     if action in STAFF_ONLY and not current_user.is_staff:
         abort(403)
-    steward = state.current()
+    steward = runtime.current()
     cfg, f = steward.config, request.form
     try:
         with steward.session() as s:
@@ -102,7 +102,7 @@ def do(ref: str, action: str):  # noqa: ANN201
 
 @bp.get("/<ref>/media/<int:media_id>")
 def media_file(ref: str, media_id: int):  # noqa: ANN201
-    steward = state.current()
+    steward = runtime.current()
     with steward.session() as s:
         ticket = _load(s, ref)
         m = s.get(Media, media_id)

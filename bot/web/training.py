@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import LabelledExample
+from bot.storage.models import LabelledExample
 
 
 def labelled_examples(session: Session) -> list[tuple[str, str, str | None]]:

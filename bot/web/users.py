@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.config import Config
-from bot.models import StaffUser
+from bot.storage.models import StaffUser
 
 ROLES = ("admin", "staff", "council")
 ROLE_LABELS = {"admin": "管理员", "staff": "社区工作人员", "council": "楼院理事会"}

@@ -1,0 +1,143 @@
+"""The words of every push, in plain Chinese: each returns (template content, customer-service text).
+
+Council members are retired volunteers: short sentences — place, what, deadline, how to reply.
+Content keys (mapped to template fields by `[dispatch.template_fields]`): title, ref, place, what,
+deadline, status, how, note.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.config import Config
+from bot.domain.deadlines import ACCEPT, format_local
+
+Content = tuple[dict[str, str], str]
+
+CATEGORY_NAMES = {"repair": "报修", "grievance": "投诉", "event": "活动", "inquiry": "咨询", "other": "其他"}
+
+
+def _what(ticket: Any, limit: int = 60) -> str:
+    text = " ".join((ticket.text or "").split())
+    kind = ticket.subcategory or CATEGORY_NAMES.get(ticket.category, ticket.category)
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"{kind}：{text}" if text else kind
+
+
+def _place(config: Config, ticket: Any) -> str:
+    return config.courtyard_name(ticket.courtyard_id)
+
+
+def _text(content: dict[str, str], lines: list[str]) -> Content:
+    return content, "\n".join(line for line in lines if line)
+
+
+def task(config: Config, ticket: Any, link: str | None, again: bool = False) -> Content:
+    title = "【重办】居民说问题还没解决，请再处理" if again else ("【紧急】请马上处理" if ticket.urgent else "【新任务】请处理居民诉求")
+    deadline = f"请在 {format_local(ticket.accept_due_at)} 前接单"
+    how = f"回复「接单 {ticket.ref}」接单；办好后回复「办结 {ticket.ref} 说明」；不归本院请回复「退单 {ticket.ref} 原因」。"
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+               "deadline": deadline, "status": "已派单", "how": how}
+    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
+                           deadline + "。", how, f"手机上处理：{link}" if link else ""])
+
+
+def outside(config: Config, ticket: Any, party_name: str) -> Content:
+    title = f"【转告{party_name}】{_place(config, ticket)}有居民反映"
+    how = "请尽快安排处理，并与本院理事会联系。"
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+               "deadline": format_local(ticket.accept_due_at), "status": "已派单", "how": how}
+    return _text(content, [title, f"工单：{ticket.ref}", f"事项：{content['what']}", how])
+
+
+def triage(config: Config, ticket: Any, reason: str) -> Content:
+    title = "【待分派】请工作人员分派工单"
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+               "deadline": "尽快", "status": "待分派", "how": reason, "note": reason}
+    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
+                           f"原因：{reason}", "请在工作台分派。"])
+
+
+def reminder(config: Config, ticket: Any, kind: str, due: datetime) -> Content:
+    if kind == ACCEPT:
+        title, how = "【提醒】这件事还没接单", f"请回复「接单 {ticket.ref}」。"
+        deadline = f"请在 {format_local(due)} 前接单"
+    else:
+        title, how = "【提醒】这件事快到办结时间了", f"办好后请回复「办结 {ticket.ref} 说明」。"
+        deadline = f"请在 {format_local(due)} 前办结"
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+               "deadline": deadline, "status": ticket.status_label, "how": how}
+    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
+                           deadline + "。", how])
+
+
+def escalation(config: Config, ticket: Any, kind: str, due: datetime, assignee: str | None) -> Content:
+    what_missed = "接单" if kind == ACCEPT else "办结"
+    title = f"【督办】工单超时未{what_missed}"
+    note = f"负责人：{assignee or '未指定'}；期限：{format_local(due)}"
+    how = "请督促办理，或在工作台改派。"
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+               "deadline": f"已超过 {format_local(due)}", "status": ticket.status_label, "how": how, "note": note}
+    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
+                           note + "。", how])
+
+
+def alert(config: Config, ticket: Any, reason: str) -> Content:
+    title = "【提醒工作人员】工单需要关注"
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+               "deadline": "尽快", "status": ticket.status_label, "how": reason, "note": reason}
+    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", reason, "请在工作台查看。"])
+
+
+# -- residents ---------------------------------------------------------------------------------------
+
+
+def _resident(ticket: Any, title: str, status: str, body: str, how: str = "") -> Content:
+    content = {"title": title, "ref": ticket.ref, "place": "", "what": _what(ticket, 40), "deadline": "",
+               "status": status, "how": how or body, "note": body}
+    return _text(content, [f"您的工单 {ticket.ref}：{body}", how])
+
+
+def notice_dispatched(config: Config, ticket: Any, assignee_name: str | None, again: bool = False) -> Content:
+    who = f"{config.courtyard_name(ticket.courtyard_id)}理事会" + (f"的{assignee_name}" if assignee_name else "")
+    body = f"已重新交给{who}办理。" if again else f"已交给{who}办理，{format_local(ticket.accept_due_at)} 前会接单。"
+    return _resident(ticket, "工单已派出", "已派单", body)
+
+
+def notice_triage(config: Config, ticket: Any) -> Content:
+    return _resident(ticket, "工单已受理", "待分派", "社区工作人员正在安排负责人，安排好会通知您。")
+
+
+def notice_accepted(config: Config, ticket: Any, member_name: str) -> Content:
+    body = f"{member_name}已接单，正在办理。"
+    return _resident(ticket, "工单已接单", "办理中", body)
+
+
+def notice_progress(config: Config, ticket: Any, member_name: str, note: str) -> Content:
+    return _resident(ticket, "工单有进展", "办理中", f"{member_name}反馈：{note}")
+
+
+def callback_question(config: Config, ticket: Any, note: str) -> Content:
+    """After 办结: tell the resident and ask whether it is solved and for a 1–5 rating."""
+    summary = note or _what(ticket, 40)
+    try:
+        from handlers.callback import callback_question as words  # the handlers' own wording
+
+        question = words(ticket.ref, summary)
+    except (ImportError, AttributeError):
+        question = (f"您的工单 {ticket.ref} 已办结：{summary}\n"
+                    f"请回个数字打分：5 很满意 4 满意 3 一般 2 不满意 1 很不满意；没解决请回 0。")
+    content = {"title": "工单已办结，请您评价", "ref": ticket.ref, "place": "", "what": _what(ticket, 40),
+               "deadline": "", "status": "待回访", "note": summary,
+               "how": "请回个数字打分：5 很满意 4 满意 3 一般 2 不满意 1 很不满意；没解决请回 0"}
+    return content, question
+
+
+def notice_closed_missing(config: Config, ticket: Any) -> Content:
+    """No answer to the callback within `callback_days`: the ticket was closed as resolved."""
+    body = f"办结后 {config.callback_days:g} 天没有收到您的回复，已按“已解决”结案。"
+    again = "如果问题还在，请直接留言说明，我们会重新受理。"
+    # A template shows `how` as its remark: it carries both sentences there, the text has them once.
+    content, _ = _resident(ticket, "工单已结案", "已办结", body, body + again)
+    return content, f"您的工单 {ticket.ref}：{body}\n{again}"

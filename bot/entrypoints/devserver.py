@@ -1,0 +1,101 @@
+"""`steward dev`: the whole bot on one machine with nothing installed but Python.
+
+Embedded Redis when none is configured, SQLite, migrations, the WeChat sandbox mounted in the web
+app, and one worker process — all pointed at each other through STEWARD_* environment variables
+so the worker reads exactly what the web app reads.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+
+import click
+
+from bot import config as config_mod
+from bot.domain.clock import from_local, to_local, utcnow
+from bot.storage import redis_conn
+
+DEMO_RESIDENT = "o-demo-resident-1"
+
+
+def _seed_events(steward) -> None:
+    """A few upcoming activities so 「有啥活动」 has an answer in a fresh sandbox."""
+    from sqlalchemy import func, select
+
+    from bot.storage.models import Event
+
+    with steward.session() as s:
+        if s.scalar(select(func.count()).select_from(Event)):
+            return
+        today = to_local(utcnow()).replace(hour=0, minute=0, second=0, microsecond=0)
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+        s.add_all([
+            Event(title="老年人健康讲座：高血压的日常管理", starts_at=from_local(saturday.replace(hour=9)),
+                  place="社区党群服务中心二楼会议室", capacity=40,
+                  description="卫生服务中心医生主讲，现场免费量血压。"),
+            Event(title="红色经典歌曲合唱", starts_at=from_local(saturday.replace(hour=15)),
+                  place="育英街5号院活动广场", capacity=30, description="欢迎爱唱歌的居民参加。"),
+            Event(title="智能手机使用课（第一期）", starts_at=from_local((saturday + timedelta(days=3)).replace(hour=14)),
+                  place="社区党群服务中心一楼", capacity=2, description="教大家用微信视频、挂号、交水电费。"),
+        ])
+
+
+def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = True) -> None:
+    from bot.app import create_app
+    from bot.runtime import Steward
+    from bot.services.sync import sync_from_config
+    from bot.storage.migrate import upgrade
+
+    embedded = not cfg.redis_url
+    redis_url = redis_conn.resolve_url(cfg.redis_url)
+    api_base = f"http://{host}:{port}/sandbox/cgi-bin"
+    # The worker is a child process: hand it the same Redis, database and sandbox.
+    os.environ.update(
+        STEWARD_REDIS_URL=redis_url,
+        STEWARD_DATABASE_URL=cfg.database_url,
+        STEWARD_WECHAT_API_BASE_URL=api_base,
+    )
+    cfg = config_mod.load(cfg.source, {"sandbox.enabled": True, "web.public_url": f"http://{host}:{port}"})
+    upgrade(cfg.database_url)
+    steward = Steward(cfg)
+    sync_from_config(steward)
+    _seed_events(steward)
+
+    worker = None
+    if with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "bot.entrypoints.cli", "worker"], env=os.environ.copy())
+        atexit.register(_stop, worker)
+
+    base = f"http://{host}:{port}"
+    c3 = [m for m in cfg.members if m.courtyard == "c3"]
+    click.echo("\n楼院管家 开发环境已启动 / Courtyard Steward dev is up")
+    click.echo(f"  webhook        {base}/wechat")
+    click.echo(f"  WeChat 沙箱     {base}/sandbox/")
+    click.echo(f"  工作台 workbench {base}/login   （账号见 config.example.toml 的 [[staff]]）")
+    click.echo(f"  公示栏 public    {base}/public")
+    click.echo(f"  Redis          {'embedded ' if embedded else ''}{redis_url}")
+    click.echo("\n用下面的命令和机器人聊天 / chat with the bot:")
+    click.echo(f"  居民 resident   .venv/bin/steward chat --as {DEMO_RESIDENT} --url {base}")
+    for m in c3[:3]:
+        click.echo(f"  {m.name}（3号院{m.role}，{'/'.join(m.skills)}）  .venv/bin/steward chat --as {m.openid} --url {base}")
+    click.echo("")
+    app = create_app({"STEWARD_CONFIG": cfg})
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if worker is not None:
+            _stop(worker)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,185 @@
+"""The council member's mobile action page: the link in a task message, no login.
+
+`/m/ticket/<token>`: the token is signed (itsdangerous, `web.secret_key`) and names the ticket and
+the member (by a hash — no openid in URLs or access logs). It shows the task and buttons
+接单 / 退单 / 进展 / 办结. Each form carries a second signed token bound to the page token and the
+verb, so a form cannot be forged from another site, plus Flask-WTF's token when CSRFProtect is on.
+The actions are the same functions the WeChat commands use (`bot.services.council`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template_string,
+    request,
+    url_for,
+)
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from bot.config import Config, CouncilMember
+from bot.runtime import current
+from bot.storage.models import Ticket, TicketEvent
+
+bp = Blueprint("council_pages", __name__, url_prefix="/m")
+
+PAGE_SALT = "steward-council-ticket"
+FORM_SALT = "steward-council-form"
+FORM_MAX_AGE = 24 * 3600
+
+
+def _member_key(openid: str) -> str:
+    return hashlib.sha256(openid.encode()).hexdigest()[:16]
+
+
+def _serializer(config: Config, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(config.secret_key, salt=salt)
+
+
+def make_token(config: Config, ticket_id: int, openid: str) -> str:
+    return _serializer(config, PAGE_SALT).dumps({"t": ticket_id, "m": _member_key(openid)})
+
+
+def action_link(config: Config, ticket_id: int, openid: str) -> str:
+    """The URL a task message links to (absolute, from `web.public_url`)."""
+    return f"{config.public_url}/m/ticket/{make_token(config, ticket_id, openid)}"
+
+
+def read_token(config: Config, token: str) -> tuple[int, CouncilMember]:
+    try:
+        data = _serializer(config, PAGE_SALT).loads(token, max_age=int(config.dispatch.link_max_age_days * 86400))
+    except SignatureExpired:
+        abort(410)
+    except BadSignature:
+        abort(404)
+    member = next((m for m in config.members if hmac.compare_digest(_member_key(m.openid), str(data.get("m")))), None)
+    if member is None:
+        abort(404)
+    return int(data["t"]), member
+
+
+def _form_token(config: Config, token: str, verb: str) -> str:
+    return _serializer(config, FORM_SALT).dumps({"p": hashlib.sha256(token.encode()).hexdigest()[:16], "v": verb})
+
+
+def _form_ok(config: Config, token: str, verb: str, value: str) -> bool:
+    try:
+        data = _serializer(config, FORM_SALT).loads(value or "", max_age=FORM_MAX_AGE)
+    except BadSignature:
+        return False
+    want = hashlib.sha256(token.encode()).hexdigest()[:16]
+    return hmac.compare_digest(str(data.get("p")), want) and data.get("v") == verb
+
+
+def _wtf_token() -> str:
+    try:
+        from flask_wtf.csrf import generate_csrf
+
+        return generate_csrf()
+    except Exception:  # Flask-WTF not set up in this app: our own signed form token suffices
+        return ""
+
+
+PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>工单 {{ t.ref }}</title>
+<style>
+body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;padding:16px;font-size:19px;
+line-height:1.6;background:#f6f6f6;color:#222}
+.card{background:#fff;border-radius:10px;padding:14px 16px;margin-bottom:14px}
+h1{font-size:22px;margin:0 0 8px}.k{color:#666}.msg{background:#e8f5e9;padding:10px;border-radius:8px}
+form{margin:0 0 12px}textarea{width:100%;box-sizing:border-box;font-size:18px;padding:8px;min-height:70px}
+button{width:100%;font-size:21px;padding:14px;border:0;border-radius:8px;background:#07c160;color:#fff}
+button.gray{background:#888}ol{padding-left:20px;font-size:16px}
+</style></head><body>
+{% for m in messages %}<p class="msg">{{ m }}</p>{% endfor %}
+<div class="card"><h1>工单 {{ t.ref }}（{{ t.status_label }}）</h1>
+<div><span class="k">地点：</span>{{ place }}</div>
+<div><span class="k">事项：</span>{{ t.text }}</div>
+{% if t.status == 'dispatched' %}<div><span class="k">接单期限：</span>{{ accept_due }}</div>{% endif %}
+{% if t.status == 'accepted' %}<div><span class="k">办结期限：</span>{{ finish_due }}</div>{% endif %}
+<div><span class="k">负责人：</span>{{ t.assignee_name or '未指定' }}</div></div>
+{% for verb, label, need_note, hint in actions %}
+<form method="post" class="card">
+<input type="hidden" name="verb" value="{{ verb }}">
+<input type="hidden" name="form_token" value="{{ form_tokens[verb] }}">
+<input type="hidden" name="csrf_token" value="{{ wtf }}">
+{% if need_note %}<textarea name="note" placeholder="{{ hint }}"></textarea>{% endif %}
+<button class="{{ 'gray' if verb == 'return' else '' }}">{{ label }}</button>
+</form>
+{% endfor %}
+<div class="card"><div class="k">处理记录</div><ol>
+{% for e in events %}<li>{{ e.when }} {{ e.what }}{% if e.note %}：{{ e.note }}{% endif %}</li>{% endfor %}
+</ol></div>
+</body></html>"""
+
+EVENT_WORDS = {
+    "received": "已受理", "dispatched": "已派单", "accepted": "已接单", "progress": "进展", "finished": "已办结",
+    "returned": "退单", "reminder": "提醒", "escalated": "督办", "reopened": "重办", "callback": "回访",
+    "closed": "关闭", "triage": "待分派",
+}
+
+
+def _actions(status: str) -> list[tuple[str, str, bool, str]]:
+    acts = []
+    if status == "dispatched":
+        acts.append(("accept", "接单", False, ""))
+    if status in ("dispatched", "accepted"):
+        acts += [
+            ("progress", "报进展", True, "写一句进展，例如：已联系师傅，明天上门"),
+            ("finish", "办结", True, "怎么办好的，例如：已更换灯泡"),
+            ("return", "退单（不归本院）", True, "退单原因（必填）"),
+        ]
+    return acts
+
+
+@bp.get("/ticket/<token>")
+def ticket_page(token: str):  # noqa: ANN201
+    steward = current()
+    config = steward.config
+    ticket_id, member = read_token(config, token)
+    from bot.domain.deadlines import format_local
+
+    with steward.session() as s:
+        t = s.get(Ticket, ticket_id)
+        if t is None:
+            abort(404)
+        events = [
+            {"when": format_local(e.at), "what": EVENT_WORDS.get(e.kind, e.kind), "note": e.note}
+            for e in s.query(TicketEvent).filter_by(ticket_id=t.id).order_by(TicketEvent.id)
+            if e.kind in EVENT_WORDS
+        ]
+        acts = _actions(t.status) if t.courtyard_id == member.courtyard else []
+        return render_template_string(
+            PAGE, t=t, place=config.courtyard_name(t.courtyard_id), accept_due=format_local(t.accept_due_at),
+            finish_due=format_local(t.finish_due_at), actions=acts, events=events, wtf=_wtf_token(),
+            form_tokens={a[0]: _form_token(config, token, a[0]) for a in acts},
+            messages=get_flashed_messages(),
+        )
+
+
+@bp.post("/ticket/<token>")
+def ticket_action(token: str):  # noqa: ANN201
+    steward = current()
+    config = steward.config
+    ticket_id, member = read_token(config, token)
+    verb = request.form.get("verb", "")
+    if not _form_ok(config, token, verb, request.form.get("form_token", "")):
+        abort(400)
+    from bot.services.council import apply_council_command
+
+    with steward.session() as s:
+        t = s.get(Ticket, ticket_id)
+        if t is None:
+            abort(404)
+        outcome = apply_council_command(s, config, member.openid, verb, t.ref, request.form.get("note", ""))
+    flash(outcome.message)
+    return redirect(url_for("council_pages.ticket_page", token=token), code=303)

@@ -1,0 +1,188 @@
+"""Carrying out a `Decision`'s actions inside the message's transaction.
+
+Each executor takes the run (session, steward, message) and one action and returns an `Outcome`;
+work that must wait until the transaction commits (enqueueing jobs) goes on `run.after_commit`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bot.services import registrations, tickets
+from bot.storage.models import Media, Resident, Ticket
+from handlers import base as hb
+
+if TYPE_CHECKING:
+    from bot.services.intake import Run
+
+log = logging.getLogger(__name__)
+
+
+def _enqueue_dispatch(run: Run, ticket_id: int) -> None:
+    from bot.services.jobs import enqueue_dispatch
+
+    # A ticket this transaction created has no job yet: enqueue on the caller's pipeline, unchecked.
+    run.after_commit.append(
+        lambda pipe: enqueue_dispatch(run.steward.redis_raw, ticket_id, pipeline=pipe, fresh=True))
+
+
+def _enqueue_media(run: Run, media_id: int) -> None:
+    def job(pipe: object) -> None:
+        from bot.services.jobs import enqueue_media
+
+        enqueue_media(run.steward.redis_raw, media_id, pipeline=pipe)
+
+    run.after_commit.append(job)
+
+
+def _add_media(run: Run, ticket: Ticket, media_id: str, kind: str) -> None:
+    media = Media(ticket_id=ticket.id, openid=run.msg.openid, kind=kind, media_id=media_id)
+    run.session.add(media)
+    run.session.flush()
+    tickets.add_event(run.session, ticket, "media_attached", actor=run.msg.openid, data={"kind": kind})
+    _enqueue_media(run, media.id)
+
+
+def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
+    ticket = tickets.create_ticket(
+        run.session,
+        category=a.category,
+        subcategory=a.subcategory,
+        courtyard=a.courtyard,
+        text=a.text,
+        urgent=a.urgent,
+        confidence=a.confidence,
+        resident_openid=run.msg.openid,
+        actor=run.msg.openid,
+    )
+    if a.media_id:
+        _add_media(run, ticket, a.media_id, a.media_kind or "image")
+    run.ticket_ids.append(ticket.id)
+    _enqueue_dispatch(run, ticket.id)
+    return hb.Outcome(a, True, ref=ticket.ref)
+
+
+def _resident(run: Run) -> Resident:
+    return run.session.scalars(select(Resident).where(Resident.openid == run.msg.openid)).one()
+
+
+def bind_courtyard(run: Run, a: hb.BindCourtyard) -> hb.Outcome:
+    if run.steward.config.courtyard(a.courtyard) is None:
+        return hb.Outcome(a, False, message="没有找到这个楼院，请再说一下是哪个院。")
+    _resident(run).courtyard_id = a.courtyard
+    return hb.Outcome(a, True)
+
+
+def set_courtyard(run: Run, a: hb.SetCourtyard) -> hb.Outcome:
+    cfg = run.steward.config
+    if cfg.courtyard(a.courtyard) is None:
+        return hb.Outcome(a, False, message="没有找到这个楼院，请再说一下是哪个院。")
+    if a.ref:
+        ticket = tickets.get_by_ref(run.session, a.ref)
+    else:
+        ticket = run.session.scalars(
+            select(Ticket)
+            .where(Ticket.resident_openid == run.msg.openid, Ticket.courtyard_id.is_(None),
+                   Ticket.status.in_(("received", "triage")))
+            .order_by(Ticket.id.desc())
+        ).first()
+    if ticket is None or ticket.resident_openid != run.msg.openid:
+        return hb.Outcome(a, False, message="没有找到需要补充楼院的工单。")
+    ticket.courtyard_id = a.courtyard
+    tickets.add_event(run.session, ticket, "moved", actor=run.msg.openid, note="居民补充了楼院",
+                      data={"from": None, "to": a.courtyard})
+    if ticket.status == "triage":
+        # Already sent to staff for want of a courtyard: dispatch it to that council now. A ticket
+        # still `received` needs nothing: its pending dispatch job reads the courtyard when it runs.
+        from bot.services.dispatch import request_dispatch
+
+        request_dispatch(run.session, cfg, ticket, actor=run.msg.openid, note="居民补充了楼院")
+    return hb.Outcome(a, True, ref=ticket.ref,
+                      message=f"好的，工单 {ticket.ref} 已转给{cfg.courtyard_name(a.courtyard)}理事会。")
+
+
+def update_resident(run: Run, a: hb.UpdateResident) -> hb.Outcome:
+    resident = _resident(run)
+    for name in ("unit", "phone", "name"):
+        value = getattr(a, name)
+        if value:
+            setattr(resident, name, value)
+    return hb.Outcome(a, True)
+
+
+def _own_or_assigned(run: Run, ref: str) -> Ticket | None:
+    ticket = tickets.get_by_ref(run.session, ref)
+    if ticket is None:
+        return None
+    member = run.steward.config.member(run.msg.openid)
+    if ticket.resident_openid == run.msg.openid:
+        return ticket
+    if member is not None and member.courtyard == ticket.courtyard_id:
+        return ticket
+    return None
+
+
+def attach_media(run: Run, a: hb.AttachMedia) -> hb.Outcome:
+    ticket = _own_or_assigned(run, a.ref)
+    if ticket is None:
+        return hb.Outcome(a, False, message=f"没有找到您的工单 {a.ref}。")
+    _add_media(run, ticket, a.media_id, a.kind)
+    return hb.Outcome(a, True, ref=ticket.ref)
+
+
+def withdraw(run: Run, a: hb.Withdraw) -> hb.Outcome:
+    ticket = tickets.get_by_ref(run.session, a.ref)
+    if ticket is None or ticket.resident_openid != run.msg.openid:
+        return hb.Outcome(a, False, message=f"没有找到您的工单 {a.ref}。")
+    try:
+        tickets.close(run.session, ticket, "withdrawn", actor=run.msg.openid, note="居民撤回")
+    except tickets.TransitionError as exc:
+        return hb.Outcome(a, False, ref=ticket.ref, message=str(exc))
+    return hb.Outcome(a, True, ref=ticket.ref)
+
+
+def council_command(run: Run, a: hb.CouncilCommand) -> hb.Outcome:
+    from bot.services.council import apply_council_command
+
+    return apply_council_command(run.session, run.steward.config, run.msg.openid, a.verb, a.ref, a.note)
+
+
+def callback_answer(run: Run, a: hb.CallbackAnswer) -> hb.Outcome:
+    from bot.services.council import apply_callback_answer
+
+    return apply_callback_answer(
+        run.session, run.steward.config, run.msg.openid, a.ref, a.solved, a.rating, a.note
+    )
+
+
+def event_signup(run: Run, a: hb.EventSignup) -> hb.Outcome:
+    return registrations.sign_up(run.session, a, run.msg.openid)
+
+
+def event_cancel(run: Run, a: hb.EventCancel) -> hb.Outcome:
+    return registrations.cancel(run.session, a, run.msg.openid)
+
+
+def push_delivered(run: Run, a: hb.PushDelivered) -> hb.Outcome:
+    from bot.services.push import record_delivery
+
+    record_delivery(run.session, a.msg_id, a.status)
+    return hb.Outcome(a, True)
+
+
+EXECUTORS = {
+    hb.CreateTicket: create_ticket,
+    hb.BindCourtyard: bind_courtyard,
+    hb.SetCourtyard: set_courtyard,
+    hb.UpdateResident: update_resident,
+    hb.AttachMedia: attach_media,
+    hb.Withdraw: withdraw,
+    hb.CouncilCommand: council_command,
+    hb.CallbackAnswer: callback_answer,
+    hb.EventSignup: event_signup,
+    hb.EventCancel: event_cancel,
+    hb.PushDelivered: push_delivered,
+}

@@ -1,0 +1,73 @@
+"""回访: after 办结 the resident is asked whether it is solved and for a 1–5 rating.
+
+The answer arrives through the webhook (`bot.services.council.apply_callback_answer`); "not solved" reopens
+the ticket (重办) and re-dispatches it. No answer within `callback_days` closes it as resolved with
+`callback_missing` set, so the rates can count it apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.domain import texts
+from bot.domain.clock import utcnow
+from bot.runtime import for_worker
+from bot.services import jobs
+from bot.services.push import queue_push
+from bot.services.tickets import add_event, close
+from bot.storage.models import Ticket
+from bot.storage.redis_conn import get_redis
+
+log = logging.getLogger(__name__)
+
+
+def ask(s: Session, config: Config, ticket: Ticket, note: str) -> None:
+    """Send the callback question (after the finish transition) and schedule the expiry check."""
+    if ticket.resident_openid:
+        content, text = texts.callback_question(config, ticket, note)
+        queue_push(s, config, ticket=ticket, openid=ticket.resident_openid, kind="callback",
+                   tag=f"a{ticket.dispatch_attempt}", content=content, text=text)
+    at = (ticket.finished_at or utcnow()) + timedelta(days=config.callback_days)
+    tid, job_id = ticket.id, f"callback-expiry-{ticket.id}-{ticket.dispatch_attempt}"
+    jobs.on_commit(s, get_redis(config.redis_url),
+                     lambda r: jobs.enqueue_call(r, close_if_unanswered, tid, job_id=job_id, at=at), job_id)
+
+
+def close_if_unanswered(ticket_id: int) -> bool:
+    """RQ job: close a ticket whose callback went unanswered for `callback_days`."""
+    steward = for_worker()
+    with steward.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        return ticket is not None and close_missing(s, steward.config, ticket)
+
+
+def close_missing(s: Session, config: Config, ticket: Ticket) -> bool:
+    if ticket.status != "awaiting_callback" or ticket.finished_at is None:
+        return False
+    if utcnow() < ticket.finished_at + timedelta(days=config.callback_days):
+        return False
+    ticket.callback_missing = True
+    add_event(s, ticket, "callback_missing", note=f"{config.callback_days:g} 天内居民未回复回访")
+    close(s, ticket, "resolved", note="回访无应答，按已解决办结")
+    if ticket.resident_openid:
+        # Closed without their word: say so, and how to get it looked at again.
+        content, text = texts.notice_closed_missing(config, ticket)
+        queue_push(s, config, ticket=ticket, openid=ticket.resident_openid, kind="notice",
+                   tag=f"closed-a{ticket.dispatch_attempt}", content=content, text=text)
+    log.info("ticket %s closed: callback unanswered", ticket.ref)
+    return True
+
+
+def expire_callbacks() -> int:
+    steward = for_worker()
+    config = steward.config
+    cutoff = utcnow() - timedelta(days=config.callback_days)
+    with steward.session() as s:
+        due = list(s.scalars(select(Ticket).where(Ticket.status == "awaiting_callback",
+                                                  Ticket.finished_at <= cutoff)))
+        return sum(close_missing(s, config, t) for t in due)

@@ -1,0 +1,62 @@
+"""Sending a dispatch's pushes from the dispatch job itself, instead of one RQ job per push.
+
+Each ticket used to cost a dispatch job plus a push job per receiver (the task to the member, the
+notice to the resident), each with its own Redis traffic, worker hand-over and DB session. Now the
+dispatch job records the push rows as before (committed, with their `client_msg_id`, BEFORE anything
+is sent) and then sends them in-process. Only a retryable failure (5xx, timeout, 45009) falls back to
+a push job, scheduled after the first retry interval with the remaining retries — the same tries
+and backoff a push job alone would have had. If the process dies after the commit, the rows stay
+`pending`: the retried dispatch job (`requeue_pending`) or the outbox sweep enqueues them, and
+`deliver` never sends a push that is no longer pending.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.runtime import Steward
+from bot.services import jobs
+from bot.services.push import INLINE, Ready, deliver
+from bot.storage.redis_conn import get_redis
+from bot.wechat.errors import Throttled, TransientError
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def collecting(session: Session) -> Iterator[list[Ready]]:
+    """Pushes recorded in `session` while inside are collected here instead of enqueued."""
+    pending: list[Ready] = []
+    session.info[INLINE] = pending
+    try:
+        yield pending
+    finally:
+        session.info.pop(INLINE, None)
+
+
+def send_all(steward: Steward, pushes: list[Ready]) -> None:
+    """Send committed push rows now; never raises (each failure falls back to a push job)."""
+    intervals = steward.config.dispatch.retry_intervals
+    for ready in pushes:
+        push_id, cmid = ready.push_id, ready.cmid
+        try:
+            deliver(steward, push_id, last_try=not intervals, ready=ready)
+        except (TransientError, Throttled):
+            _retry_later(steward, push_id, cmid, intervals)
+        except Exception:  # a DB hiccup after the commit: a push job (with its retries) takes over
+            log.exception("inline push %s failed; handing it to a push job", push_id)
+            jobs.enqueue_push(get_redis(steward.config.redis_url), push_id, cmid, intervals)
+
+
+def _retry_later(steward: Steward, push_id: int, cmid: str, intervals: tuple[int, ...]) -> None:
+    r = get_redis(steward.config.redis_url)
+    first, rest = intervals[0], tuple(intervals[1:])
+    if first <= 0:
+        jobs.enqueue_push(r, push_id, cmid, rest)
+        return
+    jobs.enqueue_push(r, push_id, cmid, rest, delay=timedelta(seconds=first))

@@ -1,0 +1,312 @@
+"""Pushes: one row in `pushes` per message, written BEFORE anything is sent, then `send_push(push_id)`.
+
+Why the row first: its `client_msg_id` is deterministic (ticket, kind, attempt or event, receiver) and
+unique, so a job that runs twice finds the row already `sent` and does nothing, and WeChat itself
+drops a template resend with the same client_msg_id.
+
+Channel: a customer-service text when the receiver wrote to us within the window (48 h), else a
+template message; 45015/45047 on the text falls back to the template. Errors by code: 43004/43019 →
+receiver unreachable (a council member's task goes to the backup, staff are told); 5xx, timeouts,
+45009 → raise for RQ's Retry with backoff, and after the last retry the push is `failed` with a
+`push_failed` event on the ticket; any other errcode is permanent and failed at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from rq import get_current_job
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.domain.clock import utcnow
+from bot.runtime import Steward, for_worker
+from bot.services import jobs
+from bot.services.tickets import add_event
+from bot.storage.models import CouncilMember, Push, Resident, Ticket
+from bot.wechat.errors import OutsideWindow, Throttled, TransientError, UserUnreachable, WeChatError
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, DELIVERED, FAILED = "pending", "sent", "delivered", "failed"
+INLINE = "steward_send_inline"  # session.info key: pushes to send in-process after commit, not as jobs
+TEMPLATE, CUSTOM = "template", "custom"
+
+# push kind → which `[templates]` id it uses
+TEMPLATE_FOR = {
+    "task": "task",
+    "outside": "task",
+    "triage": "task",
+    "reminder": "reminder",
+    "escalation": "escalation",
+    "alert": "escalation",
+    "notice": "notice",
+    "callback": "callback",
+}
+DEFAULT_FIELDS = {
+    "first": "title",
+    "keyword1": "ref",
+    "keyword2": "place",
+    "keyword3": "what",
+    "keyword4": "deadline",
+    "remark": "how",
+}
+
+
+def client_msg_id(ticket_id: int | None, kind: str, tag: str | int, openid: str) -> str:
+    """Deterministic per ticket / kind / attempt-or-event / receiver; short; no openid in clear."""
+    who = hashlib.sha1(openid.encode()).hexdigest()[:10]
+    return f"t{ticket_id or 0}-{kind}-{tag}-{who}"[:64]
+
+
+def template_data(config: Config, kind: str, content: dict[str, str]) -> dict[str, dict[str, str]]:
+    mapping = config.dispatch.template_fields.get(kind) or DEFAULT_FIELDS
+    return {field: {"value": str(content.get(key, "") or "")} for field, key in mapping.items()}
+
+
+def queue_push(
+    session: Session,
+    config: Config,
+    *,
+    ticket: Ticket | None,
+    openid: str,
+    kind: str,
+    tag: str | int,
+    content: dict[str, str],
+    text: str,
+    url: str | None = None,
+    redis_raw: Any = None,
+) -> Push:
+    """Record a push (idempotent by client_msg_id) and enqueue its sending after `session` commits."""
+    cmid = client_msg_id(ticket.id if ticket else None, kind, tag, openid)
+    push = session.scalars(select(Push).where(Push.client_msg_id == cmid)).first()
+    inline = session.info.get(INLINE)
+    if push is None:
+        tpl_id = getattr(config.templates, TEMPLATE_FOR.get(kind, "notice"), "") or None
+        push = Push(
+            ticket_id=ticket.id if ticket else None,
+            openid=openid,
+            kind=kind,
+            channel=TEMPLATE,
+            client_msg_id=cmid,
+            template_id=tpl_id,
+            payload={"data": template_data(config, kind, content), "text": text, "url": url, "tag": str(tag)},
+            status=PENDING,
+            # Sent in-process right after the commit: the attempt is counted here, as `deliver`
+            # counts it in its own commit before sending.
+            attempts=1 if inline is not None else 0,
+        )
+        session.add(push)
+        session.flush()
+        if inline is not None:  # only rows made here: an older pending row may have a job waiting
+            inline.append(Ready.of(push, choose_channel(session, config, push)))
+            return push
+    if push.status == PENDING:
+        schedule_send(session, config, push, redis_raw)
+    return push
+
+
+def schedule_send(session: Session, config: Config, push: Push, redis_raw: Any = None) -> None:
+    from bot.storage.redis_conn import get_redis
+
+    r = redis_raw if redis_raw is not None else get_redis(config.redis_url, decode=False)
+    push_id, cmid, intervals = push.id, push.client_msg_id, config.dispatch.retry_intervals
+    jobs.on_commit(session, r, lambda rr: jobs.enqueue_push(rr, push_id, cmid, intervals), f"push {push_id}")
+
+
+@dataclass(frozen=True)
+class Ready:
+    """What sending a push needs, read in a transaction that also counted the attempt."""
+
+    push_id: int
+    kind: str
+    channel: str
+    openid: str
+    cmid: str
+    template_id: str | None
+    payload: dict
+
+    @classmethod
+    def of(cls, push: Push, channel: str) -> Ready:
+        return cls(push.id, push.kind, channel, push.openid, push.client_msg_id, push.template_id,
+                   dict(push.payload or {}))
+
+
+def last_message_at(session: Session, openid: str) -> Any:
+    """The receiver's last message to us, as a resident or as a council member (one statement)."""
+    resident, member = session.execute(select(
+        select(Resident.last_message_at).where(Resident.openid == openid).scalar_subquery(),
+        select(CouncilMember.last_message_at).where(CouncilMember.openid == openid).scalar_subquery(),
+    )).one()
+    return max((t for t in (resident, member) if t is not None), default=None)
+
+
+def choose_channel(session: Session, config: Config, push: Push) -> str:
+    """Customer-service text when the receiver wrote within the window; template otherwise."""
+    text = (push.payload or {}).get("text")
+    last = last_message_at(session, push.openid)
+    if text and last is not None and utcnow() - last < timedelta(hours=config.dispatch.custom_window_hours):
+        return CUSTOM
+    return TEMPLATE
+
+
+def _err(exc: WeChatError) -> str:
+    return f"{exc.code}: {exc.message}" if exc.code is not None else exc.message or type(exc).__name__
+
+
+def _is_last_try() -> bool:
+    job = get_current_job()
+    return job is None or not job.retries_left
+
+
+def send_push(push_id: int) -> str:
+    """RQ job: send one recorded push. Returns the push's final status for this run."""
+    return deliver(for_worker(), push_id, last_try=_is_last_try())
+
+
+def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None = None) -> str:
+    """Send one recorded push unless it already left. A retryable failure (5xx, timeout, 45009)
+    raises for the caller to retry later, unless `last_try`: then the push is failed for good.
+    `ready`: the dispatch job already read the row and counted the attempt in its transaction."""
+    config = steward.config
+    if ready is None:
+        with steward.session() as s:
+            push = s.get(Push, push_id)
+            if push is None:
+                return "missing"
+            if push.status != PENDING:
+                return push.status  # sent by an earlier run: never push twice
+            push.attempts += 1
+            ready = Ready.of(push, choose_channel(s, config, push))
+    channel, openid, cmid, tpl, payload = ready.channel, ready.openid, ready.cmid, ready.template_id, ready.payload
+    from bot.wechat.client import shared_client
+
+    client = shared_client(config, steward.redis)
+    note = None
+    try:
+        if channel == CUSTOM:
+            try:
+                client.send_text(openid, payload.get("text") or "")
+                msgid = None
+            except OutsideWindow as exc:
+                note = f"{exc.code}: 客服消息超出 48 小时，改发模板消息"
+                channel = TEMPLATE
+        if channel == TEMPLATE:
+            if not tpl:
+                raise WeChatError(None, "未配置模板 ID（[templates]）")
+            msgid = client.send_template(openid, tpl, payload.get("data") or {}, payload.get("url"), cmid)
+    except UserUnreachable as exc:
+        receiver_unreachable(steward, push_id, exc)
+        return FAILED
+    except (TransientError, Throttled) as exc:
+        if last_try:
+            fail_push(steward, push_id, _err(exc), final=True)
+            return FAILED
+        _note_error(steward, push_id, _err(exc))
+        raise  # RQ Retry (or the dispatch job's fallback job) backs off and runs it again
+    except WeChatError as exc:
+        fail_push(steward, push_id, _err(exc), final=True)
+        return FAILED
+    with steward.session() as s:  # one UPDATE, no read-back
+        s.execute(update(Push).where(Push.id == push_id)
+                  .values(status=SENT, channel=channel, wechat_msgid=msgid or None, error=note))
+    log.info("push %s sent (%s, %s)", push_id, ready.kind, channel)
+    return SENT
+
+
+def _note_error(steward: Steward, push_id: int, error: str) -> None:
+    with steward.session() as s:
+        push = s.get(Push, push_id)
+        if push is not None:
+            push.error = error
+    log.warning("push %s failed transiently (%s); RQ will retry", push_id, error)
+
+
+def fail_push(steward: Steward, push_id: int, error: str, final: bool = True) -> None:
+    """The push is failed for good: visible on the ticket (event) and, for tasks, to staff."""
+    with steward.session() as s:
+        push = s.get(Push, push_id)
+        if push is None or push.status != PENDING:
+            return
+        push.status, push.error = FAILED, error
+        ticket = s.get(Ticket, push.ticket_id) if push.ticket_id else None
+        if ticket is not None:
+            add_event(s, ticket, "push_failed", note=f"{push.kind} 消息发送失败：{error}",
+                      data={"push_id": push.id, "kind": push.kind, "error": error})
+            if push.kind in ("task", "reminder", "escalation"):
+                from bot.domain import texts
+
+                for staff in steward.config.staff_openids:
+                    if staff == push.openid:
+                        continue
+                    content, text = texts.alert(steward.config, ticket, f"{push.kind} 消息发送失败（{error}）")
+                    queue_push(s, steward.config, ticket=ticket, openid=staff, kind="alert",
+                               tag=f"fail{push.id}", content=content, text=text)
+    log.error("push %s failed: %s", push_id, error)
+
+
+def receiver_unreachable(steward: Steward, push_id: int, exc: WeChatError) -> None:
+    """43004/43019: mark the member unreachable; a task goes to the backup; staff are told."""
+    config = steward.config
+    with steward.session() as s:
+        push = s.get(Push, push_id)
+        if push is None or push.status != PENDING:
+            return
+        push.status, push.error = FAILED, f"{exc.code}: 对方无法接收消息"
+        member = config.member(push.openid)
+        if member is not None:
+            row = ensure_member_row(s, config, push.openid)
+            row.reachable, row.unreachable_reason = False, f"{exc.code}"
+        ticket = s.get(Ticket, push.ticket_id) if push.ticket_id else None
+        if ticket is None:
+            return
+        who = member.name if member else "居民"
+        add_event(s, ticket, "receiver_unreachable", note=f"{who}无法接收消息（{exc.code}）",
+                  data={"push_id": push.id, "kind": push.kind, "code": exc.code, "member": bool(member)})
+        redispatch = (
+            push.kind == "task"
+            and ticket.status == "dispatched"
+            and ticket.assignee_openid == push.openid
+            and str(ticket.dispatch_attempt) == (push.payload or {}).get("tag")
+        )
+        if redispatch:
+            from bot.storage.redis_conn import get_redis
+
+            tid, nxt = ticket.id, ticket.dispatch_attempt + 1
+            jobs.on_commit(s, get_redis(config.redis_url), lambda r: jobs.enqueue_dispatch(r, tid, nxt),
+                             f"dispatch {tid}/{nxt}")
+        if member is not None:
+            from bot.domain import texts
+
+            reason = f"理事会成员{who}无法接收微信消息（{exc.code}）" + ("，已转给备岗" if redispatch else "")
+            for staff in config.staff_openids:
+                content, text = texts.alert(config, ticket, reason)
+                queue_push(s, config, ticket=ticket, openid=staff, kind="alert", tag=f"unreach{push.id}",
+                           content=content, text=text)
+    log.warning("push %s: receiver unreachable (%s)", push_id, exc.code)
+
+
+def ensure_member_row(session: Session, config: Config, openid: str) -> CouncilMember:
+    """The DB mirror of a configured council member (created on first need)."""
+    row = session.scalars(select(CouncilMember).where(CouncilMember.openid == openid)).first()
+    if row is None:
+        m = config.member(openid)
+        row = CouncilMember(openid=openid, name=m.name if m else "", courtyard_id=m.courtyard if m else "",
+                            role=m.role if m else "成员", skills=",".join(m.skills) if m else "",
+                            active=True, reachable=True)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def unreachable_openids(session: Session) -> set[str]:
+    return set(session.scalars(select(CouncilMember.openid).where(CouncilMember.reachable.is_(False))))
+
+
+# Delivery reports live in bot.services.delivery; re-exported for existing imports.
+from bot.services.delivery import push_counts, record_delivery  # noqa: E402, F401

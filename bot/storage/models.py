@@ -1,0 +1,293 @@
+"""SQLAlchemy 2 models. Times are naive UTC (SQLite keeps no zone); pages show Beijing time."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import (
+    text as sql_text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.domain.clock import utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TicketStatus(enum.StrEnum):
+    received = "received"  # 已受理
+    dispatched = "dispatched"  # 已派单
+    accepted = "accepted"  # 办理中
+    triage = "triage"  # 待分派
+    awaiting_callback = "awaiting_callback"  # 待回访
+    closed = "closed"  # 已办结
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.value]
+
+
+STATUS_LABELS = {
+    "received": "已受理",
+    "dispatched": "已派单",
+    "accepted": "办理中",
+    "triage": "待分派",
+    "awaiting_callback": "待回访",
+    "closed": "已办结",
+}
+OPEN_STATUSES = ("received", "dispatched", "accepted", "triage", "awaiting_callback")
+
+CLOSE_REASONS = {
+    "resolved": "已解决",
+    "not_responsible": "非本社区职责（已转办）",
+    "duplicate": "重复工单",
+    "withdrawn": "居民撤回",
+    "unable_to_fix": "无法解决",
+}
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    courtyard_id: Mapped[str | None] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(32))
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_message_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CouncilMember(Base):
+    """Mirrors the config's council members and keeps what the workers learn (unreachable)."""
+
+    __tablename__ = "council_members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(32))
+    courtyard_id: Mapped[str] = mapped_column(String(16), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="成员")
+    skills: Mapped[str] = mapped_column(String(128), default="")  # comma-separated
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    unreachable_reason: Mapped[str | None] = mapped_column(String(128))
+    last_message_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(16), unique=True)
+    category: Mapped[str] = mapped_column(String(16))
+    subcategory: Mapped[str | None] = mapped_column(String(32))
+    courtyard_id: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.received.value)
+    resident_openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    assignee_openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    assignee_name: Mapped[str | None] = mapped_column(String(32))
+    backup_openid: Mapped[str | None] = mapped_column(String(64))
+    dispatch_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    accept_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finish_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    solved: Mapped[bool | None] = mapped_column(Boolean)
+    close_reason: Mapped[str | None] = mapped_column(String(20))
+    callback_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    referral: Mapped[str | None] = mapped_column(String(128))
+    duplicate_of: Mapped[str | None] = mapped_column(String(16))
+    published: Mapped[bool] = mapped_column(Boolean, default=False)  # grievances on the public board
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_tickets_status_activity", "status", "last_activity_at"),
+        Index("ix_tickets_courtyard_created", "courtyard_id", "created_at"),
+        Index("ix_tickets_status_accept_due", "status", "accept_due_at"),
+        Index("ix_tickets_created", "created_at"),
+        # The workbench's open-ticket queues walk this newest-activity-first with keyset paging;
+        # partial, so the closed bulk of a million tickets is never read.
+        Index(
+            "ix_tickets_open_activity",
+            "last_activity_at",
+            "id",
+            postgresql_where=sql_text("status IN ('received', 'dispatched', 'accepted', 'triage', 'awaiting_callback')"),
+            sqlite_where=sql_text("status IN ('received', 'dispatched', 'accepted', 'triage', 'awaiting_callback')"),
+        ),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+class TicketEvent(Base):
+    """One row per transition or note: the ledger, rates and timeline are computed from these."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64), default="system")  # openid, staff username or "system"
+    actor_name: Mapped[str | None] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+    __table_args__ = (
+        Index("ix_ticket_events_ticket", "ticket_id", "id"),
+        Index("ix_ticket_events_kind_at", "kind", "at"),
+        Index("ix_ticket_events_at", "at"),  # the rates read one month of the log at a time
+    )
+
+
+class MonthlyRates(Base):
+    """A month's rates (bot.web.rates_store) once nothing can change them any more: the rates page's
+    11 earlier months are read from here instead of being recomputed from the event log."""
+
+    __tablename__ = "monthly_rates"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM', Beijing time
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # {courtyard or "_all": Rates.to_dict()}
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class InboundMessage(Base):
+    """Every accepted webhook body, raw, for audit and replay."""
+
+    __tablename__ = "inbound_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(160), unique=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    msg_type: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str | None] = mapped_column(String(32))
+    raw: Mapped[str] = mapped_column(Text)  # decrypted XML
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="received")  # received | handled | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_inbound_status", "status", "received_at"),)
+
+
+class Push(Base):
+    """An outbound message to a member, resident or staff; `client_msg_id` makes resends idempotent."""
+
+    __tablename__ = "pushes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # task | reminder | escalation | notice | callback | reply
+    channel: Mapped[str] = mapped_column(String(16), default="template")  # template | custom
+    client_msg_id: Mapped[str] = mapped_column(String(64), unique=True)
+    template_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|delivered|failed
+    wechat_msgid: Mapped[str | None] = mapped_column(String(32), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Media(Base):
+    __tablename__ = "media"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    openid: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # image | voice | video
+    media_id: Mapped[str] = mapped_column(String(128))
+    path: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | stored | failed
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Event(Base):
+    """A community activity residents sign up for."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(128))
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    place: Mapped[str] = mapped_column(String(128))
+    courtyard_id: Mapped[str | None] = mapped_column(String(16))  # None: the whole community
+    capacity: Mapped[int] = mapped_column(Integer, default=30)
+    description: Mapped[str] = mapped_column(Text, default="")
+    reminder_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    registrations: Mapped[list[Registration]] = relationship(
+        back_populates="event", order_by="Registration.id", cascade="all, delete-orphan"
+    )
+
+
+class Registration(Base):
+    __tablename__ = "registrations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    openid: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), default="registered")  # registered|waitlist|cancelled
+    checked_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="registrations")
+    __table_args__ = (UniqueConstraint("event_id", "openid", name="uq_registration_event_openid"),)
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="staff")  # admin | staff | council
+    courtyard_id: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LabelledExample(Base):
+    """Staff reclassifications, kept so `steward train` can fold them into the classifier."""
+
+    __tablename__ = "labelled_examples"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(16))
+    subcategory: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32), default="reclassify")
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
