@@ -8,7 +8,10 @@ from typing import Any
 from flask import Flask
 
 from bot import config as config_mod
-from bot.runtime import Steward
+from bot import web
+from bot.entrypoints import member_page, webhook
+from bot.sandbox import views as sandbox_views
+from bot.services.steward import Steward
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -32,20 +35,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     steward = Steward(cfg)
     steward.init_app(app)
 
-    from bot.entrypoints import webhook
-
     app.register_blueprint(webhook.bp)
-    from bot.entrypoints import member_page
-
     app.register_blueprint(member_page.bp)  # /m/ticket/<token>: the council's action page
     if app.config["SANDBOX"]:
-        from bot.sandbox import views as sandbox_views
-
         app.register_blueprint(sandbox_views.bp)
 
-    from bot import web  # workbench, public board, JSON API; CSRF for every form (after the above)
-
-    web.init_app(app)
+    web.init_app(app)  # workbench, public board, JSON API; CSRF for every form (after the above)
 
     @app.get("/")
     def index():  # noqa: ANN202

@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from handlers import classify as classifier
 from handlers import courtyard as yards
 from handlers import events, faq, replies
 from handlers.base import (
@@ -28,7 +29,7 @@ from handlers.base import (
     TicketView,
     UpdateResident,
 )
-from handlers.text import bare, find_name, find_phone, newest, number_answer
+from handlers.text import bare, find_name, find_phone, newest, number_answer, yes_no
 from handlers.urgency import is_urgent
 
 TICKET_CATEGORIES = ("repair", "grievance", "inquiry")
@@ -40,10 +41,8 @@ _HELLO = re.compile(r"^(?:你好|您好|恁好|在吗|在不在|有人吗|hello|
 
 
 def classify_text(text: str) -> Any:
-    """handlers.classify.classify, imported at first use (tests may replace this function)."""
-    from handlers.classify import classify
-
-    return classify(text)
+    """handlers.classify.classify (tests may replace this function)."""
+    return classifier.classify(text)
 
 
 def keep(ctx: Context, **extra: Any) -> dict[str, Any] | None:
@@ -203,8 +202,6 @@ def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
 
 
 def answer_binding(msg: Inbound, ctx: Context) -> Decision | None:
-    from handlers.text import yes_no
-
     yes = yes_no(msg.text)
     offer = (ctx.state or {}).get("offer")
     if yes is None or not offer:

@@ -16,9 +16,9 @@ import redis as redis_lib
 from sqlalchemy import select
 
 from bot.domain import clock
-from bot.runtime import Steward
 from bot.sandbox import state as sbx
 from bot.services import jobs
+from bot.services.steward import Steward
 from bot.services.tickets import create_ticket
 from bot.storage.models import Push, Resident, Ticket, TicketEvent
 from workers.run import make_worker

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain import clock
-from bot.runtime import Steward
 from bot.services.council import apply_callback_answer, apply_council_command
+from bot.services.steward import Steward
 from bot.storage.models import Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_FIXER, RESIDENT, drain, events_of, new_ticket, pushes_to, ticket_of
@@ -145,11 +145,11 @@ def test_no_answer_within_callback_days_closes_with_callback_missing(steward_liv
     assert _say_member(st, C3_FIXER, "accept", ref).ok
     assert _say_member(st, C3_FIXER, "finish", ref, "已疏通").ok
     drain(st)
-    from bot.services.deadline_sweep import sweep
+    from bot.services.sweep import sweep
 
-    assert sweep()["callbacks_closed"] == 0
+    assert sweep(st)["callbacks_closed"] == 0
     clock.shift(timedelta(days=st.config.callback_days, minutes=1).total_seconds())
-    assert sweep()["callbacks_closed"] == 1
+    assert sweep(st)["callbacks_closed"] == 1
     t = ticket_of(st, tid)
     assert t.status == "closed" and t.callback_missing is True and t.rating is None
     assert events_of(st, tid)[-2:] == ["callback_missing", "closed"]
@@ -158,7 +158,7 @@ def test_no_answer_within_callback_days_closes_with_callback_missing(steward_liv
     drain(st)
     closed = [p for p in pushes_to(st, RESIDENT) if "已按“已解决”结案" in str(p)]
     assert len(closed) == 1 and ref in str(closed[0]) and "请直接留言" in str(closed[0])
-    assert sweep()["callbacks_closed"] == 0
+    assert sweep(st)["callbacks_closed"] == 0
     drain(st)
     assert len([p for p in pushes_to(st, RESIDENT) if "已按“已解决”结案" in str(p)]) == 1
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from wechatpy.crypto import WeChatCrypto
 
-from bot.entrypoints.chat import ChatError, build_message, describe_reply, run_chat
+from bot.cli.chat import ChatError, build_message, describe_reply, run_chat
 from bot.sandbox import state
 from bot.wechat import signing
 

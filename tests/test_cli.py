@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.entrypoints.cli import main
+from bot.cli.main import main
 from bot.storage.models import CouncilMember, StaffUser
 from tests.conftest import ROOT
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.entrypoints.member_page import action_link, make_token
 from bot.services.council import apply_council_command, attach_finish_photo
+from bot.services.links import action_link, make_token
 from bot.storage.models import Media
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import (

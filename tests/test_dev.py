@@ -25,7 +25,7 @@ def dev_server(tmp_path):
     env["PYTHONUNBUFFERED"] = "1"
     log = open(tmp_path / "dev.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.entrypoints.cli", "--config", str(ROOT / "config.example.toml"), "dev", "--port", str(port)],
+        [sys.executable, "-m", "bot.cli.main", "--config", str(ROOT / "config.example.toml"), "dev", "--port", str(port)],
         cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -49,7 +49,7 @@ def dev_server(tmp_path):
 
 
 def test_dev_brings_up_bot_and_chat_gets_reply(dev_server):
-    from bot.entrypoints.chat import run_chat
+    from bot.cli.chat import run_chat
 
     base, workdir = dev_server
     out = io.StringIO()

@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from bot.sandbox import state as sbx
 from bot.services import jobs
-from bot.services.dispatch import dispatch_ticket
 from bot.storage.models import Push, Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import (
@@ -19,6 +18,7 @@ from tests.fixtures_dispatch import (
     pushes_to,
     ticket_of,
 )
+from workers.jobs import check_deadlines, dispatch_ticket
 
 
 def test_repair_in_c3_is_pushed_to_the_member_with_repair_skill(steward_live):
@@ -101,7 +101,7 @@ def test_nobody_accepts_reminder_then_escalation_at_the_configured_times(steward
     from datetime import timedelta
 
     from bot.domain import clock
-    from bot.services.deadline_sweep import sweep
+    from bot.services.sweep import sweep
 
     st = steward_live
     tid = new_ticket(st)
@@ -120,24 +120,23 @@ def test_nobody_accepts_reminder_then_escalation_at_the_configured_times(steward
         (st.config.quiet_end, 0), (st.config.quiet_start - 1, 0))
     # just before the reminder time: nothing
     clock.shift((remind - clock.utcnow() - timedelta(minutes=1)).total_seconds())
-    sweep()
+    sweep(st)
     drain(st)
     assert "reminder" not in events_of(st, tid) and len(pushes_to(st, C3_FIXER)) == 1
     # reminder when a quarter is left, once however often the sweep runs
     clock.shift(timedelta(minutes=2).total_seconds())
-    sweep()
-    sweep()
+    sweep(st)
+    sweep(st)
     drain(st)
     assert events_of(st, tid).count("reminder") == 1
     assert len(pushes_to(st, C3_FIXER)) == 2 and "提醒" in str(pushes_to(st, C3_FIXER)[-1])
     assert pushes_to(st, chair) == []
     # deadline missed: 督办 to the chair and staff, an event on the ticket
     clock.shift((t.accept_due_at - clock.utcnow() + timedelta(minutes=1)).total_seconds())
-    from bot.services.deadline_sweep import check_deadlines
 
     assert check_deadlines(tid) == ["escalation:accept"]
     assert check_deadlines(tid) == []
-    sweep()
+    sweep(st)
     drain(st)
     assert events_of(st, tid).count("escalated") == 1
     assert "督办" in str(pushes_to(st, chair))
@@ -161,7 +160,7 @@ def test_worker_warm_up_opens_the_database_and_survives_it_being_down(steward_li
     import socket
     from dataclasses import replace
 
-    from bot.runtime import Steward
+    from bot.services.steward import Steward
     from workers.run import warm_up
 
     warm_up(steward_live)  # the real database: no warning
@@ -183,7 +182,7 @@ def test_sweep_checks_many_tickets_in_bulk_and_acts_only_on_what_is_due(steward_
 
     from bot.domain import clock
     from bot.domain.deadlines import current_deadline
-    from bot.services.deadline_sweep import sweep
+    from bot.services.sweep import sweep
 
     st = steward_live
     first = new_ticket(st)
@@ -195,14 +194,14 @@ def test_sweep_checks_many_tickets_in_bulk_and_acts_only_on_what_is_due(steward_
     assert b.remind > a.due + timedelta(minutes=1)  # what the steps below rely on
 
     clock.shift((a.remind - clock.utcnow() + timedelta(minutes=1)).total_seconds())
-    assert sweep()["deadlines"] == 1
-    assert sweep()["deadlines"] == 0  # done is done
+    assert sweep(st)["deadlines"] == 1
+    assert sweep(st)["deadlines"] == 0  # done is done
     drain(st)
     assert events_of(st, first).count("reminder") == 1 and "reminder" not in events_of(st, second)
 
     clock.shift((a.due - clock.utcnow() + timedelta(minutes=1)).total_seconds())
-    assert sweep()["deadlines"] == 1
-    assert sweep()["deadlines"] == 0
+    assert sweep(st)["deadlines"] == 1
+    assert sweep(st)["deadlines"] == 0
     drain(st)
     assert events_of(st, first).count("escalated") == 1
     assert "reminder" not in events_of(st, second) and "escalated" not in events_of(st, second)

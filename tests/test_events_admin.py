@@ -86,15 +86,15 @@ def test_reminder_the_day_before(steward, client, event_id):
     tomorrow_9 = dt(local_now.year, local_now.month, local_now.day, 9) + timedelta(days=1) - timedelta(hours=8)
     with steward.session() as s:
         s.get(Event, event_id).starts_at = tomorrow_9
-    assert event_reminders.send_due_reminders() == 1
-    assert event_reminders.send_due_reminders() == 0  # once
+    assert event_reminders.send_due_reminders(steward) == 1
+    assert event_reminders.send_due_reminders(steward) == 0  # once
     with steward.session() as s:
         pushes = list(s.scalars(select(Push)))
         assert sorted(p.openid for p in pushes) == ["o-res-0", "o-res-1"]  # not the waitlist
         assert "重阳节义诊" in pushes[0].payload["text"]
         assert s.get(Event, event_id).reminder_sent
     # Re-running the job itself pushes nothing new (client_msg_id).
-    event_reminders.send_event_reminder(event_id)
+    event_reminders.send_event_reminder(steward, event_id)
     with steward.session() as s:
         assert len(list(s.scalars(select(Push)))) == 2
 

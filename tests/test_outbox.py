@@ -15,7 +15,8 @@ import redis as redis_lib
 
 from bot.domain import clock
 from bot.services import jobs
-from bot.services.outbox import sweep_outbox
+from bot.services.dispatch import dispatch_ticket
+from bot.services.sweep import sweep_outbox
 from tests.fixtures_dispatch import *  # noqa: F403  (fixtures; redis_url is overridden below)
 from tests.fixtures_dispatch import C3_FIXER, drain, new_ticket, pushes_to, ticket_of
 
@@ -72,27 +73,26 @@ def test_redis_stopped_between_commit_and_enqueue_then_sweep_dispatches(steward_
     finally:
         redis_server.start()
     assert ticket_of(st, tid).status == "received"
-    assert sweep_outbox()["tickets"] == 0  # too fresh: the normal path may still be on its way
+    assert sweep_outbox(st)["tickets"] == 0  # too fresh: the normal path may still be on its way
     clock.shift(st.config.dispatch.outbox_after + 1)
-    assert sweep_outbox()["tickets"] == 1
+    assert sweep_outbox(st)["tickets"] == 1
     drain(st)
     t = ticket_of(st, tid)
     assert t.status == "dispatched" and t.dispatch_attempt == 1
     assert len(pushes_to(st, C3_FIXER)) == 1
-    assert sweep_outbox()["tickets"] == 0
+    assert sweep_outbox(st)["tickets"] == 0
 
 
 def test_push_rows_left_pending_are_sent_by_the_sweep(steward_live):
     st = steward_live
     tid = new_ticket(st, enqueue=False)
-    from bot.services.dispatch import record_dispatch
 
     # The dispatch committed its push rows and its worker died before sending them (or the push
     # jobs it handed over were lost: Redis restarted without persistence).
-    record_dispatch(st, st.config, tid, 1, None)
+    dispatch_ticket(st, tid, 1, in_process=False)
     st.redis_raw.flushdb()
     assert pushes_to(st, C3_FIXER) == []
     clock.shift(st.config.dispatch.outbox_after + 1)
-    assert sweep_outbox()["pushes"] >= 1
+    assert sweep_outbox(st)["pushes"] >= 1
     drain(st)
     assert len(pushes_to(st, C3_FIXER)) == 1

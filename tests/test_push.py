@@ -10,10 +10,12 @@ from sqlalchemy import select
 from bot.domain import clock
 from bot.sandbox import events as sbx_events
 from bot.sandbox import state as sbx
-from bot.services.push import client_msg_id, record_delivery, send_push
+from bot.services.delivery import record_delivery
+from bot.services.push import client_msg_id
 from bot.storage.models import Push, Resident
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_FIXER, RESIDENT, drain, events_of, new_ticket, push_rows, pushes_to
+from workers.jobs import send_push
 
 
 def _task(st, tid):
@@ -37,10 +39,10 @@ def test_5xx_three_times_then_200_is_one_delivered_push(steward_live):
 def test_client_msg_id_is_deterministic_and_recorded_before_sending(steward_live):
     st = steward_live
     tid = new_ticket(st, enqueue=False)
-    from bot.services.dispatch import record_dispatch
+    from bot.services.dispatch import dispatch_ticket
 
     # dispatch_ticket = this transaction, then the sends: the rows are committed before any send
-    assert record_dispatch(st, st.config, tid, 1, None)[0] == "dispatched"
+    assert dispatch_ticket(st, tid, 1, in_process=False) == "dispatched"
     task = _task(st, tid)
     assert task.status == "pending" and pushes_to(st, C3_FIXER) == []
     assert task.client_msg_id == client_msg_id(tid, "task", 1, C3_FIXER)

@@ -16,17 +16,19 @@ from typing import Any
 
 import redis as redis_lib
 from rq import Queue, SimpleWorker, Worker
+from sqlalchemy import text
 
-from bot.runtime import Steward, for_worker, set_worker_steward
+import workers.jobs  # noqa: F401 — imported before the first job arrives (see warm_up)
+from bot.runtime import for_worker, set_worker_steward
 from bot.services import jobs
+from bot.services.steward import Steward
+from bot.services.sweep import schedule_next_sweep
 
 log = logging.getLogger(__name__)
 
 
 def schedule_periodic(redis_raw: redis_lib.Redis, interval: int | None = None, steward: Steward | None = None) -> bool:
     """Make sure the periodic sweep is scheduled (call at worker start; safe to call often)."""
-    from bot.services.deadline_sweep import schedule_next_sweep
-
     if interval is None:
         interval = steward.config.dispatch.sweep_interval if steward else 60
     return schedule_next_sweep(redis_raw, interval)
@@ -79,17 +81,10 @@ def make_worker(steward: Steward, simple: bool = True, name: str | None = None) 
 
 
 def warm_up(steward: Steward) -> None:
-    """Import the job modules and open a database connection before taking jobs, so the first
-    tickets after a (re)start do not wait behind imports and connection set-up. Best effort: a
+    """Open a database connection before taking jobs (the job modules are imported with this
+    module), so the first tickets after a (re)start do not wait behind connection set-up. Best effort: a
     worker must start while the database is down and ride the outage out."""
-    import importlib
-
-    for module in ("bot.services.dispatch", "bot.services.push", "bot.services.deadline_sweep", "bot.services.callback",
-                   "bot.services.media", "bot.services.outbox", "bot.services.event_reminders", "bot.wechat.client"):
-        importlib.import_module(module)
     try:
-        from sqlalchemy import text
-
         with steward.session() as s:
             s.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 — any failure only means a cold first job

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.domain.deadlines import ACCEPT, format_local
+from handlers.callback import callback_question as handler_callback_question
 
 Content = tuple[dict[str, str], str]
 
@@ -121,13 +122,7 @@ def notice_progress(config: Config, ticket: Any, member_name: str, note: str) ->
 def callback_question(config: Config, ticket: Any, note: str) -> Content:
     """After 办结: tell the resident and ask whether it is solved and for a 1–5 rating."""
     summary = note or _what(ticket, 40)
-    try:
-        from handlers.callback import callback_question as words  # the handlers' own wording
-
-        question = words(ticket.ref, summary)
-    except (ImportError, AttributeError):
-        question = (f"您的工单 {ticket.ref} 已办结：{summary}\n"
-                    f"请回个数字打分：5 很满意 4 满意 3 一般 2 不满意 1 很不满意；没解决请回 0。")
+    question = handler_callback_question(ticket.ref, summary)  # the handlers' own wording
     content = {"title": "工单已办结，请您评价", "ref": ticket.ref, "place": "", "what": _what(ticket, 40),
                "deadline": "", "status": "待回访", "note": summary,
                "how": "请回个数字打分：5 很满意 4 满意 3 一般 2 不满意 1 很不满意；没解决请回 0"}

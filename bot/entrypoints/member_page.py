@@ -22,47 +22,34 @@ from flask import (
     request,
     url_for,
 )
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot.config import Config, CouncilMember
+from bot.domain.deadlines import format_local
+from bot.domain.statuses import EVENT_LABELS
 from bot.runtime import current
+from bot.services import links
+from bot.services.council import apply_council_command
 from bot.storage.models import Ticket, TicketEvent
 
 bp = Blueprint("council_pages", __name__, url_prefix="/m")
 
-PAGE_SALT = "steward-council-ticket"
 FORM_SALT = "steward-council-form"
 FORM_MAX_AGE = 24 * 3600
-
-
-def _member_key(openid: str) -> str:
-    return hashlib.sha256(openid.encode()).hexdigest()[:16]
 
 
 def _serializer(config: Config, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(config.secret_key, salt=salt)
 
 
-def make_token(config: Config, ticket_id: int, openid: str) -> str:
-    return _serializer(config, PAGE_SALT).dumps({"t": ticket_id, "m": _member_key(openid)})
-
-
-def action_link(config: Config, ticket_id: int, openid: str) -> str:
-    """The URL a task message links to (absolute, from `web.public_url`)."""
-    return f"{config.public_url}/m/ticket/{make_token(config, ticket_id, openid)}"
-
-
 def read_token(config: Config, token: str) -> tuple[int, CouncilMember]:
     try:
-        data = _serializer(config, PAGE_SALT).loads(token, max_age=int(config.dispatch.link_max_age_days * 86400))
-    except SignatureExpired:
+        found = links.read(config, token)
+    except links.LinkExpired:
         abort(410)
-    except BadSignature:
+    if found is None:
         abort(404)
-    member = next((m for m in config.members if hmac.compare_digest(_member_key(m.openid), str(data.get("m")))), None)
-    if member is None:
-        abort(404)
-    return int(data["t"]), member
+    return found
 
 
 def _form_token(config: Config, token: str, verb: str) -> str:
@@ -121,11 +108,9 @@ button.gray{background:#888}ol{padding-left:20px;font-size:16px}
 </ol></div>
 </body></html>"""
 
-EVENT_WORDS = {
-    "received": "已受理", "dispatched": "已派单", "accepted": "已接单", "progress": "进展", "finished": "已办结",
-    "returned": "退单", "reminder": "提醒", "escalated": "督办", "reopened": "重办", "callback": "回访",
-    "closed": "关闭", "triage": "待分派",
-}
+# The events a member sees on the task page (their labels: bot.domain.statuses).
+MEMBER_EVENTS = frozenset({"received", "dispatched", "accepted", "progress", "finished", "returned", "reminder",
+                           "escalated", "reopened", "callback", "closed", "triage"})
 
 
 def _actions(status: str) -> list[tuple[str, str, bool, str]]:
@@ -146,16 +131,14 @@ def ticket_page(token: str):  # noqa: ANN201
     steward = current()
     config = steward.config
     ticket_id, member = read_token(config, token)
-    from bot.domain.deadlines import format_local
-
     with steward.session() as s:
         t = s.get(Ticket, ticket_id)
         if t is None:
             abort(404)
         events = [
-            {"when": format_local(e.at), "what": EVENT_WORDS.get(e.kind, e.kind), "note": e.note}
+            {"when": format_local(e.at), "what": EVENT_LABELS.get(e.kind, e.kind), "note": e.note}
             for e in s.query(TicketEvent).filter_by(ticket_id=t.id).order_by(TicketEvent.id)
-            if e.kind in EVENT_WORDS
+            if e.kind in MEMBER_EVENTS
         ]
         acts = _actions(t.status) if t.courtyard_id == member.courtyard else []
         return render_template_string(
@@ -174,8 +157,6 @@ def ticket_action(token: str):  # noqa: ANN201
     verb = request.form.get("verb", "")
     if not _form_ok(config, token, verb, request.form.get("form_token", "")):
         abort(400)
-    from bot.services.council import apply_council_command
-
     with steward.session() as s:
         t = s.get(Ticket, ticket_id)
         if t is None:

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import current
+from bot.sandbox import note_inbound
 from bot.services import intake
 from bot.storage import spool
 from bot.storage.models import InboundMessage
@@ -99,6 +100,7 @@ def receive() -> Response:
         return _store_failed(steward, key, fields, plain, exc)
     reply = done.reply or ""
     intake.finish(steward, done, extra=lambda pipe: pipe.set(SEEN_KEY.format(key), reply, ex=SEEN_TTL))
+    note_inbound(steward, msg.openid)
     return _answer(steward, fields, reply)
 
 

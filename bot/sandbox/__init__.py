@@ -1,12 +1,13 @@
 """A fake WeChat API that behaves like the real one (expiring tokens, error codes, de-duplication),
-for development and tests. All state lives in Redis; see `bot.sandbox.state`."""
+for development and tests. All state lives in Redis; see `bot.sandbox.state`.
+
+May import: `bot.runtime`, `bot.services.steward`, `bot.wechat`, `bot.config`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.runtime import Steward
+from bot.sandbox.state import note_user_message
+from bot.services.steward import Steward
 
 
 def note_inbound(steward: Steward, openid: str) -> None:
@@ -14,6 +15,4 @@ def note_inbound(steward: Steward, openid: str) -> None:
     A no-op unless `[sandbox] enabled = true` (production never touches sandbox keys)."""
     if not (steward.config.raw.get("sandbox") or {}).get("enabled"):
         return
-    from bot.sandbox.state import note_user_message
-
     note_user_message(steward.redis, openid)

@@ -6,15 +6,14 @@ from flask import Flask, redirect
 from werkzeug.wrappers import Response
 
 from bot.config import Config
-from bot.runtime import Steward
+from bot.sandbox.views import bp
+from bot.services.steward import Steward
 
 
 def create_sandbox_app(config: Config) -> Flask:
     app = Flask(__name__)
     app.config.update(SECRET_KEY=config.secret_key, SANDBOX=True)
     Steward(config).init_app(app)
-
-    from bot.sandbox.views import bp
 
     app.register_blueprint(bp)
 

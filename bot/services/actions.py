@@ -1,41 +1,36 @@
 """Carrying out a `Decision`'s actions inside the message's transaction.
 
 Each executor takes the run (session, steward, message) and one action and returns an `Outcome`;
-work that must wait until the transaction commits (enqueueing jobs) goes on `run.after_commit`.
+work that must wait until the transaction commits (enqueueing jobs) goes to its outbox.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.services import registrations, tickets
+from bot.services import jobs, outbox, registrations, tickets
+from bot.services.council import apply_callback_answer, apply_council_command
+from bot.services.delivery import record_delivery
+from bot.services.dispatch import request_dispatch
+from bot.services.steward import Steward
 from bot.storage.models import Media, Resident, Ticket
 from handlers import base as hb
-
-if TYPE_CHECKING:
-    from bot.services.intake import Run
 
 log = logging.getLogger(__name__)
 
 
-def _enqueue_dispatch(run: Run, ticket_id: int) -> None:
-    from bot.services.jobs import enqueue_dispatch
+@dataclass
+class Run:
+    """One message being carried out: its session, and the tickets it created."""
 
-    # A ticket this transaction created has no job yet: enqueue on the caller's pipeline, unchecked.
-    run.after_commit.append(
-        lambda pipe: enqueue_dispatch(run.steward.redis_raw, ticket_id, pipeline=pipe, fresh=True))
-
-
-def _enqueue_media(run: Run, media_id: int) -> None:
-    def job(pipe: object) -> None:
-        from bot.services.jobs import enqueue_media
-
-        enqueue_media(run.steward.redis_raw, media_id, pipeline=pipe)
-
-    run.after_commit.append(job)
+    steward: Steward
+    msg: hb.Inbound
+    session: Session
+    ticket_ids: list[int] = field(default_factory=list)
 
 
 def _add_media(run: Run, ticket: Ticket, media_id: str, kind: str) -> None:
@@ -43,7 +38,7 @@ def _add_media(run: Run, ticket: Ticket, media_id: str, kind: str) -> None:
     run.session.add(media)
     run.session.flush()
     tickets.add_event(run.session, ticket, "media_attached", actor=run.msg.openid, data={"kind": kind})
-    _enqueue_media(run, media.id)
+    outbox.add(run.session, jobs.media_job(media.id, fresh=True))
 
 
 def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
@@ -61,7 +56,8 @@ def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
     if a.media_id:
         _add_media(run, ticket, a.media_id, a.media_kind or "image")
     run.ticket_ids.append(ticket.id)
-    _enqueue_dispatch(run, ticket.id)
+    # No job can exist for a ticket this transaction created: `fresh` rides on the webhook's pipeline.
+    outbox.add(run.session, jobs.dispatch_job(ticket.id, fresh=True))
     return hb.Outcome(a, True, ref=ticket.ref)
 
 
@@ -97,8 +93,6 @@ def set_courtyard(run: Run, a: hb.SetCourtyard) -> hb.Outcome:
     if ticket.status == "triage":
         # Already sent to staff for want of a courtyard: dispatch it to that council now. A ticket
         # still `received` needs nothing: its pending dispatch job reads the courtyard when it runs.
-        from bot.services.dispatch import request_dispatch
-
         request_dispatch(run.session, cfg, ticket, actor=run.msg.openid, note="居民补充了楼院")
     return hb.Outcome(a, True, ref=ticket.ref,
                       message=f"好的，工单 {ticket.ref} 已转给{cfg.courtyard_name(a.courtyard)}理事会。")
@@ -145,14 +139,10 @@ def withdraw(run: Run, a: hb.Withdraw) -> hb.Outcome:
 
 
 def council_command(run: Run, a: hb.CouncilCommand) -> hb.Outcome:
-    from bot.services.council import apply_council_command
-
     return apply_council_command(run.session, run.steward.config, run.msg.openid, a.verb, a.ref, a.note)
 
 
 def callback_answer(run: Run, a: hb.CallbackAnswer) -> hb.Outcome:
-    from bot.services.council import apply_callback_answer
-
     return apply_callback_answer(
         run.session, run.steward.config, run.msg.openid, a.ref, a.solved, a.rating, a.note
     )
@@ -167,8 +157,6 @@ def event_cancel(run: Run, a: hb.EventCancel) -> hb.Outcome:
 
 
 def push_delivered(run: Run, a: hb.PushDelivered) -> hb.Outcome:
-    from bot.services.push import record_delivery
-
     record_delivery(run.session, a.msg_id, a.status)
     return hb.Outcome(a, True)
 

@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import texts
 from bot.domain.clock import utcnow
-from bot.runtime import for_worker
-from bot.services import jobs
+from bot.services import jobs, outbox
 from bot.services.push import queue_push
+from bot.services.steward import Steward
 from bot.services.tickets import add_event, close
 from bot.storage.models import Ticket
-from bot.storage.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +32,12 @@ def ask(s: Session, config: Config, ticket: Ticket, note: str) -> None:
         queue_push(s, config, ticket=ticket, openid=ticket.resident_openid, kind="callback",
                    tag=f"a{ticket.dispatch_attempt}", content=content, text=text)
     at = (ticket.finished_at or utcnow()) + timedelta(days=config.callback_days)
-    tid, job_id = ticket.id, f"callback-expiry-{ticket.id}-{ticket.dispatch_attempt}"
-    jobs.on_commit(s, get_redis(config.redis_url),
-                     lambda r: jobs.enqueue_call(r, close_if_unanswered, tid, job_id=job_id, at=at), job_id)
+    job_id = f"callback-expiry-{ticket.id}-{ticket.dispatch_attempt}"
+    outbox.add(s, jobs.call_job(jobs.CLOSE_IF_UNANSWERED, ticket.id, job_id=job_id, at=at))
 
 
-def close_if_unanswered(ticket_id: int) -> bool:
-    """RQ job: close a ticket whose callback went unanswered for `callback_days`."""
-    steward = for_worker()
+def close_if_unanswered(steward: Steward, ticket_id: int) -> bool:
+    """The callback-expiry job: close a ticket whose callback went unanswered for `callback_days`."""
     with steward.session() as s:
         ticket = s.get(Ticket, ticket_id)
         return ticket is not None and close_missing(s, steward.config, ticket)
@@ -63,8 +60,7 @@ def close_missing(s: Session, config: Config, ticket: Ticket) -> bool:
     return True
 
 
-def expire_callbacks() -> int:
-    steward = for_worker()
+def expire_callbacks(steward: Steward) -> int:
     config = steward.config
     cutoff = utcnow() - timedelta(days=config.callback_days)
     with steward.session() as s:

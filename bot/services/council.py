@@ -2,7 +2,7 @@
 
 The webhook (and the mobile action page) call these inside their own DB session; they change the
 ticket only through `bot.services.tickets`, record the follow-up pushes as `pushes` rows and register their
-RQ jobs to be enqueued right AFTER that session commits (`bot.services.jobs.on_commit`; dropped on
+RQ jobs in the session's outbox, enqueued right AFTER it commits (`bot.services.outbox`; dropped on
 rollback). The caller only has to commit. `Outcome.data["jobs"]` lists what was registered.
 """
 
@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import texts
 from bot.domain.clock import utcnow
-from bot.services import jobs
+from bot.services import jobs, outbox
+from bot.services.callback import ask
+from bot.services.dispatch import schedule_deadline_checks
+from bot.services.media import queue_media
+from bot.services.push import ensure_member_row, queue_push
 from bot.services.tickets import TransitionError, add_event, close, get_by_ref, transition
 from bot.storage.models import Ticket, TicketEvent
-from bot.storage.redis_conn import get_redis
 from handlers.base import AttachMedia, CallbackAnswer, CouncilCommand, Outcome
 
 log = logging.getLogger(__name__)
@@ -29,14 +32,12 @@ VERBS = {"accept": "接单", "return": "退单", "progress": "进展", "finish":
 
 
 def _out(session: Session, action, ok: bool, ref: str | None, message: str, **data) -> Outcome:  # noqa: ANN001
-    data["jobs"] = jobs.pending_labels(session)
+    data["jobs"] = outbox.of(session).labels
     return Outcome(action=action, ok=ok, ref=ref, message=message, data=data)
 
 
 def note_member_message(session: Session, config: Config, openid: str) -> None:
     """A member who writes to us can be reached again and opens the 48 h customer-service window."""
-    from bot.services.push import ensure_member_row
-
     row = ensure_member_row(session, config, openid)
     row.reachable, row.unreachable_reason, row.last_message_at = True, None, utcnow()
 
@@ -91,8 +92,6 @@ def _take(session: Session, config: Config, ticket: Ticket, member, who: dict) -
     event = transition(session, ticket, "accepted", "accepted", **who, data={"on_time": _on_time(ticket)})
     content, text = texts.notice_accepted(config, ticket, member.name)
     _notify_resident(session, config, ticket, event, content, text)
-    from bot.services.dispatch import schedule_deadline_checks
-
     session.flush()
     schedule_deadline_checks(session, config, ticket)
     return event
@@ -103,8 +102,6 @@ def _on_time(ticket: Ticket) -> bool | None:
 
 
 def _notify_resident(session: Session, config: Config, ticket: Ticket, event: TicketEvent, content, text) -> None:  # noqa: ANN001
-    from bot.services.push import queue_push
-
     if ticket.resident_openid:
         session.flush()  # the event id makes the push's client_msg_id
         queue_push(session, config, ticket=ticket, openid=ticket.resident_openid, kind="notice",
@@ -133,8 +130,6 @@ def _return(session, config, ticket, member, action, who, note) -> Outcome:  # n
     ticket.assignee_openid = ticket.assignee_name = None
     ticket.accept_due_at = None  # no deadline runs while staff re-assign it
     session.flush()
-    from bot.services.push import queue_push
-
     for staff in config.staff_openids:
         content, text = texts.triage(config, ticket, f"{member.name}退单：{note}")
         queue_push(session, config, ticket=ticket, openid=staff, kind="triage", tag=f"r{ticket.dispatch_attempt}",
@@ -163,8 +158,6 @@ def _finish(session, config, ticket, member, action, who, note) -> Outcome:  # n
     transition(session, ticket, "awaiting_callback", "finished", **who, note=note or "已处理",
                data={"on_time": None if ticket.finish_due_at is None else utcnow() <= ticket.finish_due_at})
     session.flush()
-    from bot.services.callback import ask
-
     ask(session, config, ticket, note)
     return _out(session, action, True, ticket.ref,
                 f"工单 {ticket.ref} 已办结，辛苦了！我们会请居民评价。有现场照片可以直接发过来。")
@@ -184,8 +177,6 @@ def attach_finish_photo(session: Session, config: Config, openid: str, media_id:
     if event is None:
         return None
     ticket = session.get(Ticket, event.ticket_id)
-    from bot.services.media import queue_media
-
     row = queue_media(session, config, ticket=ticket, openid=openid, media_id=media_id, kind=kind)
     add_event(session, ticket, "photo_attached", actor=openid, actor_name=member.name, data={"media": row.id})
     return _out(session, AttachMedia(ref=ticket.ref, media_id=media_id, kind=kind), True, ticket.ref,
@@ -221,9 +212,7 @@ def apply_callback_answer(
         ticket.accept_due_at = None  # the re-dispatch sets a fresh one
         transition(session, ticket, "dispatched", "reopened", **who, note=note or "居民反映问题未解决，重办",
                    data={"reopen_count": ticket.reopen_count})
-        tid, nxt = ticket.id, ticket.dispatch_attempt + 1
-        jobs.on_commit(session, get_redis(config.redis_url), lambda r: jobs.enqueue_dispatch(r, tid, nxt),
-                         f"dispatch {tid}/{nxt}")
+        outbox.add(session, jobs.dispatch_job(ticket.id, ticket.dispatch_attempt + 1))
         return _out(session, action, True, ticket.ref, f"抱歉没有解决好。工单 {ticket.ref} 已重新派单，我们会尽快处理。",
                     reopened=True)
     ticket.solved, ticket.rating = True, rating

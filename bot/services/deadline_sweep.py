@@ -10,8 +10,6 @@ twice does nothing twice (the events say what was done; pushes are idempotent by
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,17 +17,14 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import deadlines, routing, texts
 from bot.domain.clock import utcnow
-from bot.runtime import for_worker
-from bot.services import jobs
 from bot.services.push import queue_push
+from bot.services.steward import Steward
 from bot.services.tickets import add_event
 from bot.storage.models import Ticket, TicketEvent
-from bot.storage.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
 EVENT_FOR = {deadlines.REMINDER: "reminder", deadlines.ESCALATION: "escalated"}
-SWEEP_JOB = "sweep-{slot}"
 
 
 def done_actions(s: Session, ticket_id: int) -> set[tuple[str, str, int]]:
@@ -37,9 +32,8 @@ def done_actions(s: Session, ticket_id: int) -> set[tuple[str, str, int]]:
     return _done_actions_of(s, [ticket_id]).get(ticket_id, set())
 
 
-def check_deadlines(ticket_id: int) -> list[str]:
-    """RQ job: send the reminder / escalation now due for one ticket. Returns what it did."""
-    steward = for_worker()
+def check_deadlines(steward: Steward, ticket_id: int) -> list[str]:
+    """The deadline job: send the reminder / escalation now due for one ticket. Returns what it did."""
     with steward.session() as s:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
@@ -89,12 +83,11 @@ def escalate(s: Session, config: Config, ticket: Ticket, kind: str, due) -> None
 # -- the sweep ---------------------------------------------------------------------------------------
 
 
-def sweep_deadlines() -> int:
+def sweep_deadlines(steward: Steward) -> int:
     """Check every ticket running against a deadline, in bulk: one query reads them all as plain
     rows, one more reads what was already done for those whose reminder time has come; only a
     ticket with something due gets its own transaction (`check_deadlines`, which checks again).
     A transaction per open ticket every minute was seconds of work at a few thousand tickets."""
-    steward = for_worker()
     config, now = steward.config, utcnow()
     with steward.session() as s:
         rows = s.execute(select(*_DEADLINE_COLUMNS).where(Ticket.status.in_(("dispatched", "accepted")))).all()
@@ -106,7 +99,7 @@ def sweep_deadlines() -> int:
         if not deadlines.due_actions(config, row, now, done.get(row.id, set())):
             continue
         try:
-            n += bool(check_deadlines(row.id))
+            n += bool(check_deadlines(steward, row.id))
         except Exception:  # one bad ticket must not stop the others
             log.exception("deadline check failed for ticket id %s", row.id)
     return n
@@ -132,62 +125,3 @@ def _done_actions_of(s: Session, ticket_ids: list[int], chunk: int = 500) -> dic
             out.setdefault(tid, set()).add(
                 (back[kind], (data or {}).get("deadline", ""), int((data or {}).get("attempt", 0))))
     return out
-
-
-def sweep() -> dict[str, int]:
-    """Everything the database says is due: outbox, unsent pushes, reminders, 督办, callback expiry."""
-    from bot.services.callback import expire_callbacks
-    from bot.services.outbox import sweep_outbox
-
-    result = sweep_outbox()
-    result["deadlines"] = sweep_deadlines()
-    result["callbacks_closed"] = expire_callbacks()
-    result["event_reminders"] = _guarded("event_reminders", send_due_reminders)
-    result["rates_months"] = _guarded("rates", refresh_rates)
-    return result
-
-
-def _guarded(label: str, fn: Callable[[], int]) -> int:
-    """Housekeeping that must not stop the sweep's ticket work when it fails."""
-    try:
-        return fn()
-    except Exception:
-        log.exception("sweep step %s failed", label)
-        return 0
-
-
-def send_due_reminders() -> int:
-    from bot.services.event_reminders import send_due_reminders as send
-
-    return send()
-
-
-RATES_FULL_KEY = "steward:rates:full-refresh"
-
-
-def refresh_rates() -> int:
-    """Keep the workbench's rates cache warm so no page view computes a month: the current and the
-    previous month every sweep (they still change), all twelve once an hour."""
-    from bot.web.rates_store import refresh_cache
-
-    steward = for_worker()
-    full = steward.redis.set(RATES_FULL_KEY, "1", nx=True, ex=3600)
-    with steward.session() as s:
-        return refresh_cache(s, steward.config, steward.redis, months=12 if full else 2)
-
-
-def periodic_sweep(interval: int | None = None) -> dict[str, int]:
-    """RQ job that sweeps, then schedules the next one (job id per time slot: many workers, one chain)."""
-    steward = for_worker()
-    interval = interval or steward.config.dispatch.sweep_interval
-    try:
-        return sweep()
-    finally:
-        schedule_next_sweep(get_redis(steward.config.redis_url), interval)
-
-
-def schedule_next_sweep(redis_raw, interval: int) -> bool:  # noqa: ANN001
-    now = utcnow()
-    slot = int(now.timestamp()) // interval + 1
-    at = now + timedelta(seconds=slot * interval - now.timestamp())
-    return jobs.enqueue_call(redis_raw, periodic_sweep, interval, job_id=SWEEP_JOB.format(slot=slot), at=at)

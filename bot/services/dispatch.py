@@ -17,32 +17,24 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import deadlines, routing, texts
 from bot.domain.clock import utcnow
-from bot.runtime import Steward, for_worker
-from bot.services import inline, jobs
-from bot.services.push import PENDING, Ready, queue_push, schedule_send, unreachable_openids
+from bot.services import inline, jobs, outbox
+from bot.services.links import action_link
+from bot.services.push import PENDING, queue_push, schedule_send, unreachable_openids
+from bot.services.steward import Steward
 from bot.services.tickets import add_event, transition
 from bot.storage.models import Push, Ticket, TicketEvent
-from bot.storage.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
 DISPATCHABLE = ("received", "triage", "dispatched")
 
 
-def dispatch_ticket(ticket_id: int, attempt: int = 1, assignee_openid: str | None = None) -> str:
-    """RQ job. Returns what happened: dispatched | triage | already | skipped | missing."""
-    steward = for_worker()
+def dispatch_ticket(steward: Steward, ticket_id: int, attempt: int = 1, assignee_openid: str | None = None,
+                    in_process: bool = True) -> str:
+    """The dispatch job: claim, route, write the push rows in one transaction; once it has committed
+    its outbox sends the new pushes from this process (`in_process`; else as push jobs).
+    Returns what happened: dispatched | triage | already | skipped | missing."""
     config = steward.config
-    outcome, pushes = record_dispatch(steward, config, ticket_id, attempt, assignee_openid)
-    # Committed: the push rows exist; send them from here rather than as one job each.
-    inline.send_all(steward, pushes)
-    return outcome
-
-
-def record_dispatch(steward: Steward, config: Config, ticket_id: int, attempt: int,
-                    assignee_openid: str | None) -> tuple[str, list[Ready]]:
-    """The dispatch's transaction: claim, route, write the push rows. Returns what happened and the
-    pushes to send once it has committed."""
     with steward.session() as s:
         claimed = s.execute(
             update(Ticket)
@@ -52,22 +44,22 @@ def record_dispatch(steward: Steward, config: Config, ticket_id: int, attempt: i
         ).rowcount == 1
         ticket = s.scalars(select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)).first()
         if ticket is None:
-            return "missing", []
+            return "missing"
         if not claimed:
             if ticket.dispatch_attempt == attempt:
                 # A run that died after commit left them unsent; as push jobs (deterministic ids),
                 # never in-process, so a push job already waiting for one is not raced.
                 requeue_pending(s, config, ticket.id)
             log.info("ticket %s attempt %s already dispatched", ticket.ref, attempt)
-            return "already", []
+            return "already"
         allowed = DISPATCHABLE + (("accepted",) if assignee_openid else ())
         if ticket.status not in allowed:
             add_event(s, ticket, "dispatch_skipped", note=f"状态为{ticket.status_label}，不再派单",
                       data={"attempt": attempt})
-            return "skipped", []
-        with inline.collecting(s) as pushes:
-            outcome = dispatch_now(s, config, ticket, attempt, assignee_openid)
-    return outcome, pushes
+            return "skipped"
+        if in_process:
+            outbox.send_in_process(s, lambda pushes: inline.send_all(steward, pushes))
+        return dispatch_now(s, config, ticket, attempt, assignee_openid)
 
 
 def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assignee_openid: str | None) -> str:
@@ -104,8 +96,6 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
             "again": again,
         },
     )
-    from bot.entrypoints.member_page import action_link
-
     content, text = texts.task(config, ticket, action_link(config, ticket.id, member.openid), again=again)
     queue_push(s, config, ticket=ticket, openid=member.openid, kind="task", tag=attempt, content=content,
                text=text, url=action_link(config, ticket.id, member.openid))
@@ -147,17 +137,13 @@ def to_triage(s: Session, config: Config, ticket: Ticket, attempt: int, reason: 
 
 def schedule_deadline_checks(s: Session, config: Config, ticket: Ticket) -> None:
     """Reminder and deadline checks via RQ's scheduler; the periodic sweep covers a lost one."""
-    from bot.services.deadline_sweep import check_deadlines
-
     deadline = deadlines.current_deadline(config, ticket)
     if deadline is None:
         return
     tid, attempt = ticket.id, ticket.dispatch_attempt
-    r = get_redis(config.redis_url)
     for label, at in (("remind", deadline.remind), ("due", deadline.due)):
         job_id = f"deadline-{tid}-{attempt}-{deadline.kind}-{label}"
-        jobs.on_commit(s, r, lambda rr, at=at, job_id=job_id: jobs.enqueue_call(
-            rr, check_deadlines, tid, job_id=job_id, at=at), job_id)
+        outbox.add(s, jobs.call_job(jobs.CHECK_DEADLINES, tid, job_id=job_id, at=at))
 
 
 def request_dispatch(
@@ -169,9 +155,7 @@ def request_dispatch(
     nxt = ticket.dispatch_attempt + 1
     add_event(session, ticket, "redispatch_requested", actor=actor, actor_name=actor_name, note=note,
               data={"attempt": nxt, "assignee": assignee_openid})
-    tid = ticket.id
-    jobs.on_commit(session, get_redis(config.redis_url),
-                     lambda r: jobs.enqueue_dispatch(r, tid, nxt, assignee_openid), f"dispatch {tid}/{nxt}")
+    outbox.add(session, jobs.dispatch_job(ticket.id, nxt, assignee_openid))
     return nxt
 
 

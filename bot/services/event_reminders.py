@@ -14,7 +14,9 @@ import redis as redis_lib
 from sqlalchemy import select
 
 from bot.domain.clock import from_local, to_local, utcnow
-from bot.runtime import for_worker
+from bot.services import jobs
+from bot.services.push import queue_push
+from bot.services.steward import Steward
 from bot.storage.models import Event
 
 log = logging.getLogger(__name__)
@@ -27,11 +29,8 @@ def tomorrow_bounds(now: datetime) -> tuple[datetime, datetime]:
     return from_local(start), from_local(start + timedelta(days=1))
 
 
-def send_event_reminder(event_id: int) -> int:
-    """RQ job: queue one reminder push per registered (not waitlisted) resident; returns how many."""
-    from bot.services.push import queue_push
-
-    steward = for_worker()
+def send_event_reminder(steward: Steward, event_id: int) -> int:
+    """Queue one reminder push per registered (not waitlisted) resident; returns how many."""
     cfg = steward.config
     with steward.session() as s:
         event = s.get(Event, event_id, with_for_update=True)
@@ -48,27 +47,24 @@ def send_event_reminder(event_id: int) -> int:
             queue_push(s, cfg, ticket=None, openid=reg.openid, kind="event_reminder", tag=tag,
                        content={"title": "活动提醒", "ref": event.title, "place": event.place,
                                 "what": event.title, "deadline": f"{when:%m月%d日 %H:%M}", "how": "不能来了请回复「取消报名」"},
-                       text=text, redis_raw=steward.redis_raw)
+                       text=text)
             sent += 1
         event.reminder_sent = True
     log.info("event %s: %d reminders queued", event_id, sent)
     return sent
 
 
-def send_due_reminders(now: datetime | None = None) -> int:
+def send_due_reminders(steward: Steward, now: datetime | None = None) -> int:
     """Send the reminders for tomorrow's activities that have not had theirs; returns events done."""
-    steward = for_worker()
     start, end = tomorrow_bounds(now or utcnow())
     with steward.session() as s:
         ids = list(s.scalars(select(Event.id).where(Event.starts_at >= start, Event.starts_at < end,
                                                      Event.reminder_sent.is_(False))))
     for event_id in ids:
-        send_event_reminder(event_id)
+        send_event_reminder(steward, event_id)
     return len(ids)
 
 
 def enqueue_reminder(redis_raw: redis_lib.Redis, event_id: int) -> bool:
     """Staff's "send the reminder now" button; False when Redis is down."""
-    from bot.services.jobs import enqueue_call
-
-    return enqueue_call(redis_raw, send_event_reminder, event_id, job_id=f"event-reminder-{event_id}")
+    return jobs.enqueue(redis_raw, jobs.call_job(jobs.SEND_EVENT_REMINDER, event_id, job_id=f"event-reminder-{event_id}"))

@@ -13,30 +13,14 @@ and backoff a push job alone would have had. If the process dies after the commi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
-from bot.runtime import Steward
 from bot.services import jobs
-from bot.services.push import INLINE, Ready, deliver
-from bot.storage.redis_conn import get_redis
+from bot.services.push import Ready, deliver
+from bot.services.steward import Steward
 from bot.wechat.errors import Throttled, TransientError
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def collecting(session: Session) -> Iterator[list[Ready]]:
-    """Pushes recorded in `session` while inside are collected here instead of enqueued."""
-    pending: list[Ready] = []
-    session.info[INLINE] = pending
-    try:
-        yield pending
-    finally:
-        session.info.pop(INLINE, None)
 
 
 def send_all(steward: Steward, pushes: list[Ready]) -> None:
@@ -50,13 +34,10 @@ def send_all(steward: Steward, pushes: list[Ready]) -> None:
             _retry_later(steward, push_id, cmid, intervals)
         except Exception:  # a DB hiccup after the commit: a push job (with its retries) takes over
             log.exception("inline push %s failed; handing it to a push job", push_id)
-            jobs.enqueue_push(get_redis(steward.config.redis_url), push_id, cmid, intervals)
+            jobs.enqueue(steward.redis_raw, jobs.push_job(push_id, cmid, intervals))
 
 
 def _retry_later(steward: Steward, push_id: int, cmid: str, intervals: tuple[int, ...]) -> None:
-    r = get_redis(steward.config.redis_url)
     first, rest = intervals[0], tuple(intervals[1:])
-    if first <= 0:
-        jobs.enqueue_push(r, push_id, cmid, rest)
-        return
-    jobs.enqueue_push(r, push_id, cmid, rest, delay=timedelta(seconds=first))
+    delay = timedelta(seconds=first) if first > 0 else None
+    jobs.enqueue(steward.redis_raw, jobs.push_job(push_id, cmid, rest, delay=delay))

@@ -11,7 +11,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, select
@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 import handlers
 from bot.domain.clock import to_local, utcnow
-from bot.runtime import Steward
-from bot.sandbox import note_inbound
-from bot.services.actions import EXECUTORS
-from bot.storage.models import OPEN_STATUSES, Event, InboundMessage, Registration, Resident, Ticket
+from bot.domain.statuses import OPEN_STATUSES
+from bot.services import outbox
+from bot.services.actions import EXECUTORS, Run
+from bot.services.steward import Steward
 from bot.storage.models import CouncilMember as MemberRow
+from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket
 from bot.wechat.messages import to_inbound
 from bot.wechat.security import parse_xml
 from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
@@ -35,24 +36,11 @@ DIALOGUE_KEY = "steward:dialogue:{}"
 
 
 @dataclass
-class Run:
-    """What one message's processing needs to carry out after its transaction commits.
-
-    `after_commit` steps take a Redis pipeline (bytes client) when the caller batches them
-    (the webhook: enqueue + dialogue state + dedup reply in one round trip), else None."""
-
-    steward: Steward
-    msg: Inbound
-    session: Session
-    after_commit: list[Callable[[Any], None]] = field(default_factory=list)
-    ticket_ids: list[int] = field(default_factory=list)
-
-
-@dataclass
 class Handled:
     reply: str | None
     state: dict | None
     run: Run
+    outbox: outbox.Outbox
 
 
 def load_state(steward: Steward, openid: str) -> dict:
@@ -210,8 +198,9 @@ def handle(session: Session, steward: Steward, msg: Inbound, state: dict | None 
     ctx = build_context(session, steward, msg, courtyard, state)
     decision: Decision = handlers.decide(msg, ctx)
     run = Run(steward, msg, session)
+    outbox.of(session).deferred = True  # `finish` flushes it, on the same pipeline as the state
     outcomes: list[Outcome] = [EXECUTORS[type(a)](run, a) for a in decision.actions]
-    return Handled(compose(decision, outcomes, ctx), decision.state, run)
+    return Handled(compose(decision, outcomes, ctx), decision.state, run, outbox.of(session))
 
 
 def finish(steward: Steward, done: Handled, extra: Callable[[Any], None] | None = None) -> None:
@@ -220,15 +209,13 @@ def finish(steward: Steward, done: Handled, extra: Callable[[Any], None] | None 
     openid = done.run.msg.openid
     try:
         pipe = steward.redis_raw.pipeline()
-        for job in done.run.after_commit:  # RQ puts the pipeline in MULTI: its commands go first
-            job(pipe)
+        outbox.flush(steward.redis_raw, done.outbox, pipe)  # RQ puts the pipeline in MULTI: its commands go first
         save_state(steward, openid, done.state, pipe)
         if extra is not None:
             extra(pipe)
         pipe.execute()
     except Exception:
         log.warning("post-commit Redis steps failed; the outbox sweep will enqueue", exc_info=True)
-    note_inbound(steward, openid)
 
 
 def process(steward: Steward, inbound_id: int) -> str | None:

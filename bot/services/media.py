@@ -10,10 +10,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.runtime import for_worker
-from bot.services import jobs
+from bot.services import jobs, outbox
+from bot.services.steward import Steward
 from bot.storage.models import Media, Ticket
-from bot.storage.redis_conn import get_redis
+from bot.wechat.client import shared_client
 from bot.wechat.errors import Throttled, TransientError, WeChatError
 
 log = logging.getLogger(__name__)
@@ -27,21 +27,17 @@ def queue_media(
                 status="pending")
     session.add(row)
     session.flush()
-    mid = row.id
-    jobs.on_commit(session, get_redis(config.redis_url), lambda r: jobs.enqueue_media(r, mid), f"media {mid}")
+    outbox.add(session, jobs.media_job(row.id, fresh=True))
     return row
 
 
-def download_media(media_row_id: int) -> str:
-    """RQ job: fetch the bytes with `get_media`, store them under media.dir/<ticket>/, mark stored."""
-    steward = for_worker()
+def download_media(steward: Steward, media_row_id: int) -> str:
+    """The media job: fetch the bytes with `get_media`, store them under media.dir/<ticket>/, mark stored."""
     with steward.session() as s:
         row = s.get(Media, media_row_id)
         if row is None or row.status == "stored":
             return row.status if row else "missing"
         media_id, folder = row.media_id, str(row.ticket_id or "unattached")
-    from bot.wechat.client import shared_client
-
     try:
         content, content_type = shared_client(steward.config, steward.redis).get_media(media_id)
     except (TransientError, Throttled):

@@ -1,41 +1,118 @@
-"""Outbox sweep: a ticket is committed before its dispatch job is enqueued, and a push row before
-its send job. If Redis was down or the process died in between, the row waits; this sweep enqueues
-whatever waited longer than `dispatch.outbox_after`, so nothing that reached the database is lost.
+"""The outbox: after-commit work, recorded in the transaction that causes it.
+
+Whatever a transaction wants done outside the database — RQ jobs to enqueue, pushes to send — is
+recorded on its session while it runs (`add`), carried out right after it commits (`flush`, called
+by `Steward.session`) and dropped if it rolls back. Jobs that read what the transaction wrote must
+never be enqueued before it commits: the worker would see the old rows.
+
+The durable side is the rows themselves — tickets in `received`, pushes in `pending`, media in
+`pending`: if the process dies between commit and flush, `sweep` enqueues whatever waited longer
+than `dispatch.outbox_after`, so nothing that reached the database is lost.
+
+The one choice — send a push from this process after the commit, or enqueue a push job — is made
+here, by the session's mode (`send_in_process`): the dispatch job sends the pushes it records
+itself (no worker hand-over per push); everyone else enqueues them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+import redis as redis_lib
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.domain.clock import utcnow
-from bot.runtime import for_worker
-from bot.services import jobs
-from bot.services.push import PENDING
+from bot.domain.statuses import PushStatus, TicketStatus
+from bot.services.jobs import Job, dispatch_job, enqueue, push_job
 from bot.storage.models import Push, Ticket
-from bot.storage.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
+_KEY = "steward_outbox"
 
-def sweep_outbox(older_than: float | None = None) -> dict[str, int]:
+
+@dataclass
+class Outbox:
+    jobs: list[Job] = field(default_factory=list)
+    # Pushes to send in-process after the commit (only while `sender` is set), else push jobs.
+    pushes: list[Any] = field(default_factory=list)
+    sender: Callable[[list[Any]], None] | None = None
+    # The caller flushes itself, on its own Redis pipeline (the webhook: one round trip per message).
+    deferred: bool = False
+
+    @property
+    def labels(self) -> list[str]:
+        return [j.job_id for j in self.jobs] + [f"push {getattr(p, 'push_id', p)}" for p in self.pushes]
+
+
+def of(session: Session) -> Outbox:
+    box = session.info.get(_KEY)
+    if box is None:
+        box = session.info[_KEY] = Outbox()
+    return box
+
+
+def add(session: Session, job: Job) -> None:
+    """Enqueue `job` after `session` commits; forget it on rollback."""
+    of(session).jobs.append(job)
+
+
+def add_push(session: Session, push_id: int, client_msg_id: str, retry_intervals: tuple[int, ...],
+             ready: Callable[[], Any]) -> None:
+    """A recorded push: sent in-process after the commit when the session sends in process
+    (`ready()` builds what sending needs, inside the transaction), else enqueued as a push job."""
+    box = of(session)
+    if box.sender is not None:
+        box.pushes.append(ready())
+    else:
+        box.jobs.append(push_job(push_id, client_msg_id, retry_intervals))
+
+
+def send_in_process(session: Session, sender: Callable[[list[Any]], None]) -> None:
+    """From now on, pushes recorded in `session` are sent by `sender` right after the commit."""
+    of(session).sender = sender
+
+
+def discard(session: Session) -> None:
+    session.info.pop(_KEY, None)
+
+
+def take(session: Session) -> Outbox | None:
+    return session.info.pop(_KEY, None)
+
+
+def flush(redis_raw: redis_lib.Redis, box: Outbox | None, pipeline: Any = None) -> None:
+    """Carry out a committed transaction's outbox. Never raises: the sweep covers what is lost."""
+    if box is None:
+        return
+    for job in box.jobs:
+        enqueue(redis_raw, job, pipeline)
+    if box.pushes and box.sender is not None:
+        try:
+            box.sender(box.pushes)
+        except Exception:  # the rows are committed and pending: the sweep sends them
+            log.exception("sending %d pushes after commit failed", len(box.pushes))
+
+
+def sweep(session_factory: Callable[[], Any], redis_raw: redis_lib.Redis, older_than: float,
+          retry_intervals: tuple[int, ...]) -> dict[str, int]:
     """Enqueue tickets stuck in `received` and pushes stuck in `pending`. Returns the counts."""
-    steward = for_worker()
-    config = steward.config
-    wait = config.dispatch.outbox_after if older_than is None else older_than
-    cutoff = utcnow() - timedelta(seconds=wait)
-    with steward.session() as s:
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    with session_factory() as s:
         tickets = s.execute(
-            select(Ticket.id, Ticket.dispatch_attempt).where(Ticket.status == "received", Ticket.created_at <= cutoff)
+            select(Ticket.id, Ticket.dispatch_attempt)
+            .where(Ticket.status == TicketStatus.received, Ticket.created_at <= cutoff)
         ).all()
         pushes = s.execute(
-            select(Push.id, Push.client_msg_id).where(Push.status == PENDING, Push.created_at <= cutoff)
+            select(Push.id, Push.client_msg_id).where(Push.status == PushStatus.pending, Push.created_at <= cutoff)
         ).all()
-    r = get_redis(config.redis_url)
-    sent_t = sum(jobs.enqueue_dispatch(r, tid, attempt + 1) for tid, attempt in tickets)
-    sent_p = sum(jobs.enqueue_push(r, pid, cmid, config.dispatch.retry_intervals) for pid, cmid in pushes)
+    sent_t = sum(enqueue(redis_raw, dispatch_job(tid, attempt + 1)) for tid, attempt in tickets)
+    sent_p = sum(enqueue(redis_raw, push_job(pid, cmid, retry_intervals)) for pid, cmid in pushes)
     if tickets or pushes:
         log.info("outbox sweep: %s tickets, %s pushes re-enqueued", sent_t, sent_p)
     return {"tickets": sent_t, "pushes": sent_p}

@@ -24,17 +24,20 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.domain import texts
 from bot.domain.clock import utcnow
-from bot.runtime import Steward, for_worker
-from bot.services import jobs
+from bot.domain.statuses import PushStatus
+from bot.services import jobs, outbox
+from bot.services.steward import Steward
 from bot.services.tickets import add_event
 from bot.storage.models import CouncilMember, Push, Resident, Ticket
+from bot.wechat.client import shared_client
 from bot.wechat.errors import OutsideWindow, Throttled, TransientError, UserUnreachable, WeChatError
 
 log = logging.getLogger(__name__)
 
-PENDING, SENT, DELIVERED, FAILED = "pending", "sent", "delivered", "failed"
-INLINE = "steward_send_inline"  # session.info key: pushes to send in-process after commit, not as jobs
+PENDING, SENT, DELIVERED, FAILED = (PushStatus.pending.value, PushStatus.sent.value, PushStatus.delivered.value,
+                                    PushStatus.failed.value)
 TEMPLATE, CUSTOM = "template", "custom"
 
 # push kind → which `[templates]` id it uses
@@ -80,12 +83,11 @@ def queue_push(
     content: dict[str, str],
     text: str,
     url: str | None = None,
-    redis_raw: Any = None,
 ) -> Push:
-    """Record a push (idempotent by client_msg_id) and enqueue its sending after `session` commits."""
+    """Record a push (idempotent by client_msg_id); it is sent after `session` commits (the outbox)."""
     cmid = client_msg_id(ticket.id if ticket else None, kind, tag, openid)
     push = session.scalars(select(Push).where(Push.client_msg_id == cmid)).first()
-    inline = session.info.get(INLINE)
+    in_process = outbox.of(session).sender is not None
     if push is None:
         tpl_id = getattr(config.templates, TEMPLATE_FOR.get(kind, "notice"), "") or None
         push = Push(
@@ -99,24 +101,23 @@ def queue_push(
             status=PENDING,
             # Sent in-process right after the commit: the attempt is counted here, as `deliver`
             # counts it in its own commit before sending.
-            attempts=1 if inline is not None else 0,
+            attempts=1 if in_process else 0,
         )
         session.add(push)
         session.flush()
-        if inline is not None:  # only rows made here: an older pending row may have a job waiting
-            inline.append(Ready.of(push, choose_channel(session, config, push)))
+        if in_process:  # only rows made here: an older pending row may have a job waiting
+            row = push
+            outbox.add_push(session, push.id, cmid, config.dispatch.retry_intervals,
+                            lambda: Ready.of(row, choose_channel(session, config, row)))
             return push
     if push.status == PENDING:
-        schedule_send(session, config, push, redis_raw)
+        schedule_send(session, config, push)
     return push
 
 
-def schedule_send(session: Session, config: Config, push: Push, redis_raw: Any = None) -> None:
-    from bot.storage.redis_conn import get_redis
-
-    r = redis_raw if redis_raw is not None else get_redis(config.redis_url, decode=False)
-    push_id, cmid, intervals = push.id, push.client_msg_id, config.dispatch.retry_intervals
-    jobs.on_commit(session, r, lambda rr: jobs.enqueue_push(rr, push_id, cmid, intervals), f"push {push_id}")
+def schedule_send(session: Session, config: Config, push: Push) -> None:
+    """Send a pending push by a push job after `session` commits."""
+    outbox.add(session, jobs.push_job(push.id, push.client_msg_id, config.dispatch.retry_intervals))
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,9 @@ def _is_last_try() -> bool:
     return job is None or not job.retries_left
 
 
-def send_push(push_id: int) -> str:
-    """RQ job: send one recorded push. Returns the push's final status for this run."""
-    return deliver(for_worker(), push_id, last_try=_is_last_try())
+def send_push(steward: Steward, push_id: int) -> str:
+    """Send one recorded push (the push job). Returns the push's final status for this run."""
+    return deliver(steward, push_id, last_try=_is_last_try())
 
 
 def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None = None) -> str:
@@ -184,8 +185,6 @@ def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None 
             push.attempts += 1
             ready = Ready.of(push, choose_channel(s, config, push))
     channel, openid, cmid, tpl, payload = ready.channel, ready.openid, ready.cmid, ready.template_id, ready.payload
-    from bot.wechat.client import shared_client
-
     client = shared_client(config, steward.redis)
     note = None
     try:
@@ -239,8 +238,6 @@ def fail_push(steward: Steward, push_id: int, error: str, final: bool = True) ->
             add_event(s, ticket, "push_failed", note=f"{push.kind} 消息发送失败：{error}",
                       data={"push_id": push.id, "kind": push.kind, "error": error})
             if push.kind in ("task", "reminder", "escalation"):
-                from bot.domain import texts
-
                 for staff in steward.config.staff_openids:
                     if staff == push.openid:
                         continue
@@ -275,14 +272,8 @@ def receiver_unreachable(steward: Steward, push_id: int, exc: WeChatError) -> No
             and str(ticket.dispatch_attempt) == (push.payload or {}).get("tag")
         )
         if redispatch:
-            from bot.storage.redis_conn import get_redis
-
-            tid, nxt = ticket.id, ticket.dispatch_attempt + 1
-            jobs.on_commit(s, get_redis(config.redis_url), lambda r: jobs.enqueue_dispatch(r, tid, nxt),
-                             f"dispatch {tid}/{nxt}")
+            outbox.add(s, jobs.dispatch_job(ticket.id, ticket.dispatch_attempt + 1))
         if member is not None:
-            from bot.domain import texts
-
             reason = f"理事会成员{who}无法接收微信消息（{exc.code}）" + ("，已转给备岗" if redispatch else "")
             for staff in config.staff_openids:
                 content, text = texts.alert(config, ticket, reason)
@@ -307,6 +298,3 @@ def ensure_member_row(session: Session, config: Config, openid: str) -> CouncilM
 def unreachable_openids(session: Session) -> set[str]:
     return set(session.scalars(select(CouncilMember.openid).where(CouncilMember.reachable.is_(False))))
 
-
-# Delivery reports live in bot.services.delivery; re-exported for existing imports.
-from bot.services.delivery import push_counts, record_delivery  # noqa: E402, F401

@@ -7,8 +7,8 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.runtime import Steward
 from bot.services import intake
+from bot.services.steward import Steward
 from bot.storage import spool
 from bot.storage.models import InboundMessage
 from bot.wechat.security import parse_xml

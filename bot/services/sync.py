@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.runtime import Steward
+from bot.services.steward import Steward
+from bot.services.users import sync_config_staff
 from bot.storage.models import CouncilMember
 
 
@@ -32,6 +33,4 @@ def sync_members(session, config) -> int:
 def sync_from_config(steward: Steward) -> None:
     with steward.session() as session:
         sync_members(session, steward.config)
-        from bot.web.users import sync_config_staff
-
         sync_config_staff(session, steward.config)

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.domain.clock import utcnow
-from bot.storage.models import Ticket, TicketEvent, TicketStatus
+from bot.domain.statuses import CLOSE_REASONS, TicketStatus
+from bot.storage.models import Ticket, TicketEvent
 from bot.storage.ticket_insert import insert_ticket
 
 S = TicketStatus
@@ -167,8 +168,6 @@ def close(
     duplicate_of: str | None = None,
 ) -> TicketEvent:
     """Close with one of models.CLOSE_REASONS; not_responsible needs the referral, duplicate the ref."""
-    from bot.storage.models import CLOSE_REASONS
-
     if reason not in CLOSE_REASONS:
         raise TransitionError(f"未知的办结原因：{reason}")
     if reason == "not_responsible" and not (referral or "").strip():

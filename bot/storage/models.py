@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -24,42 +23,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.domain.clock import utcnow
+from bot.domain.statuses import STATUS_LABELS, TicketStatus
 
 
 class Base(DeclarativeBase):
     pass
-
-
-class TicketStatus(enum.StrEnum):
-    received = "received"  # 已受理
-    dispatched = "dispatched"  # 已派单
-    accepted = "accepted"  # 办理中
-    triage = "triage"  # 待分派
-    awaiting_callback = "awaiting_callback"  # 待回访
-    closed = "closed"  # 已办结
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self.value]
-
-
-STATUS_LABELS = {
-    "received": "已受理",
-    "dispatched": "已派单",
-    "accepted": "办理中",
-    "triage": "待分派",
-    "awaiting_callback": "待回访",
-    "closed": "已办结",
-}
-OPEN_STATUSES = ("received", "dispatched", "accepted", "triage", "awaiting_callback")
-
-CLOSE_REASONS = {
-    "resolved": "已解决",
-    "not_responsible": "非本社区职责（已转办）",
-    "duplicate": "重复工单",
-    "withdrawn": "居民撤回",
-    "unable_to_fix": "无法解决",
-}
 
 
 class Resident(Base):

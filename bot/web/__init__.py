@@ -3,6 +3,8 @@
 `init_app(app)` is the only thing `bot.app.create_app` calls; it sets up CSRF and logins and
 registers every blueprint here. Call it after the webhook and sandbox blueprints are registered,
 so their CSRF exemptions can be applied.
+
+May import: `bot.runtime`, `bot.services` and everything below them; never `bot.entrypoints`.
 """
 
 from __future__ import annotations
@@ -10,27 +12,18 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from bot.web import api, auth, events_admin, health, ledger, public, queues, rates, ticket_page
+from bot.web import filters as web_filters
+
 csrf = CSRFProtect()
 
 # Machine-to-machine endpoints: WeChat's webhook, the sandbox's fake WeChat API, and the
 # bearer-token JSON API. Everything else that takes a form needs `{{ csrf_token() }}`.
+
 CSRF_EXEMPT_BLUEPRINTS = ("webhook", "sandbox", "api")
 
 
 def init_app(app: Flask) -> None:
-    from bot.web import (
-        api,
-        auth,
-        events_admin,
-        health,
-        ledger,
-        public,
-        queues,
-        rates,
-        ticket_page,
-    )
-    from bot.web import filters as web_filters
-
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day on one page
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")

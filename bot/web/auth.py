@@ -11,8 +11,8 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from bot import runtime
+from bot.services import users
 from bot.storage.models import StaffUser, Ticket
-from bot.web import users
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import runtime
 from bot.domain.clock import from_local, to_local, utcnow
+from bot.services.event_reminders import enqueue_reminder
 from bot.storage.models import Event, Registration
 from bot.web.auth import require_login
 
@@ -140,8 +141,6 @@ def registration_action(event_id: int, reg_id: int, action: str):  # noqa: ANN20
 
 @bp.post("/<int:event_id>/remind")
 def remind(event_id: int):  # noqa: ANN201
-    from bot.services.event_reminders import enqueue_reminder
-
     steward = runtime.current()
     ok = enqueue_reminder(steward.redis_raw, event_id)
     flash("提醒已排队发送" if ok else "提醒排队失败（Redis 不可用），稍后定时任务会补发", "ok" if ok else "error")

@@ -8,55 +8,7 @@ from flask import Flask
 
 from bot import runtime
 from bot.domain.clock import to_local
-from bot.storage.models import CLOSE_REASONS, STATUS_LABELS
-
-EVENT_LABELS = {
-    "received": "受理",
-    "dispatched": "派单",
-    "dispatch": "派单",
-    "accepted": "接单",
-    "returned": "退单",
-    "progress": "进展",
-    "finished": "办结",
-    "closed": "关闭",
-    "reopened": "重新打开",
-    "note": "备注",
-    "reclassified": "改分类",
-    "moved": "转楼院",
-    "reassigned": "改派",
-    "staff_reply": "回复居民",
-    "dispatch_requested": "重新派单",
-    "published": "公开到公示栏",
-    "unpublished": "从公示栏撤下",
-    "media_attached": "附件",
-    "reminder": "催办提醒",
-    "escalated": "督办",
-    "overdue": "超时",
-    "redispatch_requested": "重新派单",
-    "dispatch_skipped": "派单跳过",
-    "triage": "转社区分派",
-    "moved_to_triage": "转社区分派",
-    "callback": "回访",
-    "callback_missing": "回访无应答",
-    "push_failed": "推送失败",
-    "receiver_unreachable": "联系不上成员",
-    "outside_notified": "通知相关单位",
-    "photo_attached": "办结照片",
-    "withdrawn": "居民撤回",
-}
-
-PUSH_LABELS = {
-    "task": "派单任务",
-    "notice": "告知居民",
-    "reminder": "催办提醒",
-    "escalation": "督办",
-    "callback": "回访",
-    "outside": "通知相关单位",
-    "triage": "待分派提醒",
-    "alert": "告警",
-    "event_reminder": "活动提醒",
-    "reply": "回复居民",
-}
+from bot.domain.statuses import CLOSE_REASONS, EVENT_LABELS, PUSH_LABELS, STATUS_LABELS
 
 
 def local_time(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

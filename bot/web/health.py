@@ -10,6 +10,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 
 from bot import runtime
+from bot.services.jobs import ALL_QUEUES
 from bot.web.auth import require_login
 
 bp = Blueprint("health", __name__, url_prefix="/admin/queues")
@@ -22,8 +23,6 @@ def _queues() -> list[Queue]:
     conn = runtime.current().redis_raw
     names = {q.name for q in Queue.all(connection=conn)}
     try:
-        from bot.services.jobs import ALL_QUEUES
-
         names |= set(ALL_QUEUES)
     except ImportError:
         pass

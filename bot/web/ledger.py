@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from bot import runtime
 from bot.config import Config
 from bot.domain.clock import utcnow
-from bot.storage.models import CLOSE_REASONS, STATUS_LABELS, Ticket
+from bot.domain.statuses import CLOSE_REASONS, STATUS_LABELS
+from bot.storage.models import Ticket
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.filters import local_time
 from bot.web.rates import parse_month

@@ -14,7 +14,8 @@ from sqlalchemy import func, or_, select
 
 from bot import runtime
 from bot.domain.clock import to_local, utcnow
-from bot.storage.models import CLOSE_REASONS, STATUS_LABELS, Ticket
+from bot.domain.statuses import CLOSE_REASONS, STATUS_LABELS
+from bot.storage.models import Ticket
 from bot.web.rates_calc import ALL, Rates, month_bounds
 from bot.web.rates_store import month_rates
 

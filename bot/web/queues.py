@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot import runtime
 from bot.domain.clock import utcnow
-from bot.storage.models import OPEN_STATUSES, STATUS_LABELS, Resident, Ticket
+from bot.domain.statuses import OPEN_STATUSES, STATUS_LABELS
+from bot.storage.models import Resident, Ticket
 from bot.web.auth import require_login, scope_courtyard
 
 bp = Blueprint("queues", __name__, url_prefix="/staff")

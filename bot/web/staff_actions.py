@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.domain.clock import utcnow
-from bot.services import tickets
+from bot.domain.statuses import CLOSE_REASONS
+from bot.services import jobs, outbox, tickets
+from bot.services.push import queue_push
 from bot.services.tickets import TransitionError
-from bot.storage.models import CLOSE_REASONS, LabelledExample, Ticket
+from bot.storage.models import LabelledExample, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +32,16 @@ def _who(actor: Actor) -> dict[str, Any]:
     return {"actor": f"staff:{actor.username}", "actor_name": actor.name}
 
 
-def dispatch(session: Session, redis_raw: Any, ticket: Ticket, actor: Actor, assignee_openid: str | None = None) -> str:
+def dispatch(session: Session, ticket: Ticket, actor: Actor, assignee_openid: str | None = None) -> str:
     """Hand the ticket (back) to the dispatch worker (routing, push, deadlines), after commit.
 
     `attempt` is the worker's compare-and-set on `dispatch_attempt`: a double click dispatches once."""
     if ticket.courtyard_id is None:
         raise TransitionError("请先选定楼院，再派单")
-    from bot.services.jobs import enqueue_dispatch, on_commit
-
     attempt = (ticket.dispatch_attempt or 0) + 1
     tickets.add_event(session, ticket, "dispatch_requested", **_who(actor),
                       data={"attempt": attempt, "assignee": assignee_openid})
-    ticket_id = ticket.id
-    on_commit(session, redis_raw, lambda r: enqueue_dispatch(r, ticket_id, attempt, assignee_openid),
-              f"dispatch {ticket_id}")
+    outbox.add(session, jobs.dispatch_job(ticket.id, attempt, assignee_openid))
     return "已交给派单程序，稍后刷新可看到派单结果"
 
 
@@ -79,7 +77,7 @@ def move(session: Session, ticket: Ticket, actor: Actor, config: Config, courtya
     return f"已转到{config.courtyard_name(courtyard_id)}"
 
 
-def reassign(session: Session, redis_raw: Any, ticket: Ticket, actor: Actor, config: Config, openid: str) -> str:
+def reassign(session: Session, ticket: Ticket, actor: Actor, config: Config, openid: str) -> str:
     member = config.member(openid)
     if member is None or member.courtyard != ticket.courtyard_id:
         raise TransitionError("只能改派给本楼院理事会的成员")
@@ -88,7 +86,7 @@ def reassign(session: Session, redis_raw: Any, ticket: Ticket, actor: Actor, con
     tickets.add_event(session, ticket, "reassigned", **_who(actor),
                       data={"from": ticket.assignee_name, "to": member.name, "openid": member.openid})
     # The dispatch worker pushes the task to that member and restarts the accept deadline.
-    dispatch(session, redis_raw, ticket, actor, assignee_openid=member.openid)
+    dispatch(session, ticket, actor, assignee_openid=member.openid)
     return f"已改派给{member.name}，任务会推送给他/她"
 
 
@@ -100,7 +98,7 @@ def note(session: Session, ticket: Ticket, actor: Actor, text: str) -> str:
     return "备注已保存"
 
 
-def reply(session: Session, redis_raw: Any, ticket: Ticket, actor: Actor, config: Config, text: str) -> str:
+def reply(session: Session, ticket: Ticket, actor: Actor, config: Config, text: str) -> str:
     """A message to the resident (customer-service text within 48 h, else the notice template)."""
     text = text.strip()[:600]
     if not text:
@@ -109,14 +107,10 @@ def reply(session: Session, redis_raw: Any, ticket: Ticket, actor: Actor, config
         raise TransitionError("这张工单没有居民的微信，无法回复")
     event = tickets.add_event(session, ticket, "staff_reply", **_who(actor), note=text)
     session.flush()
-    try:
-        from bot.services.push import queue_push
-    except ImportError:
-        return "回复已记录（推送程序未安装，未发送）"
     queue_push(session, config, ticket=ticket, openid=ticket.resident_openid, kind="reply", tag=event.id,
                content={"title": "社区工作人员回复", "ref": ticket.ref or "", "what": text,
                         "how": f"工单 {ticket.ref}"},
-               text=f"【工单 {ticket.ref}】社区工作人员回复：{text}", redis_raw=redis_raw)
+               text=f"【工单 {ticket.ref}】社区工作人员回复：{text}")
     return "回复已发出"
 
 

@@ -10,10 +10,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from bot import runtime
+from bot.domain.statuses import CLOSE_REASONS
 from bot.services.tickets import TransitionError, get_by_ref
-from bot.storage.models import CLOSE_REASONS, Media, Push, Ticket, TicketEvent
+from bot.storage.models import Media, Push, Ticket, TicketEvent
 from bot.web import staff_actions as act
 from bot.web.auth import ensure_can_see, require_login
+from handlers.classify import SUBCATEGORIES
 
 bp = Blueprint("ticket", __name__, url_prefix="/staff/t")
 require_login(bp)
@@ -42,10 +44,6 @@ def show(ref: str):  # noqa: ANN201
         media = list(s.scalars(select(Media).where(Media.ticket_id == ticket.id).order_by(Media.id)))
         s.expunge_all()
     transcripts = [e.data.get("recognition") for e in events if e.data and e.data.get("recognition")]
-    try:
-        from handlers.classify import SUBCATEGORIES
-    except ImportError:
-        SUBCATEGORIES = {}  # noqa: N806
     return render_template(
         "web/ticket.html",
         t=ticket,
@@ -75,17 +73,17 @@ def do(ref: str, action: str):  # noqa: ANN201
             if action == "reclassify":
                 msg = act.reclassify(s, ticket, current_user, cfg, f.get("category", ""), f.get("subcategory"))
                 if f.get("then_dispatch"):
-                    msg += "；" + act.dispatch(s, steward.redis_raw, ticket, current_user)
+                    msg += "；" + act.dispatch(s, ticket, current_user)
             elif action == "dispatch":
-                msg = act.dispatch(s, steward.redis_raw, ticket, current_user)
+                msg = act.dispatch(s, ticket, current_user)
             elif action == "move":
                 msg = act.move(s, ticket, current_user, cfg, f.get("courtyard", ""))
             elif action == "reassign":
-                msg = act.reassign(s, steward.redis_raw, ticket, current_user, cfg, f.get("openid", ""))
+                msg = act.reassign(s, ticket, current_user, cfg, f.get("openid", ""))
             elif action == "note":
                 msg = act.note(s, ticket, current_user, f.get("note", ""))
             elif action == "reply":
-                msg = act.reply(s, steward.redis_raw, ticket, current_user, cfg, f.get("text", ""))
+                msg = act.reply(s, ticket, current_user, cfg, f.get("text", ""))
             elif action == "duplicate":
                 msg = act.mark_duplicate(s, ticket, current_user, f.get("original", ""))
             elif action == "close":

@@ -1,1 +1,4 @@
-"""WeChat platform pieces: signatures and crypto, the API client, errors."""
+"""The WeChat adapter: signatures and crypto, parsing inbound XML, the API client, its errors.
+
+May import: `bot.config`, `handlers.base` (the inbound message type). Nothing above.
+"""

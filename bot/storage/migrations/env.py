@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from bot.storage.db import engine_for
 from bot.storage.models import Base
 
 config = context.config
@@ -16,8 +17,6 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    from bot.storage.db import engine_for
-
     with engine_for(url).connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

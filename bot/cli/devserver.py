@@ -17,8 +17,13 @@ from datetime import timedelta
 import click
 
 from bot import config as config_mod
+from bot.app import create_app
 from bot.domain.clock import from_local, to_local, utcnow
+from bot.services.steward import Steward
+from bot.services.sync import sync_from_config
 from bot.storage import redis_conn
+from bot.storage.migrate import upgrade
+from bot.storage.models import Event
 
 DEMO_RESIDENT = "o-demo-resident-1"
 
@@ -27,7 +32,6 @@ def _seed_events(steward) -> None:
     """A few upcoming activities so 「有啥活动」 has an answer in a fresh sandbox."""
     from sqlalchemy import func, select
 
-    from bot.storage.models import Event
 
     with steward.session() as s:
         if s.scalar(select(func.count()).select_from(Event)):
@@ -46,11 +50,6 @@ def _seed_events(steward) -> None:
 
 
 def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = True) -> None:
-    from bot.app import create_app
-    from bot.runtime import Steward
-    from bot.services.sync import sync_from_config
-    from bot.storage.migrate import upgrade
-
     embedded = not cfg.redis_url
     redis_url = redis_conn.resolve_url(cfg.redis_url)
     api_base = f"http://{host}:{port}/sandbox/cgi-bin"
@@ -68,7 +67,7 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
 
     worker = None
     if with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "bot.entrypoints.cli", "worker"], env=os.environ.copy())
+        worker = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "worker"], env=os.environ.copy())
         atexit.register(_stop, worker)
 
     base = f"http://{host}:{port}"

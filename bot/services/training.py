@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import LabelledExample
+from handlers import classify
 
 
 def labelled_examples(session: Session) -> list[tuple[str, str, str | None]]:
@@ -19,6 +20,4 @@ def labelled_examples(session: Session) -> list[tuple[str, str, str | None]]:
 
 
 def train_from_db(session: Session) -> Path:
-    from handlers.classify import train
-
-    return train(extra=labelled_examples(session))
+    return classify.train(extra=labelled_examples(session))

@@ -1,4 +1,4 @@
-"""`steward`: the command line (click). Heavy imports stay inside commands so each starts fast."""
+"""`steward`: the command line (click)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,19 @@ from pathlib import Path
 import click
 
 from bot import config as config_mod
+from bot.app import create_app
+from bot.cli.chat import run_chat
+from bot.cli.devserver import run_dev
+from bot.sandbox.standalone import create_sandbox_app
+from bot.services.replay import replay as run_replay
+from bot.services.steward import Steward
+from bot.services.sync import sync_from_config
+from bot.services.training import train_from_db
+from bot.services.users import UserError, add_user
+from bot.storage.migrate import upgrade
+from handlers.classify import classify_lines
+from handlers.courtyard import locate
+from workers.run import run_worker
 
 
 class Ctx:
@@ -24,8 +37,6 @@ class Ctx:
             raise click.ClickException(str(exc)) from None
 
     def steward(self):
-        from bot.runtime import Steward
-
         return Steward(self.config())
 
 
@@ -54,9 +65,6 @@ def db() -> None:
 @pass_ctx
 def db_upgrade(obj: Ctx, revision: str) -> None:
     """Apply migrations and sync council members and staff accounts from the config."""
-    from bot.services.sync import sync_from_config
-    from bot.storage.migrate import upgrade
-
     cfg = obj.config()
     upgrade(cfg.database_url, revision)
     sync_from_config(obj.steward())
@@ -69,8 +77,6 @@ def db_upgrade(obj: Ctx, revision: str) -> None:
 @pass_ctx
 def serve(obj: Ctx, host: str, port: int) -> None:
     """Run the web app (development server; use gunicorn in production, see README)."""
-    from bot.app import create_app
-
     create_app({"STEWARD_CONFIG": obj.config()}).run(host=host, port=port, threaded=True)
 
 
@@ -80,8 +86,6 @@ def serve(obj: Ctx, host: str, port: int) -> None:
 @pass_ctx
 def worker(obj: Ctx, burst: bool, fork: bool) -> None:
     """Run an RQ worker with the scheduler (delayed jobs, retries, periodic sweeps)."""
-    from workers.run import run_worker
-
     run_worker(obj.steward(), burst=burst, simple=not fork)
 
 
@@ -91,8 +95,6 @@ def worker(obj: Ctx, burst: bool, fork: bool) -> None:
 @pass_ctx
 def sandbox(obj: Ctx, host: str, port: int) -> None:
     """Run the fake WeChat API on its own."""
-    from bot.sandbox.standalone import create_sandbox_app
-
     create_sandbox_app(obj.config()).run(host=host, port=port, threaded=True)
 
 
@@ -102,8 +104,6 @@ def sandbox(obj: Ctx, host: str, port: int) -> None:
 @pass_ctx
 def chat(obj: Ctx, openid: str, url: str) -> None:
     """Chat with the bot from the terminal, signed as WeChat signs."""
-    from bot.entrypoints.chat import run_chat
-
     run_chat(obj.config(), openid, url)
 
 
@@ -111,9 +111,6 @@ def chat(obj: Ctx, openid: str, url: str) -> None:
 @pass_ctx
 def classify(obj: Ctx) -> None:
     """Read lines on stdin, write one JSON object per line (category, courtyard …)."""
-    from handlers.classify import classify_lines
-    from handlers.courtyard import locate
-
     courtyards = obj.config().courtyards
     for row in classify_lines((line.rstrip("\n") for line in sys.stdin), lambda t: locate(t, courtyards)):
         click.echo(json.dumps(row, ensure_ascii=False))
@@ -123,8 +120,6 @@ def classify(obj: Ctx) -> None:
 @pass_ctx
 def train(obj: Ctx) -> None:
     """Retrain the classifier with the corpus plus staff reclassifications."""
-    from bot.web.training import train_from_db
-
     with obj.steward().session() as session:
         path = train_from_db(session)
     click.echo(f"模型已更新：{path}")
@@ -135,8 +130,6 @@ def train(obj: Ctx) -> None:
 @pass_ctx
 def replay(obj: Ctx, limit: int) -> None:
     """Re-run messages that failed or were spooled while the database was down."""
-    from bot.services.replay import replay as run_replay
-
     ok, bad = run_replay(obj.steward(), limit)
     click.echo(f"重放完成：成功 {ok} 条，失败 {bad} 条")
     if bad:
@@ -156,8 +149,6 @@ def user() -> None:
 @click.password_option(envvar="STEWARD_NEW_USER_PASSWORD")
 @pass_ctx
 def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | None, password: str) -> None:
-    from bot.web.users import UserError, add_user
-
     cfg = obj.config()
     if role == "council" and cfg.courtyard(courtyard) is None:
         raise click.ClickException("理事会账号需要 --courtyard，且必须是配置里的楼院 id（如 c3）")
@@ -176,8 +167,6 @@ def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | Non
 @pass_ctx
 def dev(obj: Ctx, host: str, port: int, no_worker: bool) -> None:
     """Everything in one command: embedded Redis, SQLite, migrations, sandbox, web and a worker."""
-    from bot.entrypoints.devserver import run_dev
-
     run_dev(obj.config(), host, port, with_worker=not no_worker)
 
 

@@ -1,0 +1,1 @@
+"""The command line (`steward …`): serve, worker, dev, chat, db, replay, classify, train, user."""

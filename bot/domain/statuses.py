@@ -1,0 +1,159 @@
+"""Ticket statuses, close reasons, event kinds and push kinds: `str` enums with one label table.
+
+Every value stored in `tickets.status`, `tickets.close_reason`, `ticket_events.kind`,
+`pushes.kind` and `pushes.status` is one of these (CHECK constraints in migration 0002 hold the
+database to it); the Chinese labels people see on pages and in messages come from here only.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class _Labelled(enum.StrEnum):
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+
+class TicketStatus(_Labelled):
+    received = "received"
+    dispatched = "dispatched"
+    accepted = "accepted"
+    triage = "triage"
+    awaiting_callback = "awaiting_callback"
+    closed = "closed"
+
+
+class CloseReason(_Labelled):
+    resolved = "resolved"
+    answered = "answered"
+    not_responsible = "not_responsible"
+    duplicate = "duplicate"
+    withdrawn = "withdrawn"
+    unable_to_fix = "unable_to_fix"
+
+
+class EventKind(_Labelled):
+    received = "received"
+    dispatched = "dispatched"
+    accepted = "accepted"
+    returned = "returned"
+    progress = "progress"
+    finished = "finished"
+    closed = "closed"
+    reopened = "reopened"
+    note = "note"
+    reclassified = "reclassified"
+    moved = "moved"
+    reassigned = "reassigned"
+    staff_reply = "staff_reply"
+    dispatch_requested = "dispatch_requested"
+    redispatch_requested = "redispatch_requested"
+    dispatch_skipped = "dispatch_skipped"
+    triage = "triage"
+    moved_to_triage = "moved_to_triage"
+    published = "published"
+    unpublished = "unpublished"
+    media_attached = "media_attached"
+    photo_attached = "photo_attached"
+    reminder = "reminder"
+    escalated = "escalated"
+    callback = "callback"
+    callback_missing = "callback_missing"
+    push_failed = "push_failed"
+    receiver_unreachable = "receiver_unreachable"
+    outside_notified = "outside_notified"
+
+
+class PushKind(_Labelled):
+    task = "task"
+    notice = "notice"
+    reminder = "reminder"
+    escalation = "escalation"
+    callback = "callback"
+    outside = "outside"
+    triage = "triage"
+    alert = "alert"
+    event_reminder = "event_reminder"
+    reply = "reply"
+
+
+class PushStatus(_Labelled):
+    pending = "pending"
+    sent = "sent"
+    delivered = "delivered"
+    failed = "failed"
+
+
+LABELS: dict[enum.StrEnum, str] = {
+    TicketStatus.received: "已受理",
+    TicketStatus.dispatched: "已派单",
+    TicketStatus.accepted: "办理中",
+    TicketStatus.triage: "待分派",
+    TicketStatus.awaiting_callback: "待回访",
+    TicketStatus.closed: "已办结",
+    CloseReason.resolved: "已解决",
+    CloseReason.answered: "已答复",
+    CloseReason.not_responsible: "非本社区职责（已转办）",
+    CloseReason.duplicate: "重复工单",
+    CloseReason.withdrawn: "居民撤回",
+    CloseReason.unable_to_fix: "无法解决",
+    EventKind.received: "受理",
+    EventKind.dispatched: "派单",
+    EventKind.accepted: "接单",
+    EventKind.returned: "退单",
+    EventKind.progress: "进展",
+    EventKind.finished: "办结",
+    EventKind.closed: "关闭",
+    EventKind.reopened: "重办",
+    EventKind.note: "备注",
+    EventKind.reclassified: "改分类",
+    EventKind.moved: "转楼院",
+    EventKind.reassigned: "改派",
+    EventKind.staff_reply: "回复居民",
+    EventKind.dispatch_requested: "重新派单",
+    EventKind.redispatch_requested: "重新派单",
+    EventKind.dispatch_skipped: "派单跳过",
+    EventKind.triage: "转社区分派",
+    EventKind.moved_to_triage: "转社区分派",
+    EventKind.published: "公开到公示栏",
+    EventKind.unpublished: "从公示栏撤下",
+    EventKind.media_attached: "附件",
+    EventKind.photo_attached: "办结照片",
+    EventKind.reminder: "催办提醒",
+    EventKind.escalated: "督办",
+    EventKind.callback: "回访",
+    EventKind.callback_missing: "回访无应答",
+    EventKind.push_failed: "推送失败",
+    EventKind.receiver_unreachable: "联系不上成员",
+    EventKind.outside_notified: "通知相关单位",
+    PushKind.task: "派单任务",
+    PushKind.notice: "告知居民",
+    PushKind.reminder: "催办提醒",
+    PushKind.escalation: "督办",
+    PushKind.callback: "回访",
+    PushKind.outside: "通知相关单位",
+    PushKind.triage: "待分派提醒",
+    PushKind.alert: "告警",
+    PushKind.event_reminder: "活动提醒",
+    PushKind.reply: "回复居民",
+    PushStatus.pending: "待发送",
+    PushStatus.sent: "已发送",
+    PushStatus.delivered: "已送达",
+    PushStatus.failed: "发送失败",
+}
+
+OPEN_STATUSES = tuple(s.value for s in TicketStatus if s is not TicketStatus.closed)
+STATUS_LABELS = {s.value: s.label for s in TicketStatus}
+CLOSE_REASONS = {r.value: r.label for r in CloseReason}
+EVENT_LABELS = {k.value: k.label for k in EventKind}
+PUSH_LABELS = {k.value: k.label for k in PushKind}
+
+
+def label(enum_type: type[_Labelled], value: str | None) -> str:
+    """The Chinese label of a stored value; the value itself for anything unknown (old rows)."""
+    try:
+        return enum_type(value).label
+    except ValueError:
+        return value or ""

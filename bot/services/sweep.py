@@ -1,0 +1,78 @@
+"""The periodic sweep: everything the database says is due, whatever Redis lost.
+
+One job chain (`workers.jobs.periodic_sweep`, one job id per time slot, so many workers still make
+one chain) runs the outbox sweep, the deadline checks, callback expiry, event reminders and the
+rates cache refresh. Each step is idempotent, so an extra run is harmless and a lost one is made up
+by the next.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+import redis as redis_lib
+
+from bot.domain.clock import utcnow
+from bot.services import jobs, outbox
+from bot.services.callback import expire_callbacks
+from bot.services.deadline_sweep import sweep_deadlines
+from bot.services.event_reminders import send_due_reminders
+from bot.services.steward import Steward
+from bot.web.rates_store import refresh_cache
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "sweep-{slot}"
+RATES_FULL_KEY = "steward:rates:full-refresh"
+
+
+def sweep(steward: Steward) -> dict[str, int]:
+    """Everything the database says is due: outbox, unsent pushes, reminders, 督办, callback expiry."""
+    result = sweep_outbox(steward)
+    result["deadlines"] = sweep_deadlines(steward)
+    result["callbacks_closed"] = expire_callbacks(steward)
+    result["event_reminders"] = _guarded("event_reminders", lambda: send_due_reminders(steward))
+    result["rates_months"] = _guarded("rates", lambda: refresh_rates(steward))
+    return result
+
+
+def sweep_outbox(steward: Steward, older_than: float | None = None) -> dict[str, int]:
+    """Tickets and pushes that waited too long for their job (`bot.services.outbox.sweep`)."""
+    config = steward.config
+    wait = config.dispatch.outbox_after if older_than is None else older_than
+    return outbox.sweep(steward.session, steward.redis_raw, wait, config.dispatch.retry_intervals)
+
+
+def _guarded(label: str, fn: Callable[[], int]) -> int:
+    """Housekeeping that must not stop the sweep's ticket work when it fails."""
+    try:
+        return fn()
+    except Exception:
+        log.exception("sweep step %s failed", label)
+        return 0
+
+
+def refresh_rates(steward: Steward) -> int:
+    """Keep the workbench's rates cache warm so no page view computes a month: the current and the
+    previous month every sweep (they still change), all twelve once an hour."""
+    full = steward.redis.set(RATES_FULL_KEY, "1", nx=True, ex=3600)
+    with steward.session() as s:
+        return refresh_cache(s, steward.config, steward.redis, months=12 if full else 2)
+
+
+def periodic_sweep(steward: Steward, interval: int | None = None) -> dict[str, int]:
+    """Sweep, then schedule the next one."""
+    interval = interval or steward.config.dispatch.sweep_interval
+    try:
+        return sweep(steward)
+    finally:
+        schedule_next_sweep(steward.redis_raw, interval)
+
+
+def schedule_next_sweep(redis_raw: redis_lib.Redis, interval: int) -> bool:
+    now = utcnow()
+    slot = int(now.timestamp()) // interval + 1
+    at = now + timedelta(seconds=slot * interval - now.timestamp())
+    return jobs.enqueue(redis_raw, jobs.call_job(jobs.PERIODIC_SWEEP, interval, job_id=SWEEP_JOB.format(slot=slot), at=at))

@@ -1,0 +1,38 @@
+"""RQ job entry points: each takes ids, finds the worker's `Steward`, and calls into `bot.services`.
+
+`bot.services.jobs` enqueues these by their dotted names (`workers.jobs.dispatch_ticket` …), so
+nothing in `bot/` imports this package. Keep them thin: what a job does lives in the service layer.
+"""
+
+from __future__ import annotations
+
+from bot.runtime import for_worker
+from bot.services import callback, deadline_sweep, dispatch, event_reminders, media, push, sweep
+
+
+def dispatch_ticket(ticket_id: int, attempt: int = 1, assignee_openid: str | None = None) -> str:
+    return dispatch.dispatch_ticket(for_worker(), ticket_id, attempt, assignee_openid)
+
+
+def send_push(push_id: int) -> str:
+    return push.send_push(for_worker(), push_id)
+
+
+def download_media(media_row_id: int) -> str:
+    return media.download_media(for_worker(), media_row_id)
+
+
+def check_deadlines(ticket_id: int) -> list[str]:
+    return deadline_sweep.check_deadlines(for_worker(), ticket_id)
+
+
+def close_if_unanswered(ticket_id: int) -> bool:
+    return callback.close_if_unanswered(for_worker(), ticket_id)
+
+
+def send_event_reminder(event_id: int) -> int:
+    return event_reminders.send_event_reminder(for_worker(), event_id)
+
+
+def periodic_sweep(interval: int | None = None) -> dict[str, int]:
+    return sweep.periodic_sweep(for_worker(), interval)
