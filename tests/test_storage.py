@@ -158,3 +158,39 @@ def test_downgrade_and_upgrade_again(any_db_url):
     db.dispose_all()
     upgrade(any_db_url)
     assert "tickets" in inspect(db.engine_for(any_db_url)).get_table_names()
+
+
+def test_check_constraints_take_every_enum_value_and_refuse_others(any_db_url):
+    """A new status or kind in bot.domain.statuses needs a migration that widens the CHECK: this
+    test inserts every value through the migrated schema, so it fails until the migration exists."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.domain.statuses import CloseReason, EventKind, PushKind, PushStatus, TicketStatus
+
+    engine = create_engine(any_db_url)
+    ticket = ("INSERT INTO tickets (ref, status, category, text, urgent, reopen_count, dispatch_attempt, "
+              "callback_missing, created_at, last_activity_at, close_reason, confidence, published) VALUES "
+              "(:ref, :status, 'repair', 'x', false, 0, 0, false, '2026-12-01', '2026-12-01', :reason, 1.0, false)")
+    event = ("INSERT INTO ticket_events (ticket_id, at, kind, actor, from_status, to_status) "
+             "VALUES (:tid, '2026-12-01', :kind, 'system', 'received', 'received')")
+    push = ("INSERT INTO pushes (openid, kind, channel, client_msg_id, status, attempts, created_at, updated_at) "
+            "VALUES ('o', :kind, 'template', :cmid, :status, 0, '2026-12-01', '2026-12-01')")
+    with engine.begin() as conn:
+        for i, status in enumerate(TicketStatus):
+            conn.execute(text(ticket), {"ref": f"S{i}", "status": status.value, "reason": None})
+        for i, reason in enumerate(CloseReason):
+            conn.execute(text(ticket), {"ref": f"C{i}", "status": "closed", "reason": reason.value})
+        tid = conn.execute(text("SELECT min(id) FROM tickets")).scalar_one()
+        for kind in EventKind:
+            conn.execute(text(event), {"tid": tid, "kind": kind.value})
+        for i, (kind, status) in enumerate((k, s) for k in PushKind for s in PushStatus):
+            conn.execute(text(push), {"kind": kind.value, "cmid": f"m{i}", "status": status.value})
+    for statement, values in ((ticket, {"ref": "X1", "status": "bogus", "reason": None}),
+                              (ticket, {"ref": "X2", "status": "closed", "reason": "bogus"}),
+                              (event, {"tid": tid, "kind": "bogus"}),
+                              (push, {"kind": "bogus", "cmid": "x1", "status": "pending"}),
+                              (push, {"kind": "task", "cmid": "x2", "status": "bogus"})):
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(statement), values)
+    engine.dispose()

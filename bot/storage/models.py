@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -23,11 +25,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.domain.clock import utcnow
-from bot.domain.statuses import STATUS_LABELS, TicketStatus
+from bot.domain.statuses import STATUS_LABELS, CloseReason, EventKind, PushKind, PushStatus, TicketStatus
 
 
 class Base(DeclarativeBase):
     pass
+
+
+def one_of(name: str, column: str, values: type[enum.StrEnum], nullable: bool = False) -> CheckConstraint:
+    """The column holds one of the enum's values (migration 0002 and later create these)."""
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    condition = f"{column} IN ({allowed})"
+    return CheckConstraint(f"{column} IS NULL OR {condition}" if nullable else condition, name=name)
 
 
 class Resident(Base):
@@ -97,6 +106,8 @@ class Ticket(Base):
     )
 
     __table_args__ = (
+        one_of("ck_tickets_status", "status", TicketStatus),
+        one_of("ck_tickets_close_reason", "close_reason", CloseReason, nullable=True),
         Index("ix_tickets_status_activity", "status", "last_activity_at"),
         Index("ix_tickets_courtyard_created", "courtyard_id", "created_at"),
         Index("ix_tickets_status_accept_due", "status", "accept_due_at"),
@@ -135,6 +146,7 @@ class TicketEvent(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="events")
 
     __table_args__ = (
+        one_of("ck_ticket_events_kind", "kind", EventKind),
         Index("ix_ticket_events_ticket", "ticket_id", "id"),
         Index("ix_ticket_events_kind_at", "kind", "at"),
         Index("ix_ticket_events_at", "at"),  # the rates read one month of the log at a time
@@ -187,6 +199,8 @@ class Push(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (one_of("ck_pushes_kind", "kind", PushKind), one_of("ck_pushes_status", "status", PushStatus))
 
 
 class Media(Base):
