@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 
@@ -56,6 +57,7 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     api_base = f"http://{host}:{port}/sandbox/cgi-bin"
     # The worker is a child process: hand it the same Redis, database and sandbox.
     os.environ.update(
+        STEWARD_CONFIG=str(Path(cfg.source).resolve()),
         STEWARD_REDIS_URL=redis_url,
         STEWARD_DATABASE_URL=cfg.database_url,
         STEWARD_WECHAT_API_BASE_URL=api_base,
@@ -68,7 +70,8 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
 
     worker = None
     if with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=os.environ.copy())
+        worker = subprocess.Popen([sys.executable, "-c", "from bot.devserver import dev_worker; dev_worker()"],
+                                  env=os.environ.copy())
         atexit.register(_stop, worker)
 
     base = f"http://{host}:{port}"
@@ -90,6 +93,14 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     finally:
         if worker is not None:
             _stop(worker)
+
+
+def dev_worker() -> None:
+    """The worker `steward dev` starts: `steward worker` in dev mode, so it runs on the sample too."""
+    from bot.cli import main
+
+    config_mod.set_run_mode(config_mod.RunMode.DEV)
+    main(["worker"])
 
 
 def _stop(proc: subprocess.Popen) -> None:

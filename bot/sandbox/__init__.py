@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def note_inbound(steward: Steward, openid: str) -> None:
     """For the webhook: a user wrote, so the sandbox opens their 48 h customer-service window.
     A no-op unless `[sandbox] enabled = true` (production never touches sandbox keys)."""
-    if not (steward.config.raw.get("sandbox") or {}).get("enabled"):
+    if not steward.config.sandbox.enabled:
         return
     from bot.sandbox.state import note_user_message
 
