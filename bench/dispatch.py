@@ -32,11 +32,11 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from bot import config as config_mod  # noqa: E402
 from bot.runtime import set_worker_steward  # noqa: E402
+from bot.services import jobs  # noqa: E402
 from bot.services.steward import Steward  # noqa: E402
 from bot.services.tickets import create_ticket  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
 from bot.storage.models import Push, Ticket  # noqa: E402
-from bot.services import jobs as queues  # noqa: E402
 
 
 def noop() -> None:
@@ -65,7 +65,7 @@ def baseline(redis_url: str, env: dict[str, str], jobs: int, workers: int, fork:
     from rq.job import Job
 
     r = redis_lib.Redis.from_url(redis_url)
-    q = queues.queue(r, queues.DEFAULT)
+    q = jobs.queue(r, jobs.DEFAULT)
     ids = [q.enqueue("bench.dispatch.noop", result_ttl=600).id for _ in range(jobs)]
     procs = start_workers(workers, env, fork, burst=True)
     for p in procs:
@@ -132,7 +132,7 @@ def main() -> None:
                               text=f"楼道灯坏了 #{i}", resident_openid=f"o-bench-resident-{i}")
             s.flush()
             tid = t.id
-        queues.enqueue_dispatch(steward.redis_raw, tid)
+        jobs.enqueue_dispatch(steward.redis_raw, tid)
         if args.rate:  # open loop at a steady rate: latency without a self-made backlog
             time.sleep(max(0.0, started + (i + 1) / args.rate - time.perf_counter()))
     deadline = time.time() + 60 + args.tickets

@@ -118,7 +118,8 @@ def main() -> int:
     web_port, sbx_port = loadgen.free_port(), loadgen.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
     env.update(
-        STEWARD_CONFIG=str(ROOT / "config.example.toml"),
+        STEWARD_CONFIG=str(loadgen.service_config(work)),
+        STEWARD_WECHAT_TOKEN=loadgen.BENCH_TOKEN,
         STEWARD_DATABASE_URL=db_url,
         STEWARD_REDIS_URL=args.redis_url,
         STEWARD_WECHAT_API_BASE_URL=f"http://127.0.0.1:{sbx_port}/sandbox/cgi-bin",

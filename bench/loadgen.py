@@ -28,6 +28,18 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+# Services refuse the sample secrets: the benchmarks sign with this token (STEWARD_WECHAT_TOKEN) and
+# run on `service_config`, the sample community with fresh secrets.
+BENCH_TOKEN = "bench-token-0d1e2f3a4b5c"
+
+
+def service_config(work: Path) -> Path:
+    """config.example.toml with fresh secrets and no staff passwords, as gunicorn and workers need."""
+    from bot.config import production_copy
+
+    path = work / "config.toml"
+    path.write_text(production_copy((ROOT / "config.example.toml").read_text(encoding="utf-8")), encoding="utf-8")
+    return path
 
 
 def free_port() -> int:

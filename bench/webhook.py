@@ -71,7 +71,7 @@ class Messages:
     def __init__(self, safe: bool, residents: int = 400) -> None:
         from bot.config import WeChatConfig
 
-        self.wx = WeChatConfig(token="sample-token-change-me", app_id="wx0000000000sample", app_secret="x",
+        self.wx = WeChatConfig(token=loadgen.BENCH_TOKEN, app_id="wx0000000000sample", app_secret="x",
                                encoding_aes_key=SAFE_KEY if safe else "", original_id=ACCOUNT)
         self.residents = residents
         # Time-based base so MsgIds never repeat across runs against the same database.
@@ -113,7 +113,8 @@ SERVERS = [
 def env_for(args: argparse.Namespace, safe: bool, db_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
     env.update(
-        STEWARD_CONFIG=str(ROOT / "config.example.toml"),
+        STEWARD_CONFIG=str(loadgen.service_config(Path(tempfile.mkdtemp(prefix="steward-bench-cfg-")))),
+        STEWARD_WECHAT_TOKEN=loadgen.BENCH_TOKEN,
         STEWARD_DATABASE_URL=db_url,
         STEWARD_REDIS_URL=args.redis_url,
         # Nothing in the webhook path calls WeChat; a closed loopback port makes sure of it.

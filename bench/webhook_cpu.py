@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
+from bench import loadgen  # noqa: E402
 from bench.webhook import SAFE_KEY, Messages, fresh_pg  # noqa: E402
 
 PG_DB = "steward_bench_cpu"
@@ -58,7 +59,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="steward-bench-cpu-"))
     db_url = fresh_database(args.db, work)
     os.environ.update(
-        STEWARD_CONFIG=str(ROOT / "config.example.toml"), STEWARD_DATABASE_URL=db_url, STEWARD_REDIS_URL=REDIS_URL,
+        STEWARD_CONFIG=str(loadgen.service_config(work)), STEWARD_WECHAT_TOKEN=loadgen.BENCH_TOKEN,
+        STEWARD_DATABASE_URL=db_url, STEWARD_REDIS_URL=REDIS_URL,
         STEWARD_WECHAT_API_BASE_URL="http://127.0.0.1:9/cgi-bin",
         STEWARD_WECHAT_ENCODING_AES_KEY=SAFE_KEY if args.safe else "",
     )

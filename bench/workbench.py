@@ -142,8 +142,11 @@ def load(url: str, n: int, reload: bool) -> None:
 def serve(db_url: str, redis_url: str) -> tuple[str, object]:
     from werkzeug.serving import make_server
 
+    from bot import config as config_mod
     from bot.app import create_app
 
+    # The benchmark logs in with the sample accounts, as under `steward dev`.
+    config_mod.set_run_mode(config_mod.RunMode.DEV)
     app = create_app({"STEWARD_OVERRIDES": {"database.url": db_url, "redis.url": redis_url}})
     app.logger.disabled = True
     import logging

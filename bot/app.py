@@ -22,12 +22,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cfg = test_config.pop("STEWARD_CONFIG", None)
     if not isinstance(cfg, config_mod.Config):
         cfg = config_mod.load(cfg, test_config.pop("STEWARD_OVERRIDES", None))
+    # gunicorn and `steward serve` refuse sample secrets and the sandbox; `steward dev` and tests may.
+    config_mod.ensure_deployable(cfg)
+    if not cfg.secret_key:
+        raise config_mod.ConfigError(source=cfg.source, problems=[config_mod.Problem(
+            "web.secret_key", "未设置：会话和理事会链接需要它", "is not set: sessions and council links need it")])
     app.config.update(
         SECRET_KEY=cfg.secret_key,
         MAX_CONTENT_LENGTH=None,  # the webhook enforces its own 64 KB limit with a 413
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SANDBOX=cfg.raw.get("sandbox", {}).get("enabled", False),
+        SANDBOX=cfg.sandbox.enabled,
     )
     app.config.update(test_config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

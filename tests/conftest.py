@@ -26,6 +26,20 @@ from bot.storage import redis_conn
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The suite runs on the sample config and the sandbox, as `steward dev` does; tests of the
+    # production refusals switch back with the `production_mode` fixture.
+    config_mod.set_run_mode(config_mod.RunMode.TEST)
+
+
+@pytest.fixture
+def production_mode() -> Iterator[None]:
+    """This process behaves as a service (`steward serve`, gunicorn) for the test's duration."""
+    previous = config_mod.set_run_mode(config_mod.RunMode.PRODUCTION)
+    yield
+    config_mod.set_run_mode(previous)
+
+
 def _redis_answers(url: str) -> bool:
     try:
         return bool(redis_lib.Redis.from_url(url, socket_connect_timeout=1).ping())

@@ -86,8 +86,9 @@ def _pings(client: redis_lib.Redis) -> bool:
 
 
 def fault_config(work: Path) -> Path:
-    """The sample config with fast retries and sweeps, and the spool in the temp dir."""
-    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    """The sample config with fresh secrets (services refuse the sample ones), fast retries and sweeps,
+    and the spool in the temp dir."""
+    text = config_mod.production_copy((ROOT / "config.example.toml").read_text(encoding="utf-8"))
     for pattern, value in ((r"retry_intervals = \[[^\]]*\]", "retry_intervals = [1, 2, 2]"),
                            (r"outbox_after = \d+", "outbox_after = 3"),
                            (r"sweep_interval = \d+", "sweep_interval = 2"),

@@ -240,13 +240,12 @@ def test_deliver_event_in_safe_mode(safe_config, receiver):
 def test_sandbox_settings_from_config(config):
     from dataclasses import replace as dc_replace
 
-    from bot.config import ConfigError
+    from bot.config import ConfigError, SandboxSection, load
     from bot.sandbox.state import SandboxSettings
 
-    raw = dict(config.raw, sandbox={"enabled": True, "token_expires_in": 60, "window_hours": 1})
-    settings = SandboxSettings.from_config(dc_replace(config, raw=raw))
+    section = SandboxSection(enabled=True, token_expires_in=60, window_hours=1)
+    settings = SandboxSettings.from_config(dc_replace(config, sandbox=section))
     assert settings.token_expires_in == 60 and settings.window_hours == 1.0
     assert settings.webhook_url == f"{config.public_url}/wechat"
-    bad = dict(config.raw, sandbox={"window_check": "yes"})
     with pytest.raises(ConfigError, match="sandbox.window_check"):
-        SandboxSettings.from_config(dc_replace(config, raw=bad))
+        load(config.source, {"sandbox.window_check": "yes"})

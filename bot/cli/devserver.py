@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 
@@ -24,6 +25,7 @@ from bot.services.sync import sync_from_config
 from bot.storage import redis_conn
 from bot.storage.migrate import upgrade
 from bot.storage.models import Event
+from workers.run import run_worker
 
 DEMO_RESIDENT = "o-demo-resident-1"
 
@@ -55,6 +57,7 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     api_base = f"http://{host}:{port}/sandbox/cgi-bin"
     # The worker is a child process: hand it the same Redis, database and sandbox.
     os.environ.update(
+        STEWARD_CONFIG=str(Path(cfg.source).resolve()),
         STEWARD_REDIS_URL=redis_url,
         STEWARD_DATABASE_URL=cfg.database_url,
         STEWARD_WECHAT_API_BASE_URL=api_base,
@@ -67,7 +70,8 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
 
     worker = None
     if with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "worker"], env=os.environ.copy())
+        worker = subprocess.Popen([sys.executable, "-c", "from bot.cli.devserver import dev_worker; dev_worker()"],
+                                  env=os.environ.copy())
         atexit.register(_stop, worker)
 
     base = f"http://{host}:{port}"
@@ -89,6 +93,12 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     finally:
         if worker is not None:
             _stop(worker)
+
+
+def dev_worker() -> None:
+    """The worker `steward dev` starts: `steward worker`, in dev mode, so it runs on the sample too."""
+    config_mod.set_run_mode(config_mod.RunMode.DEV)
+    run_worker(Steward(config_mod.load()))
 
 
 def _stop(proc: subprocess.Popen) -> None:

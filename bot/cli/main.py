@@ -19,7 +19,7 @@ from bot.services.replay import replay as run_replay
 from bot.services.steward import Steward
 from bot.services.sync import sync_from_config
 from bot.services.training import train_from_db
-from bot.services.users import UserError, add_user
+from bot.services.users import UserError, add_user, set_password
 from bot.storage.migrate import upgrade
 from handlers.classify import classify_lines
 from handlers.courtyard import locate
@@ -34,7 +34,16 @@ class Ctx:
         try:
             return config_mod.load(self.config_path)
         except config_mod.ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(exc.report()) from None
+
+    def service_config(self) -> config_mod.Config:
+        """The config of a long-running service (`serve`, `worker`): no sample secrets, no sandbox."""
+        cfg = self.config()
+        try:
+            config_mod.ensure_deployable(cfg)
+        except config_mod.ConfigError as exc:
+            raise click.ClickException(exc.report() + "\n（开发环境请用 steward dev / for development use `steward dev`）") from None
+        return cfg
 
     def steward(self):
         return Steward(self.config())
@@ -45,7 +54,7 @@ pass_ctx = click.make_pass_decorator(Ctx)
 
 @click.group()
 @click.option("--config", "config_path", envvar="STEWARD_CONFIG", type=click.Path(dir_okay=False),
-              help="配置文件（默认 config.toml，没有则用 config.example.toml）")
+              help="配置文件（默认 config.toml；只有 steward dev 在没有时用 config.example.toml）")
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
     """楼院管家 Courtyard Steward."""
@@ -77,7 +86,7 @@ def db_upgrade(obj: Ctx, revision: str) -> None:
 @pass_ctx
 def serve(obj: Ctx, host: str, port: int) -> None:
     """Run the web app (development server; use gunicorn in production, see README)."""
-    create_app({"STEWARD_CONFIG": obj.config()}).run(host=host, port=port, threaded=True)
+    create_app({"STEWARD_CONFIG": obj.service_config()}).run(host=host, port=port, threaded=True)
 
 
 @main.command()
@@ -86,7 +95,7 @@ def serve(obj: Ctx, host: str, port: int) -> None:
 @pass_ctx
 def worker(obj: Ctx, burst: bool, fork: bool) -> None:
     """Run an RQ worker with the scheduler (delayed jobs, retries, periodic sweeps)."""
-    run_worker(obj.steward(), burst=burst, simple=not fork)
+    run_worker(Steward(obj.service_config()), burst=burst, simple=not fork)
 
 
 @main.command()
@@ -160,6 +169,45 @@ def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | Non
     click.echo(f"已添加账号 {username}（{role}）")
 
 
+@user.command("passwd")
+@click.argument("username")
+@click.password_option(envvar="STEWARD_NEW_USER_PASSWORD")
+@pass_ctx
+def user_passwd(obj: Ctx, username: str, password: str) -> None:
+    """Set a new password for an existing account."""
+
+    try:
+        with obj.steward().session() as session:
+            set_password(session, username, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已为 {username} 设置新密码")
+
+
+@main.group("config")
+def config_group() -> None:
+    """The configuration file."""
+
+
+@config_group.command("check")
+@click.option("--dev", "dev_only", is_flag=True, help="只按 steward dev 的要求检查（允许示例值和沙箱）")
+@pass_ctx
+def config_check(obj: Ctx, dev_only: bool) -> None:
+    """Validate the config (as `serve` and `worker` would) and print every problem in Chinese and English."""
+    previous = config_mod.set_run_mode(config_mod.RunMode.DEV) if dev_only else None
+    try:
+        cfg = config_mod.load(obj.config_path)
+        problems = [] if dev_only else config_mod.deployment_problems(cfg)
+        if problems:
+            raise config_mod.ConfigError(source=cfg.source, problems=problems)
+    except config_mod.ConfigError as exc:
+        raise click.ClickException(exc.report()) from None
+    finally:
+        if previous is not None:
+            config_mod.set_run_mode(previous)
+    click.echo(f"{cfg.source}: 配置无误 / config OK")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -167,6 +215,7 @@ def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | Non
 @pass_ctx
 def dev(obj: Ctx, host: str, port: int, no_worker: bool) -> None:
     """Everything in one command: embedded Redis, SQLite, migrations, sandbox, web and a worker."""
+    config_mod.set_run_mode(config_mod.RunMode.DEV)  # sample secrets and the sandbox are fine here
     run_dev(obj.config(), host, port, with_worker=not no_worker)
 
 

@@ -13,6 +13,6 @@ from bot.services.steward import Steward
 def note_inbound(steward: Steward, openid: str) -> None:
     """For the webhook: a user wrote, so the sandbox opens their 48 h customer-service window.
     A no-op unless `[sandbox] enabled = true` (production never touches sandbox keys)."""
-    if not (steward.config.raw.get("sandbox") or {}).get("enabled"):
+    if not steward.config.sandbox.enabled:
         return
     note_user_message(steward.redis, openid)

@@ -14,7 +14,7 @@ from typing import Any
 
 import redis as redis_lib
 
-from bot.config import Config, ConfigError
+from bot.config import Config
 from bot.domain import clock
 
 P = "steward:sandbox:"
@@ -26,31 +26,20 @@ Redis = redis_lib.Redis
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    enabled: bool = False
-    token_expires_in: int = 7200
-    window_check: bool = True
-    window_hours: float = 48.0
-    deliver_events: bool = False
-    event_delay: float = 0.5
-    webhook_url: str = ""
+    """The `[sandbox]` settings in force (defaults and validation: `bot.config.schema.SandboxSection`),
+    overridden at run time by `configure`."""
+
+    enabled: bool
+    token_expires_in: int
+    window_check: bool
+    window_hours: float
+    deliver_events: bool
+    event_delay: float
+    webhook_url: str
 
     @classmethod
     def from_config(cls, config: Config) -> SandboxSettings:
-        raw = config.raw.get("sandbox", {}) or {}
-        values = {}
-        for f in fields(cls):
-            if f.name not in raw:
-                continue
-            value, default = raw[f.name], f.default
-            # ints may stand for floats; bools must be bools (TOML true/false)
-            if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            if type(value) is not type(default):
-                raise ConfigError(
-                    f"{config.source}: 配置项 sandbox.{f.name} 应为 {type(default).__name__}，实际是 {value!r}"
-                )
-            values[f.name] = value
-        settings = cls(**values)
+        settings = cls(**{f.name: getattr(config.sandbox, f.name) for f in fields(cls)})
         if not settings.webhook_url:
             settings = replace(settings, webhook_url=f"{config.public_url}/wechat")
         return settings

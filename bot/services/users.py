@@ -1,4 +1,7 @@
-"""Workbench accounts: `steward user add` and the sample accounts from config, stored hashed."""
+"""Workbench accounts: `steward user add / passwd`, and the dev sample's accounts from config, stored hashed.
+
+Passwords live in config only in the dev sample: outside `steward dev` and tests, an account synced
+from config gets no usable password, and a sample password cannot log in."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from bot.config import Config
+from bot.config import Config, is_sample, samples_allowed
 from bot.storage.models import StaffUser
 
 ROLES = ("admin", "staff", "council")
@@ -33,8 +36,7 @@ def add_user(
         raise UserError(f"角色应为 {' / '.join(ROLES)}，实际是 {role!r}")
     if role == "council" and not courtyard:
         raise UserError("理事会账号需要指定楼院（courtyard）")
-    if len(password) < 8:
-        raise UserError("密码至少 8 位")
+    _check_password(password)
     user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
     if user is None:
         user = StaffUser(username=username)
@@ -48,10 +50,34 @@ def add_user(
     return user
 
 
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise UserError("密码至少 8 位")
+    if is_sample(password):
+        raise UserError("不能用示例密码（含 sample / change-me）")
+
+
+def set_password(session: Session, username: str, password: str) -> StaffUser:
+    """`steward user passwd`: a new password for an existing account."""
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
+    if user is None:
+        raise UserError(f"没有账号 {username}（先用 steward user add 添加）")
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    session.flush()
+    return user
+
+
+def sample_login_refused(password: str) -> bool:
+    """A sample password (from config.example.toml) logs in only under `steward dev` and tests."""
+    return is_sample(password) and not samples_allowed()
+
+
 def sync_config_staff(session: Session, config: Config) -> int:
     """Insert the config's staff accounts that are not in the database yet; returns how many.
 
-    Existing accounts are left alone, so a password changed with `steward user add` sticks."""
+    Existing accounts are left alone, so a password changed with `steward user passwd` sticks. Outside
+    dev and tests a config password is not taken: the account waits for `steward user passwd`."""
     have = set(session.scalars(select(StaffUser.username)))
     added = 0
     for acc in config.staff:
@@ -61,7 +87,8 @@ def sync_config_staff(session: Session, config: Config) -> int:
             StaffUser(
                 username=acc.username,
                 name=acc.name,
-                password_hash=generate_password_hash(acc.password),
+                password_hash=generate_password_hash(acc.password) if acc.password and samples_allowed()
+                else NO_PASSWORD,
                 role=acc.role,
                 courtyard_id=acc.courtyard if acc.role == "council" else None,
             )
@@ -81,3 +108,4 @@ def verify(session: Session, username: str, password: str) -> StaffUser | None:
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+NO_PASSWORD = "!"  # not a werkzeug hash: check_password_hash is always False for it

@@ -20,7 +20,7 @@ BROKEN = "broken"  # sub-folder for files replay could not store
 
 
 def spool_dir(config: Config) -> Path:
-    return Path(config.raw.get("spool", {}).get("dir", "var/spool"))
+    return Path(config.spool_dir)
 
 
 def save(config: Config, key: str, raw: str) -> Path:

@@ -141,6 +141,11 @@ def login():  # noqa: ANN201
             steward.staff_synced = True
         user = users.verify(s, username, password)
         web_user = _web_user(user) if user else None
+    if web_user is not None and users.sample_login_refused(password):
+        log.warning("workbench login refused: account %s still has a sample password", web_user.username)
+        flash(f"这个账号还在用示例密码，不能登录。请管理员运行 steward user passwd {web_user.username} 设置新密码。",
+              "error")
+        return render_template("web/login.html", username=username), 403
     if web_user is None:
         _record_failure(username)
         log.info("workbench login failed")

@@ -1,0 +1,41 @@
+"""Typed configuration loaded once from TOML, validated by pydantic.
+
+What lives here: the file's schema (`schema`, every default in one place), the loader (file →
+STEWARD_* environment → overrides → `Config`), bilingual error messages with "did you mean"
+(`errors`), the run mode that only `steward dev` and tests change (`runmode`), and the rule of
+what may not run as a service (`samples`). Imports nothing else of the project: everything imports it.
+"""
+
+from bot.config.errors import ConfigError, Problem
+from bot.config.loader import ENV_OVERRIDES, EXAMPLE_CONFIG, ROOT, apply_overrides, load, parse, resolve_path
+from bot.config.model import Config
+from bot.config.runmode import RunMode, run_mode, samples_allowed, set_run_mode
+from bot.config.samples import (
+    SAMPLE_MARKERS,
+    deployment_problems,
+    ensure_deployable,
+    is_sample,
+    production_copy,
+)
+from bot.config.schema import (
+    DEFAULT_API_BASE,
+    CategoryRule,
+    ConfigFile,
+    CouncilMember,
+    Courtyard,
+    DispatchSettings,
+    FaqEntry,
+    RouteRule,
+    SandboxSection,
+    StaffAccount,
+    Templates,
+    WeChatConfig,
+)
+
+__all__ = [
+    "DEFAULT_API_BASE", "ENV_OVERRIDES", "EXAMPLE_CONFIG", "ROOT", "SAMPLE_MARKERS",
+    "CategoryRule", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard", "DispatchSettings",
+    "FaqEntry", "Problem", "RouteRule", "RunMode", "SandboxSection", "StaffAccount", "Templates", "WeChatConfig",
+    "apply_overrides", "deployment_problems", "ensure_deployable", "is_sample", "load", "parse",
+    "production_copy", "resolve_path", "run_mode", "samples_allowed", "set_run_mode",
+]

