@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 BEIJING = timedelta(hours=8)
 
@@ -29,6 +30,10 @@ def reset() -> None:
     _offset = timedelta(0)
 
 
+@overload
+def to_local(dt: datetime) -> datetime: ...
+@overload
+def to_local(dt: None) -> None: ...
 def to_local(dt: datetime | None) -> datetime | None:
     """UTC → Beijing time for display and for working-hour arithmetic."""
     return dt + BEIJING if dt else None

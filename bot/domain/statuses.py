@@ -150,10 +150,3 @@ CLOSE_REASONS = {r.value: r.label for r in CloseReason}
 EVENT_LABELS = {k.value: k.label for k in EventKind}
 PUSH_LABELS = {k.value: k.label for k in PushKind}
 
-
-def label(enum_type: type[_Labelled], value: str | None) -> str:
-    """The Chinese label of a stored value; the value itself for anything unknown (old rows)."""
-    try:
-        return enum_type(value).label
-    except ValueError:
-        return value or ""

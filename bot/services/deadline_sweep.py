@@ -44,7 +44,9 @@ def check_deadlines(steward: Steward, ticket_id: int) -> list[str]:
 def check_ticket(s: Session, config: Config, ticket: Ticket) -> list[str]:
     now = utcnow()
     deadline = deadlines.current_deadline(config, ticket)
-    did = []
+    did: list[str] = []
+    if deadline is None:
+        return did
     for action, kind in deadlines.due_actions(config, ticket, now, done_actions(s, ticket.id)):
         if action == deadlines.REMINDER:
             remind(s, config, ticket, kind, deadline.due)

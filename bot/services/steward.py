@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 
-import redis
+import redis as redis_lib
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,12 +30,12 @@ class Steward:
         app.extensions["steward"] = self
 
     @property
-    def redis(self) -> redis.Redis:
+    def redis(self) -> redis_lib.Redis:
         """str-decoding client for app state (dedup keys, dialogue, tokens)."""
         return get_redis(self.config.redis_url, decode=True)
 
     @property
-    def redis_raw(self) -> redis.Redis:
+    def redis_raw(self) -> redis_lib.Redis:
         """bytes client, as RQ needs."""
         return get_redis(self.config.redis_url, decode=False)
 

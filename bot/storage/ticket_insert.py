@@ -11,9 +11,10 @@ Both return the whole ticket row, column defaults included.
 from __future__ import annotations
 
 import functools
+import typing
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import String, Table, bindparam, cast, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 
 from bot.storage.models import Ticket, TicketEvent
@@ -37,7 +38,8 @@ def insert_ticket(conn: Connection, ticket: dict[str, Any], event: dict[str, Any
     return row
 
 
-T, E = Ticket.__table__, TicketEvent.__table__
+# Declarative models type __table__ as a FromClause; these are Tables.
+T, E = typing.cast(Table, Ticket.__table__), typing.cast(Table, TicketEvent.__table__)
 _INSERT_TICKET = insert(T).returning(*T.c)
 _INSERT_EVENT = insert(E)
 _SET_REF = update(T).where(T.c.id == bindparam("ticket_id")).values(ref=bindparam("ref"))
