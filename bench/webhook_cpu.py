@@ -71,6 +71,7 @@ def main() -> int:
     from bench import baseline_app
     from bot.app import create_app
 
+    baseline_app.TOKEN = loadgen.BENCH_TOKEN  # imported (via bench.webhook) before the environment was set
     ours = create_app()
     logging.getLogger().setLevel(logging.WARNING)
     messages = Messages(args.safe)
