@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.models import CLOSE_REASONS  # labels only (bot.models imports nothing of ours but bot.clock)
+
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,6 +183,17 @@ class DispatchSettings:
 
 
 @dataclass(frozen=True)
+class RatesSettings:
+    """`[rates]`: what the three rates count (bot.rates.definitions prints it in Chinese)."""
+
+    excluded_reasons: tuple[str, ...] = ("duplicate", "withdrawn", "not_responsible")
+    satisfied_ratings: tuple[int, ...] = (4, 5)
+    ranking_min_due: int = 5
+    ranking_size: int = 3
+    ranking_weights: tuple[float, float, float] = (0.1, 0.45, 0.45)  # response, resolution, satisfaction
+
+
+@dataclass(frozen=True)
 class FaqEntry:
     patterns: tuple[str, ...]
     answer: str
@@ -220,6 +233,7 @@ class Config:
     emergency_numbers: str = "火警 119 ｜ 急救 120 ｜ 报警 110"
     media_dir: str = "var/media"
     dispatch: DispatchSettings = field(default_factory=DispatchSettings)
+    rates: RatesSettings = field(default_factory=RatesSettings)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:
@@ -377,8 +391,36 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         emergency_numbers=community.get("emergency_numbers", str, "火警 119 ｜ 急救 120 ｜ 报警 110"),
         media_dir=root.sub("media").get("dir", str, "var/media"),
         dispatch=_parse_dispatch(root, categories, ids, parties),
+        rates=_parse_rates(root),
         raw=data,
     )
+
+
+def _parse_rates(root: _Reader) -> RatesSettings:
+    r = root.sub("rates")
+    d = RatesSettings()
+
+    def bad(key: str, expected: str, got: Any) -> ConfigError:
+        return ConfigError(f"{root.source}: 配置项 rates.{key} 应为{expected}，实际是 {got!r}")
+
+    reasons = r.str_list("excluded_reasons", list(d.excluded_reasons))
+    if any(x not in CLOSE_REASONS for x in reasons):
+        raise bad("excluded_reasons", f" {'/'.join(CLOSE_REASONS)} 中的办结原因", reasons)
+    ratings = r.get("satisfied_ratings", list, list(d.satisfied_ratings))
+    if not ratings or any(isinstance(v, bool) or v not in (1, 2, 3, 4, 5) for v in ratings):
+        raise bad("satisfied_ratings", " 1–5 的整数列表", ratings)
+    weights = r.get("ranking_weights", list, list(d.ranking_weights))
+    if (len(weights) != 3 or any(isinstance(v, bool) or not isinstance(v, int | float) or v < 0 for v in weights)
+            or not sum(weights)):
+        raise bad("ranking_weights", "三个非负数（响应率、解决率、满意率的权重）", weights)
+    min_due, size = r.get("ranking_min_due", int, d.ranking_min_due), r.get("ranking_size", int, d.ranking_size)
+    if min_due < 1:
+        raise bad("ranking_min_due", "正整数", min_due)
+    if size < 1:
+        raise bad("ranking_size", "正整数", size)
+    return RatesSettings(excluded_reasons=tuple(reasons), satisfied_ratings=tuple(sorted(set(ratings))),
+                         ranking_min_due=min_due, ranking_size=size,
+                         ranking_weights=(float(weights[0]), float(weights[1]), float(weights[2])))
 
 
 def _parse_dispatch(

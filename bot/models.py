@@ -55,6 +55,7 @@ OPEN_STATUSES = ("received", "dispatched", "accepted", "triage", "awaiting_callb
 
 CLOSE_REASONS = {
     "resolved": "已解决",
+    "answered": "已答复",  # answered directly (a question, a policy): neither solved nor unsolved
     "not_responsible": "非本社区职责（已转办）",
     "duplicate": "重复工单",
     "withdrawn": "居民撤回",
@@ -174,7 +175,7 @@ class TicketEvent(Base):
 
 
 class MonthlyRates(Base):
-    """A month's rates (bot.web.rates_store) once nothing can change them any more: the rates page's
+    """A month's rates (bot.rates.cache) once nothing can change them any more: the rates page's
     11 earlier months are read from here instead of being recomputed from the event log."""
 
     __tablename__ = "monthly_rates"

@@ -167,7 +167,7 @@ RATES_FULL_KEY = "steward:rates:full-refresh"
 def refresh_rates() -> int:
     """Keep the workbench's rates cache warm so no page view computes a month: the current and the
     previous month every sweep (they still change), all twelve once an hour."""
-    from bot.web.rates_store import refresh_cache
+    from bot.rates import refresh_cache
 
     steward = for_worker()
     full = steward.redis.set(RATES_FULL_KEY, "1", nx=True, ex=3600)

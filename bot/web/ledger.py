@@ -18,10 +18,10 @@ from bot import state
 from bot.clock import utcnow
 from bot.config import Config
 from bot.models import CLOSE_REASONS, STATUS_LABELS, Ticket
+from bot.rates import month_bounds
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.filters import local_time
 from bot.web.rates import parse_month
-from bot.web.rates_calc import month_bounds
 
 bp = Blueprint("ledger", __name__, url_prefix="/staff/ledger")
 require_login(bp)
