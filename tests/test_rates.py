@@ -227,3 +227,23 @@ def test_the_board_counts_only_grievances_still_open(client, steward):
     html = client.get("/public/?courtyard=c11").get_data(as_text=True)
     assert "另有 2 件投诉类事项正在调解中" in html and "另有 2 件投诉类事项已办结，未公开" in html
     assert "统计口径" in html
+
+
+@pytest.mark.parametrize("key, value", [("excluded_reasons", ["duplicat"]), ("satisfied_ratings", [6]),
+                                        ("satisfied_ratings", []), ("ranking_min_due", 0),
+                                        ("ranking_weights", [1, 1]), ("ranking_weights", [0, 0, 0])])
+def test_rates_config_refuses_mistakes(key, value):
+    from bot.config import ROOT, ConfigError, load
+
+    with pytest.raises(ConfigError, match=f"rates.{key}"):
+        load(ROOT / "config.example.toml", {f"rates.{key}": value})
+
+
+def test_rates_config_defaults_without_the_section():
+    from bot.config import ROOT, RatesSettings, load, parse
+
+    cfg = load(ROOT / "config.example.toml")
+    assert cfg.rates == RatesSettings()  # the example documents the defaults
+    data = dict(cfg.raw)
+    data.pop("rates")
+    assert parse(data).rates == RatesSettings()

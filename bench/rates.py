@@ -1,0 +1,73 @@
+"""Rates benchmark, in-process: one month and twelve months of the three rates at the workbench
+benchmark's scale, computed by `bot.rates` (SQL aggregation) and by the Python reference over the
+month's rows fetched in one query (tests/rates_oracle.py) — the two ways the rates could be built.
+
+    .venv/bin/python bench/rates.py --db postgresql+psycopg://postgres@127.0.0.1:5432/steward_bench_1000000
+
+The database is one that bench/workbench.py loaded (it is only read). Nothing is cached (the
+cache layer is bypassed): every figure is a computation from the event log. Both must give the same numbers; the script checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import config as config_mod  # noqa: E402
+from bot import db  # noqa: E402
+from bot.clock import to_local, utcnow  # noqa: E402
+from bot.rates import Rates, last_months, month_bounds  # noqa: E402
+from bot.rates.compute import aggregate  # noqa: E402
+from tests import rates_oracle  # noqa: E402
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    cfg = config_mod.load(ROOT / "config.example.toml", {"database.url": args.db})
+    now = utcnow()
+    local = to_local(now)
+    prev = last_months(local.year, local.month, 2)[0]
+    with db.session_scope(args.db) as s:
+        rows = []
+        for label, ym in (("current month", (local.year, local.month)), ("previous month", prev)):
+            sql_ms, sql = timed(lambda ym=ym: _sql(s, cfg, [ym], now)[0], args.repeat)
+            py_ms, py = timed(lambda ym=ym: rates_oracle.month_rates(s, cfg, *ym, now=now), args.repeat)
+            empty = rates_oracle.Rates().to_dict()
+            same = ({k: v.to_dict() for k, v in sql.items() if v.to_dict() != empty}  # type: ignore[attr-defined]
+                    == {k: v.to_dict() for k, v in py.items() if v.to_dict() != empty})  # type: ignore[attr-defined]
+            events = sum(len(e) for _, e in rates_oracle.fetch(s, *month_bounds(*ym)).values())
+            rows.append((label, events, sql_ms, py_ms, same))
+        year = last_months(local.year, local.month, 12)
+        sql12, _ = timed(lambda: _sql(s, cfg, year, now), max(1, args.repeat // 2))
+    print(f"{'':16} {'events read':>12} {'SQL (ms)':>10} {'Python (ms)':>12} {'same numbers':>13}")
+    for label, events, sql_ms, py_ms, same in rows:
+        print(f"{label:16} {events:>12,} {sql_ms:>10.0f} {py_ms:>12.0f} {'yes' if same else 'NO':>13}")
+    print(f"12 months, one grouped query (SQL): {sql12:.0f} ms")
+
+
+def _sql(session, cfg, months: list[tuple[int, int]], now) -> list[dict[str, Rates]]:  # noqa: ANN001
+    """bot.rates' computation itself (no Redis, no kept months): consecutive months, one query."""
+    bounds = [month_bounds(*ym)[0] for ym in months] + [month_bounds(*months[-1])[1]]
+    return [{k: Rates.from_dict(v) for k, v in data.items()} for data, _ in aggregate(session, cfg, bounds, now)]
+
+
+if __name__ == "__main__":
+    main()
