@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot import config as config_mod  # noqa: E402
 from bot import db  # noqa: E402
-from bot.clock import to_local, utcnow  # noqa: E402
-from bot.rates import Rates, last_months, month_bounds  # noqa: E402
+from bot.clock import utcnow  # noqa: E402
+from bot.rates import Rates, last_months, month_bounds, month_of  # noqa: E402
 from bot.rates.compute import aggregate  # noqa: E402
 from tests import rates_oracle  # noqa: E402
 
@@ -43,19 +43,19 @@ def main() -> None:
     args = ap.parse_args()
     cfg = config_mod.load(ROOT / "config.example.toml", {"database.url": args.db})
     now = utcnow()
-    local = to_local(now)
-    prev = last_months(local.year, local.month, 2)[0]
+    this = month_of(now)
+    prev = last_months(*this, 2)[0]
     with db.session_scope(args.db) as s:
         rows = []
-        for label, ym in (("current month", (local.year, local.month)), ("previous month", prev)):
+        for label, ym in (("current month", this), ("previous month", prev)):
             sql_ms, sql = timed(lambda ym=ym: _sql(s, cfg, [ym], now)[0], args.repeat)
-            py_ms, py = timed(lambda ym=ym: rates_oracle.month_rates(s, cfg, *ym, now=now), args.repeat)
+            py_ms, py = timed(lambda ym=ym: rates_oracle.month_rates(s, cfg, ym[0], ym[1], now=now), args.repeat)
             empty = rates_oracle.Rates().to_dict()
             same = ({k: v.to_dict() for k, v in sql.items() if v.to_dict() != empty}  # type: ignore[attr-defined]
                     == {k: v.to_dict() for k, v in py.items() if v.to_dict() != empty})  # type: ignore[attr-defined]
             events = sum(len(e) for _, e in rates_oracle.fetch(s, *month_bounds(*ym)).values())
             rows.append((label, events, sql_ms, py_ms, same))
-        year = last_months(local.year, local.month, 12)
+        year = last_months(*this, 12)
         sql12, _ = timed(lambda: _sql(s, cfg, year, now), max(1, args.repeat // 2))
     print(f"{'':16} {'events read':>12} {'SQL (ms)':>10} {'Python (ms)':>12} {'same numbers':>13}")
     for label, events, sql_ms, py_ms, same in rows:

@@ -10,8 +10,8 @@ May import bot.config, bot.models, bot.clock and the deadline helper; nothing of
 """
 
 from bot.rates.cache import month_rates, months_rates, refresh_cache
-from bot.rates.definitions import ALL, Month, Rates, describe, last_months, month_bounds
+from bot.rates.definitions import ALL, Month, Rates, describe, last_months, month_bounds, month_of
 from bot.rates.rankings import Ranked, rankings, score
 
-__all__ = ["ALL", "Month", "Ranked", "Rates", "describe", "last_months", "month_bounds", "month_rates",
+__all__ = ["ALL", "Month", "Ranked", "Rates", "describe", "last_months", "month_bounds", "month_of", "month_rates",
            "months_rates", "rankings", "refresh_cache", "score"]

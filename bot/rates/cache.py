@@ -22,11 +22,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
-from bot.clock import to_local, utcnow
+from bot.clock import utcnow
 from bot.config import Config
 from bot.models import MonthlyRates, TicketEvent
 from bot.rates.compute import aggregate
-from bot.rates.definitions import LATE_ACCEPT_WINDOW, Month, Rates, fingerprint, last_months, month_bounds
+from bot.rates.definitions import (
+    LATE_ACCEPT_WINDOW,
+    Month,
+    Rates,
+    fingerprint,
+    last_months,
+    month_bounds,
+    month_of,
+)
 
 # events that rewrite a ticket's rate inputs (a close only with an excluded reason, see _touches)
 CHANGE_KINDS = ("moved", "reclassified", "dispatched", "reopened", "closed")
@@ -42,8 +50,8 @@ def _label(ym: Month) -> str:
 
 def _ttl(ym: Month, now: datetime) -> int:
     """Redis: the current month for 2 minutes, the two before 15 minutes, older ones 6 hours."""
-    local = to_local(now)
-    age = (local.year - ym[0]) * 12 + local.month - ym[1]
+    year, month = month_of(now)
+    age = (year - ym[0]) * 12 + month - ym[1]
     return 120 if age <= 0 else 900 if age <= 2 else 6 * 3600
 
 
@@ -147,7 +155,6 @@ def month_rates(session: Session, config: Config, year: int, month: int, redis: 
 def refresh_cache(session: Session, config: Config, redis: Any, months: int = 12) -> int:
     """Recompute the last `months` months into Redis (and keep the final ones), for the sweep: with
     it running, page views find every month cached. 12 cold months take ~3.3 s at 1M tickets."""
-    local = to_local(utcnow())
-    todo = last_months(local.year, local.month, months)
+    todo = last_months(*month_of(utcnow()), months)
     months_rates(session, config, todo, redis=redis, force=True)
     return len(todo)

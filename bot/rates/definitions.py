@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import from_local
+from bot.clock import BEIJING, from_local
 from bot.config import Config
 from bot.models import CLOSE_REASONS
 
@@ -90,6 +90,12 @@ COUNTS = tuple(f.name for f in fields(Rates) if f.type == "int")
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     """[start, end) of a Beijing-time calendar month, in naive UTC."""
     return from_local(datetime(year, month, 1)), from_local(datetime(year + (month == 12), month % 12 + 1, 1))
+
+
+def month_of(at: datetime) -> Month:
+    """The Beijing-time calendar month of a UTC instant."""
+    local = at + BEIJING
+    return local.year, local.month
 
 
 def last_months(year: int, month: int, n: int = 12) -> list[Month]:

@@ -13,9 +13,9 @@ from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import select
 
 from bot import state
-from bot.clock import to_local, utcnow
+from bot.clock import utcnow
 from bot.models import Ticket, TicketEvent
-from bot.rates import ALL, Rates, describe, month_rates, rankings
+from bot.rates import ALL, Rates, describe, month_of, month_rates, rankings
 from bot.tickets import get_by_ref
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -127,8 +127,7 @@ def _rates_json(r: Rates) -> dict[str, Any]:
 def _month(value: str | None) -> tuple[int, int] | None:
     """'YYYY-MM' → (year, month); nothing → this month (Beijing time); anything else → None."""
     if not value:
-        local = to_local(utcnow())
-        return local.year, local.month
+        return month_of(utcnow())
     try:
         y, m = (int(p) for p in value.split("-"))
     except ValueError:

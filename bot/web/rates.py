@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from bot import state
-from bot.clock import to_local, utcnow
-from bot.rates import ALL, Rates, describe, last_months, months_rates, rankings
+from bot.clock import utcnow
+from bot.rates import ALL, Rates, describe, last_months, month_of, months_rates, rankings
 from bot.web import charts
 from bot.web.auth import require_login, scope_courtyard
 
@@ -23,8 +23,7 @@ def parse_month(value: str | None) -> tuple[int, int]:
             return y, m
     except ValueError:
         pass
-    now = to_local(utcnow())
-    return now.year, now.month
+    return month_of(utcnow())
 
 
 def rates_for_months(months: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Rates]]:
