@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.models import CLOSE_REASONS  # labels only (bot.models imports nothing of ours but bot.clock)
-
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +32,8 @@ ENV_OVERRIDES = {
 }
 
 _MISSING = object()
+# bot.models.CLOSE_REASONS' keys (not imported: the config must not pull in SQLAlchemy; a test keeps them equal)
+CLOSE_REASON_KEYS = ("resolved", "answered", "not_responsible", "duplicate", "withdrawn", "unable_to_fix")
 
 
 class ConfigError(ValueError):
@@ -404,8 +404,8 @@ def _parse_rates(root: _Reader) -> RatesSettings:
         return ConfigError(f"{root.source}: 配置项 rates.{key} 应为{expected}，实际是 {got!r}")
 
     reasons = r.str_list("excluded_reasons", list(d.excluded_reasons))
-    if any(x not in CLOSE_REASONS for x in reasons):
-        raise bad("excluded_reasons", f" {'/'.join(CLOSE_REASONS)} 中的办结原因", reasons)
+    if any(x not in CLOSE_REASON_KEYS for x in reasons):
+        raise bad("excluded_reasons", f" {'/'.join(CLOSE_REASON_KEYS)} 中的办结原因", reasons)
     ratings = r.get("satisfied_ratings", list, list(d.satisfied_ratings))
     if not ratings or any(isinstance(v, bool) or v not in (1, 2, 3, 4, 5) for v in ratings):
         raise bad("satisfied_ratings", " 1–5 的整数列表", ratings)

@@ -240,7 +240,10 @@ def test_rates_config_refuses_mistakes(key, value):
 
 
 def test_rates_config_defaults_without_the_section():
-    from bot.config import ROOT, RatesSettings, load, parse
+    from bot.config import CLOSE_REASON_KEYS, ROOT, RatesSettings, load, parse
+    from bot.models import CLOSE_REASONS
+
+    assert set(CLOSE_REASON_KEYS) == set(CLOSE_REASONS)
 
     cfg = load(ROOT / "config.example.toml")
     assert cfg.rates == RatesSettings()  # the example documents the defaults
