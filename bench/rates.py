@@ -11,6 +11,7 @@ cache layer is bypassed): every figure is a computation from the event log. Both
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -18,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
 
 from bot import config as config_mod  # noqa: E402
 from bot import db  # noqa: E402
@@ -27,13 +30,25 @@ from bot.rates.compute import aggregate  # noqa: E402
 from tests import rates_oracle  # noqa: E402
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds of the PostgreSQL backend serving us (same machine), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(fn, repeat: int, pid: int) -> tuple[float, float, object]:
+    """Median wall time and median CPU time (this process + the database backend), in ms: on a
+    shared machine the CPU time is the steadier figure."""
+    walls, cpus, out = [], [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        b0, p0, t0 = _backend_cpu(pid), time.process_time(), time.perf_counter()
         out = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), out
+        walls.append((time.perf_counter() - t0) * 1000)
+        cpus.append((_backend_cpu(pid) - b0 + time.process_time() - p0) * 1000)
+    return statistics.median(walls), statistics.median(cpus), out
 
 
 def main() -> None:
@@ -46,21 +61,25 @@ def main() -> None:
     this = month_of(now)
     prev = last_months(*this, 2)[0]
     with db.session_scope(args.db) as s:
+        pid = s.execute(text("SELECT pg_backend_pid()")).scalar_one()
         rows = []
         for label, ym in (("current month", this), ("previous month", prev)):
-            sql_ms, sql = timed(lambda ym=ym: _sql(s, cfg, [ym], now)[0], args.repeat)
-            py_ms, py = timed(lambda ym=ym: rates_oracle.month_rates(s, cfg, ym[0], ym[1], now=now), args.repeat)
+            sql_ms, sql_cpu, sql = timed(lambda ym=ym: _sql(s, cfg, [ym], now)[0], args.repeat, pid)
+            py_ms, py_cpu, py = timed(lambda ym=ym: rates_oracle.month_rates(s, cfg, ym[0], ym[1], now=now),
+                                      args.repeat, pid)
             empty = rates_oracle.Rates().to_dict()
             same = ({k: v.to_dict() for k, v in sql.items() if v.to_dict() != empty}  # type: ignore[attr-defined]
                     == {k: v.to_dict() for k, v in py.items() if v.to_dict() != empty})  # type: ignore[attr-defined]
             events = sum(len(e) for _, e in rates_oracle.fetch(s, *month_bounds(*ym)).values())
-            rows.append((label, events, sql_ms, py_ms, same))
+            rows.append((label, events, sql_ms, sql_cpu, py_ms, py_cpu, same))
         year = last_months(*this, 12)
-        sql12, _ = timed(lambda: _sql(s, cfg, year, now), max(1, args.repeat // 2))
-    print(f"{'':16} {'events read':>12} {'SQL (ms)':>10} {'Python (ms)':>12} {'same numbers':>13}")
-    for label, events, sql_ms, py_ms, same in rows:
-        print(f"{label:16} {events:>12,} {sql_ms:>10.0f} {py_ms:>12.0f} {'yes' if same else 'NO':>13}")
-    print(f"12 months, one grouped query (SQL): {sql12:.0f} ms")
+        sql12, cpu12, _ = timed(lambda: _sql(s, cfg, year, now), max(1, args.repeat // 2), pid)
+    print(f"median of {args.repeat}, ms: wall / CPU (this process + the PostgreSQL backend)")
+    print(f"{'':16} {'events read':>12} {'SQL':>15} {'Python':>15} {'same numbers':>13}")
+    for label, events, sql_ms, sql_cpu, py_ms, py_cpu, same in rows:
+        print(f"{label:16} {events:>12,} {sql_ms:>7.0f} / {sql_cpu:<5.0f} {py_ms:>7.0f} / {py_cpu:<5.0f}"
+              f" {'yes' if same else 'NO':>13}")
+    print(f"12 months, one grouped query (SQL): {sql12:.0f} / {cpu12:.0f}")
 
 
 def _sql(session, cfg, months: list[tuple[int, int]], now) -> list[dict[str, Rates]]:  # noqa: ANN001
