@@ -210,7 +210,7 @@ def test_definitions_come_from_config_and_rankings(client, steward, config):
     login(client)
     html = client.get("/staff/rates/?month=2026-06").get_data(as_text=True)
     assert "红榜 1</td><td>育英街1号院" in html and "黑榜 1</td><td>育英街3号院" in html
-    assert "评价为 5 分" in html
+    assert "评价为 5 分" in html and "0/1 个评价为 5 分" in html  # the KPI follows the config too
 
 
 def test_api_rejects_a_bad_month_or_courtyard(client):

@@ -65,6 +65,7 @@ def index():  # noqa: ANN201
         red=red,
         black=black,
         min_due=cfg.rates.ranking_min_due,
+        satisfied_ratings="、".join(map(str, cfg.rates.satisfied_ratings)),
         definitions=describe(cfg),
         trend_svg=charts.trend(labels, trend_values, f"{scope_name}近 12 个月三率走势"),
         comparison_svg=charts.comparison([c.name for c, _ in rows], comp_values, f"{year}年{month}月各楼院三率对比"),
