@@ -250,3 +250,19 @@ def test_rates_config_defaults_without_the_section():
     data = dict(cfg.raw)
     data.pop("rates")
     assert parse(data).rates == RatesSettings()
+
+
+@pytest.mark.parametrize("overrides", [{"rates.ranking_min_due": 2, "rates.ranking_size": 1}])
+def test_the_board_shows_the_months_red_and_black_list(client, steward):
+    """The same rankings as the workbench: c1 accepted in time twice, c3 late twice (the dispatch
+    recorded a deadline a minute after it)."""
+    now = utcnow()
+    with steward.session() as s:
+        for yard, late in (("c1", False), ("c1", False), ("c3", True), ("c3", True)):
+            t = make_ticket(s, courtyard=yard, created_at=now - timedelta(minutes=3))
+            due = (now - timedelta(seconds=90)).isoformat()
+            event(s, t, now - timedelta(minutes=2), X, D, kind="dispatched", data={"accept_due_at": due})
+            event(s, t, now - timedelta(minutes=1) if late else now - timedelta(minutes=2) + timedelta(seconds=5),
+                  D, A, kind="accepted")
+    html = client.get("/public/").get_data(as_text=True)
+    assert "<b>本月红榜</b> 育英街1号院" in html and "<b>黑榜</b> 育英街3号院" in html

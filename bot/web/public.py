@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from bot import state
 from bot.clock import to_local, utcnow
 from bot.models import CLOSE_REASONS, OPEN_STATUSES, STATUS_LABELS, Ticket
-from bot.rates import ALL, Rates, describe, month_bounds, month_rates
+from bot.rates import ALL, Rates, describe, month_bounds, month_rates, rankings
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -85,7 +85,9 @@ def board(year: int, month: int) -> dict:
                     for r in items
                 ],
             })
-    return {"sections": sections, "total": rates.get(ALL, Rates()), "definitions": describe(cfg)}
+    red, black = rankings(cfg, rates)
+    return {"sections": sections, "total": rates.get(ALL, Rates()), "definitions": describe(cfg),
+            "red": red, "black": black}
 
 
 @bp.get("/")
