@@ -407,7 +407,7 @@ def _parse_rates(root: _Reader) -> RatesSettings:
     if any(x not in CLOSE_REASON_KEYS for x in reasons):
         raise bad("excluded_reasons", f" {'/'.join(CLOSE_REASON_KEYS)} 中的办结原因", reasons)
     ratings = r.get("satisfied_ratings", list, list(d.satisfied_ratings))
-    if not ratings or any(isinstance(v, bool) or v not in (1, 2, 3, 4, 5) for v in ratings):
+    if not ratings or any(type(v) is not int or not 1 <= v <= 5 for v in ratings):
         raise bad("satisfied_ratings", " 1–5 的整数列表", ratings)
     weights = r.get("ranking_weights", list, list(d.ranking_weights))
     if (len(weights) != 3 or any(isinstance(v, bool) or not isinstance(v, int | float) or v < 0 for v in weights)

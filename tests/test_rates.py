@@ -229,7 +229,7 @@ def test_the_board_counts_only_grievances_still_open(client, steward):
     assert "统计口径" in html
 
 
-@pytest.mark.parametrize("key, value", [("excluded_reasons", ["duplicat"]), ("satisfied_ratings", [6]),
+@pytest.mark.parametrize("key, value", [("excluded_reasons", ["duplicat"]), ("satisfied_ratings", [6]), ("satisfied_ratings", [4.0]),
                                         ("satisfied_ratings", []), ("ranking_min_due", 0),
                                         ("ranking_weights", [1, 1]), ("ranking_weights", [0, 0, 0])])
 def test_rates_config_refuses_mistakes(key, value):
