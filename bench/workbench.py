@@ -240,10 +240,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=40)
     ap.add_argument("--cold", type=int, default=20, help="rates page views after emptying Redis")
     ap.add_argument("--reload", action="store_true")
+    ap.add_argument("--db-prefix", default="steward_bench",
+                    help="bench databases are <prefix>_<N> (another name keeps concurrent runs apart)")
     args = ap.parse_args()
     results = {}
     for n in (args.baseline, args.tickets):
-        url = ensure_database(args.pg, f"steward_bench_{n}")
+        url = ensure_database(args.pg, f"{args.db_prefix}_{n}")
         load(url, n, args.reload)
         base, server = serve(url, args.redis)
         results[n] = run_pages(base, n, args.rounds, args.redis, url, args.cold)

@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
-from bot.cli.chat import ChatError, build_message, describe_reply, run_chat
 from wechatpy.crypto import WeChatCrypto
 
+from bot.cli.chat import ChatError, build_message, describe_reply, run_chat
 from bot.sandbox import state
 from bot.wechat import signing
 

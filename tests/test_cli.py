@@ -9,11 +9,11 @@ import sys
 import time
 
 import pytest
-from bot.cli.main import main
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot import config as config_mod
+from bot.cli.main import main
 from bot.storage.models import CouncilMember, StaffUser
 from tests.conftest import ROOT, free_port
 

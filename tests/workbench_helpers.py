@@ -56,7 +56,7 @@ def make_ticket(session, *, text: str = "楼道灯坏了", category: str = "repa
     return t
 
 
-def event(session, ticket: Ticket, at: datetime, frm: str | None, to: str | None, kind: str = "x",
+def event(session, ticket: Ticket, at: datetime, frm: str | None, to: str | None, kind: str = "note",
           data: dict | None = None) -> TicketEvent:
     """A hand-built event-log row (the rates tests describe histories this way)."""
     e = TicketEvent(ticket_id=ticket.id, at=at, kind=kind, from_status=frm, to_status=to, data=data)

@@ -18,6 +18,7 @@ from bot.config.samples import (
     production_copy,
 )
 from bot.config.schema import (
+    CLOSE_REASON_KEYS,
     DEFAULT_API_BASE,
     CategoryRule,
     ConfigFile,
@@ -25,6 +26,7 @@ from bot.config.schema import (
     Courtyard,
     DispatchSettings,
     FaqEntry,
+    RatesSettings,
     RouteRule,
     SandboxSection,
     StaffAccount,
@@ -33,9 +35,9 @@ from bot.config.schema import (
 )
 
 __all__ = [
-    "DEFAULT_API_BASE", "ENV_OVERRIDES", "EXAMPLE_CONFIG", "ROOT", "SAMPLE_MARKERS",
+    "CLOSE_REASON_KEYS", "DEFAULT_API_BASE", "ENV_OVERRIDES", "EXAMPLE_CONFIG", "ROOT", "SAMPLE_MARKERS",
     "CategoryRule", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard", "DispatchSettings",
-    "FaqEntry", "Problem", "RouteRule", "RunMode", "SandboxSection", "StaffAccount", "Templates", "WeChatConfig",
+    "FaqEntry", "Problem", "RatesSettings", "RouteRule", "RunMode", "SandboxSection", "StaffAccount", "Templates", "WeChatConfig",
     "apply_overrides", "deployment_problems", "ensure_deployable", "is_sample", "load", "parse",
     "production_copy", "resolve_path", "run_mode", "samples_allowed", "set_run_mode",
 ]

@@ -126,6 +126,7 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         emergency_numbers=f.community.emergency_numbers,
         media_dir=f.media.dir,
         dispatch=f.dispatch,
+        rates=f.rates,
         sandbox=f.sandbox,
         spool_dir=f.spool.dir,
         raw=data,

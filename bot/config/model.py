@@ -11,6 +11,7 @@ from bot.config.schema import (
     Courtyard,
     DispatchSettings,
     FaqEntry,
+    RatesSettings,
     SandboxSection,
     StaffAccount,
     Templates,
@@ -54,6 +55,7 @@ class Config:
     emergency_numbers: str
     media_dir: str
     dispatch: DispatchSettings
+    rates: RatesSettings = field(default_factory=RatesSettings)
     sandbox: SandboxSection = field(default_factory=SandboxSection)
     spool_dir: str = "var/spool"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -7,7 +7,7 @@ into `Config` are models. Unknown keys are rejected everywhere (`extra="forbid"`
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.dataclasses import dataclass
@@ -151,6 +151,37 @@ class DispatchSettings:
     template_fields: dict[PushKind, dict[Str, ContentKey]] = Field(default_factory=dict)
 
 
+CloseReasonKey = Literal["resolved", "answered", "not_responsible", "duplicate", "withdrawn", "unable_to_fix"]
+# bot.domain.statuses.CloseReason (not imported: the config sits below the domain; a test keeps them equal)
+CLOSE_REASON_KEYS: tuple[str, ...] = get_args(CloseReasonKey)
+Rating = Annotated[Int, between(1, 5)]
+
+
+@frozen
+class RatesSettings:
+    """`[rates]`: what the three rates count (bot.services.rates.definitions prints it in Chinese)."""
+
+    excluded_reasons: tuple[CloseReasonKey, ...] = ("duplicate", "withdrawn", "not_responsible")
+    satisfied_ratings: tuple[Rating, ...] = (4, 5)
+    ranking_min_due: PositiveInt = 5
+    ranking_size: PositiveInt = 3
+    ranking_weights: tuple[NonNegativeFloat, NonNegativeFloat, NonNegativeFloat] = (0.1, 0.45, 0.45)
+
+    @field_validator("satisfied_ratings")
+    @classmethod
+    def _some_ratings(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v:
+            raise fail("至少要有一个算作满意的评分", "needs at least one rating that counts as satisfied")
+        return tuple(sorted(set(v)))
+
+    @field_validator("ranking_weights")
+    @classmethod
+    def _some_weight(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        if not sum(v):
+            raise fail("三个权重（响应率、解决率、满意率）不能都是 0", "the three weights must not all be 0")
+        return v
+
+
 @frozen
 class FaqEntry:
     patterns: tuple[NonEmptyStr, ...]
@@ -253,6 +284,7 @@ class ConfigFile(Section):
     templates: Templates = Templates()
     outside_parties: dict[Str, OutsideParty] = Field(default_factory=dict)
     dispatch: DispatchSettings = DispatchSettings()
+    rates: RatesSettings = RatesSettings()
     members: tuple[CouncilMember, ...] = ()
     staff: tuple[StaffAccount, ...] = ()
     faq: tuple[FaqEntry, ...] = ()

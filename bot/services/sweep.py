@@ -19,8 +19,8 @@ from bot.services import jobs, outbox
 from bot.services.callback import expire_callbacks
 from bot.services.deadline_sweep import sweep_deadlines
 from bot.services.event_reminders import send_due_reminders
+from bot.services.rates.cache import refresh_cache
 from bot.services.steward import Steward
-from bot.web.rates_store import refresh_cache
 
 log = logging.getLogger(__name__)
 

@@ -154,7 +154,7 @@ class TicketEvent(Base):
 
 
 class MonthlyRates(Base):
-    """A month's rates (bot.web.rates_store) once nothing can change them any more: the rates page's
+    """A month's rates (bot.services.rates.cache) once nothing can change them any more: the rates page's
     11 earlier months are read from here instead of being recomputed from the event log."""
 
     __tablename__ = "monthly_rates"

@@ -13,11 +13,10 @@ from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import select
 
 from bot import runtime
+from bot.domain.clock import utcnow
+from bot.services.rates import ALL, Rates, describe, month_of, month_rates, rankings
 from bot.services.tickets import get_by_ref
 from bot.storage.models import Ticket, TicketEvent
-from bot.web.rates import parse_month
-from bot.web.rates_calc import ALL
-from bot.web.rates_store import month_rates
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -119,23 +118,43 @@ def ticket_events(ref: str):  # noqa: ANN201
     return jsonify({"ref": t.ref, "events": out})
 
 
+def _rates_json(r: Rates) -> dict[str, Any]:
+    # a rate with nothing to measure is null, never 0
+    return r.to_dict() | {"response_rate": r.response_rate, "resolution_rate": r.resolution_rate,
+                          "satisfaction_rate": r.satisfaction_rate}
+
+
+def _month(value: str | None) -> tuple[int, int] | None:
+    """'YYYY-MM' → (year, month); nothing → this month (Beijing time); anything else → None."""
+    if not value:
+        return month_of(utcnow())
+    try:
+        y, m = (int(p) for p in value.split("-"))
+    except ValueError:
+        return None
+    return (y, m) if 2000 <= y <= 2100 and 1 <= m <= 12 and len(value) == 7 else None
+
+
 @bp.get("/rates")
 def rates():  # noqa: ANN201
     steward = runtime.current()
-    year, month = parse_month(request.args.get("month"))
+    cfg = steward.config
+    ym = _month(request.args.get("month"))
+    if ym is None:
+        return _error(400, "month must be YYYY-MM (月份格式应为 YYYY-MM)")
     courtyard = request.args.get("courtyard") or None
+    if courtyard is not None and cfg.courtyard(courtyard) is None:
+        return _error(400, f"unknown courtyard {courtyard!r} (没有这个楼院)")
     with steward.session() as s:
-        result = month_rates(s, steward.config, year, month, redis=steward.redis)
-    keys = [courtyard] if courtyard else [c.id for c in steward.config.courtyards] + [ALL]
-    body = {}
-    for k in keys:
-        r = result.get(k)
-        d = r.to_dict() if r else {}
-        if r:
-            d.update(response_rate=r.response_rate, resolution_rate=r.resolution_rate,
-                     satisfaction_rate=r.satisfaction_rate)
-        body["all" if k == ALL else k] = d
-    return jsonify({"month": f"{year:04d}-{month:02d}", "rates": body})
+        result = month_rates(s, cfg, *ym, redis=steward.redis)
+    keys = [courtyard] if courtyard else [c.id for c in cfg.courtyards] + [ALL]
+    body = {"all" if k == ALL else k: _rates_json(result.get(k, Rates())) for k in keys}
+    red, black = rankings(cfg, result)
+    ranked = {"red": [{"courtyard": x.courtyard, "score": round(x.score, 4)} for x in red],
+              "black": [{"courtyard": x.courtyard, "score": round(x.score, 4)} for x in black],
+              "min_due": cfg.rates.ranking_min_due}
+    return jsonify({"month": f"{ym[0]:04d}-{ym[1]:02d}", "rates": body, "rankings": ranked,
+                    "definitions": [{"name": n, "text": t} for n, t in describe(cfg)]})
 
 
 @bp.get("/openapi.json")

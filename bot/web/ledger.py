@@ -18,11 +18,11 @@ from bot import runtime
 from bot.config import Config
 from bot.domain.clock import utcnow
 from bot.domain.statuses import CLOSE_REASONS, STATUS_LABELS
+from bot.services.rates import month_bounds
 from bot.storage.models import Ticket
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.filters import local_time
 from bot.web.rates import parse_month
-from bot.web.rates_calc import month_bounds
 
 bp = Blueprint("ledger", __name__, url_prefix="/staff/ledger")
 require_login(bp)

@@ -1,4 +1,5 @@
-"""The public board `/public` (晒三务): this month's tickets per courtyard and the three rates.
+"""The public board `/public` (晒三务): this month's tickets per courtyard and the three rates —
+the workbench's numbers (`bot.services.rates`, the same rules and cache), shown with their definitions.
 
 Residents' privacy comes first: no names, phones, room numbers or openids. Summaries are scrubbed
 (`scrub`), grievances appear only when staff published them, and nothing about the resident is
@@ -14,10 +15,9 @@ from sqlalchemy import func, or_, select
 
 from bot import runtime
 from bot.domain.clock import to_local, utcnow
-from bot.domain.statuses import CLOSE_REASONS, STATUS_LABELS
+from bot.domain.statuses import CLOSE_REASONS, OPEN_STATUSES, STATUS_LABELS
+from bot.services.rates import ALL, Rates, describe, month_bounds, month_rates, rankings
 from bot.storage.models import Ticket
-from bot.web.rates_calc import ALL, Rates, month_bounds
-from bot.web.rates_store import month_rates
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -68,11 +68,15 @@ def board(year: int, month: int) -> dict:
             ).all()
             total = s.scalar(select(func.count()).select_from(Ticket).where(*in_month)) or 0
             shown = s.scalar(select(func.count()).select_from(Ticket).where(*in_month, visible)) or 0
+            # "being mediated" means still open: a grievance solved but not published is not
+            mediating = s.scalar(select(func.count()).select_from(Ticket).where(
+                *in_month, ~visible, Ticket.status.in_(OPEN_STATUSES))) or 0
             sections.append({
                 "courtyard": c,
                 "rates": rates.get(c.id, Rates()),
                 "total": total,
                 "hidden": total - shown,
+                "mediating": mediating,
                 "items": [
                     {"ref": r.ref, "category": cfg.categories[r.category].name if r.category in cfg.categories
                      else "其他", "sub": r.subcategory or "", "summary": scrub(r.text),
@@ -82,7 +86,9 @@ def board(year: int, month: int) -> dict:
                     for r in items
                 ],
             })
-    return {"sections": sections, "total": rates.get(ALL, Rates())}
+    red, black = rankings(cfg, rates)
+    return {"sections": sections, "total": rates.get(ALL, Rates()), "definitions": describe(cfg),
+            "red": red, "black": black}
 
 
 @bp.get("/")

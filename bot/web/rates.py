@@ -1,16 +1,15 @@
-"""The rates page: this month's 三率 and times per courtyard, a courtyard comparison chart and
-12-month trends, all from the event log (`rates_store` → `rates_sql`) and drawn as server-side SVG."""
+"""The rates page: a month's 三率 and times per courtyard with their definitions, the 红榜 / 黑榜,
+a courtyard comparison chart and 12-month trends, all from `bot.services.rates` and drawn as server-side SVG."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
 from bot import runtime
-from bot.domain.clock import to_local, utcnow
+from bot.domain.clock import utcnow
+from bot.services.rates import ALL, Rates, describe, last_months, month_of, months_rates, rankings
 from bot.web import charts
 from bot.web.auth import require_login, scope_courtyard
-from bot.web.rates_calc import ALL, Rates, last_months
-from bot.web.rates_store import months_rates
 
 bp = Blueprint("rates", __name__, url_prefix="/staff/rates")
 require_login(bp)
@@ -24,8 +23,7 @@ def parse_month(value: str | None) -> tuple[int, int]:
             return y, m
     except ValueError:
         pass
-    now = to_local(utcnow())
-    return now.year, now.month
+    return month_of(utcnow())
 
 
 def rates_for_months(months: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Rates]]:
@@ -54,6 +52,7 @@ def index():  # noqa: ANN201
     }
     comp_values = {k: [getattr(r, k) for _, r in rows] for k, _, _ in charts.SERIES}
     scope_name = cfg.courtyard_name(scope) if scope else "全社区"
+    red, black = rankings(cfg, current)
     return render_template(
         "web/rates.html",
         year=year,
@@ -63,6 +62,11 @@ def index():  # noqa: ANN201
         rows=rows,
         total=total,
         selected=current.get(key, Rates()),
+        red=red,
+        black=black,
+        min_due=cfg.rates.ranking_min_due,
+        satisfied_ratings="、".join(map(str, cfg.rates.satisfied_ratings)),
+        definitions=describe(cfg),
         trend_svg=charts.trend(labels, trend_values, f"{scope_name}近 12 个月三率走势"),
         comparison_svg=charts.comparison([c.name for c, _ in rows], comp_values, f"{year}年{month}月各楼院三率对比"),
         locked=scope_courtyard() is not None,

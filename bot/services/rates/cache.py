@@ -1,12 +1,14 @@
 """Where the rates come from: Redis first, then the months kept in `monthly_rates`, and only what
-is left is computed — every missing month of a request in one grouped query (`rates_sql`).
+is left is computed — every missing month of a request in one grouped query (`compute`).
 
 A month is kept in the database once it is final: a week past its end (no later accept can count
 for it) and no dispatch of it still inside its accept deadline; events are appended, never
 back-dated. What can still change a kept month is a ticket's own columns, which the definitions
-read as they are now (courtyard, category, finish deadline): those change only with a `moved`,
-`reclassified` or `dispatched` event, so a kept month is recomputed when such an event came after
-it was kept for a ticket whose events reach into that month.
+read as they are now (courtyard, category, finish deadline, close reason): those change only with
+a `moved`, `reclassified`, `dispatched` or `reopened` event or a close with an excluded reason, so
+a kept month is recomputed when such an event came after it was kept for a ticket whose events
+reach into that month. Both caches carry the definitions' fingerprint: a changed `[rates]` or
+deadline setting recomputes every month.
 """
 
 from __future__ import annotations
@@ -21,17 +23,25 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from bot.config import Config
-from bot.domain.clock import to_local, utcnow
+from bot.domain.clock import utcnow
+from bot.services.rates.compute import aggregate
+from bot.services.rates.definitions import (
+    LATE_ACCEPT_WINDOW,
+    Month,
+    Rates,
+    fingerprint,
+    last_months,
+    month_bounds,
+    month_of,
+)
 from bot.storage.models import MonthlyRates, TicketEvent
-from bot.web.rates_calc import Rates, last_months, month_bounds
-from bot.web.rates_sql import LATE_ACCEPT_WINDOW, aggregate
 
-Month = tuple[int, int]
-CHANGE_KINDS = ("moved", "reclassified", "dispatched")  # events that rewrite a ticket's rate inputs
+# events that rewrite a ticket's rate inputs (a close only with an excluded reason, see _touches)
+CHANGE_KINDS = ("moved", "reclassified", "dispatched", "reopened", "closed")
 
 
-def _key(ym: Month) -> str:
-    return f"steward:rates:v1:{ym[0]:04d}-{ym[1]:02d}"
+def _key(fp: str, ym: Month) -> str:
+    return f"steward:rates:v2:{fp}:{_label(ym)}"
 
 
 def _label(ym: Month) -> str:
@@ -40,13 +50,13 @@ def _label(ym: Month) -> str:
 
 def _ttl(ym: Month, now: datetime) -> int:
     """Redis: the current month for 2 minutes, the two before 15 minutes, older ones 6 hours."""
-    local = to_local(now)
-    age = (local.year - ym[0]) * 12 + local.month - ym[1]
+    year, month = month_of(now)
+    age = (year - ym[0]) * 12 + month - ym[1]
     return 120 if age <= 0 else 900 if age <= 2 else 6 * 3600
 
 
 def _decode(data: dict[str, Any]) -> dict[str, Rates]:
-    return {k: Rates(**v) for k, v in data.items()}
+    return {k: Rates.from_dict(v) for k, v in data.items()}
 
 
 def _runs(months: list[Month]) -> list[list[Month]]:
@@ -61,53 +71,66 @@ def _runs(months: list[Month]) -> list[list[Month]]:
     return runs
 
 
-def _keep(session: Session, ym: Month, data: dict[str, Any], now: datetime) -> None:
+def _keep(session: Session, ym: Month, fp: str, data: dict[str, Any], now: datetime) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(MonthlyRates).values(month=_label(ym), data=data, computed_at=now)
+    kept = {"definitions": fp, "rates": data}
+    stmt = insert(MonthlyRates).values(month=_label(ym), data=kept, computed_at=now)
     session.execute(stmt.on_conflict_do_update(index_elements=["month"],
                                                set_={"data": stmt.excluded.data, "computed_at": now}))
 
 
-def _kept(session: Session, months: list[Month]) -> dict[Month, dict[str, Any]]:
-    """The kept months among `months` that no later change has touched."""
+def _touches(kind: str, data: Any, config: Config) -> bool:
+    if kind != "closed":
+        return True
+    return isinstance(data, dict) and data.get("reason") in config.rates.excluded_reasons
+
+
+def _kept(session: Session, config: Config, fp: str, months: list[Month]) -> dict[Month, dict[str, Any]]:
+    """The kept months among `months`, kept under these definitions, that no later change touched."""
     if not months:
         return {}
     wanted = {_label(ym): ym for ym in months}
-    rows = session.execute(select(MonthlyRates.month, MonthlyRates.data, MonthlyRates.computed_at)
-                           .where(MonthlyRates.month.in_(list(wanted)))).all()
+    rows = [r for r in session.execute(select(MonthlyRates.month, MonthlyRates.data, MonthlyRates.computed_at)
+                                       .where(MonthlyRates.month.in_(list(wanted)))).all()
+            if isinstance(r.data, dict) and r.data.get("definitions") == fp]
     if not rows:
         return {}
     # Each change since the oldest of them, with the span of its ticket's events (index on kind, at).
     c, x = aliased(TicketEvent), aliased(TicketEvent)
-    changes = session.execute(
-        select(c.at, func.min(x.at), func.max(x.at)).join(x, x.ticket_id == c.ticket_id)
-        .where(c.kind.in_(CHANGE_KINDS), c.at > min(r.computed_at for r in rows)).group_by(c.id, c.at)
-    ).all()
+    changes = [
+        (at, first, last) for at, kind, data, first, last in session.execute(
+            select(c.at, c.kind, c.data, func.min(x.at), func.max(x.at)).join(x, x.ticket_id == c.ticket_id)
+            .where(c.kind.in_(CHANGE_KINDS), c.at > min(r.computed_at for r in rows))
+            .group_by(c.id))  # the other columns depend on it
+        if _touches(kind, data, config)
+    ]
     out = {}
     for label, data, computed_at in rows:
         start, end = month_bounds(*wanted[label])
         if not any(at > computed_at and first < end + LATE_ACCEPT_WINDOW and last >= start
                    for at, first, last in changes):
-            out[wanted[label]] = data
+            out[wanted[label]] = data["rates"]
     return out
 
 
 def months_rates(session: Session, config: Config, months: list[Month], redis: Any = None,
-                 courtyard: str | None = None, force: bool = False) -> dict[Month, dict[str, Rates]]:
+                 courtyard: str | None = None, force: bool = False,
+                 now: datetime | None = None) -> dict[Month, dict[str, Rates]]:
     """Rates for every courtyard (and ALL) of each month. With `courtyard`, that courtyard only and
-    nothing cached; `force` recomputes (the sweep)."""
-    now = utcnow()
+    nothing cached; `force` recomputes (the sweep); `now` decides what is due (tests)."""
+    now = now or utcnow()
+    fp = fingerprint(config)
     out: dict[Month, dict[str, Rates]] = {}
     todo = list(dict.fromkeys(months))
     if courtyard is None and not force and todo:
         if redis is not None:
-            for ym, raw in zip(todo, redis.mget([_key(ym) for ym in todo]), strict=True):
+            for ym, raw in zip(todo, redis.mget([_key(fp, ym) for ym in todo]), strict=True):
                 if raw:
                     out[ym] = _decode(json.loads(raw))
-        for ym, data in _kept(session, [ym for ym in todo if ym not in out]).items():
+        for ym, data in _kept(session, config, fp, [ym for ym in todo if ym not in out]).items():
             out[ym] = _decode(data)
             if redis is not None:
-                redis.set(_key(ym), json.dumps(data), ex=_ttl(ym, now))
+                redis.set(_key(fp, ym), json.dumps(data), ex=_ttl(ym, now))
         todo = [ym for ym in todo if ym not in out]
     for run in _runs(todo):
         bounds = [month_bounds(*ym)[0] for ym in run] + [month_bounds(*run[-1])[1]]
@@ -117,21 +140,21 @@ def months_rates(session: Session, config: Config, months: list[Month], redis: A
             if courtyard is not None:
                 continue
             if redis is not None:
-                redis.set(_key(ym), json.dumps(data), ex=_ttl(ym, now))
+                redis.set(_key(fp, ym), json.dumps(data), ex=_ttl(ym, now))
             if pending == 0 and bounds[i + 1] + LATE_ACCEPT_WINDOW <= now:
-                _keep(session, ym, data, now)
+                _keep(session, ym, fp, data, now)
     return out
 
 
 def month_rates(session: Session, config: Config, year: int, month: int, redis: Any = None,
-                courtyard: str | None = None, force: bool = False) -> dict[str, Rates]:
-    return months_rates(session, config, [(year, month)], redis, courtyard, force)[(year, month)]
+                courtyard: str | None = None, force: bool = False,
+                now: datetime | None = None) -> dict[str, Rates]:
+    return months_rates(session, config, [(year, month)], redis, courtyard, force, now)[(year, month)]
 
 
 def refresh_cache(session: Session, config: Config, redis: Any, months: int = 12) -> int:
     """Recompute the last `months` months into Redis (and keep the final ones), for the sweep: with
     it running, page views find every month cached. 12 cold months take ~3.3 s at 1M tickets."""
-    local = to_local(utcnow())
-    todo = last_months(local.year, local.month, months)
+    todo = last_months(*month_of(utcnow()), months)
     months_rates(session, config, todo, redis=redis, force=True)
     return len(todo)

@@ -1,6 +1,6 @@
-"""The few pieces of the rates SQL (`rates_sql`) that PostgreSQL and SQLite spell differently:
-time arithmetic and JSON look-ups. Both must classify every event the same way as the Python
-reference (`rates_calc.compute`): the tests compare all three on random event logs."""
+"""The few pieces of the rates SQL (`bot.services.rates.compute`) that PostgreSQL and SQLite spell
+differently: time arithmetic and JSON look-ups. Both must classify every event the same way: the
+tests compare both with the reference in tests/rates_oracle.py on random event logs."""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
-"""The rates aggregated inside the database: one grouped query for a run of consecutive months.
+"""The rates computed inside the database: one grouped query for a run of consecutive months.
 
-The same per-ticket logic as `rates_calc.compute` (the readable reference, and the test oracle),
-written as window functions over the month's events so only a few rows per courtyard come back
-instead of ~72,000 events a month at 1M tickets. Durations are integer microseconds on both
-databases (SQLite's instants too), so PostgreSQL and SQLite give identical answers; medians are
-`percentile_cont` on PostgreSQL and `statistics.median` over the per-ticket rows on SQLite.
+The rules are `bot.services.rates.definitions`; this is their only implementation (the workbench, the API,
+the public board and the cache all come here). Each ticket's events of the month are walked with
+window functions, so only a few rows per courtyard come back instead of ~72,000 events a month at
+1M tickets (measured against Python over the fetched rows: docs/BENCHMARKS.md). Durations are
+integer microseconds on both databases (SQLite's instants too), so PostgreSQL and SQLite give
+identical answers; medians are `percentile_cont` on PostgreSQL, `statistics.median` of the
+per-ticket rows on SQLite. tests/rates_oracle.py is the independent reference the tests compare with.
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.web.rates_dialects import Lite, Pg, sql_list
+from bot.domain.deadlines import accept_hours
+from bot.services.rates.definitions import (
+    ALL,
+    ANSWERED,
+    COUNTS,
+    LATE_ACCEPT_WINDOW,
+    MISSING_KINDS,
+    NO_COURTYARD,
+    OVERDUE_KINDS,
+    RATING_KINDS,
+    UNABLE,
+)
+from bot.services.rates.dialects import Lite, Pg, sql_list
 
-ALL = "_all"
-OVERDUE_KINDS = ("overdue", "accept_overdue", "finish_overdue", "escalated", "escalation")
-# Events that change no status but count: the resident's callback answer (data: solved, rating) and
-# the note that the callback went unanswered, written just before the close (bot.services.callback).
-RATING_KINDS = ("rated", "rating", "callback", "callback_answer", "callback_answered")
-MISSING_KINDS = ("callback_missing",)
-LATE_ACCEPT_WINDOW = timedelta(days=7)  # an accept later than this after M is late anyway
-COUNTS = ("dispatched", "accepted_in_time", "callbacks", "solved", "unsolved", "callback_missing",
-          "closed_unsolved", "ratings", "satisfied", "overdue", "reopened", "misrouted")
 _EPOCH = datetime(1970, 1, 1)
 _US = timedelta(microseconds=1)
+MonthResult = tuple[dict[str, dict[str, Any]], int]
 
 
 def epoch_us(dt: datetime) -> int:
@@ -63,7 +69,8 @@ WITH src AS (
     CASE WHEN e.from_status IN ('awaiting_callback', 'closed') AND (e.to_status IS NULL
       OR (e.to_status <> 'closed' AND e.to_status <> e.from_status)) THEN 1 ELSE 0 END AS is_reopen,
     CASE WHEN e.to_status = 'triage' AND e.from_status IN ('dispatched', 'accepted') THEN 1 ELSE 0 END AS is_misroute,
-    CASE WHEN e.to_status = 'closed' AND {reason} = 'unable_to_fix' THEN 1 ELSE 0 END AS is_unable,
+    CASE WHEN e.to_status = 'closed' AND {reason} = '{unable}' THEN 1 ELSE 0 END AS is_unable,
+    CASE WHEN e.to_status = 'closed' AND {reason} = '{answered}' THEN 1 ELSE 0 END AS is_answered,
     CASE WHEN e.to_status = 'dispatched' THEN {due} END AS due_us
   FROM src e
 ), w1 AS (
@@ -85,7 +92,8 @@ WITH src AS (
     max(is_od) AS od, max(is_missing) AS seg_missing, max(is_cb_close) AS cb_close,
     max(CASE WHEN is_cb_close = 1 THEN reason_ok END) AS cb_reason_ok,
     max(CASE WHEN solved IS NOT NULL THEN pos * 2 + solved END) % 2 AS answer,
-    sum(is_redo) AS redo, sum(is_reopen) AS reopened, sum(is_misroute) AS misrouted, sum(is_unable) AS unable
+    sum(is_redo) AS redo, sum(is_reopen) AS reopened, sum(is_misroute) AS misrouted, sum(is_unable) AS unable,
+    sum(is_answered) AS answered
   FROM w1 GROUP BY tid, m, seg
 ), sc AS (
   SELECT sg.*, CASE WHEN cb_close = 1 AND seg_missing = 0 AND cb_reason_ok = 1 THEN 1 ELSE 0 END AS counted,
@@ -97,29 +105,36 @@ WITH src AS (
     sum(CASE WHEN cb_close = 1 AND seg_missing = 1 THEN 1 ELSE 0 END) AS callback_missing,
     sum(counted + redo) AS callbacks, sum(counted * said_no + redo) AS unsolved,
     sum(counted * (1 - said_no)) AS solved, sum(reopened) AS reopened, sum(misrouted) AS misrouted,
-    sum(unable) AS closed_unsolved
+    sum(unable) AS closed_unsolved, sum(answered) AS answered
   FROM sc GROUP BY tid, m
 ), tn AS (
   -- an accept early next month (within LATE_ACCEPT_WINDOW) still answers this month's dispatch
   SELECT tm.*, CASE WHEN lead(m) OVER nw = m + 1 THEN lead(first_acc) OVER nw END AS nx_acc
   FROM tm WINDOW nw AS (PARTITION BY tid ORDER BY m)
 ), tk AS (
-  SELECT tn.*, coalesce(nullif(t.courtyard_id, ''), 'none') AS yard,
-    coalesce(tn.fd_due, {due_default}) AS due,
+  -- the ticket as it is now: courtyard, category, finish deadline, and whether its close reason
+  -- takes it out of the response rate
+  SELECT tn.*, coalesce(nullif(t.courtyard_id, ''), '{none}') AS yard,
+    coalesce(tn.fd_due, {due_default}) AS deadline,
     coalesce(tn.fd_acc, CASE WHEN tn.nx_acc < CASE {late_cases} END THEN tn.nx_acc END) AS acc,
-    {created} AS created, {finish_due} AS fin_due, tn.rating_code % 8 AS rating
+    {created} AS created, {finish_due} AS fin_due, tn.rating_code % 8 AS rating,
+    CASE WHEN t.status = 'closed' AND {excluded} THEN 1 ELSE 0 END AS excl
   FROM tn JOIN tickets t ON t.id = tn.tid
   WHERE tn.m < {n}{yard_filter}
 ), r AS (
-  SELECT m, yard, rating, callbacks, solved, unsolved, callback_missing, closed_unsolved, reopened, misrouted,
+  SELECT m, yard, rating, callbacks, solved, unsolved, callback_missing, closed_unsolved, answered, reopened,
+    misrouted,
     CASE WHEN fd_at IS NOT NULL THEN 1 ELSE 0 END AS dispatched,
-    CASE WHEN fd_at IS NOT NULL AND acc <= due THEN 1 ELSE 0 END AS accepted_in_time,
-    CASE WHEN fd_at IS NOT NULL THEN {acc_diff} END AS acc_us,
+    CASE WHEN fd_at IS NOT NULL AND excl = 1 THEN 1 ELSE 0 END AS excluded,
+    CASE WHEN fd_at IS NOT NULL AND excl = 0 AND (acc IS NOT NULL OR deadline < :now) THEN 1 ELSE 0 END AS due,
+    CASE WHEN fd_at IS NOT NULL AND excl = 0 AND acc IS NULL AND deadline >= :now THEN 1 ELSE 0 END AS not_due,
+    CASE WHEN fd_at IS NOT NULL AND excl = 0 AND acc <= deadline THEN 1 ELSE 0 END AS accepted_in_time,
+    CASE WHEN fd_at IS NOT NULL AND excl = 0 THEN {acc_diff} END AS acc_us,
     {fin_diff} AS fin_us,
-    CASE WHEN rating >= 4 THEN 1 ELSE 0 END AS satisfied,
-    CASE WHEN fd_at IS NOT NULL AND acc IS NULL AND due >= :now THEN 1 ELSE 0 END AS pending,
-    CASE WHEN (fd_at IS NOT NULL AND NOT coalesce(acc <= due, false) AND (acc IS NOT NULL OR due < :now))
-      OR fin_at > fin_due OR od = 1 THEN 1 ELSE 0 END AS overdue
+    CASE WHEN rating IN {satisfied} THEN 1 ELSE 0 END AS satisfied,
+    CASE WHEN fd_at IS NOT NULL AND acc IS NULL AND deadline >= :now THEN 1 ELSE 0 END AS pending,
+    CASE WHEN excl = 0 AND ((fd_at IS NOT NULL AND NOT coalesce(acc <= deadline, false)
+      AND (acc IS NOT NULL OR deadline < :now)) OR fin_at > fin_due OR od = 1) THEN 1 ELSE 0 END AS overdue
   FROM tk
 )
 """
@@ -132,25 +147,35 @@ FROM r GROUP BY GROUPING SETS ((m, yard), (m))
 
 
 def _hours_case(config: Config, params: dict[str, Any]) -> str:
-    """bot.domain.deadlines.accept_hours as SQL over the ticket row, in microseconds."""
+    """The default accept deadline over the ticket row, in microseconds: each branch asks
+    bot.domain.deadlines.accept_hours, so its precedence (urgent, utility, category) is the only rule."""
     def us(hours: float) -> str:
         return str(round(hours * 3_600_000_000))
 
-    parts = [f"WHEN t.urgent THEN {us(config.urgent_accept_hours)}"]
+    parts = [f"WHEN t.urgent THEN {us(accept_hours(config, '', None, True))}"]
     if config.utility_subcategories:
         names = []
         for i, sub in enumerate(config.utility_subcategories):
             params[f"sub{i}"] = sub
             names.append(f":sub{i}")
-        parts.append(f"WHEN t.subcategory IN ({', '.join(names)}) THEN {us(config.utility_accept_hours)}")
-    for i, (name, rule) in enumerate(config.categories.items()):
+        utility = accept_hours(config, "", config.utility_subcategories[0], False)
+        parts.append(f"WHEN t.subcategory IN ({', '.join(names)}) THEN {us(utility)}")
+    for i, name in enumerate(config.categories):
         params[f"cat{i}"] = name
-        parts.append(f"WHEN t.category = :cat{i} THEN {us(rule.accept_hours)}")
-    return f"CASE {' '.join(parts)} ELSE {us(24.0)} END"
+        parts.append(f"WHEN t.category = :cat{i} THEN {us(accept_hours(config, name, None, False))}")
+    return f"CASE {' '.join(parts)} ELSE {us(accept_hours(config, '', None, False))} END"
+
+
+def _excluded(config: Config, params: dict[str, Any]) -> str:
+    names = []
+    for i, reason in enumerate(config.rates.excluded_reasons):
+        params[f"ex{i}"] = reason
+        names.append(f":ex{i}")
+    return f"t.close_reason IN ({', '.join(names)})" if names else "1 = 0"
 
 
 def aggregate(session: Session, config: Config, bounds: list[datetime], now: datetime,
-              courtyard: str | None = None) -> list[tuple[dict[str, dict[str, Any]], int]]:
+              courtyard: str | None = None) -> list[MonthResult]:
     """For consecutive months [bounds[i], bounds[i+1]): ({courtyard or ALL: counts and medians},
     dispatches still inside their accept deadline) — the month may change until that is 0."""
     n = len(bounds) - 1
@@ -174,7 +199,8 @@ def aggregate(session: Session, config: Config, bounds: list[datetime], now: dat
         kinds=sql_list(OVERDUE_KINDS + RATING_KINDS + MISSING_KINDS),
         due_default=d.add("tn.fd_at", _hours_case(config, params)),
         late_cases=" ".join(f"WHEN tn.m = {i} THEN :late{i}" for i in range(n)),
-        data=d.data, fence=d.fence,
+        data=d.data, fence=d.fence, none=NO_COURTYARD, unable=UNABLE, answered=ANSWERED,
+        excluded=_excluded(config, params), satisfied="(" + ", ".join(map(str, config.rates.satisfied_ratings)) + ")",
         created=d.t("t.created_at"), finish_due=d.t("t.finish_due_at"), yard_filter=yard_filter,
         acc_diff=d.diff("acc", "fd_at"), fin_diff=d.diff("fin_at", "created"),
     )
@@ -188,8 +214,8 @@ def aggregate(session: Session, config: Config, bounds: list[datetime], now: dat
     return _from_groups(rows, n) if pg else _fold(rows, n)
 
 
-def _from_groups(rows: Any, n: int) -> list[tuple[dict[str, dict[str, Any]], int]]:
-    out: list[tuple[dict[str, dict[str, Any]], int]] = [({}, 0) for _ in range(n)]
+def _from_groups(rows: Any, n: int) -> list[MonthResult]:
+    out: list[MonthResult] = [({}, 0) for _ in range(n)]
     for r in rows:
         key = ALL if r["g"] else r["yard"]
         out[r["m"]][0][key] = {c: int(r[c] or 0) for c in COUNTS} | {
@@ -199,7 +225,7 @@ def _from_groups(rows: Any, n: int) -> list[tuple[dict[str, dict[str, Any]], int
     return out
 
 
-def _fold(rows: Any, n: int) -> list[tuple[dict[str, dict[str, Any]], int]]:
+def _fold(rows: Any, n: int) -> list[MonthResult]:
     """SQLite has no percentile_cont: sum the per-ticket rows and take the medians here."""
     sums: list[dict[str, dict[str, Any]]] = [{} for _ in range(n)]
     pending = [0] * n
