@@ -3,19 +3,16 @@ and the reminder push to registrants the day before (`workers.event_reminders`).
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import state
 from bot.clock import from_local, to_local, utcnow
 from bot.models import Event, Registration
+from bot.web import exports
 from bot.web.auth import require_login
 
 bp = Blueprint("events_admin", __name__, url_prefix="/staff/events")
@@ -159,25 +156,4 @@ def export(event_id: int, fmt: str):  # noqa: ANN201
         rows = [[i, r.name or "", r.phone or "", REG_STATUS.get(r.status, r.status), "是" if r.checked_in else "",
                  to_local(r.created_at).strftime("%Y-%m-%d %H:%M")]
                 for i, r in enumerate((r for r in event.registrations if r.status != "cancelled"), start=1)]
-    name = f"roster-{event_id}.{fmt}"
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow([h for h, _ in ROSTER_HEADERS])
-        w.writerows(rows)
-        body, mime = ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    else:
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "名单"
-        ws.append([h for h, _ in ROSTER_HEADERS])
-        for i, (_, width) in enumerate(ROSTER_HEADERS, start=1):
-            ws.cell(row=1, column=i).font = Font(bold=True)
-            ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
-        for row in rows:
-            ws.append(row)
-        ws.freeze_panes = "A2"
-        out = io.BytesIO()
-        wb.save(out)
-        body, mime = out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return exports.response(fmt, ROSTER_HEADERS, rows, f"roster-{event_id}.{fmt}", sheet="名单")
