@@ -27,6 +27,7 @@ from bot.wechat.security import (
     Rejected,
     check_signature,
     check_timestamp,
+    claim_query,
     encrypt_reply,
     verify_and_open,
 )
@@ -71,6 +72,7 @@ def receive() -> Response:
     try:
         body = _read_body()
         plain, fields = verify_and_open(cfg, request.args.to_dict(), body)
+        claim_query(steward.redis, request.args.to_dict(), body, cfg.timestamp_tolerance)
         msg = to_inbound(fields)  # validates the required fields before anything is stored
         _check_lengths(fields)
     except Rejected as exc:
