@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "dispatch_requested": "重新派单",
     "published": "公开到公示栏",
     "unpublished": "从公示栏撤下",
+    "public_summary": "公示摘要",
     "media_attached": "附件",
     "reminder": "催办提醒",
     "escalated": "督办",
