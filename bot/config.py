@@ -181,6 +181,19 @@ class DispatchSettings:
 
 
 @dataclass(frozen=True)
+class WebSecurity:
+    """`[web]` settings for sessions, logins and proxies (see config.example.toml)."""
+
+    trusted_proxies: int = 0  # reverse proxies in front of the app whose X-Forwarded-* are believed
+    session_idle_minutes: int = 120  # a workbench session ends after this long without a request
+    session_max_hours: int = 12  # … and this long after the login, whatever happens
+    login_failures_per_account: int = 5  # per account and client address, within login_window
+    login_failures_per_address: int = 30  # per client address, all accounts
+    login_failures_account_total: int = 50  # per account, all addresses (slows distributed guessing)
+    login_window_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class FaqEntry:
     patterns: tuple[str, ...]
     answer: str
@@ -220,6 +233,7 @@ class Config:
     emergency_numbers: str = "火警 119 ｜ 急救 120 ｜ 报警 110"
     media_dir: str = "var/media"
     dispatch: DispatchSettings = field(default_factory=DispatchSettings)
+    web_security: WebSecurity = field(default_factory=WebSecurity)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:
@@ -377,8 +391,19 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         emergency_numbers=community.get("emergency_numbers", str, "火警 119 ｜ 急救 120 ｜ 报警 110"),
         media_dir=root.sub("media").get("dir", str, "var/media"),
         dispatch=_parse_dispatch(root, categories, ids, parties),
+        web_security=_parse_web_security(web),
         raw=data,
     )
+
+
+def _parse_web_security(web: _Reader) -> WebSecurity:
+    values = {}
+    for key, default in WebSecurity.__dataclass_fields__.items():
+        value = web.get(key, int, default.default)
+        if value < (0 if key == "trusted_proxies" else 1):
+            raise ConfigError(f"{web.source}: 配置项 web.{key} 应为{'非负' if key == 'trusted_proxies' else '正'}整数，实际是 {value!r}")
+        values[key] = value
+    return WebSecurity(**values)
 
 
 def _parse_dispatch(

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from bot.web import (
         api,
         auth,
+        errors,
         events_admin,
         health,
         ledger,
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
     csrf.init_app(app)
+    errors.init_app(app)
     auth.init_app(app)
     web_filters.init_app(app)
     for module in (auth, queues, ticket_page, ledger, rates, events_admin, health, public, api):
