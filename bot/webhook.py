@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import intake, spool
+from bot.db import describe_error
 from bot.models import InboundMessage
 from bot.state import current
 from bot.wechat.messages import BadMessage, dedup_key, text_reply_xml, to_inbound
@@ -131,9 +132,11 @@ def _is_duplicate(steward, key: str) -> bool:
 def _store_failed(steward, key: str, fields: dict[str, str], plain: str, exc: BaseException) -> Response:
     """Processing failed and was rolled back: keep the raw message as `failed` (fresh transaction) for
     `steward replay`; if the database cannot take it either, spool it to disk. Always `success`."""
-    # An event's de-dup key holds the sender's openid: log only a digest of it.
-    log.error("processing inbound message %s failed", hashlib.sha1(key.encode()).hexdigest()[:12], exc_info=exc)
-    error = f"{type(exc).__name__}: {exc}"[:2000]
+    # An event's de-dup key holds the sender's openid: log only a digest of it. The traceback (whose
+    # message may carry an openid or the resident's words from the database's DETAIL) only at DEBUG.
+    error = describe_error(exc)
+    log.error("processing inbound message %s failed: %s", hashlib.sha1(key.encode()).hexdigest()[:12], error)
+    log.debug("traceback of that failure", exc_info=exc)
     try:
         with steward.session() as session:
             session.add(InboundMessage(**_raw_values(key, fields, plain, "failed", error=error)))

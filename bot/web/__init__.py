@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         errors,
         events_admin,
         health,
+        inputs,
         ledger,
         public,
         queues,
@@ -39,8 +40,9 @@ def init_app(app: Flask) -> None:
     if steward.config.public_url.startswith("https://"):
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
-    csrf.init_app(app)
     errors.init_app(app)
+    inputs.init_app(app)  # before CSRF: nothing reads a value that is not checked
+    csrf.init_app(app)
     auth.init_app(app)
     web_filters.init_app(app)
     for module in (auth, queues, ticket_page, ledger, rates, events_admin, health, public, api):

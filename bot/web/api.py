@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
 from bot import state
 from bot.models import Ticket, TicketEvent
 from bot.tickets import get_by_ref
+from bot.web.inputs import datetime_value, int_value
 from bot.web.rates import parse_month
 from bot.web.rates_calc import ALL
 from bot.web.rates_store import month_rates
@@ -60,30 +61,17 @@ def _bearer():  # noqa: ANN202
     return None
 
 
-def _since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        abort(_error(400, "since must be an ISO 8601 date or datetime"))
-    # With an offset: converted to UTC; without one it is taken as UTC, like every time in the API.
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
-
-
 @bp.get("/tickets")
 def list_tickets():  # noqa: ANN201
     a = request.args
-    try:
-        limit = min(max(int(a.get("limit", 50)), 1), MAX_LIMIT)
-        before = int(a["cursor"]) if a.get("cursor") else None
-    except ValueError:
-        return _error(400, "limit and cursor must be integers")
+    limit = int_value(a.get("limit"), "limit", 1, MAX_LIMIT, default=50)
+    before = int_value(a.get("cursor"), "cursor", 1)
     stmt = select(Ticket)
     for key, col in (("status", Ticket.status), ("courtyard", Ticket.courtyard_id), ("category", Ticket.category)):
         if a.get(key):
             stmt = stmt.where(col == a[key])
-    since = _since(a.get("since"))
+    # With an offset: converted to UTC; without one it is taken as UTC, like every time in the API.
+    since = datetime_value(a.get("since"), "since")
     if since:
         stmt = stmt.where(Ticket.created_at >= since)
     if before:

@@ -34,10 +34,12 @@ def _form_event(event: Event) -> None:
     try:
         starts = from_local(datetime.fromisoformat(f.get("starts_at", "")))
         capacity = int(f.get("capacity", "0"))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FormError("请填写正确的开始时间和人数上限") from None
-    if capacity < 1:
-        raise FormError("人数上限至少为 1")
+    if not 1 <= capacity <= 100_000:
+        raise FormError("人数上限应在 1 到 100000 之间")
+    if not 2000 <= starts.year <= 2100:
+        raise FormError("请填写正确的开始时间")
     courtyard = f.get("courtyard") or None
     if courtyard and state.current().config.courtyard(courtyard) is None:
         raise FormError("请选择楼院")

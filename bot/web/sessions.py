@@ -1,9 +1,11 @@
 """Workbench sessions that can end, and login throttling that one attacker cannot turn on everyone.
 
 Sessions: Flask's signed cookie carries the account's `session_version`, the login time and the
-last request time. A session is void when the version no longer matches the database (logout and
+last request time, and a digest of the browser's User-Agent. A session is void when the version no longer matches the database (logout and
 password changes bump it: a copied cookie dies with the logout), after `session_idle_minutes`
-without a request, and `session_max_hours` after the login however active it was.
+without a request, `session_max_hours` after the login however active it was, and in another
+browser (User-Agent). It is not bound to the client address: phones change networks, and the
+address is only as good as the proxy configuration.
 
 Throttling counts failures only, in Redis, per (account, client address), per client address and
 per account over all addresses. The client address is `request.remote_addr`, which `ProxyFix`
@@ -23,7 +25,7 @@ from flask import Flask, request, session
 from bot import state
 from bot.config import WebSecurity
 
-VERSION, LOGIN_AT, SEEN_AT = "_sv", "_t0", "_seen"
+VERSION, LOGIN_AT, SEEN_AT, AGENT = "_sv", "_t0", "_seen", "_ua"
 TOUCH_EVERY = 60  # seconds: refresh the idle clock at most this often (each refresh rewrites the cookie)
 
 
@@ -46,6 +48,11 @@ def begin(version: int, now: float | None = None) -> None:
     now = time.time() if now is None else now
     session.permanent = True
     session[VERSION], session[LOGIN_AT], session[SEEN_AT] = version, int(now), int(now)
+    session[AGENT] = _agent()
+
+
+def _agent() -> str:
+    return hashlib.sha256((request.headers.get("User-Agent") or "").encode()).hexdigest()[:16]
 
 
 def still_valid(version: int, now: float | None = None) -> bool:
@@ -58,6 +65,8 @@ def still_valid(version: int, now: float | None = None) -> bool:
     except (KeyError, TypeError, ValueError):
         return False  # a cookie from before this scheme, or a remember-me cookie: log in again
     if sv != version or now - t0 > cfg.session_max_hours * 3600 or now - seen > cfg.session_idle_minutes * 60:
+        return False
+    if session.get(AGENT) != _agent():
         return False
     if now - seen >= TOUCH_EVERY:
         session[SEEN_AT] = int(now)
