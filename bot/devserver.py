@@ -84,7 +84,7 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     for m in c3[:3]:
         click.echo(f"  {m.name}（3号院{m.role}，{'/'.join(m.skills)}）  .venv/bin/steward chat --as {m.openid} --url {base}")
     click.echo("")
-    app = create_app({"STEWARD_CONFIG": cfg})
+    app = create_app({"STEWARD_CONFIG": cfg, "STEWARD_DEV": True})  # e.g. the sample API token works
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:

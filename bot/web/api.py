@@ -1,21 +1,23 @@
-"""JSON API under /api/ for other community systems, with bearer tokens from `[api] tokens`.
-The OpenAPI 3 description is `bot/web/openapi.json`, served at /api/openapi.json."""
+"""JSON API under /api/ for other community systems. Bearer tokens (`bot.web.tokens`) carry a role
+— read, or write for the notes endpoint — and may be limited to one courtyard, in which case
+nothing of another courtyard is listed, shown or counted. The OpenAPI 3 description is
+`bot/web/openapi.json`, served at /api/openapi.json."""
 
 from __future__ import annotations
 
-import hmac
 import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select
 
-from bot import state
+from bot import state, tickets
 from bot.models import Ticket, TicketEvent
 from bot.tickets import get_by_ref
-from bot.web.inputs import datetime_value, int_value
+from bot.web import tokens
+from bot.web.inputs import BadInput, check_value, datetime_value, int_value
 from bot.web.rates import parse_month
 from bot.web.rates_calc import ALL
 from bot.web.rates_store import month_rates
@@ -51,14 +53,25 @@ def _bearer():  # noqa: ANN202
         return None
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    tokens = state.current().config.api_tokens
-    # Compare with every token in constant time, so timing does not leak a prefix.
-    ok = bool(token) and any(hmac.compare_digest(token.encode(), t.encode()) for t in tokens)
-    if not ok:
-        resp = _error(401, "missing or invalid bearer token")
+    steward = state.current()
+    dev = bool(current_app.config.get("STEWARD_DEV") or current_app.testing)
+    with steward.session() as s:
+        grant = tokens.lookup(s, steward.config, token, dev) if token else None
+    if grant is None:
+        resp = _error(401, "缺少或无效的令牌（Authorization: Bearer …）")
         resp.headers["WWW-Authenticate"] = 'Bearer realm="steward"'
         return resp
+    g.api_grant = grant
     return None
+
+
+def _grant() -> tokens.Grant:
+    return g.api_grant
+
+
+def _visible(t: Ticket | None) -> bool:
+    scope = _grant().courtyard
+    return t is not None and (scope is None or t.courtyard_id == scope)
 
 
 @bp.get("/tickets")
@@ -67,6 +80,8 @@ def list_tickets():  # noqa: ANN201
     limit = int_value(a.get("limit"), "limit", 1, MAX_LIMIT, default=50)
     before = int_value(a.get("cursor"), "cursor", 1)
     stmt = select(Ticket)
+    if _grant().courtyard:
+        stmt = stmt.where(Ticket.courtyard_id == _grant().courtyard)
     for key, col in (("status", Ticket.status), ("courtyard", Ticket.courtyard_id), ("category", Ticket.category)):
         if a.get(key):
             stmt = stmt.where(col == a[key])
@@ -88,8 +103,8 @@ def list_tickets():  # noqa: ANN201
 def get_ticket(ref: str):  # noqa: ANN201
     with state.current().session() as s:
         t = get_by_ref(s, ref)
-        if t is None:
-            return _error(404, "no such ticket")
+        if not _visible(t):
+            return _error(404, "没有这个工单")
         return jsonify(ticket_json(t))
 
 
@@ -97,12 +112,12 @@ def get_ticket(ref: str):  # noqa: ANN201
 def ticket_events(ref: str):  # noqa: ANN201
     with state.current().session() as s:
         t = get_by_ref(s, ref)
-        if t is None:
-            return _error(404, "no such ticket")
+        if not _visible(t):
+            return _error(404, "没有这个工单")
         events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))
         # `actor` is an openid for residents and members: only its kind leaves the system.
         out = [{"at": _iso(e.at), "kind": e.kind, "actor_name": e.actor_name,
-                "actor_type": "staff" if e.actor.startswith("staff:") else "system" if e.actor == "system" else "wechat",
+                "actor_type": _actor_type(e.actor),
                 "from_status": e.from_status, "to_status": e.to_status, "note": e.note} for e in events]
     return jsonify({"ref": t.ref, "events": out})
 
@@ -111,7 +126,7 @@ def ticket_events(ref: str):  # noqa: ANN201
 def rates():  # noqa: ANN201
     steward = state.current()
     year, month = parse_month(request.args.get("month"))
-    courtyard = request.args.get("courtyard") or None
+    courtyard = _grant().courtyard or request.args.get("courtyard") or None
     with steward.session() as s:
         result = month_rates(s, steward.config, year, month, redis=steward.redis)
     keys = [courtyard] if courtyard else [c.id for c in steward.config.courtyards] + [ALL]
@@ -124,6 +139,35 @@ def rates():  # noqa: ANN201
                      satisfaction_rate=r.satisfaction_rate)
         body["all" if k == ALL else k] = d
     return jsonify({"month": f"{year:04d}-{month:02d}", "rates": body})
+
+
+def _actor_type(actor: str) -> str:
+    if actor.startswith("staff:"):
+        return "staff"
+    if actor.startswith("api:"):
+        return "api"
+    return "system" if actor == "system" else "wechat"
+
+
+@bp.post("/tickets/<ref>/notes")
+def add_note(ref: str):  # noqa: ANN201
+    """A note on the ticket's event log from another community system (write tokens only)."""
+    grant = _grant()
+    if not grant.can_write:
+        return _error(403, "这个令牌只能读取，不能写入")
+    body = request.get_json(silent=True)
+    note = body.get("note") if isinstance(body, dict) else None
+    if not isinstance(note, str) or not note.strip():
+        raise BadInput("请求体应为 JSON 对象，note 为非空字符串")
+    check_value("note", note, 2000)
+    with state.current().session() as s:
+        t = get_by_ref(s, ref)
+        if not _visible(t):
+            return _error(404, "没有这个工单")
+        tickets.add_event(s, t, "note", actor=f"api:{grant.name}"[:64], actor_name=grant.name[:32], note=note.strip())
+    resp = jsonify({"ref": ref, "ok": True})
+    resp.status_code = 201
+    return resp
 
 
 @bp.get("/openapi.json")
