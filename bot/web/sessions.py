@@ -35,7 +35,8 @@ def settings() -> WebSecurity:
 
 def init_app(app: Flask) -> None:
     cfg: WebSecurity = app.extensions["steward"].config.web_security
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=cfg.session_max_hours))
+    # Flask's default is 31 days; the browser should drop the cookie when the server would refuse it.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=cfg.session_max_hours)
     if cfg.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
