@@ -12,7 +12,6 @@ import pytest
 import redis as redis_lib
 
 from bot import db as db_mod
-from bot import redis_conn
 from tests.conftest import free_port
 from tests.workbench_helpers import STAFF, csrf_from, login, make_ticket
 
@@ -124,42 +123,50 @@ def _unavailable(resp) -> bool:
     return resp.status_code == 503 and "暂时连不上" in resp.get_data(as_text=True)
 
 
-@pytest.fixture
-def own_redis(tmp_path):
-    """A redis-server this test starts and stops itself."""
-    port = free_port()
+def _start_redis(port: int, workdir: Path) -> subprocess.Popen:
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
+                             "--dir", str(workdir)], stdout=subprocess.DEVNULL)
     for _ in range(50):
         try:
-            redis_lib.Redis.from_url(url).ping()
-            break
+            redis_lib.Redis(port=port).ping()
+            return proc
         except redis_lib.ConnectionError:
             time.sleep(0.1)
-    yield proc, url
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(5)
+    raise AssertionError("redis-server did not start")
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server this test starts, stops and starts again itself (never the machine's 6379)."""
+    port = free_port()
+    procs = [_start_redis(port, tmp_path)]
+    yield procs, port
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(5)
 
 
 class TestRedisGoesAway:
     @pytest.fixture
     def overrides(self, own_redis):
-        return {"redis.url": own_redis[1]}
+        return {"redis.url": f"redis://127.0.0.1:{own_redis[1]}/0"}
 
-    def test_pages_say_unavailable_then_recover(self, app, client, own_redis, steward):
-        proc, _ = own_redis
+    def test_pages_say_unavailable_then_recover(self, app, client, own_redis, steward, tmp_path):
+        procs, port = own_redis
         login(client, STAFF)
         assert client.get("/staff/").status_code == 200
-        proc.terminate()
-        proc.wait(5)
-        redis_conn.reset()
-        for path in ("/staff/", "/public/"):
+        procs[0].terminate()
+        procs[0].wait(5)
+        for path in ("/staff/", "/staff/rates/", "/public/"):
             assert _unavailable(client.get(path)), path
         anon = app.test_client()
         token = csrf_from(anon, "/login")
         assert _unavailable(anon.post("/login", data={"username": "liu", "password": STAFF[1], "csrf_token": token}))
+        # Redis comes back (empty): the same processes answer again, nobody restarts anything.
+        procs.append(_start_redis(port, tmp_path))
+        for path in ("/staff/", "/staff/rates/", "/public/"):
+            assert client.get(path).status_code == 200, path
 
 
 class TestDatabaseGoesAway:
@@ -172,7 +179,7 @@ class TestDatabaseGoesAway:
         c = down.test_client()
         c.set_cookie("session", client.get_cookie("session").value)
         try:
-            for path in ("/staff/", "/public/", "/staff/ledger/"):
+            for path in ("/staff/", "/staff/rates/", "/staff/ledger/", "/public/"):
                 assert _unavailable(c.get(path)), path
             resp = c.get("/api/tickets", headers={"Authorization": "Bearer sample-api-token-change-me"})
             assert resp.status_code == 503 and "暂时连不上" in resp.get_json()["error"]
