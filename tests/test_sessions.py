@@ -144,3 +144,14 @@ class TestEmbeddedRedis62:
         assert _fail(app.test_client(), STAFF[0]) == 429
         ttls = [steward.redis.ttl(k) for k in steward.redis.keys("steward:login:fail:*")]
         assert ttls and all(0 < t <= 15 * 60 for t in ttls)
+
+
+def test_web_security_settings_are_validated():
+    from bot import config as config_mod
+    from tests.conftest import ROOT
+
+    cfg = config_mod.load(ROOT / "config.example.toml", {"web.trusted_proxies": 2, "web.session_idle_minutes": 30})
+    assert cfg.web_security.trusted_proxies == 2 and cfg.web_security.session_idle_minutes == 30
+    for key, bad in (("web.trusted_proxies", -1), ("web.session_max_hours", 0), ("web.login_window_minutes", "15")):
+        with pytest.raises(config_mod.ConfigError, match=key):
+            config_mod.load(ROOT / "config.example.toml", {key: bad})
