@@ -209,3 +209,42 @@ def test_replies_within_timestamp_tolerance_config(app, client, config, steward)
     xml = signing.build_text_xml(config.wechat.original_id, RESIDENT, "hi")
     params, body = signing.sign_request(config.wechat, xml, timestamp=str(int(time.time()) - 60))
     assert client.post("/wechat", query_string=params, data=body, content_type="text/xml").status_code == 403
+
+
+COUNCIL = "o-sample-c3-1"
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+def test_a_used_query_string_cannot_carry_another_body(mode, app, config, safe_config, steward):
+    """A resident's signed query string, captured, is replayed with a council member's 接单."""
+    cfg = safe_config if mode == "safe" else config
+    steward.config = replace(steward.config, wechat=cfg.wechat)
+    http = app.test_client()
+    resident_xml = signing.build_text_xml(cfg.wechat.original_id, RESIDENT, "3号院楼道灯坏了")
+    params, body = signing.sign_request(cfg.wechat, resident_xml, openid=RESIDENT)
+    first = http.post("/wechat", query_string=params, data=body, content_type="text/xml")
+    assert first.status_code == 200
+    # WeChat's retry of the same delivery (same query, same body) is still answered.
+    again = http.post("/wechat", query_string=params, data=body, content_type="text/xml")
+    assert again.status_code == 200
+    forged_xml = signing.build_text_xml(cfg.wechat.original_id, COUNCIL, "接单")
+    if mode == "plain":
+        forged = forged_xml.encode()
+    else:
+        # In safe mode the attacker replays another captured envelope under this query string.
+        _, forged = signing.sign_request(cfg.wechat, forged_xml, timestamp=params["timestamp"],
+                                         nonce=params["nonce"])
+    resp = http.post("/wechat", query_string=params, data=forged, content_type="text/xml")
+    assert resp.status_code == 403
+    with steward.session() as s:
+        assert s.scalar(select(func.count()).select_from(InboundMessage).where(
+            InboundMessage.openid == COUNCIL)) == 0
+
+
+def test_used_query_strings_are_forgotten_after_the_window(app, config, steward, redis_client):
+    params, body = signing.sign_request(config.wechat, signing.build_text_xml(
+        config.wechat.original_id, RESIDENT, "灯坏了"), openid=RESIDENT)
+    assert app.test_client().post("/wechat", query_string=params, data=body).status_code == 200
+    keys = redis_client.keys("steward:wxquery:*")
+    assert len(keys) == 1
+    assert 0 < redis_client.ttl(keys[0]) <= 2 * config.wechat.timestamp_tolerance + 1

@@ -69,6 +69,9 @@ def shot(page, name: str) -> None:
 
 def test_staff_workflow(browser_page, live_app, steward, tmp_path):
     page, base = browser_page, live_app
+    # The Content-Security-Policy (no inline script or style) must not block anything we ship.
+    csp_violations: list[str] = []
+    page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
     with steward.session() as s:
         triage_ref = make_ticket(s, text="家里厨房水管漏水了，快来人", courtyard=None, status="triage",
                                  confidence=0.3).ref
@@ -152,9 +155,11 @@ def test_staff_workflow(browser_page, live_app, steward, tmp_path):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base}/public/?courtyard=c3")
     board = page.inner_text("#yard-c3")
-    assert "单元门口的路灯不亮了"[:8] in board and "无法解决" in board
+    # Facts only: the resident's own words never reach the public board.
+    assert "单元门口的路灯不亮了"[:8] not in board and "报修·照明" in board and "无法解决" in board
     shot(page, "07-public-board-phone")
 
     with steward.session() as s:
         t = s.scalars(select(Ticket).where(Ticket.ref == triage_ref)).one()
         assert t.status == "dispatched" and t.courtyard_id == "c3"
+    assert csp_violations == []

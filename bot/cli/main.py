@@ -21,6 +21,7 @@ from bot.services.sync import sync_from_config
 from bot.services.training import train_from_db
 from bot.services.users import UserError, add_user, set_password
 from bot.storage.migrate import upgrade
+from bot.web.tokens import TokenError, add, list_tokens, revoke
 from handlers.classify import classify_lines
 from handlers.courtyard import locate
 from workers.run import run_worker
@@ -206,6 +207,47 @@ def config_check(obj: Ctx, dev_only: bool) -> None:
         if previous is not None:
             config_mod.set_run_mode(previous)
     click.echo(f"{cfg.source}: 配置无误 / config OK")
+@main.group()
+def token() -> None:
+    """API tokens (stored as sha256; shown once)."""
+
+
+@token.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["read", "write"]), default="read")
+@click.option("--courtyard", default=None, help="只能看这个楼院（如 c3）；不填为全部楼院")
+@pass_ctx
+def token_add(obj: Ctx, name: str, role: str, courtyard: str | None) -> None:
+
+    try:
+        with obj.steward().session() as session:
+            value, _ = add(session, obj.config(), name, role, courtyard)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已添加令牌 {name}（{role}{'，' + courtyard if courtyard else ''}）。只显示这一次，请妥善保存：")
+    click.echo(value)
+
+
+@token.command("list")
+@pass_ctx
+def token_list(obj: Ctx) -> None:
+
+    with obj.steward().session() as session:
+        for t in list_tokens(session):
+            state = f"已吊销 {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "有效"
+            click.echo(f"{t.name}\t{t.role}\t{t.courtyard_id or '全部楼院'}\t{t.created_at:%Y-%m-%d}\t{state}")
+
+
+@token.command("revoke")
+@click.argument("name")
+@pass_ctx
+def token_revoke(obj: Ctx, name: str) -> None:
+
+    with obj.steward().session() as session:
+        n = revoke(session, name)
+    if not n:
+        raise click.ClickException(f"没有名为 {name} 的有效令牌")
+    click.echo(f"已吊销令牌 {name}")
 
 
 @main.command()

@@ -31,13 +31,14 @@ from bot.config.schema import (
     SandboxSection,
     StaffAccount,
     Templates,
+    WebSecurity,
     WeChatConfig,
 )
 
 __all__ = [
     "CLOSE_REASON_KEYS", "DEFAULT_API_BASE", "ENV_OVERRIDES", "EXAMPLE_CONFIG", "ROOT", "SAMPLE_MARKERS",
     "CategoryRule", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard", "DispatchSettings",
-    "FaqEntry", "Problem", "RatesSettings", "RouteRule", "RunMode", "SandboxSection", "StaffAccount", "Templates", "WeChatConfig",
+    "FaqEntry", "Problem", "RatesSettings", "RouteRule", "RunMode", "SandboxSection", "StaffAccount", "Templates", "WebSecurity", "WeChatConfig",
     "apply_overrides", "deployment_problems", "ensure_deployable", "is_sample", "load", "parse",
     "production_copy", "resolve_path", "run_mode", "samples_allowed", "set_run_mode",
 ]

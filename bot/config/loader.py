@@ -102,6 +102,7 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         database_url=f.database.url or "sqlite:///var/steward.db",
         secret_key=f.web.secret_key,
         public_url=f.web.public_url.rstrip("/"),
+        web_security=f.web.security(),
         courtyards=f.community.courtyards,
         members=f.members,
         staff=f.staff,

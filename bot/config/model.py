@@ -15,6 +15,7 @@ from bot.config.schema import (
     SandboxSection,
     StaffAccount,
     Templates,
+    WebSecurity,
     WeChatConfig,
 )
 
@@ -56,6 +57,7 @@ class Config:
     media_dir: str
     dispatch: DispatchSettings
     rates: RatesSettings = field(default_factory=RatesSettings)
+    web_security: WebSecurity = field(default_factory=WebSecurity)
     sandbox: SandboxSection = field(default_factory=SandboxSection)
     spool_dir: str = "var/spool"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)

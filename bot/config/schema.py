@@ -213,9 +213,32 @@ class DatabaseSection(Section):
     url: DatabaseUrl = "sqlite:///var/steward.db"
 
 
+@frozen
+class WebSecurity:
+    """`[web]` settings for sessions, logins and proxies (see config.example.toml)."""
+
+    trusted_proxies: NonNegativeInt = 0  # reverse proxies in front of the app whose X-Forwarded-* are believed
+    session_idle_minutes: PositiveInt = 120  # a workbench session ends after this long without a request
+    session_max_hours: PositiveInt = 12  # … and this long after the login, whatever happens
+    login_failures_per_account: PositiveInt = 5  # per account and client address, within login_window
+    login_failures_per_address: PositiveInt = 30  # per client address, all accounts
+    login_failures_account_total: PositiveInt = 50  # per account, all addresses (slows distributed guessing)
+    login_window_minutes: PositiveInt = 15
+
+
 class WebSection(Section):
     secret_key: Str = ""  # no built-in default: `steward serve` refuses to start without one
     public_url: HttpUrl = "http://127.0.0.1:5000"
+    trusted_proxies: NonNegativeInt = 0
+    session_idle_minutes: PositiveInt = 120
+    session_max_hours: PositiveInt = 12
+    login_failures_per_account: PositiveInt = 5
+    login_failures_per_address: PositiveInt = 30
+    login_failures_account_total: PositiveInt = 50
+    login_window_minutes: PositiveInt = 15
+
+    def security(self) -> WebSecurity:
+        return WebSecurity(**{k: getattr(self, k) for k in WebSecurity.__dataclass_fields__})
 
 
 class DirSection(Section):

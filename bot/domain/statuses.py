@@ -54,6 +54,7 @@ class EventKind(_Labelled):
     triage = "triage"
     moved_to_triage = "moved_to_triage"
     published = "published"
+    public_summary = "public_summary"
     unpublished = "unpublished"
     media_attached = "media_attached"
     photo_attached = "photo_attached"
@@ -118,6 +119,7 @@ LABELS: dict[enum.StrEnum, str] = {
     EventKind.triage: "转社区分派",
     EventKind.moved_to_triage: "转社区分派",
     EventKind.published: "公开到公示栏",
+    EventKind.public_summary: "公示摘要",
     EventKind.unpublished: "从公示栏撤下",
     EventKind.media_attached: "附件",
     EventKind.photo_attached: "办结照片",

@@ -78,15 +78,8 @@ PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>工单 {{ t.ref }}</title>
-<style>
-body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;padding:16px;font-size:19px;
-line-height:1.6;background:#f6f6f6;color:#222}
-.card{background:#fff;border-radius:10px;padding:14px 16px;margin-bottom:14px}
-h1{font-size:22px;margin:0 0 8px}.k{color:#666}.msg{background:#e8f5e9;padding:10px;border-radius:8px}
-form{margin:0 0 12px}textarea{width:100%;box-sizing:border-box;font-size:18px;padding:8px;min-height:70px}
-button{width:100%;font-size:21px;padding:14px;border:0;border-radius:8px;background:#07c160;color:#fff}
-button.gray{background:#888}ol{padding-left:20px;font-size:16px}
-</style></head><body>
+<link rel="stylesheet" href="{{ url_for('static', filename='council.css') }}">
+</head><body>
 {% for m in messages %}<p class="msg">{{ m }}</p>{% endfor %}
 <div class="card"><h1>工单 {{ t.ref }}（{{ t.status_label }}）</h1>
 <div><span class="k">地点：</span>{{ place }}</div>

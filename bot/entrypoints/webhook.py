@@ -22,6 +22,7 @@ from bot.runtime import current
 from bot.sandbox import note_inbound
 from bot.services import intake
 from bot.storage import spool
+from bot.storage.db import describe_error
 from bot.storage.models import InboundMessage
 from bot.wechat.messages import BadMessage, dedup_key, text_reply_xml, to_inbound
 from bot.wechat.security import (
@@ -29,6 +30,7 @@ from bot.wechat.security import (
     Rejected,
     check_signature,
     check_timestamp,
+    claim_query,
     encrypt_reply,
     verify_and_open,
 )
@@ -73,6 +75,7 @@ def receive() -> Response:
     try:
         body = _read_body()
         plain, fields = verify_and_open(cfg, request.args.to_dict(), body)
+        claim_query(steward.redis, request.args.to_dict(), body, cfg.timestamp_tolerance)
         msg = to_inbound(fields)  # validates the required fields before anything is stored
         _check_lengths(fields)
     except Rejected as exc:
@@ -132,9 +135,11 @@ def _is_duplicate(steward, key: str) -> bool:
 def _store_failed(steward, key: str, fields: dict[str, str], plain: str, exc: BaseException) -> Response:
     """Processing failed and was rolled back: keep the raw message as `failed` (fresh transaction) for
     `steward replay`; if the database cannot take it either, spool it to disk. Always `success`."""
-    # An event's de-dup key holds the sender's openid: log only a digest of it.
-    log.error("processing inbound message %s failed", hashlib.sha1(key.encode()).hexdigest()[:12], exc_info=exc)
-    error = f"{type(exc).__name__}: {exc}"[:2000]
+    # An event's de-dup key holds the sender's openid: log only a digest of it. The traceback (whose
+    # message may carry an openid or the resident's words from the database's DETAIL) only at DEBUG.
+    error = describe_error(exc)
+    log.error("processing inbound message %s failed: %s", hashlib.sha1(key.encode()).hexdigest()[:12], error)
+    log.debug("traceback of that failure", exc_info=exc)
     try:
         with steward.session() as session:
             session.add(InboundMessage(**_raw_values(key, fields, plain, "failed", error=error)))

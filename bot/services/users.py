@@ -41,6 +41,8 @@ def add_user(
     if user is None:
         user = StaffUser(username=username)
         session.add(user)
+    if user.id is not None:
+        user.session_version = (user.session_version or 0) + 1  # a new password ends old sessions
     user.name = name
     user.password_hash = generate_password_hash(password)
     user.role = role

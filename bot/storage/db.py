@@ -18,7 +18,9 @@ def engine_for(url: str) -> Engine:
         return _engines[url]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    kwargs: dict = {"future": True}
+    # hide_parameters: SQL errors and logs name the statement, never the openids, phones and message
+    # texts bound to it.
+    kwargs: dict = {"future": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
@@ -36,6 +38,14 @@ def engine_for(url: str) -> Engine:
 
     _engines[url] = engine
     return engine
+
+
+def describe_error(exc: BaseException, limit: int = 300) -> str:
+    """The exception's class and the first line of its message: fit for logs above DEBUG and for
+    `inbound_messages.error`. SQL parameters are hidden by the engine; the database's DETAIL lines
+    ("Key (openid)=(…)", "Failing row contains (…)") and the SQL text start on later lines."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}"[:limit]
 
 
 def dispose_all() -> None:

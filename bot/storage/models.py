@@ -94,6 +94,8 @@ class Ticket(Base):
     referral: Mapped[str | None] = mapped_column(String(128))
     duplicate_of: Mapped[str | None] = mapped_column(String(16))
     published: Mapped[bool] = mapped_column(Boolean, default=False)  # grievances on the public board
+    # The only free text the public board shows: written or approved by staff, never the resident's words.
+    public_summary: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -260,6 +262,21 @@ class StaffUser(Base):
     courtyard_id: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Bumped on logout and password change: every session cookie carrying an older value is void.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ApiToken(Base):
+    """A bearer token for /api/, stored as its sha256 (tokens are random, so no slow hash is needed)."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(8), default="read")  # read | write
+    courtyard_id: Mapped[str | None] = mapped_column(String(16))  # None: every courtyard
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class LabelledExample(Base):

@@ -12,7 +12,19 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from bot.web import api, auth, events_admin, health, ledger, public, queues, rates, ticket_page
+from bot.web import (
+    api,
+    auth,
+    errors,
+    events_admin,
+    health,
+    inputs,
+    ledger,
+    public,
+    queues,
+    rates,
+    ticket_page,
+)
 from bot.web import filters as web_filters
 
 csrf = CSRFProtect()
@@ -31,6 +43,8 @@ def init_app(app: Flask) -> None:
     if steward.config.public_url.startswith("https://"):
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+    errors.init_app(app)
+    inputs.init_app(app)  # before CSRF: nothing reads a value that is not checked
     csrf.init_app(app)
     auth.init_app(app)
     web_filters.init_app(app)

@@ -1,22 +1,27 @@
-"""JSON API under /api/ for other community systems, with bearer tokens from `[api] tokens`.
-The OpenAPI 3 description is `bot/web/openapi.json`, served at /api/openapi.json."""
+"""JSON API under /api/ for other community systems. Bearer tokens (`bot.web.tokens`) carry a role
+— read, or write for the notes endpoint — and may be limited to one courtyard, in which case
+nothing of another courtyard is listed, shown or counted. The OpenAPI 3 description is
+`bot/web/openapi.json`, served at /api/openapi.json."""
 
 from __future__ import annotations
 
-import hmac
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
 
+from bot import config as config_mod
 from bot import runtime
 from bot.domain.clock import utcnow
+from bot.services import tickets
 from bot.services.rates import ALL, Rates, describe, month_of, month_rates, rankings
 from bot.services.tickets import get_by_ref
 from bot.storage.models import Ticket, TicketEvent
+from bot.web import tokens
+from bot.web.inputs import BadInput, check_value, datetime_value, int_value
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -49,40 +54,39 @@ def _bearer():  # noqa: ANN202
         return None
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    tokens = runtime.current().config.api_tokens
-    # Compare with every token in constant time, so timing does not leak a prefix.
-    ok = bool(token) and any(hmac.compare_digest(token.encode(), t.encode()) for t in tokens)
-    if not ok:
-        resp = _error(401, "missing or invalid bearer token")
+    steward = runtime.current()
+    with steward.session() as s:
+        grant = tokens.lookup(s, steward.config, token, config_mod.samples_allowed()) if token else None
+    if grant is None:
+        resp = _error(401, "缺少或无效的令牌（Authorization: Bearer …）")
         resp.headers["WWW-Authenticate"] = 'Bearer realm="steward"'
         return resp
+    g.api_grant = grant
     return None
 
 
-def _since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        abort(_error(400, "since must be an ISO 8601 date or datetime"))
-    # With an offset: converted to UTC; without one it is taken as UTC, like every time in the API.
-    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
+def _grant() -> tokens.Grant:
+    return g.api_grant
+
+
+def _visible(t: Ticket | None) -> bool:
+    scope = _grant().courtyard
+    return t is not None and (scope is None or t.courtyard_id == scope)
 
 
 @bp.get("/tickets")
 def list_tickets():  # noqa: ANN201
     a = request.args
-    try:
-        limit = min(max(int(a.get("limit", 50)), 1), MAX_LIMIT)
-        before = int(a["cursor"]) if a.get("cursor") else None
-    except ValueError:
-        return _error(400, "limit and cursor must be integers")
+    limit = int_value(a.get("limit"), "limit", 1, MAX_LIMIT, default=50)
+    before = int_value(a.get("cursor"), "cursor", 1)
     stmt = select(Ticket)
+    if _grant().courtyard:
+        stmt = stmt.where(Ticket.courtyard_id == _grant().courtyard)
     for key, col in (("status", Ticket.status), ("courtyard", Ticket.courtyard_id), ("category", Ticket.category)):
         if a.get(key):
             stmt = stmt.where(col == a[key])
-    since = _since(a.get("since"))
+    # With an offset: converted to UTC; without one it is taken as UTC, like every time in the API.
+    since = datetime_value(a.get("since"), "since")
     if since:
         stmt = stmt.where(Ticket.created_at >= since)
     if before:
@@ -99,8 +103,8 @@ def list_tickets():  # noqa: ANN201
 def get_ticket(ref: str):  # noqa: ANN201
     with runtime.current().session() as s:
         t = get_by_ref(s, ref)
-        if t is None:
-            return _error(404, "no such ticket")
+        if not _visible(t):
+            return _error(404, "没有这个工单")
         return jsonify(ticket_json(t))
 
 
@@ -108,12 +112,12 @@ def get_ticket(ref: str):  # noqa: ANN201
 def ticket_events(ref: str):  # noqa: ANN201
     with runtime.current().session() as s:
         t = get_by_ref(s, ref)
-        if t is None:
-            return _error(404, "no such ticket")
+        if not _visible(t):
+            return _error(404, "没有这个工单")
         events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))
         # `actor` is an openid for residents and members: only its kind leaves the system.
         out = [{"at": _iso(e.at), "kind": e.kind, "actor_name": e.actor_name,
-                "actor_type": "staff" if e.actor.startswith("staff:") else "system" if e.actor == "system" else "wechat",
+                "actor_type": _actor_type(e.actor),
                 "from_status": e.from_status, "to_status": e.to_status, "note": e.note} for e in events]
     return jsonify({"ref": t.ref, "events": out})
 
@@ -142,7 +146,7 @@ def rates():  # noqa: ANN201
     ym = _month(request.args.get("month"))
     if ym is None:
         return _error(400, "month must be YYYY-MM (月份格式应为 YYYY-MM)")
-    courtyard = request.args.get("courtyard") or None
+    courtyard = _grant().courtyard or request.args.get("courtyard") or None
     if courtyard is not None and cfg.courtyard(courtyard) is None:
         return _error(400, f"unknown courtyard {courtyard!r} (没有这个楼院)")
     with steward.session() as s:
@@ -155,6 +159,35 @@ def rates():  # noqa: ANN201
               "min_due": cfg.rates.ranking_min_due}
     return jsonify({"month": f"{ym[0]:04d}-{ym[1]:02d}", "rates": body, "rankings": ranked,
                     "definitions": [{"name": n, "text": t} for n, t in describe(cfg)]})
+
+
+def _actor_type(actor: str) -> str:
+    if actor.startswith("staff:"):
+        return "staff"
+    if actor.startswith("api:"):
+        return "api"
+    return "system" if actor == "system" else "wechat"
+
+
+@bp.post("/tickets/<ref>/notes")
+def add_note(ref: str):  # noqa: ANN201
+    """A note on the ticket's event log from another community system (write tokens only)."""
+    grant = _grant()
+    if not grant.can_write:
+        return _error(403, "这个令牌只能读取，不能写入")
+    body = request.get_json(silent=True)
+    note = body.get("note") if isinstance(body, dict) else None
+    if not isinstance(note, str) or not note.strip():
+        raise BadInput("请求体应为 JSON 对象，note 为非空字符串")
+    check_value("note", note, 2000)
+    with runtime.current().session() as s:
+        t = get_by_ref(s, ref)
+        if not _visible(t):
+            return _error(404, "没有这个工单")
+        tickets.add_event(s, t, "note", actor=f"api:{grant.name}"[:64], actor_name=grant.name[:32], note=note.strip())
+    resp = jsonify({"ref": ref, "ok": True})
+    resp.status_code = 201
+    return resp
 
 
 @bp.get("/openapi.json")

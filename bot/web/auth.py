@@ -1,5 +1,6 @@
-"""Logins for community staff and council chairs: flask-login sessions, hashed passwords,
-attempts rate-limited in Redis (shared by every web process), roles admin / staff / council."""
+"""Logins for community staff and council chairs: flask-login sessions that end on logout and
+time out (`bot.web.sessions`), hashed passwords, failures throttled in Redis (shared by every web
+process), roles admin / staff / council."""
 
 from __future__ import annotations
 
@@ -7,21 +8,18 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy import update
 
 from bot import runtime
 from bot.services import users
 from bot.storage.models import StaffUser, Ticket
+from bot.web import sessions
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
-
-MAX_FAILURES = 5  # per username and address, within FAILURE_WINDOW
-MAX_FAILURES_PER_ADDRESS = 30
-FAILURE_WINDOW = 15 * 60
-
 
 @dataclass
 class WebUser:
@@ -60,7 +58,10 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
-    login_manager.session_protection = "strong"
+    # flask-login's "strong" mode binds the session to X-Forwarded-For, which any client can write;
+    # what ends a stolen session here is the server-side version and the timeouts (bot.web.sessions).
+    login_manager.session_protection = None
+    sessions.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> WebUser | None:
@@ -68,7 +69,10 @@ def init_app(app: Flask) -> None:
             return None
         with runtime.current().session() as s:
             u = s.get(StaffUser, int(user_id))
-            return _web_user(u) if u is not None and u.active else None
+            if u is None or not u.active or not sessions.still_valid(u.session_version):
+                session.clear()
+                return None
+            return _web_user(u)
 
 
 def require_login(blueprint: Blueprint, *roles: str) -> None:
@@ -94,27 +98,6 @@ def ensure_can_see(ticket: Ticket) -> None:
         abort(403)
 
 
-def _failure_keys(username: str) -> tuple[str, str]:
-    addr = request.remote_addr or "-"
-    return f"steward:login:fail:{addr}:{username.lower()}", f"steward:login:fail:{addr}"
-
-
-def _blocked(username: str) -> bool:
-    r = runtime.current().redis
-    user_key, addr_key = _failure_keys(username)
-    counts = r.mget(user_key, addr_key)
-    return int(counts[0] or 0) >= MAX_FAILURES or int(counts[1] or 0) >= MAX_FAILURES_PER_ADDRESS
-
-
-def _record_failure(username: str) -> None:
-    r = runtime.current().redis
-    pipe = r.pipeline()
-    for key in _failure_keys(username):
-        pipe.incr(key)
-        pipe.expire(key, FAILURE_WINDOW, nx=True)
-    pipe.execute()
-
-
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: never bounce a fresh login to another host.
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
@@ -129,9 +112,10 @@ def login():  # noqa: ANN201
     if request.method == "GET":
         return render_template("web/login.html")
     username = (request.form.get("username") or "").strip()[:64]
-    password = request.form.get("password") or ""
-    if _blocked(username):
-        flash("登录失败次数太多，请 15 分钟后再试。", "error")
+    password = (request.form.get("password") or "")[:256]
+    throttle = sessions.Throttle(username)
+    if throttle.blocked():
+        flash(f"登录失败次数太多，请 {throttle.cfg.login_window_minutes} 分钟后再试。", "error")
         return render_template("web/login.html", username=username), 429
     steward = runtime.current()
     with steward.session() as s:
@@ -141,23 +125,34 @@ def login():  # noqa: ANN201
             steward.staff_synced = True
         user = users.verify(s, username, password)
         web_user = _web_user(user) if user else None
+        version = user.session_version if user else 0
     if web_user is not None and users.sample_login_refused(password):
         log.warning("workbench login refused: account %s still has a sample password", web_user.username)
         flash(f"这个账号还在用示例密码，不能登录。请管理员运行 steward user passwd {web_user.username} 设置新密码。",
               "error")
         return render_template("web/login.html", username=username), 403
     if web_user is None:
-        _record_failure(username)
+        throttle.failed()
         log.info("workbench login failed")
         flash("用户名或密码不对。", "error")
         return render_template("web/login.html", username=username), 401
+    throttle.succeeded()
+    target = _safe_next(request.args.get("next"))
+    session.clear()  # nothing from before the login carries over
     login_user(web_user)
+    sessions.begin(version)
     log.info("workbench login: %s", web_user.username)
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(target)
 
 
 @bp.post("/logout")
 def logout():  # noqa: ANN201
+    if current_user.is_authenticated:
+        # Every cookie of this account — copies included — stops working now.
+        with runtime.current().session() as s:
+            s.execute(update(StaffUser).where(StaffUser.id == current_user.id)
+                      .values(session_version=StaffUser.session_version + 1))
     logout_user()
+    session.clear()
     flash("已退出登录。", "info")
     return redirect(url_for("auth.login"))

@@ -3,13 +3,9 @@ and the reminder push to registrants the day before (`bot.services.event_reminde
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +13,7 @@ from bot import runtime
 from bot.domain.clock import from_local, to_local, utcnow
 from bot.services.event_reminders import enqueue_reminder
 from bot.storage.models import Event, Registration
+from bot.web import exports
 from bot.web.auth import require_login
 
 bp = Blueprint("events_admin", __name__, url_prefix="/staff/events")
@@ -38,10 +35,12 @@ def _form_event(event: Event) -> None:
     try:
         starts = from_local(datetime.fromisoformat(f.get("starts_at", "")))
         capacity = int(f.get("capacity", "0"))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FormError("请填写正确的开始时间和人数上限") from None
-    if capacity < 1:
-        raise FormError("人数上限至少为 1")
+    if not 1 <= capacity <= 100_000:
+        raise FormError("人数上限应在 1 到 100000 之间")
+    if not 2000 <= starts.year <= 2100:
+        raise FormError("请填写正确的开始时间")
     courtyard = f.get("courtyard") or None
     if courtyard and runtime.current().config.courtyard(courtyard) is None:
         raise FormError("请选择楼院")
@@ -158,25 +157,4 @@ def export(event_id: int, fmt: str):  # noqa: ANN201
         rows = [[i, r.name or "", r.phone or "", REG_STATUS.get(r.status, r.status), "是" if r.checked_in else "",
                  to_local(r.created_at).strftime("%Y-%m-%d %H:%M")]
                 for i, r in enumerate((r for r in event.registrations if r.status != "cancelled"), start=1)]
-    name = f"roster-{event_id}.{fmt}"
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow([h for h, _ in ROSTER_HEADERS])
-        w.writerows(rows)
-        body, mime = ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    else:
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "名单"
-        ws.append([h for h, _ in ROSTER_HEADERS])
-        for i, (_, width) in enumerate(ROSTER_HEADERS, start=1):
-            ws.cell(row=1, column=i).font = Font(bold=True)
-            ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
-        for row in rows:
-            ws.append(row)
-        ws.freeze_panes = "A2"
-        out = io.BytesIO()
-        wb.save(out)
-        body, mime = out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return exports.response(fmt, ROSTER_HEADERS, rows, f"roster-{event_id}.{fmt}", sheet="名单")

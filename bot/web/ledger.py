@@ -1,16 +1,12 @@
 """The ledger (台账): one row per ticket received in a month in a courtyard, with its responsible
-person, deadline, outcome and rating; exported to .xlsx (openpyxl) and CSV."""
+person, deadline, outcome and rating; exported to .xlsx and CSV through `bot.web.exports`."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, render_template, request
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +16,7 @@ from bot.domain.clock import utcnow
 from bot.domain.statuses import CLOSE_REASONS, STATUS_LABELS
 from bot.services.rates import month_bounds
 from bot.storage.models import Ticket
+from bot.web import exports
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.filters import local_time
 from bot.web.rates import parse_month
@@ -107,38 +104,6 @@ def rows(session: Session, config: Config, year: int, month: int, courtyard: str
     return out
 
 
-def to_xlsx(ledger: list[LedgerRow], title: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "台账"
-    ws.append([h for h, _ in COLUMNS])
-    for i, (_, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
-        cell = ws.cell(row=1, column=i)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    for r in ledger:
-        ws.append(r.cells())
-    for row in ws.iter_rows(min_row=2, min_col=4, max_col=4):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    wb.properties.title = title
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def to_csv(ledger: list[LedgerRow]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow([h for h, _ in COLUMNS])
-    for r in ledger:
-        w.writerow(["" if c is None else c for c in r.cells()])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel then reads it as UTF-8
-
-
 def _params() -> tuple[int, int, str | None]:
     cfg = runtime.current().config
     year, month = parse_month(request.args.get("month"))
@@ -169,8 +134,5 @@ def export(fmt: str):  # noqa: ANN201
         ledger = rows(s, steward.config, year, month, courtyard)
     name = f"ledger-{year:04d}-{month:02d}-{courtyard or 'all'}.{fmt}"
     title = f"{steward.config.courtyard_name(courtyard) if courtyard else '全社区'} {year}年{month}月台账"
-    if fmt == "xlsx":
-        body, mime = to_xlsx(ledger, title), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body, mime = to_csv(ledger), "text/csv; charset=utf-8"
-    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return exports.response(fmt, COLUMNS, [r.cells() for r in ledger], name, sheet="台账", title=title,
+                            wrap=(4,))

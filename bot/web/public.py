@@ -1,16 +1,16 @@
 """The public board `/public` (晒三务): this month's tickets per courtyard and the three rates —
 the workbench's numbers (`bot.services.rates`, the same rules and cache), shown with their definitions.
 
-Residents' privacy comes first: no names, phones, room numbers or openids. Summaries are scrubbed
-(`scrub`), grievances appear only when staff published them, and nothing about the resident is
-selected from the database at all.
+Residents' privacy by construction: the board shows structured facts (category, subcategory,
+courtyard, status, dates, the outcome) and, as its only text, the public summary staff wrote or
+approved on the ticket page — never the resident's own words. That summary still goes through
+`bot.web.scrub`. Grievances appear only when staff published them, and nothing about the resident
+(text, openid, name, phone) is selected from the database at all.
 """
 
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, or_, select
 
 from bot import runtime
@@ -18,34 +18,15 @@ from bot.domain.clock import to_local, utcnow
 from bot.domain.statuses import CLOSE_REASONS, OPEN_STATUSES, STATUS_LABELS
 from bot.services.rates import ALL, Rates, describe, month_bounds, month_rates, rankings
 from bot.storage.models import Ticket
+from bot.web.scrub import scrub
+
+__all__ = ["bp", "board", "scrub"]
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
 PER_COURTYARD = 20
-SUMMARY_LEN = 30
+SUMMARY_LEN = 60
 CACHE_TTL = 60
-
-_CN_NUM = "0-9０-９一二三四五六七八九十百两零〇"
-_SCRUBS = (
-    # openids and other long account-like tokens
-    (re.compile(r"o[-_A-Za-z0-9]{10,}"), ""),
-    # mobile numbers, also written with spaces or dashes, and landlines
-    (re.compile(r"(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)"), "***"),
-    (re.compile(r"(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"), "***"),
-    # building, unit, floor and room numbers: 3号楼2单元501室, 五栋, 6楼, 302户
-    (re.compile(rf"[{_CN_NUM}]+\s*(号楼|栋|幢|单元|层|楼|室|户|号房)"), r"*\1"),
-    # "我叫王建国", "本人姓李": the name
-    (re.compile(r"(我叫|我姓|本人姓|本人叫|联系人)[\u4e00-\u9fa5]{1,3}"), r"\1**"),
-    # any other run of three or more digits (a room number, an ID, a phone in pieces)
-    (re.compile(r"\d{3,}"), "***"),
-)
-
-
-def scrub(text: str, limit: int = SUMMARY_LEN) -> str:
-    out = " ".join((text or "").split())
-    for pattern, repl in _SCRUBS:
-        out = pattern.sub(repl, out)
-    return out[:limit] + ("…" if len(out) > limit else "")
 
 
 def board(year: int, month: int) -> dict:
@@ -58,10 +39,10 @@ def board(year: int, month: int) -> dict:
         rates = month_rates(s, cfg, year, month, redis=steward.redis)
         for c in cfg.courtyards:
             in_month = (Ticket.courtyard_id == c.id, Ticket.created_at >= start, Ticket.created_at < end)
-            # Only the public columns are selected: no resident, assignee or text beyond the summary.
+            # Only the public columns are selected: no resident, assignee or resident text.
             items = s.execute(
-                select(Ticket.ref, Ticket.category, Ticket.subcategory, Ticket.text, Ticket.status,
-                       Ticket.close_reason, Ticket.created_at)
+                select(Ticket.ref, Ticket.category, Ticket.subcategory, Ticket.public_summary, Ticket.status,
+                       Ticket.close_reason, Ticket.created_at, Ticket.closed_at)
                 .where(*in_month, visible)
                 .order_by(Ticket.created_at.desc())
                 .limit(PER_COURTYARD)
@@ -79,10 +60,12 @@ def board(year: int, month: int) -> dict:
                 "mediating": mediating,
                 "items": [
                     {"ref": r.ref, "category": cfg.categories[r.category].name if r.category in cfg.categories
-                     else "其他", "sub": r.subcategory or "", "summary": scrub(r.text),
+                     else "其他", "sub": r.subcategory or "",
+                     "summary": scrub(r.public_summary, SUMMARY_LEN) if r.public_summary else "",
                      "status": STATUS_LABELS.get(r.status, r.status),
                      "outcome": CLOSE_REASONS.get(r.close_reason or "", "已办结") if r.status == "closed" else "",
-                     "day": to_local(r.created_at).strftime("%m-%d")}
+                     "day": to_local(r.created_at).strftime("%m-%d"),
+                     "closed_day": to_local(r.closed_at).strftime("%m-%d") if r.closed_at else ""}
                     for r in items
                 ],
             })
@@ -97,7 +80,9 @@ def index():  # noqa: ANN201
     year, month = now.year, now.month
     only = request.args.get("courtyard") or None
     steward = runtime.current()
-    key = f"steward:public:v1:{year}-{month}:{only or 'all'}"
+    if only and steward.config.courtyard(only) is None:
+        abort(404)  # before the cache: made-up values must not each get a cache entry
+    key = f"steward:public:v2:{year}-{month}:{only or 'all'}"
     cached = steward.redis.get(key)
     if cached:
         return cached

@@ -20,6 +20,7 @@ from bot.domain.clock import utcnow
 from bot.domain.statuses import OPEN_STATUSES, STATUS_LABELS
 from bot.storage.models import Resident, Ticket
 from bot.web.auth import require_login, scope_courtyard
+from bot.web.inputs import INT_MAX
 
 bp = Blueprint("queues", __name__, url_prefix="/staff")
 require_login(bp)
@@ -98,7 +99,7 @@ def page(session: Session, clauses: list[Any], after: str | None, by_id: bool = 
     """One page and the cursor of the next (None at the end)."""
     stmt: Select = select(Ticket).where(*clauses)
     if by_id:
-        if after and after.isdigit():
+        if after and after.isdigit() and int(after) <= INT_MAX:
             stmt = stmt.where(Ticket.id < int(after))
         stmt = stmt.order_by(Ticket.id.desc())
     else:
@@ -120,9 +121,10 @@ def _parse_cursor(after: str | None) -> tuple[datetime, int] | None:
         return None
     stamp, _, ident = after.rpartition("_")
     try:
-        return datetime.fromisoformat(stamp), int(ident)
+        when, ticket_id = datetime.fromisoformat(stamp), int(ident)
     except ValueError:
         return None
+    return (when, ticket_id) if 0 <= ticket_id <= INT_MAX else None  # a made-up cursor: first page
 
 
 def bounded_count(session: Session, clauses: list[Any], key: str) -> int:

@@ -19,6 +19,7 @@ from bot.services import jobs, outbox, tickets
 from bot.services.push import queue_push
 from bot.services.tickets import TransitionError
 from bot.storage.models import LabelledExample, Ticket
+from bot.web.scrub import scrub
 
 log = logging.getLogger(__name__)
 
@@ -141,3 +142,20 @@ def publish(session: Session, ticket: Ticket, actor: Actor, published: bool) -> 
     tickets.add_event(session, ticket, "published" if published else "unpublished", **_who(actor),
                       data={"at": utcnow().isoformat()})
     return "已公开到公示栏" if published else "已从公示栏撤下"
+
+
+PUBLIC_SUMMARY_MAX = 200
+
+
+def public_summary(session: Session, ticket: Ticket, actor: Actor, text: str) -> str:
+    """The one text the public board shows for this ticket, written or approved by staff."""
+
+    text = " ".join((text or "").split())
+    if len(text) > PUBLIC_SUMMARY_MAX:
+        raise TransitionError(f"公示摘要最多 {PUBLIC_SUMMARY_MAX} 字")
+    ticket.public_summary = text or None
+    tickets.add_event(session, ticket, "public_summary", **_who(actor), note=text or None)
+    if not text:
+        return "已清除公示摘要，公示栏只显示类别和进度"
+    shown = scrub(text, PUBLIC_SUMMARY_MAX)
+    return "公示摘要已保存" + ("" if shown == text else f"（公示栏上显示为：{shown}）")

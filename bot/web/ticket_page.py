@@ -21,8 +21,9 @@ bp = Blueprint("ticket", __name__, url_prefix="/staff/t")
 require_login(bp)
 
 PUSH_STATUS = {"pending": "待发送", "sent": "已发送", "delivered": "已送达", "failed": "发送失败"}
-STAFF_ONLY = {"reclassify", "move", "duplicate", "publish", "dispatch"}
-ACTIONS = ("reclassify", "dispatch", "move", "reassign", "note", "reply", "duplicate", "close", "reopen", "publish")
+STAFF_ONLY = {"reclassify", "move", "duplicate", "publish", "dispatch", "summary"}
+ACTIONS = ("reclassify", "dispatch", "move", "reassign", "note", "reply", "duplicate", "close", "reopen", "publish",
+           "summary")
 
 
 def _load(session, ref: str) -> Ticket:  # noqa: ANN001
@@ -90,6 +91,8 @@ def do(ref: str, action: str):  # noqa: ANN201
                 msg = act.close(s, ticket, current_user, f.get("reason", ""), f.get("referral"), f.get("note"))
             elif action == "reopen":
                 msg = act.reopen(s, ticket, current_user, f.get("note"))
+            elif action == "summary":
+                msg = act.public_summary(s, ticket, current_user, f.get("public_summary", ""))
             else:
                 msg = act.publish(s, ticket, current_user, f.get("published") == "1")
         flash(msg, "ok")

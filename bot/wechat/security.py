@@ -2,12 +2,18 @@
 
 WeChat signs with sha1 over the sorted (token, timestamp, nonce[, encrypt]); in safe mode the body
 is AES-CBC encrypted with the EncodingAESKey (wechatpy's PrpCrypto does the cipher work).
+
+In plain mode the signature covers the query string only, not the body: a captured query string
+would carry any body for the whole timestamp window. `claim_query` remembers each used (timestamp,
+nonce, signature[, msg_signature]) in Redis with the digest of the body it came with, for as long
+as the timestamp is accepted; the same query with another body is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import time
 
@@ -17,7 +23,10 @@ from wechatpy.exceptions import InvalidAppIdException
 
 from bot.config import WeChatConfig
 
+log = logging.getLogger(__name__)
+
 MAX_BODY = 64 * 1024
+QUERY_KEY = "steward:wxquery:{}"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -46,6 +55,30 @@ def check_timestamp(timestamp: str | None, tolerance: int, now: float | None = N
         raise Rejected(403, "bad timestamp") from None
     if abs((now or time.time()) - ts) > tolerance:
         raise Rejected(403, "stale timestamp")
+
+
+def claim_query(redis, args: dict[str, str], body: bytes, tolerance: int) -> None:  # noqa: ANN001
+    """Record this signed query string as used (call after its signatures are verified). A second
+    use with the same body is WeChat retrying (the de-duplication answers it); with another body it
+    is a replay and raises Rejected(403). Without Redis the check is skipped (logged): refusing every
+    message during an outage would show residents "该公众号暂时无法提供服务"."""
+    parts = (args.get("timestamp", ""), args.get("nonce", ""), args.get("signature", ""),
+             args.get("msg_signature", ""))
+    key = QUERY_KEY.format(hashlib.sha256("|".join(parts).encode()).hexdigest())
+    digest = hashlib.sha256(body).hexdigest()
+    try:
+        pipe = redis.pipeline(transaction=False)
+        # Accepted while |now - timestamp| <= tolerance: at most 2 × tolerance from now.
+        pipe.set(key, digest, nx=True, ex=2 * tolerance + 1)
+        pipe.get(key)
+        _, stored = pipe.execute()
+    except Exception:
+        log.warning("Redis unavailable: used webhook query strings are not checked")
+        return
+    if isinstance(stored, bytes):
+        stored = stored.decode()
+    if stored is not None and not hmac.compare_digest(stored, digest):
+        raise Rejected(403, "query string already used")
 
 
 def parse_xml(body: bytes | str) -> dict[str, str]:
