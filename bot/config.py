@@ -184,6 +184,7 @@ class DispatchSettings:
 class FaqEntry:
     patterns: tuple[str, ...]
     answer: str
+    places: tuple[str, ...] = ()  # names of the place the entry is about (卫生服务站, 卫生站 …)
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,8 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
     wx_dialogue = root.sub("dialogue")
     web = root.sub("web")
     api = root.sub("api")
-    faq = tuple(FaqEntry(f.str_list("patterns"), f.get("answer", str)) for f in root.items("faq"))
+    faq = tuple(FaqEntry(f.str_list("patterns"), f.get("answer", str), f.str_list("places", []))
+                for f in root.items("faq"))
     parties = {k: dict(v) for k, v in root.get("outside_parties", dict, {}).items()}
     return Config(
         source=source,

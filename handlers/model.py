@@ -13,11 +13,13 @@ import os
 import random
 import re
 import tempfile
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from handlers.latin import segment
+from handlers.normalize import canonical
 
 MAX_CHARS = 2000  # longer texts are cut: the point of a message is never 2,000 chars in
 NGRAM_RANGE = (1, 3)
@@ -33,6 +35,7 @@ _WECHAT_EMOTE = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]")  # WeChat's text emotico
 # keep CJK, latin letters, digits and the emoji mark; everything else is separator noise
 _NOISE = re.compile(rf"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff{EMOJI_MARK}]+")
 _DIGITS = re.compile(r"[0-9]+")
+_LATIN = re.compile(r"[a-z]")
 
 
 def normalize(text: str, replacements: Sequence[tuple[str, str]] = ()) -> str:
@@ -42,12 +45,21 @@ def normalize(text: str, replacements: Sequence[tuple[str, str]] = ()) -> str:
     text = _CONTROL.sub(" ", text)
     text = _WECHAT_EMOTE.sub(EMOJI_MARK, text)
     text = _EMOJI.sub(EMOJI_MARK, text)
-    text = unicodedata.normalize("NFKC", text).lower()  # full-width → half-width
+    text = canonical(text)  # the one normalisation: simplified, half-width, slips fixed, English glossed
     text = _NOISE.sub(" ", text)
     text = _DIGITS.sub("0", text)  # building/unit numbers carry no category signal
     for old, new in replacements:
         text = text.replace(old, new)
     return " ".join(text.split())[:MAX_CHARS]
+
+
+def syllables_of(norm: str) -> list[str]:
+    """The pinyin syllables of the Latin words of a normalised text ('zenme ban' → zen, me, ban)."""
+    out: list[str] = []
+    for word in norm.split(" "):
+        if word.isascii() and word.isalpha():
+            out.extend(segment(word) or ())
+    return out
 
 
 def ngrams(norm: str) -> Counter[str]:
@@ -101,13 +113,21 @@ class Model:
     meta: dict = field(default_factory=dict)
 
     def counts(self, text: str) -> Counter[str]:
-        """N-grams plus one feature per lexicon group: a group generalises to its words unseen in training."""
+        """N-grams, one feature per lexicon group (a group generalises to its words unseen in
+        training) and, for a message in Latin letters, its pinyin syllables and their bigrams."""
         norm = normalize(text, self.replacements)
         out = ngrams(norm)
         for name, words in self.lexicon.items():
             hits = sum(1 for w in words if w in norm)
             if hits:
                 out["#" + name] = hits
+        if not _LATIN.search(norm):
+            return out
+        syl = syllables_of(norm)  # pinyin: the model learnt these from the corpus lines' pinyin twins
+        for i, s in enumerate(syl):
+            out["~" + s] += 1
+            if i:
+                out[f"~{syl[i - 1]}_{s}"] += 1
         return out
 
     def features(self, text: str) -> list[tuple[str, float]]:
