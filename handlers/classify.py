@@ -225,7 +225,7 @@ def _classify(text: str, model: Model, rules: Rules) -> Classification:
         return Classification("other", None, 1.0)
     if not norm.replace(EMOJI_MARK, "").strip():  # only emoji
         return Classification("other", None, 0.97)
-    feats = model.features(text)
+    feats = model.features(text, norm)
     probs = model.predict(feats)
     best = max(range(len(probs)), key=probs.__getitem__)
     category, confidence = model.main.labels[best], probs[best]
