@@ -4,6 +4,9 @@ Pure functions over text. The model is a JSON file under handlers/model/; when i
 was trained from an older corpus, it is (re)trained from handlers/corpus/ at first use, so a
 fresh clone needs no setup step. Keyword rules in handlers/corpus/rules.toml are applied with
 the model: category overrides where a keyword is surer than statistics, and subcategory rules.
+Every reader of the text sees it through handlers/normalize.py (traditional characters, numerals,
+voice slips, English glossed); the corpus lines are also trained on as toneless pinyin, so a
+message typed in pinyin is read by the same model.
 """
 
 from __future__ import annotations
