@@ -30,7 +30,7 @@ def read(path: Path) -> list[tuple[str, str, str | None]]:
     """(text, category, courtyard id or None); the courtyard is the last column that looks like an id."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
+        if not line.strip():
             continue
         parts = line.split("\t")
         col = 2 if path.name == "stranger.tsv" else 3

@@ -143,10 +143,17 @@ _EN_PLACE = (
 )
 
 
+_EN_NUMBERS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_EN_NUMBER = re.compile(r"\b(courtyard|compound|yard|building|block|unit|no\.?|number)\s+(" + "|".join(_EN_NUMBERS) + r")\b")
+
+
 def gloss_english(text: str) -> str:
     """English words glossed into Chinese; pinyin place words ('5 hao yuan') into their characters."""
     if is_pinyin_text(text):
         return _PY_PLACE.sub(lambda m: _py_number(m), text)
+    text = _EN_NUMBER.sub(lambda m: f"{m.group(1)} {_EN_NUMBERS[m.group(2)]}", text)
     for pattern, repl in _EN_PLACE:
         text = pattern.sub(repl, text)
     return _ENGLISH.sub(lambda m: f" {ENGLISH[m.group(0)]} ", text)

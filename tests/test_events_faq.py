@@ -148,3 +148,13 @@ def test_question_about_the_health_station_end_to_end() -> None:
     assert d.actions == [] and "卫生服务站" in d.reply and "周日" in d.reply
     d = send("社区电话多少")
     assert d.actions == [] and "0371-6000 0001" in d.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("bu dong chan zheng zen me ban", "不动产证"), ("lao nian zheng zen me ban", "老年优待证"),
+     ("wei sheng zhan ji dian kai men", "卫生服务站")],
+)
+def test_faq_in_pinyin(text: str, word: str) -> None:
+    answer = faq.answer(text, CFG.faq)
+    assert answer and word in answer, answer

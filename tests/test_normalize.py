@@ -83,3 +83,8 @@ def test_english_is_glossed() -> None:
     assert "15号院" in canonical("The street lamp near the gate of No.15 courtyard has been off for days.")
     assert "燃气味" in gloss_english("i smell gas in the kitchen")
     assert gloss_english("bu dong chan zheng") == "bu dong chan zheng"  # pinyin is not English
+
+
+def test_english_number_words_in_places() -> None:
+    out = canonical("the gate of courtyard three is broken, building two")
+    assert "3号院" in out and "2号楼" in out
