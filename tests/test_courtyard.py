@@ -348,3 +348,16 @@ def test_a_weak_match_is_confirmed_with_the_resident() -> None:
     assert "哪个院" in d.reply and "guess" not in state2
     d, _ = send("3号院", state2)
     assert [a.courtyard for a in d.actions if isinstance(a, CreateTicket)] == ["c3"]
+
+
+def test_an_urgent_message_with_a_guess_opens_at_once_and_confirms_after() -> None:
+    from handlers import decide
+    from handlers.base import Context, CreateTicket, Inbound, SetCourtyard
+
+    ctx = Context(config=CFG, courtyard=None, state={})
+    d = decide(Inbound("o-res", "text", "粮食局那边楼道里漏电了"), ctx)
+    (t,) = [a for a in d.actions if isinstance(a, CreateTicket)]
+    assert t.urgent and t.courtyard is None
+    assert "育英街3号院（粮食局家属院）吗" in d.reply
+    d = decide(Inbound("o-res", "text", "是"), Context(config=CFG, courtyard=None, state=d.state))
+    assert SetCourtyard("c3") in d.actions
