@@ -4,6 +4,9 @@ Pure functions over text. The model is a JSON file under handlers/model/; when i
 was trained from an older corpus, it is (re)trained from handlers/corpus/ at first use, so a
 fresh clone needs no setup step. Keyword rules in handlers/corpus/rules.toml are applied with
 the model: category overrides where a keyword is surer than statistics, and subcategory rules.
+Every reader of the text sees it through handlers/normalize.py (traditional characters, numerals,
+voice slips, English glossed); the corpus lines are also trained on as toneless pinyin, so a
+message typed in pinyin is read by the same model.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ TRAIN_TSV = CORPUS_DIR / "train.tsv"
 VALIDATION_TSV = CORPUS_DIR / "validation.tsv"
 RULES_TOML = CORPUS_DIR / "rules.toml"
 MODEL_PATH = Path(os.environ.get("STEWARD_CLASSIFIER_MODEL", HERE / "model" / "classifier.json"))
+FEATURES_VERSION = "2"  # bump when features change: the model retrains like after a corpus change
 RECHECK_SECONDS = 5.0  # how often a running process looks for a model retrained by another one
 
 log = logging.getLogger(__name__)
@@ -102,8 +106,9 @@ def read_tsv(path: Path) -> list[tuple[str, str, str | None]]:
 
 
 def corpus_digest() -> str:
-    h = hashlib.sha1()
-    for p in (TRAIN_TSV, RULES_TOML):
+    h = hashlib.sha1(FEATURES_VERSION.encode())
+    # the normalisation is part of the features: a change to it retrains like a corpus change
+    for p in (TRAIN_TSV, RULES_TOML, HERE / "normalize.py", HERE / "latin.py"):
         h.update(p.read_bytes() if p.exists() else b"")
     return h.hexdigest()
 
@@ -120,8 +125,10 @@ def train(
     rows = read_tsv(TRAIN_TSV) + extra
     # extras are the staff's corrections: weigh them as several corpus lines so one example counts
     rows += [r for r in extra for _ in range(4)]
+    temperature = _calibrate(rows, rules)
+    rows += pinyin_twins(rows[::2])
     model = _fit_main(rows, rules)
-    model.temperature = _calibrate(rows, rules)
+    model.temperature = temperature
     X = [model.features(t) for t, _, _ in rows]
     for cat, subs in SUBCATEGORIES.items():
         idx = [i for i, (_, c, s) in enumerate(rows) if c == cat and s in subs]
@@ -142,10 +149,24 @@ def _fit_main(rows: list[tuple[str, str, str | None]], rules: Rules) -> Model:
     return model
 
 
+def pinyin_twins(rows: list[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None]]:
+    """The lines as toneless pinyin, as a grandchild would type them: the model learns to read the
+    syllables alone (otherwise the characters' n-grams take all the weight)."""
+    from pypinyin import lazy_pinyin
+
+    out = []
+    for text, cat, sub in rows:
+        py = " ".join(w for w in lazy_pinyin(normalize(text)) if w.strip())
+        if py and py != text:
+            out.append((py, cat, sub))
+    return out
+
+
 def _calibrate(rows: list[tuple[str, str, str | None]], rules: Rules) -> float:
     """Fit the softmax temperature on a held-out fifth: probabilities on training lines are overconfident."""
     held = [r for i, r in enumerate(rows) if i % 5 == 2]
-    model = _fit_main([r for i, r in enumerate(rows) if i % 5 != 2], rules)
+    fit = [r for i, r in enumerate(rows) if i % 5 != 2]
+    model = _fit_main(fit + pinyin_twins(fit[::2]), rules)  # twins of held-out lines would leak
     probs = [model.main.probs(model.features(t)) for t, _, _ in held]
     return fit_temperature(probs, [CATEGORIES.index(c) for _, c, _ in held])
 
@@ -207,7 +228,7 @@ def _classify(text: str, model: Model, rules: Rules) -> Classification:
         return Classification("other", None, 1.0)
     if not norm.replace(EMOJI_MARK, "").strip():  # only emoji
         return Classification("other", None, 0.97)
-    feats = model.features(text)
+    feats = model.features(text, norm)
     probs = model.predict(feats)
     best = max(range(len(probs)), key=probs.__getitem__)
     category, confidence = model.main.labels[best], probs[best]

@@ -1,9 +1,12 @@
 """Which courtyard (楼院) a message names, the nearest one to a location, and building/unit numbers.
 
-A courtyard is named by its full name (育英街3号院), an alias (粮食局家属院), its number with a
-yard word (3号院, 三号院, 3号楼院, 3号大院), the street address (育英街3号) or the organisation
-stem of an alias with a home word (粮食局宿舍, 粮食局那个院). A building (3号楼) or a unit
-(3单元) is never a courtyard: those are read by `parse_unit`.
+The forms residents use are generated from each courtyard's name and aliases: the full name
+(育英街3号院), the street address (育英街3号), the number with a yard word (3号院, 三号院, 15院,
+3号楼院), the organisation an alias is named after with a home word (粮食局家属院, 粮食局那个院)
+and the distinctive core of it likewise (粮食院, 书店家属院, 百货楼院, 邮电院). Those are sure.
+The bare organisation name (粮食局那边) is only a guess, to be confirmed with the resident; followed
+by a place word (二中门口, 税务局办事大厅, 去新华书店买) it is the organisation's own place, not the
+courtyard. A building (3号楼) or a unit (3单元) is never a courtyard: those are read by `parse_unit`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.config import Courtyard
+from handlers.latin import is_pinyin_text
 from handlers.text import NUM, cn_to_int, norm, number_answer
 
 # Voice recognition and pinyin typing swap these for the characters in courtyard names.
@@ -23,18 +27,25 @@ HOMOPHONES = str.maketrans({
     "遇": "育", "婴": "英", "鹰": "英", "樱": "英", "好": "号", "浩": "号", "耗": "号",
 })
 YARD = r"(?:号楼院(?!子)|号大院|号家属院|号家属楼|号院|号小区|号宿舍)"
-FAMILY_WORDS = r"(?:家属院|家属楼|家属区|宿舍|大院|小区)"
-HOME_WORDS = r"(?:家属院|家属楼|家属区|宿舍院|宿舍楼|宿舍|大院|小区|楼院|那个院|这个院|那院|的院|院)"
-# A bare stem followed by these names the organisation, not the courtyard (供电局的人来了没).
-ORG_SENSE = r"(?:的人|的师傅|的工作人员|上班|营业厅|单位|打电话|电话|热线|来人|派人|领导|局长)"
+HOME_WORDS = (r"(?:家属院|家属楼|家属区|宿舍院|宿舍楼|宿舍|大院|小区|楼院|那个院|这个院|那院|的院|"
+              r"老院|院儿|院子|院)")
+# The organisation's own place or people, not the courtyard named after it (二中门口, 税务局大厅 …).
+PLACE_WORDS = (r"(?:门口|大门|大厅|办事大厅|营业厅|柜台|窗口|学校|校门|操场|礼堂|会议室|里面|里头|里|旁边|附近|对面|"
+               r"往[东西南北]|[东西南北]边|边上|前面|后面|\d楼|楼上|的人|的师傅|工作人员|上班|单位|打电话|电话|"
+               r"热线|来人|派人|领导|局长|组织|厂区|放学|上学|买|卖|办事|开门|几点)")
+_PLACE_BEFORE = re.compile(r"(?:去|到|从|往|路过|经过|在|进|逛|离)$")
+_SELF = re.compile(r"(?:住在?|(?:我|俺|咱)(?:是|家|们是|们)|家[住在]|是)$")
+# Core + 院 that are words of their own: 卫生院 is a clinic, 书院 an academy.
+NOT_YARDS = ("卫生院", "医院", "书院", "法院", "学院", "剧院", "影院", "戏院", "大院子")
+_GENERIC_SUFFIX = ("书店", "大楼", "中学", "小学", "公司", "商场", "银行", "医院")
 _NUM_BOUND = r"(?<![0-9零〇○一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖十拾百佰])"
-_SELF = re.compile(r"(?:住在?|(?:我|俺|咱)(?:是|家|们是)|家[住在])$")
+_N_YARD_BEFORE = re.compile(r"(?:市|区|县|省|人民|中心|第|妇幼|中医)$")
 
 
 @dataclass(frozen=True)
 class Mention:
     courtyard: str
-    strong: bool  # named by name / alias / number; weak = a bare organisation stem
+    strong: bool  # sure: a name, alias, number or organisation with a home word; weak = a bare stem
     start: int
     end: int = 0
 
@@ -44,8 +55,8 @@ class _Index:
     by_number: dict[int, str]
     streets: tuple[str, ...]
     phrases: tuple[tuple[str, str], ...]  # (alias or full name, id), longest first
-    stems: tuple[tuple[str, str], ...]  # (organisation stem, id), longest first
-    short: tuple[tuple[str, str], ...]  # stems without 局/厂, named only with 家属院 / 宿舍 …
+    stems: tuple[tuple[str, str], ...]  # (organisation name, id): sure with a home word, else a guess
+    cores: tuple[tuple[str, str], ...]  # (distinctive core of it, id): only with a home word
 
 
 def courtyard_number(c: Courtyard) -> int | None:
@@ -57,13 +68,30 @@ def courtyard_number(c: Courtyard) -> int | None:
     return None
 
 
+def _cores(stem: str) -> list[str]:
+    """The short forms residents cut an organisation's name to: 粮食局 → 粮食, 百货大楼 → 百货楼, 百货."""
+    out = []
+    if len(stem) >= 3 and stem[-1] in "局厂所站":
+        out.append(stem[:-1])
+    for suffix in _GENERIC_SUFFIX:
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 1:
+            out.append(stem[: -len(suffix)])
+            out.append(suffix)  # 书店院; dropped below when another courtyard has it too
+            if suffix == "大楼":
+                out.append(stem[:-2] + "楼")
+    digits = "".join(str(cn_to_int(ch)) if cn_to_int(ch) is not None else ch for ch in stem)
+    if digits != stem:
+        out.append(digits)  # 二中 → 2中
+    return [c for c in out if len(c) >= 2]
+
+
 @lru_cache(maxsize=32)
 def _index(courtyards: tuple[Courtyard, ...]) -> _Index:
     by_number: dict[int, str] = {}
     streets: set[str] = set()
     phrases: dict[str, str] = {}
     stems: dict[str, str] = {}
-    short: dict[str, str] = {}
+    cores: dict[str, set[str]] = {}
     for c in courtyards:
         n = courtyard_number(c)
         if n is not None:
@@ -78,31 +106,59 @@ def _index(courtyards: tuple[Courtyard, ...]) -> _Index:
             if re.fullmatch(rf"({NUM})号院", t) or re.search(rf"{NUM}号", t):
                 continue  # numbered forms are matched with number boundaries, never as substrings
             phrases.setdefault(t, c.id)
-            stem = re.sub(HOME_WORDS + "$", "", t)
+            m = re.fullmatch(rf"(.+){HOME_WORDS}", t)  # greedy: 百货大楼院 → 百货大楼, not 百货大
+            stem = m.group(1) if m else t
             if len(stem) >= 2 and stem != t:
                 stems.setdefault(stem, c.id)
-                digits = "".join(str(cn_to_int(ch)) if cn_to_int(ch) is not None else ch for ch in stem)
-                stems.setdefault(digits, c.id)  # 二中 → 2中
-                if len(stem) >= 3 and stem[-1] in "局厂":  # 邮电家属院: only with a family-housing word
-                    short.setdefault(stem[:-1], c.id)
+                for core in _cores(stem):
+                    cores.setdefault(core, set()).add(c.id)
+    unique = {k: next(iter(v)) for k, v in cores.items() if len(v) == 1 and k not in stems}
     return _Index(
         by_number,
         tuple(sorted(streets, key=len, reverse=True)),
         tuple(sorted(phrases.items(), key=lambda kv: -len(kv[0]))),
         tuple(sorted(stems.items(), key=lambda kv: -len(kv[0]))),
-        tuple(sorted(short.items(), key=lambda kv: -len(kv[0]))),
+        tuple(sorted(unique.items(), key=lambda kv: -len(kv[0]))),
     )
 
 
-def _prepare(text: str) -> str:
+@lru_cache(maxsize=32)
+def _pinyin_forms(courtyards: tuple[Courtyard, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Toneless pinyin of each organisation name and core with a home word → the characters."""
+    from pypinyin import lazy_pinyin  # only for messages in pinyin: its import costs ~0.4 s
+
+    idx = _index(courtyards)
+    homes = {"jia shu yuan": "家属院", "jia shu lou": "家属楼", "su she": "宿舍", "da yuan": "大院",
+             "lou yuan": "楼院", "yuan": "院"}
+    home = "|".join(h.replace(" ", r"\s?") for h in sorted(homes, key=len, reverse=True))
+    out = []
+    for word, _ in (*idx.stems, *idx.cores):
+        py = r"\s?".join(lazy_pinyin(word))
+        out.append((re.compile(rf"(?<![a-z])({py})\s?({home})(?![a-z])"), word))
+    return tuple(out)
+
+
+def _from_pinyin(t: str, courtyards: Sequence[Courtyard]) -> str:
+    homes = {"jiashuyuan": "家属院", "jiashulou": "家属楼", "sushe": "宿舍", "dayuan": "大院", "louyuan": "楼院",
+             "yuan": "院"}
+    for pattern, word in _pinyin_forms(tuple(courtyards)):
+        t = pattern.sub(lambda m, w=word: f"{w}{homes[m.group(2).replace(' ', '')]},", t)
+    return t
+
+
+def _prepare(text: str, courtyards: Sequence[Courtyard] = ()) -> str:
     # a space after 号 separates (育英街3号 楼顶漏水 is not building 3); other spaces go
-    return norm(re.sub(r"号\s+", "号,", text or "")).translate(HOMOPHONES)
+    t = re.sub(r"号\s+", "号,", text or "")
+    lowered = t.lower()
+    if courtyards and re.search(r"[a-z]", lowered) and is_pinyin_text(lowered):
+        t = _from_pinyin(lowered, courtyards)
+    return norm(t).translate(HOMOPHONES)
 
 
 def mentions(text: str, courtyards: Sequence[Courtyard]) -> list[Mention]:
     """Every courtyard named in `text`, in order of appearance."""
     idx = _index(tuple(courtyards))
-    t = _prepare(text)
+    t = _prepare(text, courtyards)
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
 
@@ -110,6 +166,9 @@ def mentions(text: str, courtyards: Sequence[Courtyard]) -> list[Mention]:
         if cid and not any(s < end and start < e for s, e in taken):
             found.append(Mention(cid, strong, start, end))
             taken.append((start, end))
+
+    def blocked(start: int, end: int) -> bool:  # spans already taken suppress a weaker reading
+        return any(s < end and start < e for s, e in taken)
 
     for phrase, cid in idx.phrases:
         for m in re.finditer(re.escape(phrase), t):
@@ -121,16 +180,22 @@ def mentions(text: str, courtyards: Sequence[Courtyard]) -> list[Mention]:
             add(idx.by_number.get(cn_to_int(m.group(1)) or -1), True, m.start(), m.end())
     for m in re.finditer(rf"{_NUM_BOUND}({NUM}){YARD}", t):
         add(idx.by_number.get(cn_to_int(m.group(1)) or -1), True, m.start(), m.end())
-    for stem, cid in idx.stems:
-        for m in re.finditer(re.escape(stem) + rf"({HOME_WORDS})?", t):
-            rest = t[m.end():]
-            if m.group(1):
+    for m in re.finditer(rf"{_NUM_BOUND}(\d{{1,2}})院(?!长|士|子)", t):  # 15院, 三院 (canonical: 3院)
+        if not _N_YARD_BEFORE.search(t[max(0, m.start() - 2):m.start()]):
+            add(idx.by_number.get(int(m.group(1))), True, m.start(), m.end())
+    for word, cid in (*idx.stems, *idx.cores):
+        for m in re.finditer(re.escape(word) + rf"({HOME_WORDS})?", t):
+            if m.group(1) and not any(t.startswith(w, m.start()) for w in NOT_YARDS):
                 add(cid, True, m.start(), m.end())
-            elif not re.match(ORG_SENSE, rest):
+    for stem, cid in idx.stems:  # the bare organisation name
+        for m in re.finditer(re.escape(stem), t):
+            if blocked(m.start(), m.end()):
+                continue
+            rest, before = t[m.end():], t[max(0, m.start() - 4):m.start()]
+            if re.match(r"[,，]?(?:的)?" + rf"{NUM}(?:号楼|栋|单元)", rest) or _SELF.search(before):
+                add(cid, True, m.start(), m.end())  # 水利局三号楼, 俺是粮食局哩: the resident's home
+            elif not re.match(r"的?" + PLACE_WORDS, rest) and not _PLACE_BEFORE.search(before):
                 add(cid, False, m.start(), m.end())
-    for stem, cid in idx.short:
-        for m in re.finditer(re.escape(stem) + FAMILY_WORDS, t):
-            add(cid, True, m.start(), m.end())
     found.sort(key=lambda x: x.start)
     return found
 
@@ -140,30 +205,42 @@ _FILLER = re.compile(r"我们|俺们|咱们|我|俺|咱|住在|家在|家住|是
 
 def leftover(text: str, courtyards: Sequence[Courtyard]) -> str:
     """What a message says besides naming a courtyard: '' for '我是粮食局家属院的'."""
-    t = _prepare(text)
+    t = _prepare(text, courtyards)
     for m in sorted(mentions(text, courtyards), key=lambda m: -m.start):
         t = t[:m.start] + t[m.end:]
     return _FILLER.sub("", re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", t))
 
 
-def locate(text: str, courtyards: Sequence[Courtyard], strong_only: bool = False) -> str | None:
-    """The id of the courtyard a message names, or None.
+@dataclass(frozen=True)
+class Finding:
+    courtyard: str
+    sure: bool  # False: a guess to confirm with the resident (您说的是…吗？)
 
-    A name/alias/number beats a bare organisation stem. When two different courtyards are
-    named, the one that is not the resident's own home (我住3号院，5号院门口…) is the place.
-    """
+
+def find(text: str, courtyards: Sequence[Courtyard]) -> Finding | None:
+    """The courtyard a message names, ranked: sure forms beat a bare organisation name; of two
+    different sure ones, the place that is not the resident's own home (我住3号院，5号院门口…)."""
     found = mentions(text, courtyards)
     strong = [m for m in found if m.strong]
-    pool = strong or ([] if strong_only else found)
-    if not pool:
+    if strong:
+        ids = list(dict.fromkeys(m.courtyard for m in strong))
+        if len(ids) > 1:
+            t = _prepare(text, courtyards)
+            others = [m for m in strong if not _SELF.search(t[max(0, m.start - 4):m.start])]
+            if others:
+                return Finding(others[0].courtyard, True)
+        return Finding(strong[0].courtyard, True)
+    weak = list(dict.fromkeys(m.courtyard for m in found))
+    return Finding(weak[0], False) if len(weak) == 1 else None
+
+
+def locate(text: str, courtyards: Sequence[Courtyard], strong_only: bool = True) -> str | None:
+    """The id of the courtyard a message surely names, or None. With strong_only=False a bare
+    organisation name counts too (for answers to "which courtyard?", where it is the answer)."""
+    f = find(text, courtyards)
+    if f is None or (strong_only and not f.sure):
         return None
-    ids = list(dict.fromkeys(m.courtyard for m in pool))
-    if len(ids) > 1:
-        t = _prepare(text)
-        others = [m for m in pool if not _SELF.search(t[max(0, m.start - 4):m.start])]
-        if others:
-            return others[0].courtyard
-    return pool[0].courtyard
+    return f.courtyard
 
 
 def choices(courtyards: Sequence[Courtyard]) -> list[tuple[int, Courtyard]]:
@@ -176,7 +253,7 @@ def choices(courtyards: Sequence[Courtyard]) -> list[tuple[int, Courtyard]]:
 
 def answer(text: str, courtyards: Sequence[Courtyard]) -> str | None:
     """A reply to 'which courtyard?': a name, an alias, or just the number from the list."""
-    found = locate(text, courtyards)
+    found = locate(text, courtyards, strong_only=False)
     if found:
         return found
     n = number_answer(text)

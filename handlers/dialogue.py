@@ -187,6 +187,8 @@ class AskCourtyard:
             return False
         if _state(ctx).get("pending"):
             return msg.kind == "location" or _words(msg)
+        if _state(ctx).get("guess") and msg.kind != "location" and yes_no(msg.text) is not None:
+            return True
         if msg.kind == "location":
             return msg.lat is not None and yards.nearest(msg.lat, msg.lon or 0.0, ctx.config.courtyards) is not None
         return yards.answer(msg.text, ctx.config.courtyards) is not None

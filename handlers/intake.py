@@ -33,7 +33,7 @@ from handlers.text import bare, find_name, find_phone, newest, number_answer, ye
 from handlers.urgency import is_urgent
 
 TICKET_CATEGORIES = ("repair", "grievance", "inquiry")
-TRANSIENT = ("step", "pending", "asked", "offer", "event_pick", "placed")
+TRANSIENT = ("step", "pending", "asked", "offer", "event_pick", "placed", "guess")
 _MENU_WORDS = {"报修": 1, "修": 1, "维修": 1, "投诉": 2, "反映": 2, "活动": 3, "报名": 3, "咨询": 4, "问问": 4, "问事": 4}
 _SELF_UNIT = re.compile(r"(?:我|俺|咱)(?:家|们家)?(?:住|在|是)|家住|住在")
 _THANKS = re.compile(r"谢|感谢|辛苦|麻烦你|多亏|点赞|好人")
@@ -117,18 +117,22 @@ def _pending(text: str, category: str, sub: str | None, confidence: float, urgen
 def ticket_or_ask(ctx: Context, request: dict[str, Any], notice: str | None = None) -> Decision:
     """Open the ticket when the courtyard is known; else ask for it and keep the request."""
     cfg, text = ctx.config, request["text"]
-    where = yards.locate(text, cfg.courtyards, strong_only=True) or ctx.courtyard
-    where = where or yards.locate(text, cfg.courtyards)
+    found = yards.find(text, cfg.courtyards)
+    where = (found.courtyard if found and found.sure else None) or ctx.courtyard
+    guess = found.courtyard if found and where is None else None  # a bare organisation name: confirm it
     if where is None and request.get("urgent"):
         # Danger cannot wait for an answer: open it now (staff see it in triage at once) and
         # move it to the council when the resident names the courtyard.
         decision = create(ctx, request, None, notice)
-        decision.reply = replies.ask_courtyard(cfg, "请告诉我是哪个院，我们马上通知理事会。")
-        decision.state = {**(decision.state or {}), "step": "ask_courtyard", "placed": True, "asked": 1}
+        decision.reply = (replies.confirm_courtyard(cfg, guess) if guess
+                          else replies.ask_courtyard(cfg, "请告诉我是哪个院，我们马上通知理事会。"))
+        decision.state = {**(decision.state or {}), "step": "ask_courtyard", "placed": True, "asked": 1,
+                          "guess": guess}
         return decision
     if where is None:
-        return Decision(reply=replies.ask_courtyard(cfg, "请问是哪个院的事？"), urgent_notice=notice,
-                        state=keep(ctx, step="ask_courtyard", pending=request, asked=1))
+        reply = replies.confirm_courtyard(cfg, guess) if guess else replies.ask_courtyard(cfg, "请问是哪个院的事？")
+        return Decision(reply=reply, urgent_notice=notice,
+                        state=keep(ctx, step="ask_courtyard", pending=request, asked=1, guess=guess))
     offer = where if ctx.courtyard is None else None
     return create(ctx, request, where, notice, offer=offer)
 
@@ -170,6 +174,11 @@ def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
     pending = state.get("pending")
     if msg.kind == "location" and msg.lat is not None and msg.lon is not None:
         where = yards.nearest(msg.lat, msg.lon, cfg.courtyards)
+    elif state.get("guess") and (yes := yes_no(msg.text)) is not None:  # 您说的是…吗？ 是 / 不是
+        if not yes:
+            state = {k: v for k, v in state.items() if k != "guess"}
+            return Decision(reply=replies.ask_courtyard(cfg, "好的，那是哪个院？"), state=state)
+        where = state["guess"]
     else:
         where = yards.answer(msg.text, cfg.courtyards)
     if state.get("placed"):  # the ticket exists already (urgent): tell it where it belongs

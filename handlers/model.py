@@ -7,17 +7,21 @@ is as fast as a vectorised product would be after its overhead.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
 import random
 import re
 import tempfile
-import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from handlers.latin import segment
+from handlers.normalize import canonical
 
 MAX_CHARS = 2000  # longer texts are cut: the point of a message is never 2,000 chars in
 NGRAM_RANGE = (1, 3)
@@ -33,6 +37,7 @@ _WECHAT_EMOTE = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]")  # WeChat's text emotico
 # keep CJK, latin letters, digits and the emoji mark; everything else is separator noise
 _NOISE = re.compile(rf"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff{EMOJI_MARK}]+")
 _DIGITS = re.compile(r"[0-9]+")
+_LATIN = re.compile(r"[a-z]")
 
 
 def normalize(text: str, replacements: Sequence[tuple[str, str]] = ()) -> str:
@@ -42,12 +47,21 @@ def normalize(text: str, replacements: Sequence[tuple[str, str]] = ()) -> str:
     text = _CONTROL.sub(" ", text)
     text = _WECHAT_EMOTE.sub(EMOJI_MARK, text)
     text = _EMOJI.sub(EMOJI_MARK, text)
-    text = unicodedata.normalize("NFKC", text).lower()  # full-width → half-width
+    text = canonical(text)  # the one normalisation: simplified, half-width, slips fixed, English glossed
     text = _NOISE.sub(" ", text)
     text = _DIGITS.sub("0", text)  # building/unit numbers carry no category signal
     for old, new in replacements:
         text = text.replace(old, new)
     return " ".join(text.split())[:MAX_CHARS]
+
+
+def syllables_of(norm: str) -> list[str]:
+    """The pinyin syllables of the Latin words of a normalised text ('zenme ban' → zen, me, ban)."""
+    out: list[str] = []
+    for word in norm.split(" "):
+        if word.isascii() and word.isalpha():
+            out.extend(segment(word) or ())
+    return out
 
 
 def ngrams(norm: str) -> Counter[str]:
@@ -72,9 +86,21 @@ class Head:
     weights: dict[str, list[float]]
 
     def probs(self, feats: list[tuple[str, float]]) -> list[float]:
+        w = self.weights
+        if len(self.bias) == 5:  # the main head: unrolled, about 1.5× faster in pure Python
+            s0, s1, s2, s3, s4 = self.bias
+            for g, v in feats:
+                row = w.get(g)
+                if row is not None:
+                    a, b, c, d, e = row
+                    s0 += a * v
+                    s1 += b * v
+                    s2 += c * v
+                    s3 += d * v
+                    s4 += e * v
+            return softmax((s0, s1, s2, s3, s4))
         scores = list(self.bias)
         k = len(scores)
-        w = self.weights
         for g, v in feats:
             row = w.get(g)
             if row is not None:
@@ -100,19 +126,29 @@ class Model:
     lexicon: dict[str, list[str]] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
 
-    def counts(self, text: str) -> Counter[str]:
-        """N-grams plus one feature per lexicon group: a group generalises to its words unseen in training."""
-        norm = normalize(text, self.replacements)
+    def counts(self, text: str, norm: str | None = None) -> Counter[str]:
+        """N-grams, one feature per lexicon group (a group generalises to its words unseen in
+        training) and, for a message in Latin letters, its pinyin syllables and their bigrams."""
+        if norm is None:
+            norm = normalize(text, self.replacements)
         out = ngrams(norm)
         for name, words in self.lexicon.items():
             hits = sum(1 for w in words if w in norm)
             if hits:
                 out["#" + name] = hits
+        if not _LATIN.search(norm):
+            return out
+        syl = syllables_of(norm)  # pinyin: the model learnt these from the corpus lines' pinyin twins
+        for i, s in enumerate(syl):
+            out["~" + s] += 1
+            if i:
+                out[f"~{syl[i - 1]}_{s}"] += 1
         return out
 
-    def features(self, text: str) -> list[tuple[str, float]]:
-        """Sublinear tf-idf, L2-normalised, over n-grams known to the model."""
-        counts = self.counts(text)
+    def features(self, text: str, norm: str | None = None) -> list[tuple[str, float]]:
+        """Sublinear tf-idf, L2-normalised, over n-grams known to the model (`norm`: the text
+        already normalised with this model's replacements)."""
+        counts = self.counts(text, norm)
         idf = self.idf
         feats = []
         for g, tf in counts.items():
@@ -129,14 +165,19 @@ class Model:
         return p
 
     def save(self, path: Path) -> Path:
+        """Format 2: the feature vocabulary once, idf and weights as base64 float32 arrays indexed
+        into it: a third of the JSON, loaded several times faster (start-up budget < 1 s)."""
+        vocab = list(self.idf)
+        pos = {g: i for i, g in enumerate(vocab)}
         data = {
-            "format": 1,
+            "format": 2,
             "meta": self.meta,
             "temperature": self.temperature,
             "replacements": self.replacements,
             "lexicon": self.lexicon,
-            "idf": {g: round(v, 4) for g, v in self.idf.items()},
-            "heads": {"main": _head_json(self.main)} | {k: _head_json(h) for k, h in self.subs.items()},
+            "vocab": vocab,
+            "idf": _pack("f", self.idf.values()),
+            "heads": {k: _head_json(h, pos) for k, h in {"main": self.main, **self.subs}.items()},
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         # atomic replace: other processes may be loading the file at this moment
@@ -150,10 +191,16 @@ class Model:
     @classmethod
     def load(cls, path: Path) -> Model:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        heads = {k: Head(h["labels"], h["bias"], h["weights"]) for k, h in data["heads"].items()}
+        if data.get("format") == 2:
+            vocab = data["vocab"]
+            idf = dict(zip(vocab, _unpack("f", data["idf"]), strict=True))
+            heads = {k: _head_from(h, vocab) for k, h in data["heads"].items()}
+        else:
+            idf = data["idf"]
+            heads = {k: Head(h["labels"], h["bias"], h["weights"]) for k, h in data["heads"].items()}
         main = heads.pop("main")
         return cls(
-            idf=data["idf"],
+            idf=idf,
             main=main,
             subs=heads,
             temperature=data.get("temperature", 1.0),
@@ -163,9 +210,29 @@ class Model:
         )
 
 
-def _head_json(h: Head) -> dict:
-    w = {g: [round(x, 4) for x in row] for g, row in h.weights.items() if any(abs(x) >= 5e-5 for x in row)}
-    return {"labels": h.labels, "bias": [round(b, 4) for b in h.bias], "weights": w}
+def _pack(code: str, values: Iterable[float]) -> str:
+    return base64.b64encode(array(code, values).tobytes()).decode("ascii")
+
+
+def _unpack(code: str, text: str) -> list:
+    a = array(code)
+    a.frombytes(base64.b64decode(text))
+    return a.tolist()
+
+
+def _head_json(h: Head, pos: dict[str, int]) -> dict:
+    rows = [(pos[g], row) for g, row in h.weights.items() if g in pos and any(abs(x) >= 5e-5 for x in row)]
+    return {"labels": h.labels, "bias": [round(b, 4) for b in h.bias],
+            "rows": _pack("i", (i for i, _ in rows)), "weights": _pack("f", (x for _, row in rows for x in row))}
+
+
+def _head_from(h: dict, vocab: list[str]) -> Head:
+    k = len(h["labels"])
+    flat = iter(_unpack("f", h["weights"]))
+    # rows as tuples, grouped in C: building 50,000 lists in a Python loop took most of the load time
+    rows = zip(*[flat] * k, strict=True)
+    weights = dict(zip(map(vocab.__getitem__, _unpack("i", h["rows"])), rows, strict=True))
+    return Head(h["labels"], h["bias"], weights)  # type: ignore[arg-type]
 
 
 def fit_idf(docs: Iterable[Counter[str]], min_df: int = 2) -> dict[str, float]:

@@ -62,6 +62,11 @@ def short_name(cfg: Config, courtyard_id: str | None) -> str:
     return f"{n}号院" if n is not None else c.name
 
 
+def confirm_courtyard(cfg: Config, courtyard_id: str) -> str:
+    """A guess (the resident named only the organisation) asked back rather than assigned."""
+    return f"您说的是{courtyard_label(cfg, courtyard_id)}吗？回复“是”或“不是”。"
+
+
 def courtyard_menu(cfg: Config) -> str:
     lines = [f"{n}  {courtyard_label(cfg, c.id)}" for n, c in choices(cfg.courtyards)]
     return "回个数字就行：\n" + "\n".join(lines) + "\n也可以直接说院名，比如：粮食局家属院"

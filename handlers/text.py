@@ -7,14 +7,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-# Chinese numerals as residents (and voice recognition) write them.
-CN_DIGITS = {
-    "零": 0, "〇": 0, "○": 0, "一": 1, "幺": 1, "壹": 1, "二": 2, "两": 2, "贰": 2, "三": 3, "叁": 3,
-    "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
-    "九": 9, "玖": 9,
-}
-CN_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100}
-NUM = r"(?:\d{1,4}|[零〇○一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖十拾百佰]{1,6})"
+from handlers.normalize import CN_DIGITS, CN_UNITS, NUM, canonical, cn_to_int  # noqa: F401 (re-exported)
 
 _SPACE = re.compile(r"\s+")
 _WECHAT_EMOTE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}\]|/:[^\s]{1,8}")
@@ -42,40 +35,19 @@ NO = {"不", "不要", "不用", "不用了", "不需要", "不了", "算了", "
 
 
 def norm(text: str) -> str:
-    """NFKC (full-width to half-width), lower-case, whitespace removed."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+    """The canonical text (handlers.normalize) with whitespace removed: what rules match on."""
+    return _SPACE.sub("", canonical(text or ""))
 
 
 def bare(text: str) -> str:
     """`norm` minus punctuation and emoji: what is left to read."""
-    t = _WECHAT_EMOTE.sub("", unicodedata.normalize("NFKC", text or ""))
+    t = canonical(_WECHAT_EMOTE.sub("", unicodedata.normalize("NFKC", text or "")))
     return "".join(_MEANINGFUL.findall(t)).lower()
 
 
 def is_blank(text: str) -> bool:
     """Empty, or only emoji / punctuation / WeChat emoticons."""
     return not bare(text)
-
-
-def cn_to_int(s: str) -> int | None:
-    """'3' → 3, '十三' → 13, '二十' → 20, '五零一' → 501, '一百零八' → 108."""
-    if not s:
-        return None
-    if s.isdigit():
-        return int(s)
-    if any(ch not in CN_DIGITS and ch not in CN_UNITS for ch in s):
-        return None
-    if not any(ch in CN_UNITS for ch in s):  # read digit by digit: 五零一 → 501
-        return int("".join(str(CN_DIGITS[ch]) for ch in s))
-    total, current = 0, 0
-    for ch in s:
-        if ch in CN_DIGITS:
-            current = CN_DIGITS[ch]
-        else:
-            unit = CN_UNITS[ch]
-            total += (current or 1) * unit
-            current = 0
-    return total + current
 
 
 def number_answer(text: str) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import load
-from handlers.courtyard import answer, choices, locate, nearest, parse_unit
+from handlers.courtyard import Finding, answer, choices, find, locate, nearest, parse_unit
 
 CFG = load("config.example.toml")
 YARDS = CFG.courtyards
@@ -109,8 +109,6 @@ NAMED: list[tuple[str, str]] = [
     ("粮食局那个院的水管漏了", "c3"),
     ("俺是粮食局哩，楼道灯不亮", "c3"),
     ("住在邮电局，门口的灯不亮", "c1"),
-    ("农机厂这边下水道堵了", "c13"),
-    ("百货大楼那边的路灯坏了", "c19"),
     ("水利局三号楼停水", "c15"),
     ("税务局2号楼楼道灯", "c17"),
     ("卫生局的院里垃圾没人收", "c11"),
@@ -232,10 +230,13 @@ def test_building_number_does_not_leak_into_courtyard() -> None:
     assert locate("育英街3号楼", YARDS) is None
 
 
-def test_strong_only_ignores_bare_organisation_names() -> None:
-    assert locate("粮食局那边路灯坏了", YARDS) == "c3"
-    assert locate("粮食局那边路灯坏了", YARDS, strong_only=True) is None
-    assert locate("粮食局家属院路灯坏了", YARDS, strong_only=True) == "c3"
+def test_a_bare_organisation_name_is_a_guess_to_confirm() -> None:
+    for text, expected in [("粮食局那边路灯坏了", "c3"), ("农机厂这边下水道堵了", "c13"),
+                           ("百货大楼那边的路灯坏了", "c19")]:
+        assert locate(text, YARDS) is None, text
+        assert find(text, YARDS) == Finding(expected, sure=False), text
+        assert locate(text, YARDS, strong_only=False) == expected
+    assert find("粮食局家属院路灯坏了", YARDS) == Finding("c3", sure=True)
 
 
 @pytest.mark.parametrize(
@@ -277,3 +278,86 @@ def test_nearest() -> None:
 )
 def test_parse_unit(text: str, expected: str | None) -> None:
     assert parse_unit(text) == expected
+
+
+# Issue 13: the forms residents use, organisations as places of their own, traditional characters,
+# pinyin and English.
+SHORT_FORMS = [
+    ("水利院的门禁卡刷不开", "c15"),
+    ("供电院3单元那个大门的锁芯坏了", "c7"),
+    ("百货楼院的下水井冒水了", "c19"),
+    ("百货院物业费收了也不见人扫地", "c19"),
+    ("书店家属院单元门的对讲坏了", "c9"),
+    ("邮电院包饺子的活动俺想去", "c1"),
+    ("粮食院的路灯又黑了", "c3"),
+    ("农机院车棚漏雨", "c13"),
+    ("税务院门口的井盖没了", "c17"),
+    ("二中院垃圾没人清", "c5"),
+    ("15院暖气不热", "c15"),
+    ("三院那个加装电梯的事有信儿没", "c3"),
+    ("七院停车位不够", "c7"),
+    ("糧食局家屬院樓道燈壞了", "c3"),
+    ("十一院5號樓樓頂漏水", "c11"),
+    ("liang shi ju jia shu yuan lou dao deng huai le", "c3"),
+    ("shui li yuan ting shui le", "c15"),
+    ("louti deng huai le, 5 hao yuan 2 hao lou", "c5"),
+    ("the heating in my flat is not warm, courtyard 17, building 1", "c17"),
+    ("The street lamp near the gate of No.15 courtyard has been off for days.", "c15"),
+    ("俺住供电局家属院，停水停电的通知在哪能看着", "c7"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SHORT_FORMS)
+def test_short_forms_traditional_pinyin_english(text: str, expected: str) -> None:
+    assert find(text, YARDS) == Finding(expected, sure=True)
+
+
+ORGANISATION_PLACES = [
+    "税务局办事大厅在哪",
+    "百货大楼门口往东那两个路灯不亮",
+    "去新华书店买字帖",
+    "二中学校门口接孩子的车堵路",
+    "供电局营业厅几点开门",
+    "在新华书店里碰见老同事了",
+    "卫生院几点开门",  # a clinic, not 卫生局家属院
+    "市三院今天有专家门诊吗",  # a hospital, not courtyard 3
+    "院里的垃圾堆了一院子",
+    "3号楼2单元5楼的灯坏了",  # building, unit and floor numbers are never courtyards
+]
+
+
+@pytest.mark.parametrize("text", ORGANISATION_PLACES)
+def test_the_organisation_a_courtyard_is_named_after_is_a_place_of_its_own(text: str) -> None:
+    assert find(text, YARDS) is None, find(text, YARDS)
+
+
+def test_a_weak_match_is_confirmed_with_the_resident() -> None:
+    from handlers import decide
+    from handlers.base import Context, CreateTicket, Inbound
+
+    def send(text: str, state: dict) -> tuple:
+        d = decide(Inbound("o-res", "text", text), Context(config=CFG, courtyard=None, state=state))
+        return d, d.state or {}
+
+    d, state = send("百货大楼那边的路灯坏了好几个", {})
+    assert d.reply.startswith("您说的是育英街19号院（百货大楼家属院）吗？")
+    assert not [a for a in d.actions if isinstance(a, CreateTicket)]
+    d, _ = send("是的", state)
+    assert [a.courtyard for a in d.actions if isinstance(a, CreateTicket)] == ["c19"]
+    d, state2 = send("不是", state)
+    assert "哪个院" in d.reply and "guess" not in state2
+    d, _ = send("3号院", state2)
+    assert [a.courtyard for a in d.actions if isinstance(a, CreateTicket)] == ["c3"]
+
+
+def test_an_urgent_message_with_a_guess_opens_at_once_and_confirms_after() -> None:
+    from handlers import decide
+    from handlers.base import Context, CreateTicket, Inbound, SetCourtyard
+
+    ctx = Context(config=CFG, courtyard=None, state={})
+    d = decide(Inbound("o-res", "text", "粮食局那边楼道里漏电了"), ctx)
+    (t,) = [a for a in d.actions if isinstance(a, CreateTicket)]
+    assert t.urgent and t.courtyard is None
+    assert "育英街3号院（粮食局家属院）吗" in d.reply
+    d = decide(Inbound("o-res", "text", "是"), Context(config=CFG, courtyard=None, state=d.state))
+    assert SetCourtyard("c3") in d.actions

@@ -168,25 +168,39 @@ def test_location_far_away() -> None:
 # --- low confidence: the menu -----------------------------------------------------------------
 
 
+def _vague() -> str:
+    """A vague message the current model really is unsure about (which one moves as the corpus grows)."""
+    from handlers.classify import classify
+
+    for text in ("那个事儿", "楼下那个事", "楼上那个事", "楼下那个情况", "有个事反映一下", "那件事咋说"):
+        c = classify(text)
+        if c.category != "other" and c.confidence < CFG.confidence_threshold:
+            return text
+    raise AssertionError("the model is sure about every vague message")
+
+
+VAGUE = _vague()
+
+
 def test_low_confidence_menu_then_1_is_a_repair() -> None:
     chat = Chat("c3")
-    d = chat.send("那个事儿")
+    d = chat.send(VAGUE)
     assert d.actions == [] and "1 报修" in d.reply and "4 咨询" in d.reply
-    assert chat.state["pending"]["text"] == "那个事儿"
+    assert chat.state["pending"]["text"] == VAGUE
     (t,) = tickets(chat.send("1"))
-    assert (t.category, t.courtyard, t.text) == ("repair", "c3", "那个事儿")
+    assert (t.category, t.courtyard, t.text) == ("repair", "c3", VAGUE)
 
 
 @pytest.mark.parametrize(("answer", "category"), [("2", "grievance"), ("投诉", "grievance"), ("报修", "repair")])
 def test_menu_choices(answer: str, category: str) -> None:
     chat = Chat("c3")
-    chat.send("楼下那个事")
+    chat.send(VAGUE)
     assert tickets(chat.send(answer))[0].category == category
 
 
 def test_menu_then_unbound_asks_the_courtyard() -> None:
     chat = Chat()
-    chat.send("那个事儿")
+    chat.send(VAGUE)
     d = chat.send("1")
     assert d.actions == [] and "哪个院" in d.reply
     assert tickets(chat.send("粮食局家属院"))[0].courtyard == "c3"
@@ -194,21 +208,21 @@ def test_menu_then_unbound_asks_the_courtyard() -> None:
 
 def test_menu_answered_with_more_words_reads_both() -> None:
     chat = Chat("c3")
-    chat.send("楼下那个事")
+    chat.send(VAGUE)
     (t,) = tickets(chat.send("楼道里的灯"))
-    assert t.text == "楼下那个事，楼道里的灯" and t.category == "repair"
+    assert t.text == f"{VAGUE}，楼道里的灯" and t.category == "repair"
 
 
 def test_menu_twice_unclear_still_registers() -> None:
     chat = Chat("c3")
-    chat.send("楼下那个事")
+    chat.send(VAGUE)
     (t,) = tickets(chat.send("就是那个"))  # still unclear: registered with the best guess, not asked again
-    assert t.text == "楼下那个事，就是那个" and t.courtyard == "c3"
+    assert t.text == f"{VAGUE}，就是那个" and t.courtyard == "c3"
 
 
 def test_menu_choice_event_lists_events() -> None:
     chat = Chat("c3")
-    chat.send("楼下那个事")
+    chat.send(VAGUE)
     d = chat.send("3")
     assert d.actions == [] and "活动" in d.reply
 

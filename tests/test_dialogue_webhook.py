@@ -34,14 +34,25 @@ def test_unbound_resident_is_asked_for_the_courtyard(wechat, steward):
     assert courtyard_of(steward, RESIDENT) == "c3"
 
 
+def _vague(prefix: str) -> str:
+    """A vague message the current model really is unsure about (below the 0.55 threshold);
+    which one moves as the corpus grows."""
+    from handlers.classify import classify
+
+    for text in ("楼下那个事", "楼上那个事", "楼下那个情况", "有个事反映一下", "那个事儿", "那件事咋说"):
+        if classify(prefix + text).confidence < 0.55:
+            return prefix + text
+    raise AssertionError("the model is sure about every vague message")
+
+
 def test_low_confidence_menu_then_1_is_a_repair(wechat, steward):
-    # The model really is unsure about this one (confidence below the 0.55 threshold).
-    ex = wechat.text(RESIDENT, "3号院楼下那个事")
+    vague = _vague("3号院")
+    ex = wechat.text(RESIDENT, vague)
     assert "1 报修" in ex.text and "4 咨询" in ex.text
     assert tickets(steward) == []
     ex = wechat.text(RESIDENT, "1")
     (t,) = tickets(steward)
-    assert (t.category, t.courtyard_id, t.text) == ("repair", "c3", "3号院楼下那个事")
+    assert (t.category, t.courtyard_id, t.text) == ("repair", "c3", vague)
     assert t.ref in ex.text
 
 

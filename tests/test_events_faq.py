@@ -117,3 +117,44 @@ def test_ordinal_picks_the_list_position_not_a_title_word() -> None:
     phone_class = EventView(10, "智能手机使用课（第一期）", datetime(2026, 12, 8, 14, 0), "一楼", 2, 0)
     d = send("报名第一个 张桂兰 13812345678", [SONG, MUSEUM, phone_class])
     assert EventSignup(SONG.id, "张桂兰", "13812345678") in d.actions
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("社区卫生服务站周末开门不？", "卫生服务站"),  # not the community office's hours
+        ("卫生站几点开门 想去量血压", "卫生服务站"),
+        ("社区电话多少", "社区服务中心"),
+        ("社区几点上班", "社区服务中心"),
+        ("派出所电话谁知道", "派出所"),
+        ("派出所周六上班不 办身份证", "派出所"),
+        ("物业的电话换了吗 打不通", "物业服务中心"),
+        ("俺住供电局家属院，停水停电的通知在哪能看着", "公告栏"),
+    ],
+)
+def test_faq_answers_about_the_place_asked(text: str, place: str) -> None:
+    answer = faq.answer(text, CFG.faq)
+    assert answer and place in answer, answer
+
+
+def test_faq_place_names_longest_wins() -> None:
+    assert faq.named_place("社区卫生服务站几点开门", CFG.faq) == "社区卫生服务站"
+    assert faq.named_place("社区几点开门", CFG.faq) == "社区"
+    assert faq.named_place("老年证咋办", CFG.faq) is None
+
+
+def test_question_about_the_health_station_end_to_end() -> None:
+    d = send("社区卫生服务站周末开门不？")
+    assert d.actions == [] and "卫生服务站" in d.reply and "周日" in d.reply
+    d = send("社区电话多少")
+    assert d.actions == [] and "0371-6000 0001" in d.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("bu dong chan zheng zen me ban", "不动产证"), ("lao nian zheng zen me ban", "老年优待证"),
+     ("wei sheng zhan ji dian kai men", "卫生服务站")],
+)
+def test_faq_in_pinyin(text: str, word: str) -> None:
+    answer = faq.answer(text, CFG.faq)
+    assert answer and word in answer, answer

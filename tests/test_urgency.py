@@ -73,3 +73,24 @@ def test_not_urgent(text: str) -> None:
 def test_full_width_and_spaces() -> None:
     assert is_urgent("漏 电 了！")
     assert is_urgent("燃气　味")
+
+
+# Phones set to traditional characters: the one normalisation folds them before the danger words.
+TRADITIONAL_URGENT = ["漏電了", "聞到燃氣味", "樓道裡有人飛線充電", "樓下車棚著火了", "電梯裡困人了", "有人暈倒了",
+                      "廚房煤氣洩漏了"]
+
+
+@pytest.mark.parametrize("text", TRADITIONAL_URGENT)
+def test_traditional_characters_are_urgent(text: str) -> None:
+    assert is_urgent(text), text
+
+
+@pytest.mark.parametrize("text", ["沒有漏電，就是燈不亮", "沒聞到燃氣味", "電線老化，怕著火"])
+def test_traditional_negations_still_hold(text: str) -> None:
+    assert not is_urgent(text), (text, danger_words(text))
+
+
+@pytest.mark.parametrize("text", ["i smell gas in the stairwell", "there is a fire in the bike shed",
+                                  "the e-bike battery caught fire downstairs"])
+def test_english_danger(text: str) -> None:
+    assert is_urgent(text), (text, danger_words(text))

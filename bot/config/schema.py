@@ -186,6 +186,7 @@ class RatesSettings:
 class FaqEntry:
     patterns: tuple[NonEmptyStr, ...]
     answer: NonEmptyStr
+    places: tuple[NonEmptyStr, ...] = ()  # the place the answer is about (卫生服务站 …): the longest named wins
 
 
 @frozen
