@@ -33,7 +33,7 @@ def read(path: Path) -> list[tuple[str, str, str | None]]:
         if not line.strip():
             continue
         parts = line.split("\t")
-        col = 2 if path.name == "stranger.tsv" else 3
+        col = 3 if path.name == "validation.tsv" else 2  # validation.tsv has a subcategory column
         yard = parts[col].strip() if len(parts) > col and parts[col].strip() else None
         rows.append((parts[0], parts[1].strip(), yard))
     return rows
@@ -43,7 +43,7 @@ def evaluate(path: Path, yards, show_errors: bool) -> None:
     rows = read(path)
     preds = clf.classify_many(t for t, _, _ in rows)
     ok = [p.category == c for p, (_, c, _) in zip(preds, rows, strict=True)]
-    print(f"\n{path.relative_to(ROOT)}: {len(rows)} lines")
+    print(f"\n{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {len(rows)} lines")
     print(f"  category accuracy       {sum(ok) / len(rows):7.1%}")
     counts = Counter(c for _, c, _ in rows)
     for cat in clf.CATEGORIES:
