@@ -15,6 +15,7 @@ from bot.app import create_app
 from bot.cli.chat import run_chat
 from bot.cli.devserver import run_dev
 from bot.sandbox.standalone import create_sandbox_app
+from bot.services import workcalendar
 from bot.services.replay import replay as run_replay
 from bot.services.steward import Steward
 from bot.services.sync import sync_from_config
@@ -76,8 +77,14 @@ def db_upgrade(obj: Ctx, revision: str) -> None:
     """Apply migrations and sync council members and staff accounts from the config."""
     cfg = obj.config()
     upgrade(cfg.database_url, revision)
-    sync_from_config(obj.steward())
+    steward = obj.steward()
+    sync_from_config(steward)
     click.echo(f"数据库已升级：{_safe_url(cfg.database_url)}")
+    if revision == "head" and cfg.calendar.seed_from_package:
+        with steward.session() as s:
+            added = workcalendar.seed(s)
+        years = workcalendar.package_years()
+        click.echo(f"节假日日历：从 chinesecalendar 补入 {added} 天（已知 {years[0]}–{years[-1]} 年）")
 
 
 @main.command()

@@ -19,10 +19,12 @@ from bot.config.samples import (
 )
 from bot.config.schema import (
     DEFAULT_API_BASE,
+    CalendarSettings,
     CategoryRule,
     ConfigFile,
     CouncilMember,
     Courtyard,
+    DigestSettings,
     DispatchSettings,
     FaqEntry,
     RouteRule,
@@ -34,7 +36,7 @@ from bot.config.schema import (
 
 __all__ = [
     "DEFAULT_API_BASE", "ENV_OVERRIDES", "EXAMPLE_CONFIG", "ROOT", "SAMPLE_MARKERS",
-    "CategoryRule", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard", "DispatchSettings",
+    "CalendarSettings", "CategoryRule", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard", "DigestSettings", "DispatchSettings",
     "FaqEntry", "Problem", "RouteRule", "RunMode", "SandboxSection", "StaffAccount", "Templates", "WeChatConfig",
     "apply_overrides", "deployment_problems", "ensure_deployable", "is_sample", "load", "parse",
     "production_copy", "resolve_path", "run_mode", "samples_allowed", "set_run_mode",

@@ -128,6 +128,8 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         dispatch=f.dispatch,
         sandbox=f.sandbox,
         spool_dir=f.spool.dir,
+        calendar=f.calendar,
+        digest=f.digest,
         raw=data,
     )
 
