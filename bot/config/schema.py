@@ -167,7 +167,7 @@ class DigestSettings:
     """`[digest]`: the monthly 育英社情 digest (`steward digest`, /staff/digest)."""
 
     title: NonEmptyStr = "育英社情"
-    similarity: Annotated[Float, between(0.05, 1)] = 0.3  # character-bigram overlap that makes one topic
+    similarity: Annotated[Float, between(0.05, 1)] = 0.25  # character-bigram overlap that makes one topic
     examples: Annotated[Int, between(0, 5)] = 2  # anonymised example sentences per topic
     topics: Annotated[Int, between(1, 50)] = 10  # topics listed per community / courtyard
     ranking_min_due: PositiveInt = 5  # a courtyard is ranked (红榜/黑榜) only with this many tickets due
