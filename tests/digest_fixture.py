@@ -5,6 +5,7 @@ Residents have names and phones, some written into their own messages: none may 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from bot.domain.clock import from_local
@@ -129,3 +130,11 @@ def _events(session) -> None:
             openid, name, phone, _ = RESIDENTS[k % len(RESIDENTS)]
             session.add(Registration(event_id=e.id, openid=f"{openid}-{k}", name=name, phone=phone,
                                      checked_in=k < came))
+
+
+def pdf_layout(pdf: bytes) -> tuple[int, set[tuple[int, int]]]:
+    """(pages, their sizes in points) of a PDF, read from its page objects."""
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    boxes = {(round(float(w)), round(float(h)))
+             for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)}
+    return pages, boxes

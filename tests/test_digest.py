@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli.main import main
+from bot.cli.pdf import converter
 from bot.domain import gooddeeds
 from bot.domain.scrub import scrub
 from bot.domain.topics import Item, cluster
@@ -154,6 +155,16 @@ def test_command_writes_a_standalone_page(tmp_path, config, redis_url, steward, 
     html = out.read_text(encoding="utf-8")
     assert "<style>" in html and "@page { size: A4" in html and "楼道灯坏了" in html
     assert 'id="form-problem"' not in html and "/static/" not in html
+    # a PDF where a converter is installed, else a note that it was skipped
+    pdf = tmp_path / "digest" / "2026-10.pdf"
+    result = CliRunner().invoke(main, ["--config", str(ROOT / "config.example.toml"), "digest",
+                                       "--month", f"{fx.YEAR}-{fx.MONTH:02d}", "--out", str(pdf)], env=env)
+    assert result.exit_code == 0, result.output
+    if converter():
+        pages, boxes = fx.pdf_layout(pdf.read_bytes())
+        assert pdf.read_bytes().startswith(b"%PDF") and 11 <= pages <= 30 and boxes == {(595, 842)}
+    else:
+        assert "已跳过 PDF" in result.output and not pdf.exists()
     result = CliRunner().invoke(main, ["--config", str(ROOT / "config.example.toml"), "digest", "--month", "10月",
                                        "--out", str(out)], env=env)
     assert result.exit_code != 0 and "月份应写成 YYYY-MM" in result.output

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-import chinese_calendar
+import chinese_calendar  # type: ignore[import-untyped]
 from chinese_calendar import constants as cc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
