@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.cli.main import main
 from bot.cli.pdf import converter
+from bot.config import CouncilMember
 from bot.domain import gooddeeds
 from bot.domain.scrub import scrub
 from bot.domain.topics import Item, cluster
@@ -70,9 +71,7 @@ def test_scrub_and_consent():
     assert gooddeeds.recognise("谢谢", members) is None
 
 
-def fx_member(name: str):
-    from bot.config import CouncilMember
-
+def fx_member(name: str) -> CouncilMember:
     return CouncilMember(openid=f"o-{name}", name=name, courtyard="c1")
 
 

@@ -46,3 +46,23 @@ def test_digest_prints_on_a4(browser_page, live_app, steward, tmp_path):  # noqa
     pages, boxes = fx.pdf_layout(pdf)
     assert 11 <= pages <= 30, pages  # the community, then each of the ten courtyards on its own page
     assert boxes == {A4_POINTS}, boxes
+
+
+def test_calendar_page(browser_page, live_app):  # noqa: F811
+    page, base = browser_page, live_app
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", STAFF[0])
+    page.fill("input[name=password]", STAFF[1])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{base}/staff/**")
+    page.click("text=节假日")
+    page.fill("#year-form input[name=year]", "2026")
+    page.click("#year-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "国庆节" in page.inner_text("#calendar-days") and "调休上班" in page.inner_text("#calendar-days")
+    page.fill("#form-add-day input[name=day]", "2026-12-31")
+    page.fill("#form-add-day input[name=name]", "社区自定假日")
+    page.click("#form-add-day button[type=submit]")
+    page.wait_for_load_state()
+    assert "已录入 2026-12-31" in page.inner_text("main") and "社区自定假日" in page.inner_text("#calendar-days")
+    shot(page, "22-calendar")

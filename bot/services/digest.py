@@ -175,8 +175,7 @@ def topics_of(session: Session, config: Config, ym: Month) -> tuple[list[topic_m
     now_items = sources.items(session, start, end)
     before = sources.items(session, prev_start, start)
     found = topic_mod.cluster(now_items, config.digest.similarity)
-    for t in found:
-        t.last_month = topic_mod.count_similar(t, before, config.digest.similarity)
+    topic_mod.set_last_month(found, before, config.digest.similarity)
     return found, now_items, before
 
 
