@@ -14,6 +14,7 @@ from bot.domain.clock import from_local
 from bot.domain.workcalendar import WorkCalendar, from_config
 from bot.services import workcalendar
 from bot.services.dispatch import dispatch_now
+from bot.storage import db
 from bot.storage.models import CalendarDay
 from tests.workbench_helpers import COUNCIL_C3, STAFF, login, make_ticket, post_form
 
@@ -130,3 +131,14 @@ def test_dispatch_counts_finish_days_on_the_table(steward):
         raise _Rollback
     assert due == dl.finish_due(steward.config, "repair", now, cal)
     assert due == dl.finish_due(steward.config, "repair", now, from_config(steward.config.holidays)) + timedelta(days=3)
+
+
+def test_seed_on_both_databases_keeps_staff_edits(any_db_url):
+    with db.session_scope(any_db_url) as s:
+        workcalendar.put_day(s, date(2026, 10, 8), "holiday", "社区补假", "liu")  # before the package's days
+        added = workcalendar.seed(s)
+        assert added > 700 and workcalendar.seed(s) == 0
+    with db.session_scope(any_db_url) as s:
+        row = s.get(CalendarDay, date(2026, 10, 8))
+        assert row is not None and row.source == "staff" and row.name == "社区补假"
+        assert s.get(CalendarDay, date(2026, 10, 10)).kind == "workday"

@@ -16,6 +16,8 @@ from datetime import date
 import chinese_calendar  # type: ignore[import-untyped]
 from chinese_calendar import constants as cc
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -45,19 +47,18 @@ def package_years() -> list[int]:
 
 
 def seed(session: Session) -> int:
-    """Add the package's days that the table lacks (a staff edit of the same day wins); → rows added."""
+    """Add the package's days that the table lacks (a staff edit of the same day wins); → rows added.
+    Safe when several processes seed an empty table at once (ON CONFLICT DO NOTHING)."""
     have = set(session.scalars(select(CalendarDay.day)))
-    now, added = utcnow(), 0
-    for kind, days in ((HOLIDAY, cc.holidays), (WORKDAY, cc.workdays)):
-        for day, name in days.items():
-            if day not in have:
-                session.add(CalendarDay(day=day, kind=kind, name=NAMES.get(str(name), str(name)), source=PACKAGE,
-                                        updated_at=now))
-                added += 1
-    session.flush()
-    if added:
-        log.info("calendar: %d days seeded from chinesecalendar %s", added, PACKAGE_VERSION)
-    return added
+    now = utcnow()
+    rows = [{"day": day, "kind": kind, "name": NAMES.get(str(name), str(name)), "source": PACKAGE, "updated_at": now}
+            for kind, days in ((HOLIDAY, cc.holidays), (WORKDAY, cc.workdays))
+            for day, name in days.items() if day not in have]
+    if rows:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(CalendarDay).values(rows).on_conflict_do_nothing(index_elements=["day"]))
+        log.info("calendar: %d days seeded from chinesecalendar %s", len(rows), PACKAGE_VERSION)
+    return len(rows)
 
 
 def load(session: Session, config: Config) -> WorkCalendar:
