@@ -19,6 +19,8 @@ from bot.domain import gooddeeds
 from bot.domain.scrub import scrub
 from bot.domain.topics import Item, cluster
 from bot.sandbox import state as sandbox_state
+from bot.services import digest as digest_service
+from bot.storage import db
 from bot.storage.models import MonthlyProblem, Registration, Resident, Ticket
 from tests import digest_fixture as fx
 from tests.conftest import ROOT
@@ -184,3 +186,15 @@ class TestWeChatDraft:
         assert article["title"] == f"育英社情·{fx.YEAR}年{fx.MONTH}月" and "楼道灯坏了" in article["content"]
         for word in private_words(steward):
             assert word not in article["content"]
+
+
+def test_build_on_both_databases(any_db_url, config):
+    with db.session_scope(any_db_url) as s:
+        fx.seed(s)
+    with db.session_scope(any_db_url) as s:
+        d = digest_service.build(s, config, fx.YEAR, fx.MONTH)
+    top = d.sections[0]
+    assert (top.total, top.topics[0].voices, top.topics[0].last_month) == (196, 14, 3)
+    assert [(e.title, e.registered, e.checked_in) for e in top.events] == [("3号院消防演练", 12, 0), ("重阳节包饺子", 26, 22)]
+    assert d.proposal is not None and d.proposal.voices == 14 and d.red and d.black
+    assert sorted(x.who for x in top.thanks) == ["一位理事会成员", "一位邻居", "理事会成员王建国"]
