@@ -14,13 +14,17 @@ from bot import config as config_mod
 from bot.app import create_app
 from bot.cli.chat import run_chat
 from bot.cli.devserver import run_dev
+from bot.cli.pdf import to_pdf
 from bot.sandbox.standalone import create_sandbox_app
+from bot.services import digest as digest_service
+from bot.services import workcalendar
 from bot.services.replay import replay as run_replay
 from bot.services.steward import Steward
 from bot.services.sync import sync_from_config
 from bot.services.training import train_from_db
 from bot.services.users import UserError, add_user, set_password
 from bot.storage.migrate import upgrade
+from bot.web import digest as digest_page
 from bot.web.tokens import TokenError, add, list_tokens, revoke
 from handlers.classify import classify_lines
 from handlers.courtyard import locate
@@ -77,8 +81,14 @@ def db_upgrade(obj: Ctx, revision: str) -> None:
     """Apply migrations and sync council members and staff accounts from the config."""
     cfg = obj.config()
     upgrade(cfg.database_url, revision)
-    sync_from_config(obj.steward())
+    steward = obj.steward()
+    sync_from_config(steward)
     click.echo(f"数据库已升级：{_safe_url(cfg.database_url)}")
+    if revision == "head" and cfg.calendar.seed_from_package:
+        with steward.session() as s:
+            added = workcalendar.seed(s)
+        years = workcalendar.package_years()
+        click.echo(f"节假日日历：从 chinesecalendar 补入 {added} 天（已知 {years[0]}–{years[-1]} 年）")
 
 
 @main.command()
@@ -144,6 +154,44 @@ def replay(obj: Ctx, limit: int) -> None:
     click.echo(f"重放完成：成功 {ok} 条，失败 {bad} 条")
     if bad:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--month", default=None, help="哪个月，YYYY-MM（默认上个月）")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="写到这个文件：.html（可直接打印成 A4），或 .pdf（需要装有 chromium）")
+@click.option("--pdf", is_flag=True, help="另存一份同名的 PDF（需要装有 chromium）")
+@pass_ctx
+def digest(obj: Ctx, month: str | None, out: Path, pdf: bool) -> None:
+    """The monthly 育英社情 digest: topics, rates, 每月一题, 好人好事, events (printable A4)."""
+    ym = digest_page.parse_month(month)
+    if ym is None:
+        raise click.BadParameter("月份应写成 YYYY-MM，如 2026-11", param_hint="--month")
+    cfg = obj.config()
+    app = create_app({"STEWARD_CONFIG": cfg})
+    steward = app.extensions["steward"]
+    with app.test_request_context("/staff/digest/"):
+        with steward.session() as s:
+            d = digest_service.build(s, cfg, ym[0], ym[1], redis=steward.redis)
+        html = digest_page.render(d, standalone=True)
+        article = digest_page.article(d) if cfg.digest.wechat_draft else None
+    html_path = out.with_suffix(".html") if out.suffix.lower() == ".pdf" else out
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(html, encoding="utf-8")
+    top = d.sections[0]
+    click.echo(f"{d.title} {ym[0]}年{ym[1]}月：{top.total} 件诉求，{len(top.topics)} 个话题 → {html_path}")
+    if pdf or out.suffix.lower() == ".pdf":
+        target = out if out.suffix.lower() == ".pdf" else out.with_suffix(".pdf")
+        if to_pdf(html_path, target):
+            click.echo(f"PDF → {target}")
+        else:
+            click.echo("没有可用的 PDF 转换器（chromium），已跳过 PDF；HTML 可在浏览器里打印成 A4。")
+    if article is not None:
+        try:
+            media_id = digest_service.save_draft(cfg, steward.redis, digest_service.draft_article(cfg, d, article))
+        except digest_service.DraftError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"已保存为公众号草稿：{media_id}")
 
 
 @main.group()

@@ -20,10 +20,12 @@ from bot.config.samples import (
 from bot.config.schema import (
     CLOSE_REASON_KEYS,
     DEFAULT_API_BASE,
+    CalendarSettings,
     CategoryRule,
     ConfigFile,
     CouncilMember,
     Courtyard,
+    DigestSettings,
     DispatchSettings,
     FaqEntry,
     RatesSettings,
@@ -37,8 +39,9 @@ from bot.config.schema import (
 
 __all__ = [
     "CLOSE_REASON_KEYS", "DEFAULT_API_BASE", "ENV_OVERRIDES", "EXAMPLE_CONFIG", "ROOT", "SAMPLE_MARKERS",
-    "CategoryRule", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard", "DispatchSettings",
-    "FaqEntry", "Problem", "RatesSettings", "RouteRule", "RunMode", "SandboxSection", "StaffAccount", "Templates", "WebSecurity", "WeChatConfig",
+    "CalendarSettings", "CategoryRule", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard",
+    "DigestSettings", "DispatchSettings", "FaqEntry", "Problem", "RatesSettings", "RouteRule", "RunMode",
+    "SandboxSection", "StaffAccount", "Templates", "WebSecurity", "WeChatConfig",
     "apply_overrides", "deployment_problems", "ensure_deployable", "is_sample", "load", "parse",
     "production_copy", "resolve_path", "run_mode", "samples_allowed", "set_run_mode",
 ]

@@ -130,6 +130,8 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         rates=f.rates,
         sandbox=f.sandbox,
         spool_dir=f.spool.dir,
+        calendar=f.calendar,
+        digest=f.digest,
         raw=data,
     )
 

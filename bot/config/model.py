@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config.schema import (
+    CalendarSettings,
     CategoryRule,
     CouncilMember,
     Courtyard,
+    DigestSettings,
     DispatchSettings,
     FaqEntry,
     RatesSettings,
@@ -60,6 +62,8 @@ class Config:
     web_security: WebSecurity = field(default_factory=WebSecurity)
     sandbox: SandboxSection = field(default_factory=SandboxSection)
     spool_dir: str = "var/spool"
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:

@@ -86,6 +86,8 @@ class CouncilMember:
     courtyard: Str
     role: Literal["会长", "副会长", "成员"] = "成员"
     skills: tuple[Str, ...] = ()
+    # The member agreed to be named in the monthly digest's 好人好事; else "一位理事会成员".
+    digest_consent: Bool = False
 
     @property
     def is_chair(self) -> bool:
@@ -180,6 +182,27 @@ class RatesSettings:
         if not sum(v):
             raise fail("三个权重（响应率、解决率、满意率）不能都是 0", "the three weights must not all be 0")
         return v
+
+
+@frozen
+class CalendarSettings:
+    """`[calendar]`: the working-day calendar (holidays, 调休) behind the finish deadlines."""
+
+    seed_from_package: Bool = True  # fill `calendar_days` from the chinesecalendar package
+    warn_days: PositiveInt = 60  # warn on the workbench this many days before the known years end
+    refresh_seconds: PositiveInt = 60  # how often a process re-reads the table (staff edits)
+
+
+@frozen
+class DigestSettings:
+    """`[digest]`: the monthly 育英社情 digest (`steward digest`, /staff/digest)."""
+
+    title: NonEmptyStr = "育英社情"
+    similarity: Annotated[Float, between(0.05, 1)] = 0.25  # character-bigram overlap that makes one topic
+    examples: Annotated[Int, between(0, 5)] = 2  # anonymised example sentences per topic
+    topics: Annotated[Int, between(1, 50)] = 10  # topics listed per community / courtyard
+    wechat_draft: Bool = False  # also save the digest as a draft article (WeChat draft/add)
+    thumb_media_id: Str = ""  # the draft's cover image (a permanent material's media_id)
 
 
 @frozen
@@ -309,6 +332,8 @@ class ConfigFile(Section):
     outside_parties: dict[Str, OutsideParty] = Field(default_factory=dict)
     dispatch: DispatchSettings = DispatchSettings()
     rates: RatesSettings = RatesSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    digest: DigestSettings = DigestSettings()
     members: tuple[CouncilMember, ...] = ()
     staff: tuple[StaffAccount, ...] = ()
     faq: tuple[FaqEntry, ...] = ()

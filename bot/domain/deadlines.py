@@ -3,7 +3,8 @@
 All datetimes are naive UTC, like the database; working hours and holidays are Beijing time
 (`bot.domain.clock.to_local`). Accept deadlines run on the wall clock (a leak at night cannot wait for
 morning); finish deadlines count working days, i.e. working hours between work_start and work_end
-on days that are neither weekends nor configured holidays.
+on working days of a `WorkCalendar` (holidays off, 调休 make-up days worked; without one, weekends
+and the config's holidays).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.domain.clock import from_local, to_local
+from bot.domain.workcalendar import WorkCalendar, from_config
 
 ACCEPT = "accept"
 FINISH = "finish"
@@ -36,12 +38,13 @@ def finish_days(config: Config, category: str) -> float:
     return rule.finish_days if rule else 5.0
 
 
-def is_working_day(config: Config, day: date) -> bool:
-    return day.weekday() < 5 and day.isoformat() not in config.holidays
+def is_working_day(config: Config, day: date, calendar: WorkCalendar | None = None) -> bool:
+    return (calendar or from_config(config.holidays)).is_working_day(day)
 
 
-def add_working_hours(config: Config, start: datetime, hours: float) -> datetime:
+def add_working_hours(config: Config, start: datetime, hours: float, calendar: WorkCalendar | None = None) -> datetime:
     """`start` (UTC) plus `hours` counted only inside working hours on working days."""
+    cal = calendar or from_config(config.holidays)
     local = to_local(start)
     remaining = timedelta(hours=hours)
     day_open, day_close = config.work_start, config.work_end
@@ -49,7 +52,7 @@ def add_working_hours(config: Config, start: datetime, hours: float) -> datetime
     for _ in range(3660):
         opens = local.replace(hour=day_open, minute=0, second=0, microsecond=0)
         closes = local.replace(hour=day_close, minute=0, second=0, microsecond=0)
-        if not is_working_day(config, local.date()) or local >= closes:
+        if not cal.is_working_day(local.date()) or local >= closes:
             local = opens + timedelta(days=1)
             continue
         if local < opens:
@@ -70,8 +73,9 @@ def accept_due(config: Config, category: str, subcategory: str | None, urgent: b
     return start + timedelta(hours=accept_hours(config, category, subcategory, urgent))
 
 
-def finish_due(config: Config, category: str, start: datetime) -> datetime:
-    return add_working_hours(config, start, finish_days(config, category) * working_hours_per_day(config))
+def finish_due(config: Config, category: str, start: datetime, calendar: WorkCalendar | None = None) -> datetime:
+    hours = finish_days(config, category) * working_hours_per_day(config)
+    return add_working_hours(config, start, hours, calendar)
 
 
 def remind_at(config: Config, start: datetime, due: datetime, can_wait: bool = False) -> datetime:

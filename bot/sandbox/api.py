@@ -30,6 +30,10 @@ ERRMSG = {
     43001: "require GET method",
     43002: "require POST method",
     43004: "require subscribe",
+    44004: "empty content",
+    45002: "content size out of limit",
+    45003: "title size out of limit",
+    45004: "description size out of limit",
     43019: "require remove blacklist",
     44002: "empty post data",
     45009: "reach max api daily quota limit",
@@ -202,6 +206,35 @@ def user_info(call: Call) -> Any:
     )
 
 
+def _draft_problem(article: Any) -> int | None:
+    """What WeChat's 新建草稿 refuses: empty or oversized fields, a news article without a cover."""
+    if not isinstance(article, dict):
+        return 47001
+    title, content = article.get("title"), article.get("content")
+    if not isinstance(title, str) or not title.strip() or not isinstance(content, str) or not content.strip():
+        return 44004
+    if len(title) > 64:
+        return 45003
+    if len(content) >= 20000 or len(content.encode("utf-8")) >= 1 << 20:
+        return 45002
+    if len(article.get("digest") or "") > 120:
+        return 45004
+    if article.get("article_type", "news") == "news" and not article.get("thumb_media_id"):
+        return 40007
+    return None
+
+
+def draft_add(call: Call) -> Any:
+    articles = call.body.get("articles")
+    if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
+        return error(47001)
+    for article in articles:
+        code = _draft_problem(article)
+        if code:
+            return error(code)
+    return jsonify(media_id=state.add_draft(call.redis, articles))
+
+
 # endpoint → (HTTP method WeChat requires, handler, needs an access token)
 ENDPOINTS: dict[str, tuple[str, Callable[[Call], Any], bool]] = {
     "token": ("GET", token, False),
@@ -211,4 +244,5 @@ ENDPOINTS: dict[str, tuple[str, Callable[[Call], Any], bool]] = {
     "media/get": ("GET", media_get, True),
     "menu/create": ("POST", menu_create, True),
     "user/info": ("GET", user_info, True),
+    "draft/add": ("POST", draft_add, True),
 }

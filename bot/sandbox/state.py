@@ -261,6 +261,18 @@ def menu(redis: Redis) -> dict[str, Any] | None:
     return json.loads(_s(raw)) if raw else None
 
 
+def add_draft(redis: Redis, articles: list[Any]) -> str:
+    media_id = secrets.token_urlsafe(32)
+    redis.rpush(P + "drafts", json.dumps({"media_id": media_id, "articles": articles}, ensure_ascii=False))
+    redis.ltrim(P + "drafts", -50, -1)
+    return media_id
+
+
+def drafts(redis: Redis) -> list[dict[str, Any]]:
+    """The drafts saved through `draft/add`, oldest first."""
+    return [json.loads(_s(raw)) for raw in redis.lrange(P + "drafts", 0, -1)]
+
+
 def reset(redis: Redis) -> None:
     """Forget everything the sandbox holds (tokens, messages, faults, settings, windows)."""
     keys = list(redis.scan_iter(match=P + "*", count=500))

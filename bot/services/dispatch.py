@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import deadlines, routing, texts
 from bot.domain.clock import utcnow
-from bot.services import inline, jobs, outbox
+from bot.services import inline, jobs, outbox, workcalendar
 from bot.services.links import action_link
 from bot.services.push import PENDING, queue_push, schedule_send, unreachable_openids
 from bot.services.steward import Steward
@@ -82,7 +82,7 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
     ticket.assignee_openid, ticket.assignee_name = member.openid, member.name
     ticket.backup_openid = route.backup.openid if route.backup else None
     ticket.accept_due_at = deadlines.accept_due(config, ticket.category, ticket.subcategory, ticket.urgent, now)
-    ticket.finish_due_at = deadlines.finish_due(config, ticket.category, now)
+    ticket.finish_due_at = deadlines.finish_due(config, ticket.category, now, workcalendar.current(s, config))
     transition(
         s, ticket, "dispatched", "dispatched", at=now,
         note=f"派给{member.name}" + (f"（备岗：{route.backup.name}）" if route.backup else ""),

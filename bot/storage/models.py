@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -290,3 +291,42 @@ class LabelledExample(Base):
     source: Mapped[str] = mapped_column(String(32), default="reclassify")
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CalendarDay(Base):
+    """A holiday or a 调休 make-up working day; seeded from `chinesecalendar`, edited by staff for a
+    year the package does not know yet (bot.services.workcalendar)."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # holiday | workday
+    name: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[str] = mapped_column(String(16), default="staff")  # package | staff
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("kind IN ('holiday', 'workday')", name="ck_calendar_days_kind"),)
+
+
+class MonthlyProblem(Base):
+    """每月一题: the month's most frequent unsolved topic, confirmed by staff and tracked to the end."""
+
+    __tablename__ = "monthly_problems"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)  # 'YYYY-MM' it was chosen for
+    courtyard_id: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16))
+    subcategory: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text, default="")
+    confirmed_by: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    tickets: Mapped[list[MonthlyProblemTicket]] = relationship(cascade="all, delete-orphan")
+    __table_args__ = (UniqueConstraint("month", "courtyard_id", name="uq_monthly_problem_month_courtyard"),)
+
+
+class MonthlyProblemTicket(Base):
+    __tablename__ = "monthly_problem_tickets"
+    problem_id: Mapped[int] = mapped_column(ForeignKey("monthly_problems.id", ondelete="CASCADE"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)

@@ -25,6 +25,8 @@ from bot.web import (
     rates,
     ticket_page,
 )
+from bot.web import calendar as calendar_page
+from bot.web import digest as digest_page
 from bot.web import filters as web_filters
 
 csrf = CSRFProtect()
@@ -48,7 +50,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_app(app)
     web_filters.init_app(app)
-    for module in (auth, queues, ticket_page, ledger, rates, events_admin, health, public, api):
+    for module in (auth, queues, ticket_page, ledger, rates, events_admin, calendar_page, digest_page, health, public, api):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:

@@ -210,6 +210,10 @@ class StewardClient(WeChatClient):
     def get_user_info(self, openid: str) -> dict[str, Any]:
         return self.get("user/info", params={"openid": openid, "lang": "zh_CN"})
 
+    def add_draft(self, articles: list[dict[str, Any]]) -> str:
+        """草稿箱 新建草稿 (`draft/add`): the draft's media_id; staff publish it in the MP console."""
+        return str(self.post("draft/add", data={"articles": articles}).get("media_id", ""))
+
 
 def get_client(config: Config | WeChatConfig, redis: redis_lib.Redis, timeout: float = 5.0) -> StewardClient:
     """The API client for a process; `redis` is shared by every process (token cache and lock)."""

@@ -1,7 +1,7 @@
 """Widen the CHECK constraints to this round's statuses and kinds (bot.domain.statuses)
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0007
 """
 
 import runpy
@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import op
 
 revision = '0010'
-down_revision = '0003'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
