@@ -25,6 +25,7 @@ ENV_OVERRIDES = {
     ("wechat", "app_id"): "STEWARD_WECHAT_APP_ID",
     ("wechat", "app_secret"): "STEWARD_WECHAT_APP_SECRET",
     ("wechat", "encoding_aes_key"): "STEWARD_WECHAT_ENCODING_AES_KEY",
+    ("wechat", "encoding_aes_key_previous"): "STEWARD_WECHAT_ENCODING_AES_KEY_PREVIOUS",
     ("wechat", "api_base_url"): "STEWARD_WECHAT_API_BASE_URL",
     ("redis", "url"): "STEWARD_REDIS_URL",
     ("database", "url"): "STEWARD_DATABASE_URL",
@@ -93,6 +94,7 @@ class WeChatConfig:
     app_id: str
     app_secret: str
     encoding_aes_key: str = ""
+    encoding_aes_key_previous: str = ""  # accepted for incoming messages while a new key is rolled out
     api_base_url: str = DEFAULT_API_BASE
     timestamp_tolerance: int = 300
     original_id: str = "gh_courtyard"
@@ -285,12 +287,15 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         app_id=wx.get("app_id", str),
         app_secret=wx.get("app_secret", str),
         encoding_aes_key=wx.get("encoding_aes_key", str, ""),
+        encoding_aes_key_previous=wx.get("encoding_aes_key_previous", str, ""),
         api_base_url=(wx.get("api_base_url", str, "") or DEFAULT_API_BASE).rstrip("/"),
         timestamp_tolerance=wx.get("timestamp_tolerance", int, 300),
         original_id=wx.get("original_id", str, "gh_courtyard"),
     )
     if wechat.encoding_aes_key and len(wechat.encoding_aes_key) != 43:
         raise ConfigError(f"{source}: 配置项 wechat.encoding_aes_key 应为 43 个字符（留空表示明文模式）")
+    if wechat.encoding_aes_key_previous and len(wechat.encoding_aes_key_previous) != 43:
+        raise ConfigError(f"{source}: 配置项 wechat.encoding_aes_key_previous 应为 43 个字符（留空表示不接受旧密钥）")
     community = root.sub("community", required=True)
     courtyards = tuple(
         Courtyard(
