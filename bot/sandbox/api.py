@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from bot.config import Config
+from bot.domain import templates
 from bot.sandbox import events, media, state
 from bot.sandbox.state import Redis
 
@@ -36,6 +37,7 @@ ERRMSG = {
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
     47001: "data format error",
+    47003: "argument invalid!",
     48001: "api unauthorized",
 }
 
@@ -109,6 +111,10 @@ def template_send(call: Call) -> Any:
     data = body.get("data") or {}
     if not isinstance(data, dict):
         return error(47001)
+    bad = templates.violation(data)  # the 2023-05-04 rules: typed fields, ≤ limits, no first/remark
+    if bad:
+        state.note_rejected(call.redis, {"openid": openid, "template_id": template_id, "field": bad})
+        return error(47003, f"argument invalid! {bad} invalid")
     msgid = state.next_msgid(call.redis)
     cmid = body.get("client_msg_id")
     if cmid:

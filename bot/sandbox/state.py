@@ -204,6 +204,16 @@ def receivers(redis: Redis, limit: int = 30) -> list[str]:
     return [_s(o) for o in redis.zrevrange(P + "receivers", 0, limit - 1)]
 
 
+def note_rejected(redis: Redis, entry: dict[str, Any]) -> None:
+    """A template send refused by the 2023 rules (47003): kept so tests and the page can show it."""
+    redis.rpush(P + "rejected", json.dumps(entry, ensure_ascii=False))
+    redis.ltrim(P + "rejected", -100, -1)
+
+
+def rejected(redis: Redis) -> list[dict[str, Any]]:
+    return [json.loads(_s(raw)) for raw in redis.lrange(P + "rejected", 0, -1)]
+
+
 # -- the 48-hour window --------------------------------------------------------------------------
 
 

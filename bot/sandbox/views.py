@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request
 
+from bot.domain import templates
 from bot.runtime import current
 from bot.sandbox import api, state
 
@@ -150,6 +151,23 @@ def _beijing(ts: float) -> str:
     return (datetime.fromtimestamp(ts, UTC) + timedelta(hours=8)).strftime("%m-%d %H:%M:%S")
 
 
+TEMPLATE_TITLES = {"task": "工单派发通知", "reminder": "工单办理提醒", "escalation": "工单督办通知",
+                   "notice": "工单进度通知", "callback": "工单办结回访", "event_reminder": "活动提醒"}
+TYPE_LABELS = {"thing": "事项", "character_string": "编号", "time": "时间", "date": "日期", "phrase": "状态",
+               "name": "姓名", "phone_number": "电话", "number": "数量", "amount": "金额"}
+
+
+def _card(config: Any, m: dict[str, Any]) -> dict[str, Any]:
+    """A template message as the receiver's phone shows it: a title, typed rows, then 详情 (the link)."""
+    by_id = {v: k for k, v in vars(config.templates).items() if v}
+    rows = []
+    for key, item in (m.get("data") or {}).items():
+        label = TYPE_LABELS.get(templates.field_type(key) or "", key)
+        rows.append((label, item.get("value") if isinstance(item, dict) else item))
+    return {"title": TEMPLATE_TITLES.get(by_id.get(m.get("template_id"), ""), "模板消息"), "rows": rows,
+            "link": m.get("url")}
+
+
 @bp.get("/")
 def page() -> Any:
     redis, config = _redis(), current().config
@@ -164,6 +182,8 @@ def page() -> Any:
         recent = list(reversed(state.messages(redis, openid)[-10:]))
         for m in recent:
             m["when"] = _beijing(m["time"])
+            if m.get("kind") == "template":
+                m["card"] = _card(config, m)
         people.append({"openid": openid, "label": label, "messages": recent})
     refresh = request.args.get("refresh", 0, type=int)
     return render_template(
