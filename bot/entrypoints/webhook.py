@@ -109,7 +109,7 @@ def receive() -> Response:
         return _store_failed(steward, key, fields, plain, exc)
     reply = done.reply or ""
     intake.finish(steward, done, extra=lambda pipe: pipe.set(SEEN_KEY.format(key), reply, ex=SEEN_TTL))
-    note_inbound(steward, msg.openid)
+    note_inbound(steward, msg.openid, msg.kind, msg.event)
     return _answer(steward, fields, reply)
 
 

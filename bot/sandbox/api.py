@@ -157,7 +157,11 @@ def custom_send(call: Call) -> Any:
     part = body.get(msgtype)
     if not isinstance(part, dict) or (msgtype == "text" and not part.get("content")):
         return error(47001)
-    if call.settings.window_check:
+    if call.settings.window_check and call.settings.quota_check:
+        refused = state.take_custom_quota(call.redis, openid, call.settings.window_hours)
+        if refused:
+            return error(refused)
+    elif call.settings.window_check:
         last = state.last_user_message(call.redis, openid)
         if last is None or state.now() - last > call.settings.window_hours * 3600:
             return error(45015)

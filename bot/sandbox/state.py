@@ -30,6 +30,7 @@ class SandboxSettings:
     token_expires_in: int = 7200
     window_check: bool = True
     window_hours: float = 48.0
+    quota_check: bool = True  # 5 customer-service messages per user message, 3 a minute after an event
     deliver_events: bool = False
     event_delay: float = 0.5
     webhook_url: str = ""
@@ -217,13 +218,42 @@ def rejected(redis: Redis) -> list[dict[str, Any]]:
 # -- the 48-hour window --------------------------------------------------------------------------
 
 
+MESSAGE_QUOTA, EVENT_QUOTA, EVENT_SECONDS = 5, 3, 60
+QUOTA_EVENTS = ("click", "subscribe", "scan")
+
+
 def note_user_message(redis: Redis, openid: str, at: float | None = None) -> None:
-    """Remember that `openid` just wrote to the account (opens the 48 h customer-service window)."""
-    redis.zadd(P + "inbound", {openid: at if at is not None else now()})
+    """Remember that `openid` just wrote to the account: opens the 48 h customer-service window
+    with a fresh allowance of 5 messages."""
+    pipe = redis.pipeline()
+    pipe.zadd(P + "inbound", {openid: at if at is not None else now()})
+    pipe.hdel(P + "cs_quota", f"{openid}:msg")
+    pipe.execute()
+
+
+def note_user_event(redis: Redis, openid: str, at: float | None = None) -> None:
+    """A menu click, follow or scan: 3 customer-service messages within the next minute."""
+    pipe = redis.pipeline()
+    pipe.zadd(P + "inbound_event", {openid: at if at is not None else now()})
+    pipe.hdel(P + "cs_quota", f"{openid}:evt")
+    pipe.execute()
 
 
 def last_user_message(redis: Redis, openid: str) -> float | None:
     return redis.zscore(P + "inbound", openid)
+
+
+def take_custom_quota(redis: Redis, openid: str, window_hours: float) -> int:
+    """Count one customer-service message against the receiver's allowance, as WeChat does since
+    2023: 0 when allowed, 45047 over the count, 45015 with no interaction that allows one."""
+    t = now()
+    event, message = redis.zscore(P + "inbound_event", openid), last_user_message(redis, openid)
+    if event is not None and t - event <= EVENT_SECONDS:
+        if redis.hincrby(P + "cs_quota", f"{openid}:evt", 1) <= EVENT_QUOTA:
+            return 0
+    if message is not None and t - message <= window_hours * 3600:
+        return 0 if redis.hincrby(P + "cs_quota", f"{openid}:msg", 1) <= MESSAGE_QUOTA else 45047
+    return 45047 if event is not None and t - event <= EVENT_SECONDS else 45015
 
 
 # -- failure injection ---------------------------------------------------------------------------

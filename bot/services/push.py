@@ -183,7 +183,9 @@ def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None 
                 client.send_text(openid, payload.get("text") or "")
                 msgid = None
             except OutsideWindow as exc:
-                note = f"{exc.code}: 客服消息超出 48 小时，改发模板消息"
+                # 45015: outside the 48 h window; 45047: over the count (5 per message, 3 after a click).
+                why = "超出条数限制" if exc.code == 45047 else "超出 48 小时"
+                note = f"{exc.code}: 客服消息{why}，改发模板消息"
                 channel = TEMPLATE
         if channel == TEMPLATE:
             if not tpl:
