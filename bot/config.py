@@ -30,6 +30,8 @@ ENV_OVERRIDES = {
     ("redis", "url"): "STEWARD_REDIS_URL",
     ("database", "url"): "STEWARD_DATABASE_URL",
     ("web", "secret_key"): "STEWARD_SECRET_KEY",
+    ("voice", "tencent_secret_id"): "STEWARD_TENCENT_SECRET_ID",
+    ("voice", "tencent_secret_key"): "STEWARD_TENCENT_SECRET_KEY",
 }
 
 _MISSING = object()
@@ -98,10 +100,19 @@ class WeChatConfig:
     api_base_url: str = DEFAULT_API_BASE
     timestamp_tolerance: int = 300
     original_id: str = "gh_courtyard"
+    oauth_url: str = ""  # web authorisation page; "" = WeChat's, or the sandbox's when api_base_url points at it
 
     @property
     def safe_mode(self) -> bool:
         return bool(self.encoding_aes_key)
+
+    @property
+    def oauth_authorize_url(self) -> str:
+        if self.oauth_url:
+            return self.oauth_url
+        if self.api_base_url == DEFAULT_API_BASE:
+            return "https://open.weixin.qq.com/connect/oauth2/authorize"
+        return self.api_base_url.removesuffix("/cgi-bin") + "/connect/oauth2/authorize"
 
 
 @dataclass(frozen=True)
@@ -183,6 +194,40 @@ class DispatchSettings:
 
 
 @dataclass(frozen=True)
+class MediaSettings:
+    """`[media]`: where photos and voice are kept — shared by every web and worker process."""
+
+    store: str = "database"  # database | directory (a directory every process mounts, e.g. NFS)
+    dir: str = "var/media"  # with store = "directory"
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """`[voice]`: who turns a voice message into words. none: staff listen (待听取); tencent: Tencent
+    Cloud ASR SentenceRecognition; local: faster-whisper / sherpa-onnx with a model the operator installed."""
+
+    transcriber: str = "none"  # none | tencent | local
+    min_confidence: float = 0.6  # below this a transcript goes to staff with the audio
+    tencent_endpoint: str = "asr.tencentcloudapi.com"  # host[:port][/path]; the sandbox: 127.0.0.1:5000/sandbox/asr
+    tencent_scheme: str = "https"
+    tencent_region: str = "ap-guangzhou"
+    tencent_engine: str = "8k_zh"  # e.g. 8k_zh_dialect or a Henanese engine where the account has one
+    tencent_secret_id: str = ""
+    tencent_secret_key: str = ""
+    local_model_dir: str = ""  # faster-whisper (CTranslate2) or sherpa-onnx model directory; never downloaded
+    local_engine: str = "faster-whisper"  # faster-whisper | sherpa-onnx
+
+
+@dataclass(frozen=True)
+class MenuButton:
+    name: str
+    type: str = "click"  # click | view | pic_photo_or_album | scancode_push | location_select …
+    key: str = ""
+    url: str = ""
+    sub: tuple[MenuButton, ...] = ()
+
+
+@dataclass(frozen=True)
 class FaqEntry:
     patterns: tuple[str, ...]
     answer: str
@@ -222,6 +267,9 @@ class Config:
     emergency_numbers: str = "火警 119 ｜ 急救 120 ｜ 报警 110"
     media_dir: str = "var/media"
     dispatch: DispatchSettings = field(default_factory=DispatchSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    menu: tuple[MenuButton, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:
@@ -291,6 +339,7 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         api_base_url=(wx.get("api_base_url", str, "") or DEFAULT_API_BASE).rstrip("/"),
         timestamp_tolerance=wx.get("timestamp_tolerance", int, 300),
         original_id=wx.get("original_id", str, "gh_courtyard"),
+        oauth_url=wx.get("oauth_url", str, ""),
     )
     if wechat.encoding_aes_key and len(wechat.encoding_aes_key) != 43:
         raise ConfigError(f"{source}: 配置项 wechat.encoding_aes_key 应为 43 个字符（留空表示明文模式）")
@@ -382,6 +431,9 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         emergency_numbers=community.get("emergency_numbers", str, "火警 119 ｜ 急救 120 ｜ 报警 110"),
         media_dir=root.sub("media").get("dir", str, "var/media"),
         dispatch=_parse_dispatch(root, categories, ids, parties),
+        media=_parse_small(root, "media", MediaSettings),
+        voice=_parse_small(root, "voice", VoiceSettings),
+        menu=tuple(_button(b) for b in root.sub("menu").items("button")),
         raw=data,
     )
 
@@ -428,3 +480,25 @@ def _parse_dispatch(
         routes=tuple(routes),
         template_fields=template_fields,
     )
+
+
+def _parse_small(root: _Reader, section: str, cls: type) -> Any:
+    """A flat section of str/float/int settings into its frozen dataclass (unknown keys ignored)."""
+    table = root.sub(section)
+    values = {}
+    for name, f in cls.__dataclass_fields__.items():
+        kind = type(f.default)
+        if name in table.table:
+            values[name] = table.get(name, kind)
+    out = cls(**values)
+    if cls is VoiceSettings and out.transcriber not in ("none", "tencent", "local"):
+        raise ConfigError(f"{root.source}: 配置项 voice.transcriber 应为 none / tencent / local，实际是 {out.transcriber!r}")
+    if cls is MediaSettings and out.store not in ("database", "directory"):
+        raise ConfigError(f"{root.source}: 配置项 media.store 应为 database / directory，实际是 {out.store!r}")
+    return out
+
+
+def _button(b: _Reader) -> MenuButton:
+    """One `[[menu.button]]` (with `[[menu.button.sub]]`); `steward menu push` checks WeChat's limits."""
+    return MenuButton(name=b.get("name", str), type=b.get("type", str, "click"), key=b.get("key", str, ""),
+                      url=b.get("url", str, ""), sub=tuple(_button(s) for s in b.items("sub")))

@@ -148,3 +148,24 @@ def notice_closed_missing(config: Config, ticket: Any) -> Content:
     # A template field holds 20 characters: both facts, shortened (the text has them in full).
     content["note"] = "未回复已按“已解决”结案，仍有问题请留言"
     return content, f"您的工单 {ticket.ref}：{body}\n{again}"
+
+
+# -- voice ------------------------------------------------------------------------------------------
+
+VOICE_TICKET_TEXT = "（语音留言，待听取）"
+VOICE_SUBCATEGORY = "待听取"
+
+
+def voice_listening(ref: str) -> str:
+    """Nobody transcribes (or the words were unclear): a person listens. Never ask an elderly
+    resident who speaks to type instead."""
+    return f"收到您的语音，已受理，工单号 {ref}。工作人员会尽快听取并处理，请您放心。"
+
+
+def voice_transcribing() -> str:
+    return "收到您的语音，正在听取，稍后给您回复。"
+
+
+def voice_understood(transcript: str, reply: str | None) -> str:
+    said = transcript.strip().rstrip("。.！!？?")
+    return f"您说的是：{said}。{reply or '已收到。'}"

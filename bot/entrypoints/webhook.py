@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import current
 from bot.sandbox import note_inbound
-from bot.services import intake
+from bot.services import intake, voice
 from bot.storage import spool
 from bot.storage.models import InboundMessage
 from bot.wechat.messages import BadMessage, dedup_key, text_reply_xml, to_inbound
@@ -98,7 +98,10 @@ def receive() -> Response:
     # Happy path: the raw row and everything the message causes commit together (one transaction).
     try:
         with steward.session() as session:
-            done = intake.handle(session, steward, msg, state)
+            if voice.needs_listening(msg):  # no Recognition since 2023: a worker hears it
+                done = voice.accept(session, steward, msg, state)
+            else:
+                done = intake.handle(session, steward, msg, state)
             session.connection().execute(_INSERT_INBOUND, _raw_values(key, fields, plain, "handled",
                                                           ticket_id=(done.run.ticket_ids or [None])[0]))
     except IntegrityError as exc:

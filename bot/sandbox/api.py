@@ -24,6 +24,7 @@ ERRMSG = {
     40016: "invalid button size",
     40017: "invalid sub button size",
     40018: "invalid button name size",
+    40029: "invalid code",
     40037: "invalid template_id",
     40125: "invalid appsecret",
     41001: "access_token missing",
@@ -174,7 +175,10 @@ def media_get(call: Call) -> Any:
     media_id = request.args.get("media_id", "")
     if not media_id:
         return error(40007)
-    content, ctype, name = media.media_for(media_id)
+    uploaded = state.uploaded_media(call.redis, media_id)
+    if uploaded is None and media_id.startswith("sbx_voice_"):
+        return error(40007)  # an uploaded voice older than 3 days: gone, as on WeChat
+    content, ctype, name = media.media_for(media_id, uploaded)
     resp = Response(content, mimetype=ctype)
     resp.headers["Content-disposition"] = f'attachment; filename="{name}"'
     return resp

@@ -6,6 +6,8 @@ behaves the same whichever process answers. These helpers are also the tests' ha
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass, fields, replace
@@ -298,6 +300,32 @@ def pending_faults(redis: Redis) -> dict[str, int]:
 def clear_faults(redis: Redis) -> None:
     keys = [_s(k) for k in redis.smembers(P + "fault_keys")]
     redis.delete(*keys, P + "fault_keys")
+
+
+# -- voice: uploaded media and the fake ASR ------------------------------------------------------
+
+MEDIA_TTL = 3 * 86400  # WeChat keeps temporary media 3 days
+
+
+def store_voice(redis: Redis, audio: bytes, words: str) -> str:
+    """Keep an uploaded voice as WeChat keeps temporary media, and the words it "says" for the fake
+    ASR (by the audio's digest: the ASR receives only the bytes)."""
+    media_id = "sbx_voice_" + secrets.token_urlsafe(18)
+    digest = hashlib.sha256(audio).hexdigest()
+    pipe = redis.pipeline()
+    pipe.set(f"{P}media:{media_id}", base64.b64encode(audio).decode("ascii"), ex=MEDIA_TTL)
+    pipe.set(f"{P}asr:{digest}", words, ex=MEDIA_TTL)
+    pipe.execute()
+    return media_id
+
+
+def uploaded_media(redis: Redis, media_id: str) -> bytes | None:
+    raw = _s(redis.get(f"{P}media:{media_id}"))
+    return base64.b64decode(raw) if raw else None
+
+
+def words_for(redis: Redis, audio: bytes) -> str:
+    return _s(redis.get(f"{P}asr:{hashlib.sha256(audio).hexdigest()}")) or ""
 
 
 # -- menu, reset ---------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ Development and tests only — never enable `[sandbox]` on a public server.
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +16,8 @@ from flask import Blueprint, abort, jsonify, render_template, request
 
 from bot.domain import templates
 from bot.runtime import current
-from bot.sandbox import api, state
+from bot.sandbox import api, oauth, state
+from bot.services import audio
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox", template_folder="templates")
 
@@ -65,6 +68,16 @@ def wechat_api(endpoint: str) -> Any:
         if code:
             return api.error(code)
     return handler(api.Call(current().config, redis, body))
+
+
+@bp.get("/connect/oauth2/authorize")
+def oauth_authorize() -> Any:
+    return oauth.authorize(current().config, _redis())
+
+
+@bp.get("/sns/oauth2/access_token")
+def oauth_access_token() -> Any:
+    return oauth.access_token(current().config, _redis())
 
 
 # -- control endpoints (tests, demos, `steward chat`) ----------------------------------------------
@@ -124,6 +137,45 @@ def inbound() -> Any:
         return jsonify(error="需要 openid"), 400
     state.note_user_message(_redis(), openid)
     return jsonify(ok=True)
+
+
+@bp.post("/voice")
+def upload_voice() -> Any:
+    """`steward chat /voice 文本`: the phone records a voice (a real AMR file) and WeChat stores it as
+    temporary media; the words are what the fake ASR will hear in it."""
+    body = _json_body()
+    words = body.get("words")
+    if not isinstance(words, str) or not words.strip():
+        return jsonify(error="需要 words（这段语音说的话）"), 400
+    # A tone whose pitch depends on the words, so that different words are different audio.
+    seconds = min(max(len(words) * 0.25, 1.0), 60.0)
+    voice = audio.amr_tone(seconds, 300 + sum(map(ord, words)) % 500)
+    return jsonify(media_id=state.store_voice(_redis(), voice, words.strip()), bytes=len(voice))
+
+
+@bp.post("/asr")
+def fake_asr() -> Any:
+    """Tencent Cloud ASR's SentenceRecognition as the SDK calls it (`voice.tencent_endpoint =
+    "127.0.0.1:5000/sandbox/asr"`, scheme http): answers the words attached to an uploaded voice."""
+    request_id = secrets.token_hex(16)
+    if request.headers.get("X-TC-Action") != "SentenceRecognition":
+        return _asr_error("InvalidAction", "only SentenceRecognition is faked", request_id)
+    if not request.headers.get("Authorization", "").startswith("TC3-HMAC-SHA256"):
+        return _asr_error("AuthFailure.SignatureFailure", "missing TC3 signature", request_id)
+    body = request.get_json(silent=True) or {}
+    try:
+        voice = base64.b64decode(body.get("Data") or "", validate=True)
+    except (ValueError, TypeError):
+        return _asr_error("InvalidParameterValue", "Data is not base64", request_id)
+    if not voice:
+        return _asr_error("InvalidParameter", "Data is empty", request_id)
+    words = state.words_for(_redis(), voice)
+    return jsonify(Response={"Result": words, "AudioDuration": int(len(voice) / 1600 * 1000), "WordSize": 0,
+                             "WordList": None, "RequestId": request_id})
+
+
+def _asr_error(code: str, message: str, request_id: str) -> Any:
+    return jsonify(Response={"Error": {"Code": code, "Message": message}, "RequestId": request_id})
 
 
 @bp.post("/tokens/expire")
