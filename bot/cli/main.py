@@ -15,12 +15,14 @@ from bot.app import create_app
 from bot.cli.chat import run_chat
 from bot.cli.devserver import run_dev
 from bot.sandbox.standalone import create_sandbox_app
+from bot.services import menu as menu_service
 from bot.services.replay import replay as run_replay
 from bot.services.steward import Steward
 from bot.services.sync import sync_from_config
 from bot.services.training import train_from_db
 from bot.services.users import UserError, add_user
 from bot.storage.migrate import upgrade
+from bot.wechat.errors import WeChatError
 from handlers.classify import classify_lines
 from handlers.courtyard import locate
 from workers.run import run_worker
@@ -134,6 +136,36 @@ def replay(obj: Ctx, limit: int) -> None:
     click.echo(f"重放完成：成功 {ok} 条，失败 {bad} 条")
     if bad:
         sys.exit(1)
+
+
+@main.group()
+def menu() -> None:
+    """The account's custom menu (`[[menu.button]]` in the config)."""
+
+
+@menu.command("show")
+@pass_ctx
+def menu_show(obj: Ctx) -> None:
+    """Check the configured menu and print the menu/create body."""
+    try:
+        body = menu_service.payload(obj.config())
+    except menu_service.MenuError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+
+
+@menu.command("push")
+@pass_ctx
+def menu_push(obj: Ctx) -> None:
+    """Check the configured menu against WeChat's rules and publish it (menu/create)."""
+    try:
+        body = menu_service.publish(obj.steward())
+    except menu_service.MenuError as exc:
+        raise click.ClickException(str(exc)) from None
+    except WeChatError as exc:
+        raise click.ClickException(f"微信拒绝了菜单（{exc.code}: {exc.message}）") from None
+    names = "、".join(b["name"] for b in body["button"])
+    click.echo(f"菜单已发布：{names}（{obj.config().wechat.api_base_url}）")
 
 
 @main.group()

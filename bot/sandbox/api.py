@@ -21,12 +21,15 @@ ERRMSG = {
     40007: "invalid media_id",
     40008: "invalid message type",
     40013: "invalid appid",
+    40015: "invalid button type",
     40016: "invalid button size",
     40017: "invalid sub button size",
     40018: "invalid button name size",
+    40019: "invalid button key size",
     40029: "invalid code",
     40037: "invalid template_id",
     40125: "invalid appsecret",
+    40054: "invalid sub button url domain",
     41001: "access_token missing",
     42001: "access_token expired",
     43001: "require GET method",
@@ -184,16 +187,43 @@ def media_get(call: Call) -> Any:
     return resp
 
 
+MENU_TYPES = {"click", "view", "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album",
+              "pic_weixin", "location_select", "media_id", "article_id", "article_view_limited", "miniprogram"}
+
+
+def _menu_item(b: Any, limit: int) -> int:
+    """0, or the errcode WeChat answers for this button (names by bytes: 16 top, 60 sub)."""
+    if not isinstance(b, dict) or not b.get("name") or len(str(b["name"]).encode("utf-8")) > limit:
+        return 40018
+    if b.get("sub_button"):
+        return 0
+    kind = b.get("type")
+    if kind not in MENU_TYPES:
+        return 40015
+    if kind == "view":
+        url = str(b.get("url") or "")
+        return 0 if url.startswith(("http://", "https://")) and len(url.encode()) <= 1024 else 40054
+    key = str(b.get("key") or "")
+    return 0 if 0 < len(key.encode()) <= 128 else 40019
+
+
 def menu_create(call: Call) -> Any:
     buttons = call.body.get("button")
     if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
         return error(40016)
     for b in buttons:
-        if not isinstance(b, dict) or not b.get("name"):
-            return error(40018)
+        code = _menu_item(b, 16)
+        if code:
+            return error(code)
         subs = b.get("sub_button", [])
         if not isinstance(subs, list) or len(subs) > 5:
             return error(40017)
+        for sub in subs:
+            if isinstance(sub, dict) and sub.get("sub_button"):
+                return error(40017)
+            code = _menu_item(sub, 60)
+            if code:
+                return error(code)
     state.set_menu(call.redis, call.body)
     return ok()
 
