@@ -30,6 +30,9 @@ ENV_OVERRIDES = {
     ("redis", "url"): "STEWARD_REDIS_URL",
     ("database", "url"): "STEWARD_DATABASE_URL",
     ("web", "secret_key"): "STEWARD_SECRET_KEY",
+    ("voice", "transcriber"): "STEWARD_VOICE_TRANSCRIBER",
+    ("voice", "tencent_endpoint"): "STEWARD_VOICE_TENCENT_ENDPOINT",
+    ("voice", "tencent_scheme"): "STEWARD_VOICE_TENCENT_SCHEME",
     ("voice", "tencent_secret_id"): "STEWARD_TENCENT_SECRET_ID",
     ("voice", "tencent_secret_key"): "STEWARD_TENCENT_SECRET_KEY",
 }
