@@ -131,3 +131,48 @@ def test_media_served_from_shared_storage_never_joined_twice(store, steward_live
     resp = client.get(f"/staff/t/{ref}/media/{row.id}")
     assert resp.status_code == 200 and resp.mimetype == "image/png" and resp.data.startswith(b"\x89PNG")
     assert (tmp_path / "var/media").exists() == (store == "directory")
+
+
+class TestLowConfidence:
+    @pytest.fixture
+    def overrides(self, web_port: int) -> dict:
+        return {"dispatch.retry_intervals": [0, 0, 0], "voice.transcriber": "tencent", "voice.min_confidence": 1.5,
+                "voice.tencent_endpoint": f"127.0.0.1:{web_port}/sandbox/asr", "voice.tencent_scheme": "http",
+                "voice.tencent_secret_id": "sandbox-id", "voice.tencent_secret_key": "sandbox-key"}
+
+    def test_an_unsure_transcript_goes_to_staff_with_the_audio_and_the_words(self, steward_live, live, wechat):
+        wechat.voice(ELDER, "", media_id=_upload(live, "粮食局家属院2号楼楼道灯坏了"))
+        drain(steward_live)
+        [ticket] = _tickets(steward_live)
+        assert ticket.status == "triage" and ticket.subcategory == "待听取"
+        row = _voice_row(steward_live)
+        assert row.ticket_id == ticket.id and row.transcript == "粮食局家属院2号楼楼道灯坏了"
+
+
+class TestMisconfiguredLocalModel:
+    @pytest.fixture
+    def overrides(self, tmp_path) -> dict:
+        return {"dispatch.retry_intervals": [0, 0, 0], "voice.transcriber": "local",
+                "voice.local_model_dir": str(tmp_path / "no-such-model")}
+
+    def test_no_model_means_a_person_listens(self, steward_live, live, wechat):
+        wechat.voice(ELDER, "", media_id=_upload(live, "3号院下水道堵了"))
+        drain(steward_live)
+        [ticket] = _tickets(steward_live)
+        assert ticket.subcategory == "待听取" and _voice_row(steward_live).ticket_id == ticket.id
+
+
+def test_local_model_when_the_operator_installed_one():
+    """Runs only where faster-whisper and a model directory are installed (nothing is downloaded)."""
+    import os
+
+    from bot.config import VoiceSettings
+    from bot.services import transcribe
+
+    model = os.environ.get("STEWARD_TEST_WHISPER_MODEL", "")
+    pytest.importorskip("faster_whisper")
+    if not model or not os.path.isdir(model):
+        pytest.skip("STEWARD_TEST_WHISPER_MODEL (a faster-whisper model directory) is not set")
+    t = transcribe.make(VoiceSettings(transcriber="local", local_model_dir=model))
+    heard = t.transcribe(audio.amr_tone(1.0), "amr")
+    assert heard is None or 0.0 <= heard.confidence <= 1.0
