@@ -176,3 +176,13 @@ def test_local_model_when_the_operator_installed_one():
     t = transcribe.make(VoiceSettings(transcriber="local", local_model_dir=model))
     heard = t.transcribe(audio.amr_tone(1.0), "amr")
     assert heard is None or 0.0 <= heard.confidence <= 1.0
+
+
+def test_several_short_voices_go_to_one_ticket_for_listening(steward_live, live, wechat):
+    first = wechat.voice(ELDER, "", media_id=_upload(live, "俺家"))
+    second = wechat.voice(ELDER, "", media_id=_upload(live, "水管漏了"))
+    drain(steward_live)
+    [ticket] = _tickets(steward_live)
+    assert ticket.ref in first.text and ticket.ref in second.text
+    with steward_live.session() as s:
+        assert len(s.scalars(select(Media).where(Media.ticket_id == ticket.id)).all()) == 2

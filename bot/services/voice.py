@@ -10,11 +10,13 @@ worker fetches the audio (bot.services.media) and hands it to the configured tra
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import texts
+from bot.domain.clock import utcnow
 from bot.services import intake, jobs, outbox, tickets, transcribe
 from bot.services.actions import Run
 from bot.services.dispatch import to_triage
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 UNDERSTAND = "understand"
 LISTEN_REASON = "居民发来语音，请听取后分派"
+GROUP_WINDOW = timedelta(minutes=10)
 
 
 def needs_listening(msg: Inbound) -> bool:
@@ -58,10 +61,13 @@ def open_for_listening(session: Session, steward: Steward, openid: str, media_id
     """A ticket in triage as 待听取, the voice attached (downloaded by a media job unless `media`,
     already stored, is given)."""
     config = steward.config
-    courtyard = session.scalar(select(Resident.courtyard_id).where(Resident.openid == openid))
-    ticket = tickets.create_ticket(session, category="other", subcategory=texts.VOICE_SUBCATEGORY,
-                                   courtyard=courtyard, text=texts.VOICE_TICKET_TEXT, confidence=0.0,
-                                   resident_openid=openid, actor=openid)
+    ticket = _recent_listening(session, openid)
+    fresh = ticket is None
+    if ticket is None:
+        courtyard = session.scalar(select(Resident.courtyard_id).where(Resident.openid == openid))
+        ticket = tickets.create_ticket(session, category="other", subcategory=texts.VOICE_SUBCATEGORY,
+                                       courtyard=courtyard, text=texts.VOICE_TICKET_TEXT, confidence=0.0,
+                                       resident_openid=openid, actor=openid)
     if media is None:
         media = Media(ticket_id=ticket.id, openid=openid, kind="voice", media_id=media_id, status="pending")
         session.add(media)
@@ -70,9 +76,20 @@ def open_for_listening(session: Session, steward: Steward, openid: str, media_id
     else:
         media.ticket_id, media.purpose = ticket.id, None
     tickets.add_event(session, ticket, "media_attached", actor=openid, data={"kind": "voice"})
-    # attempt 0: staff are told; the resident already has the ref from our reply.
-    to_triage(session, config, ticket, 0, LISTEN_REASON)
+    if fresh:  # attempt 0: staff are told; the resident already has the ref from our reply
+        to_triage(session, config, ticket, 0, LISTEN_REASON)
     return ticket
+
+
+def _recent_listening(session: Session, openid: str) -> Ticket | None:
+    """Elderly residents often say one thing in several short voices: those within GROUP_WINDOW go
+    to the same 待听取 ticket, not one ticket each."""
+    return session.scalars(
+        select(Ticket).where(Ticket.resident_openid == openid, Ticket.status == "triage",
+                             Ticket.subcategory == texts.VOICE_SUBCATEGORY,
+                             Ticket.created_at > utcnow() - GROUP_WINDOW)
+        .order_by(Ticket.id.desc()).limit(1)
+    ).first()
 
 
 def understand(steward: Steward, media_row_id: int, voice: bytes, voice_format: str) -> str:
