@@ -186,3 +186,14 @@ def test_several_short_voices_go_to_one_ticket_for_listening(steward_live, live,
     assert ticket.ref in first.text and ticket.ref in second.text
     with steward_live.session() as s:
         assert len(s.scalars(select(Media).where(Media.ticket_id == ticket.id)).all()) == 2
+
+
+def test_a_voice_right_after_a_report_is_added_to_it(steward_live, live, wechat):
+    typed = wechat.text(ELDER, "粮食局家属院2号楼楼道灯坏了")
+    [ticket] = _tickets(steward_live)
+    assert ticket.ref in typed.text
+    spoken = wechat.voice(ELDER, "", media_id=_upload(live, "灯在三楼"))
+    assert ticket.ref in spoken.text and "补充" in spoken.text
+    drain(steward_live)
+    assert len(_tickets(steward_live)) == 1
+    assert _voice_row(steward_live).ticket_id == ticket.id

@@ -162,6 +162,10 @@ def voice_listening(ref: str) -> str:
     return f"收到您的语音，已受理，工单号 {ref}。工作人员会尽快听取并处理，请您放心。"
 
 
+def voice_added(ref: str) -> str:
+    return f"语音收到了，已补充到工单 {ref}，办理的人会听取。"
+
+
 def voice_transcribing() -> str:
     return "收到您的语音，正在听取，稍后给您回复。"
 

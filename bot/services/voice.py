@@ -23,6 +23,7 @@ from bot.services.dispatch import to_triage
 from bot.services.push import queue_push
 from bot.services.steward import Steward
 from bot.storage.models import Media, Resident, Ticket
+from handlers import intake as handler_intake
 from handlers.base import Inbound
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,18 @@ def needs_listening(msg: Inbound) -> bool:
 
 def accept(session: Session, steward: Steward, msg: Inbound, state: dict | None) -> intake.Handled:
     """The webhook's part: record the voice, reply at once. The dialogue state is left as it is."""
-    intake.touch_resident(session, msg, steward)
+    courtyard = intake.touch_resident(session, msg, steward)
     run = Run(steward, msg, session)
     outbox.of(session).deferred = True  # `intake.finish` flushes it with the webhook's pipeline
-    if steward.config.voice.transcriber == "none":
+    state = intake.load_state(steward, msg.openid) if state is None else state
+    just_opened = handler_intake.last_ticket(intake.build_context(session, steward, msg, courtyard, state))
+    if steward.config.voice.transcriber == "none" and just_opened is not None:
+        # A voice right after a report adds to it (as a photo would); whoever handles it listens.
+        ticket = tickets.get_by_ref(session, just_opened.ref)
+        _attach(session, ticket, msg.openid, msg.media_id or "")
+        run.ticket_ids.append(ticket.id)
+        reply = texts.voice_added(ticket.ref or "")
+    elif steward.config.voice.transcriber == "none":
         ticket = open_for_listening(session, steward, msg.openid, msg.media_id or "")
         run.ticket_ids.append(ticket.id)
         reply = texts.voice_listening(ticket.ref or "")
@@ -52,7 +61,6 @@ def accept(session: Session, steward: Steward, msg: Inbound, state: dict | None)
         session.flush()
         outbox.add(session, jobs.media_job(row.id, fresh=True))
         reply = texts.voice_transcribing()
-    state = intake.load_state(steward, msg.openid) if state is None else state
     return intake.Handled(reply, state or None, run, outbox.of(session))
 
 
@@ -69,16 +77,22 @@ def open_for_listening(session: Session, steward: Steward, openid: str, media_id
                                        courtyard=courtyard, text=texts.VOICE_TICKET_TEXT, confidence=0.0,
                                        resident_openid=openid, actor=openid)
     if media is None:
-        media = Media(ticket_id=ticket.id, openid=openid, kind="voice", media_id=media_id, status="pending")
-        session.add(media)
-        session.flush()
-        outbox.add(session, jobs.media_job(media.id, fresh=True))
+        _attach(session, ticket, openid, media_id)
     else:
         media.ticket_id, media.purpose = ticket.id, None
-    tickets.add_event(session, ticket, "media_attached", actor=openid, data={"kind": "voice"})
+        tickets.add_event(session, ticket, "media_attached", actor=openid, data={"kind": "voice"})
     if fresh:  # attempt 0: staff are told; the resident already has the ref from our reply
         to_triage(session, config, ticket, 0, LISTEN_REASON)
     return ticket
+
+
+def _attach(session: Session, ticket: Ticket, openid: str, media_id: str) -> None:
+    """The voice on `ticket`, downloaded by a media job after the commit."""
+    media = Media(ticket_id=ticket.id, openid=openid, kind="voice", media_id=media_id, status="pending")
+    session.add(media)
+    session.flush()
+    outbox.add(session, jobs.media_job(media.id, fresh=True))
+    tickets.add_event(session, ticket, "media_attached", actor=openid, data={"kind": "voice"})
 
 
 def _recent_listening(session: Session, openid: str) -> Ticket | None:
