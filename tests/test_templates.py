@@ -82,6 +82,7 @@ def test_sandbox_refuses_what_wechat_refuses_with_47003_naming_the_field(http, t
     assert res["errcode"] == 47003 and field in res["errmsg"]
     assert state.messages(redis_client, "o_member_1") == []
     assert state.rejected(redis_client)[-1]["field"] == field
+    assert field in http.get("/sandbox/").get_data(as_text=True)  # the page says which field was refused
 
 
 def test_a_dispatched_task_passes_the_rules_and_the_page_shows_it_as_received(steward_live, live):

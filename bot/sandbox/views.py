@@ -246,6 +246,7 @@ def page() -> Any:
         fetches=state.token_fetches(redis),
         tokens=state.token_status(redis),
         faults=state.pending_faults(redis),
+        rejected=list(reversed(state.rejected(redis)[-10:])),
         settings=state.settings(redis, config),
         refresh=max(refresh, 2) if refresh else 0,
     )
