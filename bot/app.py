@@ -9,7 +9,7 @@ from flask import Flask
 
 from bot import config as config_mod
 from bot import web
-from bot.entrypoints import member_page, webhook
+from bot.entrypoints import member_page, webhook, wx_oauth
 from bot.sandbox import views as sandbox_views
 from bot.services.steward import Steward
 
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(member_page.bp)  # /m/ticket/<token>: the council's action page
+    app.register_blueprint(wx_oauth.bp)  # /m/oauth: WeChat's web authorisation comes back here
     if app.config["SANDBOX"]:
         app.register_blueprint(sandbox_views.bp)
 

@@ -81,6 +81,10 @@ class Subscribe:
         return Decision(reply=replies.greeting(cfg, bound=False), state=keep(ctx, step="ask_courtyard"))
 
 
+# The click keys of `[menu]` answered here (`steward menu push` refuses any other); GUIDE is the help text.
+MENU_KEYS = ("REPORT", "MY_TICKETS", "EVENTS", "GUIDE")
+
+
 class MenuClick:
     name = "menu_click"
 

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from bot import config as config_mod
 from bot.domain.clock import reset as reset_clock
+from bot.sandbox.state import rejected
 from bot.storage import db as db_mod
 from bot.storage import redis_conn
 
@@ -56,12 +57,16 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def redis_client(redis_url: str) -> Iterator[redis_lib.Redis]:
+def redis_client(redis_url: str, request: pytest.FixtureRequest) -> Iterator[redis_lib.Redis]:
     client = redis_lib.Redis.from_url(redis_url, decode_responses=True)
     client.flushdb()
     yield client
+    # Every template push the suite makes must pass the sandbox's 2023 rules (else 47003); tests
+    # that send bad ones on purpose are marked `bad_templates`.
+    bad = [] if request.node.get_closest_marker("bad_templates") else rejected(client)
     client.flushdb()
     client.close()
+    assert not bad, f"template pushes refused by the sandbox (47003): {bad}"
 
 
 def free_port() -> int:

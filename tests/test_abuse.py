@@ -263,7 +263,7 @@ def test_odd_but_valid_texts_answered_with_a_reply(case, wechat, steward):
 
 def test_sql_and_html_in_every_field_are_stored_verbatim_and_harmless(wechat, steward, config):
     fields = {
-        "ToUserName": f"{ACCOUNT}{SQL}"[:60],
+        "ToUserName": ACCOUNT,  # another account's messages are refused (tests/test_webhook_rules.py)
         "FromUserName": f"o-{SQL}"[:60],
         "CreateTime": int(time.time()),
         "MsgType": "text",
@@ -276,7 +276,7 @@ def test_sql_and_html_in_every_field_are_stored_verbatim_and_harmless(wechat, st
     assert ex.reply["ToUserName"] == fields["FromUserName"]
     with steward.session() as s:
         row = s.scalars(select(InboundMessage)).one()
-        assert row.openid == fields["FromUserName"] and row.dedup_key == f"msg:1{SQL}"
+        assert row.openid == fields["FromUserName"] and row.dedup_key == f"msg:{fields['FromUserName']}:1{SQL}"
         assert SQL in row.raw and HTML in row.raw
         assert s.scalar(select(func.count()).select_from(Ticket)) >= 0  # the table is still there
     # The same payloads in a non-text type and an event: polite answers, nothing breaks.

@@ -48,7 +48,7 @@ def test_sample_community():
         assert any("维修" in m.skills for m in council)
     assert not cfg.wechat.safe_mode
     assert cfg.wechat.api_base_url == "https://api.weixin.qq.com/cgi-bin"
-    assert cfg.dispatch.template_fields["task"]["keyword1"] == "ref"
+    assert cfg.dispatch.template_fields["task"]["character_string3"] == "ref"
     assert cfg.outside_parties["property"]["subcategories"] == "门禁,电梯"
     assert cfg.spool_dir == "var/spool" and cfg.sandbox.enabled is False
 
@@ -122,7 +122,7 @@ def test_enums_are_checked(tmp_path):
     assert "staff[0].role：应为 'admin', 'staff', 'council' 之一，实际是 'boss'" in str(err)
     assert "must be one of 'admin', 'staff' or 'council'" in err.report()
     err = _error(tmp_path, MINIMAL + '[dispatch.template_fields.taks]\nfirst = "title"\n')
-    assert "dispatch.template_fields.taks：键应为 'task', 'reminder'" in str(err)
+    assert "dispatch.template_fields.taks：键应为 'task', 'outside'" in str(err)
     err = _error(tmp_path, MINIMAL + '[dispatch.template_fields.task]\nfirst = "titel"\n')
     assert "dispatch.template_fields.task.first" in str(err) and "'title'" in str(err)
     courtyard = '[[community.courtyards]]\nid = "c1"\nname = "一号院"\n'
@@ -271,3 +271,12 @@ def test_the_app_refuses_the_sandbox_outside_dev(tmp_path, config, production_mo
 
 def test_tests_run_the_app_with_the_sandbox(app):
     assert app.config["SANDBOX"] and config_mod.run_mode() is config_mod.RunMode.TEST
+
+
+def test_the_configs_enums_are_the_domains():
+    """bot.config sits below bot.domain (it cannot import it): its Literal copies are checked here."""
+    from bot.config.schema import CLOSE_REASON_KEYS, PUSH_KINDS
+    from bot.domain.statuses import CloseReason, PushKind
+
+    assert set(PUSH_KINDS) == {k.value for k in PushKind}
+    assert set(CLOSE_REASON_KEYS) == {r.value for r in CloseReason}

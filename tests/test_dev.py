@@ -70,3 +70,22 @@ def test_dev_brings_up_bot_and_chat_gets_reply(dev_server):
                   if m.get("touser") in c3 or m.get("openid") in c3]
         time.sleep(0.5)
     assert pushed, "no task push reached a c3 council member"
+
+
+def test_dev_shows_the_whole_voice_path(dev_server):
+    """`/voice` uploads a real AMR with empty Recognition; the worker fetches it, Tencent's SDK asks
+    the sandbox's fake ASR, and the resident is told what was understood with the ref."""
+    from bot.cli.chat import run_chat
+
+    base, _ = dev_server
+    out = io.StringIO()
+    cfg = config_mod.load(ROOT / "config.example.toml")
+    run_chat(cfg, "o-demo-voice-1", base, io.StringIO("/voice 粮食局家属院2号楼楼道灯坏了\n"), out, poll_seconds=0.5)
+    assert "正在听取" in out.getvalue(), out.getvalue()
+    deadline = time.monotonic() + 30
+    told = []
+    while time.monotonic() < deadline and not told:
+        told = [m for m in requests.get(f"{base}/sandbox/messages", params={"openid": "o-demo-voice-1"},
+                                        timeout=5).json()["messages"] if "您说的是" in (m.get("text") or "")]
+        time.sleep(0.5)
+    assert told and "粮食局家属院2号楼楼道灯坏了" in told[0]["text"] and "工单号" in told[0]["text"], told

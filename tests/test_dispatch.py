@@ -30,7 +30,7 @@ def test_repair_in_c3_is_pushed_to_the_member_with_repair_skill(steward_live):
     assert t.dispatch_attempt == 1 and t.accept_due_at and t.finish_due_at
     [task] = pushes_to(st, C3_FIXER)
     assert task["kind"] == "template" and task["template_id"] == st.config.templates.task
-    assert t.ref in task["data"]["keyword1"]["value"] and "育英街3号院" in task["data"]["keyword2"]["value"]
+    assert t.ref == task["data"]["character_string3"]["value"] and "育英街3号院" in task["data"]["thing2"]["value"]
     assert "/m/ticket/" in task["url"]
     assert events_of(st, tid) == ["received", "dispatched"]
     # the resident heard it went out (template: no recent message from them in the sandbox)

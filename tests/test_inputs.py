@@ -114,14 +114,15 @@ def test_api_path_refused(client, ref):
     assert client.get("/api/tickets/R1%00/events", headers=AUTH).status_code == 400
 
 
-def test_council_page_note_with_nul_is_400(client, steward, config):
+def test_council_page_note_with_nul_is_400(client, steward, config, live_app):
     from bot.services.links import make_token
+    from tests.oauth_helpers import open_as
 
     with steward.session() as s:
         t = make_ticket(s, courtyard="c3", status="dispatched")
     member = config.council("c3")[0]
     url = f"/m/ticket/{make_token(config, t.id, member.openid)}"
-    page = client.get(url).get_data(as_text=True)
+    page = open_as(client, url, member.openid).get_data(as_text=True)
     import re
 
     form_token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)

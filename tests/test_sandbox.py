@@ -39,7 +39,7 @@ def token(http, config):
 
 
 def template(http, token, touser="o_member_1", **extra):
-    body = {"touser": touser, "template_id": TPL, "data": {"first": {"value": "新任务"}}} | extra
+    body = {"touser": touser, "template_id": TPL, "data": {"thing1": {"value": "新任务"}}} | extra
     return http.post(f"{API}/message/template/send?access_token={token}", json=body).get_json()
 
 
@@ -91,7 +91,7 @@ def test_template_send_validates_and_deduplicates(http, token, redis_client):
     assert first["errcode"] == 0 and again["msgid"] == first["msgid"]
     [msg] = state.messages(redis_client, "o_member_1")
     assert msg["kind"] == "template" and msg["template_id"] == TPL and msg["url"] == "http://x/t/R1"
-    assert msg["data"] == {"first": {"value": "新任务"}} and msg["msgid"] == first["msgid"]
+    assert msg["data"] == {"thing1": {"value": "新任务"}} and msg["msgid"] == first["msgid"]
     assert msg["client_msg_id"] == "R1-task" and msg["time"] > 0
     assert state.messages(redis_client) == [msg]
 
@@ -177,7 +177,7 @@ def test_reset_and_status(http, token, redis_client):
 
 def test_page_shows_pushes_per_openid(http, token, config):
     member = config.members[0]
-    template(http, token, touser=member.openid, data={"first": {"value": "楼道灯不亮"}})
+    template(http, token, touser=member.openid, data={"thing1": {"value": "楼道灯不亮"}})
     page = http.get("/sandbox/").get_data(as_text=True)
     assert "微信沙箱" in page and "楼道灯不亮" in page and member.name in page and "模板消息" in page
     assert "cdn" not in page.lower() and "<script src" not in page

@@ -33,15 +33,16 @@ def test_security_headers_on_pages(client, steward):
         assert client.get(path).headers["Cache-Control"] == "no-store", path
 
 
-def test_api_and_council_pages_are_not_stored(client, steward, config):
+def test_api_and_council_pages_are_not_stored(client, steward, config, live_app):
     from bot.services.links import make_token
+    from tests.oauth_helpers import open_as
 
     with steward.session() as s:
         t = make_ticket(s, text="楼道灯坏了", courtyard="c3")
     resp = client.get("/api/tickets", headers={"Authorization": "Bearer sample-api-token-change-me"})
     assert resp.headers["Cache-Control"] == "no-store"
     member = config.council("c3")[0]
-    page = client.get(f"/m/ticket/{make_token(config, t.id, member.openid)}")
+    page = open_as(client, f"/m/ticket/{make_token(config, t.id, member.openid)}", member.openid)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert "<style" not in page.get_data(as_text=True)  # CSP allows no inline style
 

@@ -19,7 +19,7 @@ from bot.wechat.errors import (
 from tests.fixtures_wechat import fetch_token_in_process, sandbox_fixture, wx_fixture  # noqa: F401
 
 TPL = "TPL_SAMPLE_TASK"
-DATA = {"first": {"value": "新任务：3号院楼道灯不亮"}, "keyword1": {"value": "R1024"}}
+DATA = {"thing1": {"value": "新任务：3号院楼道灯不亮"}, "character_string2": {"value": "R1024"}}
 
 
 def send(wx: StewardClient, openid: str = "o_member_1", cmid: str = "R1024-task-1") -> str:

@@ -7,7 +7,7 @@ nothing in `bot/` imports this package. Keep them thin: what a job does lives in
 from __future__ import annotations
 
 from bot.runtime import for_worker
-from bot.services import callback, deadline_sweep, dispatch, event_reminders, media, push, sweep
+from bot.services import callback, deadline_sweep, dispatch, event_reminders, media_fetch, push, sweep
 
 
 def dispatch_ticket(ticket_id: int, attempt: int = 1, assignee_openid: str | None = None) -> str:
@@ -19,7 +19,7 @@ def send_push(push_id: int) -> str:
 
 
 def download_media(media_row_id: int) -> str:
-    return media.download_media(for_worker(), media_row_id)
+    return media_fetch.download_media(for_worker(), media_row_id)
 
 
 def check_deadlines(ticket_id: int) -> list[str]:

@@ -10,6 +10,7 @@ import secrets
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 import requests
@@ -20,7 +21,7 @@ from bot.wechat import signing
 HELP = """命令：
   直接输入文字            发送文字消息
   /image [media_id]       发送一张图片
-  /voice 文本             发送语音（带语音识别结果）
+  /voice 文本             发送语音（真实 AMR 文件，像今天的微信一样不带识别结果；沙箱的 ASR 听出「文本」）
   /location 纬度 经度 [地名] 发送位置
   /subscribe              关注公众号            /unsubscribe  取消关注
   /click KEY              点击菜单（CLICK 事件）  /view URL     点击菜单链接
@@ -32,8 +33,10 @@ class ChatError(ValueError):
     """A command line the chat cannot turn into a message (shown to the user, chat goes on)."""
 
 
-def build_message(config: Config, openid: str, line: str) -> str | None:
-    """The XML WeChat would send for one typed line; None for /help-style local commands."""
+def build_message(config: Config, openid: str, line: str,
+                  upload_voice: Callable[[str], str] | None = None) -> str | None:
+    """The XML WeChat would send for one typed line; None for /help-style local commands.
+    `upload_voice(words)` stores a recorded voice with the sandbox and returns its MediaId."""
     me, account = openid, config.wechat.original_id
     if not line.startswith("/"):
         return signing.build_text_xml(account, me, line)
@@ -45,7 +48,9 @@ def build_message(config: Config, openid: str, line: str) -> str | None:
     if cmd == "voice":
         if not rest:
             raise ChatError("用法：/voice 要说的话")
-        return signing.build_voice_xml(account, me, f"voice_{secrets.token_hex(8)}", recognition=rest)
+        # As WeChat sends voice since 2023: the media only, `Recognition` empty.
+        media_id = upload_voice(rest) if upload_voice else f"voice_{secrets.token_hex(8)}"
+        return signing.build_voice_xml(account, me, media_id, recognition="")
     if cmd == "location":
         parts = shlex.split(rest)
         try:
@@ -114,6 +119,15 @@ class _Sandbox:
             except requests.RequestException:
                 pass
 
+    def upload_voice(self, words: str) -> str:
+        """Record a voice saying `words` (the sandbox makes a real AMR file and remembers the words)."""
+        try:
+            resp = self.http.post(f"{self.base}/voice", json={"words": words}, timeout=5)
+            resp.raise_for_status()
+            return str(resp.json()["media_id"])
+        except (requests.RequestException, ValueError, KeyError) as exc:
+            raise ChatError(f"沙箱收不下这段语音（{exc.__class__.__name__}）") from None
+
     def new_pushes(self) -> list[dict[str, Any]]:
         if not self.available:
             return []
@@ -166,7 +180,7 @@ def run_chat(
         if not line:
             continue
         try:
-            xml = build_message(config, openid, line)
+            xml = build_message(config, openid, line, sandbox.upload_voice if sandbox.available else None)
         except ChatError as exc:
             say(f"（{exc}）")
             continue

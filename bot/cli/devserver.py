@@ -62,6 +62,12 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
         STEWARD_DATABASE_URL=cfg.database_url,
         STEWARD_WECHAT_API_BASE_URL=api_base,
     )
+    if "voice" not in cfg.raw:
+        # No [voice] chosen: show the whole voice path — Tencent's SDK talking to the sandbox's fake ASR.
+        os.environ.update(STEWARD_VOICE_TRANSCRIBER="tencent", STEWARD_VOICE_TENCENT_ENDPOINT=f"{host}:{port}/sandbox/asr",
+                          STEWARD_VOICE_TENCENT_SCHEME="http")
+        os.environ.setdefault("STEWARD_TENCENT_SECRET_ID", "sandbox")
+        os.environ.setdefault("STEWARD_TENCENT_SECRET_KEY", "sandbox")
     cfg = config_mod.load(cfg.source, {"sandbox.enabled": True, "web.public_url": f"http://{host}:{port}"})
     upgrade(cfg.database_url)
     steward = Steward(cfg)
@@ -82,6 +88,7 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     click.echo(f"  工作台 workbench {base}/login   （账号见 config.example.toml 的 [[staff]]）")
     click.echo(f"  公示栏 public    {base}/public")
     click.echo(f"  Redis          {'embedded ' if embedded else ''}{redis_url}")
+    click.echo(f"  语音 voice      transcriber = {cfg.voice.transcriber}（{cfg.voice.tencent_endpoint}）")
     click.echo("\n用下面的命令和机器人聊天 / chat with the bot:")
     click.echo(f"  居民 resident   .venv/bin/steward chat --as {DEMO_RESIDENT} --url {base}")
     for m in c3[:3]:

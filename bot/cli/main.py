@@ -17,6 +17,7 @@ from bot.cli.devserver import run_dev
 from bot.cli.pdf import to_pdf
 from bot.sandbox.standalone import create_sandbox_app
 from bot.services import digest as digest_service
+from bot.services import menu as menu_service
 from bot.services import workcalendar
 from bot.services.replay import replay as run_replay
 from bot.services.steward import Steward
@@ -26,6 +27,7 @@ from bot.services.users import UserError, add_user, set_password
 from bot.storage.migrate import upgrade
 from bot.web import digest as digest_page
 from bot.web.tokens import TokenError, add, list_tokens, revoke
+from bot.wechat.errors import WeChatError
 from handlers.classify import classify_lines
 from handlers.courtyard import locate
 from workers.run import run_worker
@@ -192,6 +194,36 @@ def digest(obj: Ctx, month: str | None, out: Path, pdf: bool) -> None:
         except digest_service.DraftError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"已保存为公众号草稿：{media_id}")
+
+
+@main.group()
+def menu() -> None:
+    """The account's custom menu (`[[menu.button]]` in the config)."""
+
+
+@menu.command("show")
+@pass_ctx
+def menu_show(obj: Ctx) -> None:
+    """Check the configured menu and print the menu/create body."""
+    try:
+        body = menu_service.payload(obj.config())
+    except menu_service.MenuError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+
+
+@menu.command("push")
+@pass_ctx
+def menu_push(obj: Ctx) -> None:
+    """Check the configured menu against WeChat's rules and publish it (menu/create)."""
+    try:
+        body = menu_service.publish(obj.steward())
+    except menu_service.MenuError as exc:
+        raise click.ClickException(str(exc)) from None
+    except WeChatError as exc:
+        raise click.ClickException(f"微信拒绝了菜单（{exc.code}: {exc.message}）") from None
+    names = "、".join(b["name"] for b in body["button"])
+    click.echo(f"菜单已发布：{names}（{obj.config().wechat.api_base_url}）")
 
 
 @main.group()

@@ -31,6 +31,12 @@ ENV_OVERRIDES = {
     ("redis", "url"): "STEWARD_REDIS_URL",
     ("database", "url"): "STEWARD_DATABASE_URL",
     ("web", "secret_key"): "STEWARD_SECRET_KEY",
+    ("wechat", "encoding_aes_key_previous"): "STEWARD_WECHAT_ENCODING_AES_KEY_PREVIOUS",
+    ("voice", "transcriber"): "STEWARD_VOICE_TRANSCRIBER",
+    ("voice", "tencent_endpoint"): "STEWARD_VOICE_TENCENT_ENDPOINT",
+    ("voice", "tencent_scheme"): "STEWARD_VOICE_TENCENT_SCHEME",
+    ("voice", "tencent_secret_id"): "STEWARD_TENCENT_SECRET_ID",
+    ("voice", "tencent_secret_key"): "STEWARD_TENCENT_SECRET_KEY",
 }
 
 
@@ -126,6 +132,9 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         faq=f.faq,
         emergency_numbers=f.community.emergency_numbers,
         media_dir=f.media.dir,
+        media=f.media.settings(),
+        voice=f.voice,
+        menu=f.menu.button,
         dispatch=f.dispatch,
         rates=f.rates,
         sandbox=f.sandbox,

@@ -13,10 +13,13 @@ from bot.config.schema import (
     DigestSettings,
     DispatchSettings,
     FaqEntry,
+    MediaSettings,
+    MenuButton,
     RatesSettings,
     SandboxSection,
     StaffAccount,
     Templates,
+    VoiceSettings,
     WebSecurity,
     WeChatConfig,
 )
@@ -60,6 +63,9 @@ class Config:
     dispatch: DispatchSettings
     rates: RatesSettings = field(default_factory=RatesSettings)
     web_security: WebSecurity = field(default_factory=WebSecurity)
+    media: MediaSettings = field(default_factory=MediaSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    menu: tuple[MenuButton, ...] = ()
     sandbox: SandboxSection = field(default_factory=SandboxSection)
     spool_dir: str = "var/spool"
     calendar: CalendarSettings = field(default_factory=CalendarSettings)

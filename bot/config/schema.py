@@ -37,10 +37,12 @@ STRICT = ConfigDict(extra="forbid")
 frozen = dataclass(frozen=True, config=STRICT)
 
 # Push kinds and message content keys that `[dispatch.template_fields]` maps (see workers/messages.py).
-PUSH_KINDS = ("task", "reminder", "escalation", "notice", "callback", "triage", "alert")
-CONTENT_KEYS = ("title", "ref", "place", "what", "deadline", "status", "how", "note")
-PushKind = Literal["task", "reminder", "escalation", "notice", "callback", "triage", "alert"]
-ContentKey = Literal["title", "ref", "place", "what", "deadline", "status", "how", "note"]
+# (bot.domain.statuses.PushKind and bot.domain.texts' content keys; a test keeps them equal.)
+PushKind = Literal["task", "outside", "triage", "alert", "reminder", "escalation", "notice", "reply", "callback",
+                   "event_reminder"]
+ContentKey = Literal["title", "ref", "place", "what", "deadline", "due", "status", "how", "note"]
+PUSH_KINDS: tuple[str, ...] = get_args(PushKind)
+CONTENT_KEYS: tuple[str, ...] = get_args(ContentKey)
 
 
 @frozen
@@ -52,8 +54,10 @@ class WeChatConfig:
     api_base_url: HttpUrl = DEFAULT_API_BASE
     timestamp_tolerance: Annotated[Int, between(1, 86400)] = 300
     original_id: Str = "gh_courtyard"
+    encoding_aes_key_previous: Str = ""  # accepted for incoming messages while a new key is rolled out
+    oauth_url: HttpUrl = ""  # web authorisation page; "" = WeChat's, or the sandbox's when api_base_url points at it
 
-    @field_validator("encoding_aes_key")
+    @field_validator("encoding_aes_key", "encoding_aes_key_previous")
     @classmethod
     def _aes_key(cls, value: str) -> str:
         if value and (len(value) != 43 or not value.isalnum()):
@@ -68,6 +72,14 @@ class WeChatConfig:
     @property
     def safe_mode(self) -> bool:
         return bool(self.encoding_aes_key)
+
+    @property
+    def oauth_authorize_url(self) -> str:
+        if self.oauth_url:
+            return self.oauth_url
+        if self.api_base_url == DEFAULT_API_BASE:
+            return "https://open.weixin.qq.com/connect/oauth2/authorize"
+        return self.api_base_url.removesuffix("/cgi-bin") + "/connect/oauth2/authorize"
 
 
 @frozen
@@ -223,6 +235,7 @@ class SandboxSection:
     deliver_events: Bool = False
     event_delay: NonNegativeFloat = 0.5
     webhook_url: HttpUrl = ""
+    quota_check: Bool = True  # 5 customer-service messages per user message, 3 a minute after an event
 
 
 class Section(BaseModel):
@@ -270,7 +283,51 @@ class DirSection(Section):
 
 
 class MediaSection(DirSection):
+    """`[media]`: where photos and voice are kept — shared by every web and worker process."""
+
+    store: Literal["database", "directory"] = "database"  # directory: one every process mounts (e.g. NFS)
+    dir: NonEmptyStr = "var/media"  # with store = "directory"
+
+    def settings(self) -> MediaSettings:
+        return MediaSettings(store=self.store, dir=self.dir)
+
+
+@frozen
+class MediaSettings:
+    store: Literal["database", "directory"] = "database"
     dir: NonEmptyStr = "var/media"
+
+
+@frozen
+class VoiceSettings:
+    """`[voice]`: who turns a voice message into words. none: staff listen (待听取); tencent: Tencent
+    Cloud ASR SentenceRecognition; local: faster-whisper / sherpa-onnx with a model the operator installed."""
+
+    transcriber: Literal["none", "tencent", "local"] = "none"
+    min_confidence: Fraction = 0.6  # below this a transcript goes to staff with the audio (1: every one)
+    tencent_endpoint: NonEmptyStr = "asr.tencentcloudapi.com"  # host[:port][/path]; the sandbox: …/sandbox/asr
+    tencent_scheme: Literal["https", "http"] = "https"
+    tencent_region: NonEmptyStr = "ap-guangzhou"
+    tencent_engine: NonEmptyStr = "8k_zh"  # e.g. 8k_zh_dialect or a Henanese engine where the account has one
+    tencent_secret_id: Str = ""
+    tencent_secret_key: Str = ""
+    local_model_dir: Str = ""  # faster-whisper (CTranslate2) or sherpa-onnx model directory; never downloaded
+    local_engine: Literal["faster-whisper", "sherpa-onnx"] = "faster-whisper"
+
+
+@frozen
+class MenuButton:
+    """One `[[menu.button]]` (with `[[menu.button.sub]]`); `steward menu push` checks WeChat's limits."""
+
+    name: NonEmptyStr
+    type: Str = "click"  # click | view | pic_photo_or_album | scancode_push | location_select …
+    key: Str = ""
+    url: Str = ""
+    sub: tuple[MenuButton, ...] = ()
+
+
+class MenuSection(Section):
+    button: tuple[MenuButton, ...] = ()
 
 
 class SpoolSection(DirSection):
@@ -332,6 +389,8 @@ class ConfigFile(Section):
     outside_parties: dict[Str, OutsideParty] = Field(default_factory=dict)
     dispatch: DispatchSettings = DispatchSettings()
     rates: RatesSettings = RatesSettings()
+    voice: VoiceSettings = VoiceSettings()
+    menu: MenuSection = MenuSection()
     calendar: CalendarSettings = CalendarSettings()
     digest: DigestSettings = DigestSettings()
     members: tuple[CouncilMember, ...] = ()

@@ -2,7 +2,7 @@
 
 Council members are retired volunteers: short sentences — place, what, deadline, how to reply.
 Content keys (mapped to template fields by `[dispatch.template_fields]`): title, ref, place, what,
-deadline, status, how, note.
+deadline, due (ISO, for `time` fields), status, how, note.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Config
+from bot.domain.clock import to_local
 from bot.domain.deadlines import ACCEPT, format_local
 from handlers.callback import callback_question as handler_callback_question
 
@@ -30,6 +31,11 @@ def _place(config: Config, ticket: Any) -> str:
     return config.courtyard_name(ticket.courtyard_id)
 
 
+def _due(dt: datetime | None) -> str:
+    """A deadline as Beijing ISO time, for a template's `time` field (texts show `format_local`)."""
+    return f"{to_local(dt):%Y-%m-%dT%H:%M}" if dt is not None else ""
+
+
 def _text(content: dict[str, str], lines: list[str]) -> Content:
     return content, "\n".join(line for line in lines if line)
 
@@ -39,7 +45,9 @@ def task(config: Config, ticket: Any, link: str | None, again: bool = False) -> 
     deadline = f"请在 {format_local(ticket.accept_due_at)} 前接单"
     how = f"回复「接单 {ticket.ref}」接单；办好后回复「办结 {ticket.ref} 说明」；不归本院请回复「退单 {ticket.ref} 原因」。"
     content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
-               "deadline": deadline, "status": "已派单", "how": how}
+               "deadline": deadline, "due": _due(ticket.accept_due_at), "how": how,
+               # A template has no title line since 2023: its short status field says redo / urgent.
+               "status": "重办" if again else ("紧急" if ticket.urgent else "已派单")}
     return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
                            deadline + "。", how, f"手机上处理：{link}" if link else ""])
 
@@ -48,7 +56,8 @@ def outside(config: Config, ticket: Any, party_name: str) -> Content:
     title = f"【转告{party_name}】{_place(config, ticket)}有居民反映"
     how = "请尽快安排处理，并与本院理事会联系。"
     content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
-               "deadline": format_local(ticket.accept_due_at), "status": "已派单", "how": how}
+               "deadline": format_local(ticket.accept_due_at), "due": _due(ticket.accept_due_at), "status": "已派单",
+               "how": how}
     return _text(content, [title, f"工单：{ticket.ref}", f"事项：{content['what']}", how])
 
 
@@ -68,7 +77,8 @@ def reminder(config: Config, ticket: Any, kind: str, due: datetime) -> Content:
         title, how = "【提醒】这件事快到办结时间了", f"办好后请回复「办结 {ticket.ref} 说明」。"
         deadline = f"请在 {format_local(due)} 前办结"
     content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
-               "deadline": deadline, "status": ticket.status_label, "how": how}
+               "deadline": deadline, "due": _due(due), "status": "接单提醒" if kind == ACCEPT else "办结提醒",
+               "how": how}
     return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
                            deadline + "。", how])
 
@@ -79,7 +89,8 @@ def escalation(config: Config, ticket: Any, kind: str, due: datetime, assignee: 
     note = f"负责人：{assignee or '未指定'}；期限：{format_local(due)}"
     how = "请督促办理，或在工作台改派。"
     content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
-               "deadline": f"已超过 {format_local(due)}", "status": ticket.status_label, "how": how, "note": note}
+               "deadline": f"已超过 {format_local(due)}", "due": _due(due), "status": "超时督办", "how": how,
+               "note": note}
     return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
                            note + "。", how])
 
@@ -133,6 +144,32 @@ def notice_closed_missing(config: Config, ticket: Any) -> Content:
     """No answer to the callback within `callback_days`: the ticket was closed as resolved."""
     body = f"办结后 {config.callback_days:g} 天没有收到您的回复，已按“已解决”结案。"
     again = "如果问题还在，请直接留言说明，我们会重新受理。"
-    # A template shows `how` as its remark: it carries both sentences there, the text has them once.
     content, _ = _resident(ticket, "工单已结案", "已办结", body, body + again)
+    # A template field holds 20 characters: both facts, shortened (the text has them in full).
+    content["note"] = "未回复已按“已解决”结案，仍有问题请留言"
     return content, f"您的工单 {ticket.ref}：{body}\n{again}"
+
+
+# -- voice ------------------------------------------------------------------------------------------
+
+VOICE_TICKET_TEXT = "（语音留言，待听取）"
+VOICE_SUBCATEGORY = "待听取"
+
+
+def voice_listening(ref: str) -> str:
+    """Nobody transcribes (or the words were unclear): a person listens. Never ask an elderly
+    resident who speaks to type instead."""
+    return f"收到您的语音，已受理，工单号 {ref}。工作人员会尽快听取并处理，请您放心。"
+
+
+def voice_added(ref: str) -> str:
+    return f"语音收到了，已补充到工单 {ref}，办理的人会听取。"
+
+
+def voice_transcribing() -> str:
+    return "收到您的语音，正在听取，稍后给您回复。"
+
+
+def voice_understood(transcript: str, reply: str | None) -> str:
+    said = transcript.strip().rstrip("。.！!？?")
+    return f"您说的是：{said}。{reply or '已收到。'}"

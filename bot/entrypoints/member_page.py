@@ -5,6 +5,9 @@ the member (by a hash — no openid in URLs or access logs). It shows the task a
 接单 / 退单 / 进展 / 办结. Each form carries a second signed token bound to the page token and the
 verb, so a form cannot be forged from another site, plus Flask-WTF's token when CSRFProtect is on.
 The actions are the same functions the WeChat commands use (`bot.services.council`).
+
+A link can be forwarded: the page shows the task and acts only for the member WeChat vouches for
+(web authorisation, `bot.entrypoints.wx_oauth`); anyone else sees no name, phone or words and cannot act.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hmac
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     get_flashed_messages,
@@ -27,10 +31,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from bot.config import Config, CouncilMember
 from bot.domain.deadlines import format_local
 from bot.domain.statuses import EVENT_LABELS
+from bot.entrypoints.wx_oauth import authorize_redirect, is_visitor, visitor_openid
 from bot.runtime import current
-from bot.services import links
+from bot.services import links, media_store
 from bot.services.council import apply_council_command
-from bot.storage.models import Ticket, TicketEvent
+from bot.storage.models import Media, Ticket, TicketEvent
 
 bp = Blueprint("council_pages", __name__, url_prefix="/m")
 
@@ -86,7 +91,9 @@ PAGE = """<!doctype html>
 <div><span class="k">事项：</span>{{ t.text }}</div>
 {% if t.status == 'dispatched' %}<div><span class="k">接单期限：</span>{{ accept_due }}</div>{% endif %}
 {% if t.status == 'accepted' %}<div><span class="k">办结期限：</span>{{ finish_due }}</div>{% endif %}
-<div><span class="k">负责人：</span>{{ t.assignee_name or '未指定' }}</div></div>
+<div><span class="k">负责人：</span>{{ t.assignee_name or '未指定' }}</div>
+{% for m in voices %}<div><span class="k">语音：</span><audio controls preload="metadata"><source src="{{ m.url }}" type="audio/ogg"></audio>
+{% if m.transcript %}<div><span class="k">识别：</span>{{ m.transcript }}</div>{% endif %}</div>{% endfor %}</div>
 {% for verb, label, need_note, hint in actions %}
 <form method="post" class="card">
 <input type="hidden" name="verb" value="{{ verb }}">
@@ -119,11 +126,26 @@ def _actions(status: str) -> list[tuple[str, str, bool, str]]:
     return acts
 
 
+ELSEWHERE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>工单</title></head><body style="font-family:sans-serif;padding:16px;font-size:19px">
+<p>这个链接是发给受派理事会成员本人的，请在本人的微信里打开。</p></body></html>"""
+
+
+def _not_for_you() -> Response:
+    """A forwarded link, or one opened outside WeChat: nothing personal, no buttons."""
+    return Response(ELSEWHERE, status=403, mimetype="text/html")
+
+
 @bp.get("/ticket/<token>")
 def ticket_page(token: str):  # noqa: ANN201
     steward = current()
     config = steward.config
     ticket_id, member = read_token(config, token)
+    if visitor_openid() is None and request.args.get("auth") != "failed":
+        return authorize_redirect(config, request.path)
+    if not is_visitor(member.openid):
+        return _not_for_you()
     with steward.session() as s:
         t = s.get(Ticket, ticket_id)
         if t is None:
@@ -134,12 +156,31 @@ def ticket_page(token: str):  # noqa: ANN201
             if e.kind in MEMBER_EVENTS
         ]
         acts = _actions(t.status) if t.courtyard_id == member.courtyard else []
+        voices = [{"url": url_for("council_pages.media_file", token=token, media_id=m.id), "transcript": m.transcript}
+                  for m in s.query(Media).filter_by(ticket_id=t.id, kind="voice", status="stored").order_by(Media.id)]
         return render_template_string(
             PAGE, t=t, place=config.courtyard_name(t.courtyard_id), accept_due=format_local(t.accept_due_at),
             finish_due=format_local(t.finish_due_at), actions=acts, events=events, wtf=_wtf_token(),
             form_tokens={a[0]: _form_token(config, token, a[0]) for a in acts},
-            messages=get_flashed_messages(),
+            messages=get_flashed_messages(), voices=voices,
         )
+
+
+@bp.get("/ticket/<token>/media/<int:media_id>")
+def media_file(token: str, media_id: int):  # noqa: ANN201
+    """The ticket's voice (playable copy) or photo, for the member WeChat vouched for only."""
+    steward = current()
+    ticket_id, member = read_token(steward.config, token)
+    if not is_visitor(member.openid):
+        abort(403)
+    with steward.session() as s:
+        m = s.get(Media, media_id)
+        if m is None or m.ticket_id != ticket_id:
+            abort(404)
+        found = media_store.get(s, steward.config, m.id, media_store.PLAYABLE, media_store.ORIGINAL)
+    if found is None:
+        abort(404)
+    return Response(found[0], mimetype=found[1], headers={"Cache-Control": "private, max-age=3600"})
 
 
 @bp.post("/ticket/<token>")
@@ -147,6 +188,8 @@ def ticket_action(token: str):  # noqa: ANN201
     steward = current()
     config = steward.config
     ticket_id, member = read_token(config, token)
+    if not is_visitor(member.openid):
+        abort(403)  # a forwarded link cannot act, whatever the form says
     verb = request.form.get("verb", "")
     if not _form_ok(config, token, verb, request.form.get("form_token", "")):
         abort(400)

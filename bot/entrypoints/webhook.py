@@ -14,13 +14,13 @@ import logging
 import secrets
 import time
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import current
 from bot.sandbox import note_inbound
-from bot.services import intake
+from bot.services import intake, voice
 from bot.storage import spool
 from bot.storage.db import describe_error
 from bot.storage.models import InboundMessage
@@ -28,11 +28,12 @@ from bot.wechat.messages import BadMessage, dedup_key, text_reply_xml, to_inboun
 from bot.wechat.security import (
     MAX_BODY,
     Rejected,
+    check_recipient,
     check_signature,
     check_timestamp,
     claim_query,
     encrypt_reply,
-    verify_and_open,
+    open_callback,
 )
 
 log = logging.getLogger(__name__)
@@ -74,15 +75,23 @@ def receive() -> Response:
     cfg = steward.config.wechat
     try:
         body = _read_body()
-        plain, fields = verify_and_open(cfg, request.args.to_dict(), body)
+        opened = open_callback(cfg, request.args.to_dict(), body)
+        plain, fields = opened.plain, opened.fields
         claim_query(steward.redis, request.args.to_dict(), body, cfg.timestamp_tolerance)
         msg = to_inbound(fields)  # validates the required fields before anything is stored
         _check_lengths(fields)
+        check_recipient(cfg, fields)
     except Rejected as exc:
-        log.info("webhook refused: %s", exc.reason)
+        if exc.status == 403 and "ToUserName" in exc.reason:
+            # Worth a warning: a misconfigured server URL or somebody forging callbacks. No openid logged.
+            log.warning("webhook refused a message for another account (%s)",
+                        hashlib.sha1((fields.get("ToUserName") or "").encode()).hexdigest()[:12])
+        else:
+            log.info("webhook refused: %s", exc.reason)
         return _plain(exc.reason, exc.status)
     except BadMessage as exc:
         return _plain(str(exc), 400)
+    g.aes_key = opened.aes_key  # the reply is sealed with the key that opened the message
 
     key = dedup_key(fields)
     seen, state = _claim(steward, key, fields["FromUserName"])
@@ -92,7 +101,10 @@ def receive() -> Response:
     # Happy path: the raw row and everything the message causes commit together (one transaction).
     try:
         with steward.session() as session:
-            done = intake.handle(session, steward, msg, state)
+            if voice.needs_listening(msg):  # no Recognition since 2023: a worker hears it
+                done = voice.accept(session, steward, msg, state)
+            else:
+                done = intake.handle(session, steward, msg, state)
             session.connection().execute(_INSERT_INBOUND, _raw_values(key, fields, plain, "handled",
                                                           ticket_id=(done.run.ticket_ids or [None])[0]))
     except IntegrityError as exc:
@@ -103,7 +115,7 @@ def receive() -> Response:
         return _store_failed(steward, key, fields, plain, exc)
     reply = done.reply or ""
     intake.finish(steward, done, extra=lambda pipe: pipe.set(SEEN_KEY.format(key), reply, ex=SEEN_TTL))
-    note_inbound(steward, msg.openid)
+    note_inbound(steward, msg.openid, msg.kind, msg.event)
     return _answer(steward, fields, reply)
 
 
@@ -155,14 +167,14 @@ def _store_failed(steward, key: str, fields: dict[str, str], plain: str, exc: Ba
 # Column limits of `inbound_messages`. Longer values are no WeChat message (openids are 28 characters),
 # and PostgreSQL would refuse the row — which must not be taken for an outage and spooled for replay.
 _FIELD_LIMITS = {"FromUserName": 64, "MsgType": 32, "Event": 32}
-_DEDUP_KEY_LIMIT = 160
+_MSG_ID_LIMIT = 64  # WeChat's are 64-bit integers; the de-dup key holds sender + MsgId
 
 
 def _check_lengths(fields: dict[str, str]) -> None:
     for name, limit in _FIELD_LIMITS.items():
         if len(fields.get(name) or "") > limit:
             raise BadMessage(f"{name} is too long")
-    if len(dedup_key(fields)) > _DEDUP_KEY_LIMIT:
+    if len(fields.get("MsgId") or fields.get("MsgID") or "") > _MSG_ID_LIMIT:
         raise BadMessage("MsgId is too long")
 
 
@@ -197,5 +209,5 @@ def _answer(steward, fields: dict[str, str], reply: str) -> Response:
     xml = text_reply_xml(fields["FromUserName"], fields.get("ToUserName") or cfg.original_id, reply)
     if cfg.safe_mode:
         nonce = request.args.get("nonce") or secrets.token_hex(8)
-        xml = encrypt_reply(cfg, xml, nonce, str(int(time.time())))
+        xml = encrypt_reply(cfg, xml, nonce, str(int(time.time())), g.get("aes_key"))
     return Response(xml, mimetype="application/xml")

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from bot.config import Config
+from bot.domain import templates
 from bot.sandbox import events, media, state
 from bot.sandbox.state import Redis
 
@@ -20,11 +21,15 @@ ERRMSG = {
     40007: "invalid media_id",
     40008: "invalid message type",
     40013: "invalid appid",
+    40015: "invalid button type",
     40016: "invalid button size",
     40017: "invalid sub button size",
     40018: "invalid button name size",
+    40019: "invalid button key size",
+    40029: "invalid code",
     40037: "invalid template_id",
     40125: "invalid appsecret",
+    40054: "invalid sub button url domain",
     41001: "access_token missing",
     42001: "access_token expired",
     43001: "require GET method",
@@ -40,6 +45,7 @@ ERRMSG = {
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
     47001: "data format error",
+    47003: "argument invalid!",
     48001: "api unauthorized",
 }
 
@@ -113,6 +119,10 @@ def template_send(call: Call) -> Any:
     data = body.get("data") or {}
     if not isinstance(data, dict):
         return error(47001)
+    bad = templates.violation(data)  # the 2023-05-04 rules: typed fields, ≤ limits, no first/remark
+    if bad:
+        state.note_rejected(call.redis, {"openid": openid, "template_id": template_id, "field": bad})
+        return error(47003, f"argument invalid! {bad} invalid")
     msgid = state.next_msgid(call.redis)
     cmid = body.get("client_msg_id")
     if cmid:
@@ -155,7 +165,11 @@ def custom_send(call: Call) -> Any:
     part = body.get(msgtype)
     if not isinstance(part, dict) or (msgtype == "text" and not part.get("content")):
         return error(47001)
-    if call.settings.window_check:
+    if call.settings.window_check and call.settings.quota_check:
+        refused = state.take_custom_quota(call.redis, openid, call.settings.window_hours)
+        if refused:
+            return error(refused)
+    elif call.settings.window_check:
         last = state.last_user_message(call.redis, openid)
         if last is None or state.now() - last > call.settings.window_hours * 3600:
             return error(45015)
@@ -168,10 +182,33 @@ def media_get(call: Call) -> Any:
     media_id = request.args.get("media_id", "")
     if not media_id:
         return error(40007)
-    content, ctype, name = media.media_for(media_id)
+    uploaded = state.uploaded_media(call.redis, media_id)
+    if uploaded is None and media_id.startswith("sbx_voice_"):
+        return error(40007)  # an uploaded voice older than 3 days: gone, as on WeChat
+    content, ctype, name = media.media_for(media_id, uploaded)
     resp = Response(content, mimetype=ctype)
     resp.headers["Content-disposition"] = f'attachment; filename="{name}"'
     return resp
+
+
+MENU_TYPES = {"click", "view", "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album",
+              "pic_weixin", "location_select", "media_id", "article_id", "article_view_limited", "miniprogram"}
+
+
+def _menu_item(b: Any, limit: int) -> int:
+    """0, or the errcode WeChat answers for this button (names by bytes: 16 top, 60 sub)."""
+    if not isinstance(b, dict) or not b.get("name") or len(str(b["name"]).encode("utf-8")) > limit:
+        return 40018
+    if b.get("sub_button"):
+        return 0
+    kind = b.get("type")
+    if kind not in MENU_TYPES:
+        return 40015
+    if kind == "view":
+        url = str(b.get("url") or "")
+        return 0 if url.startswith(("http://", "https://")) and len(url.encode()) <= 1024 else 40054
+    key = str(b.get("key") or "")
+    return 0 if 0 < len(key.encode()) <= 128 else 40019
 
 
 def menu_create(call: Call) -> Any:
@@ -179,11 +216,18 @@ def menu_create(call: Call) -> Any:
     if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
         return error(40016)
     for b in buttons:
-        if not isinstance(b, dict) or not b.get("name"):
-            return error(40018)
+        code = _menu_item(b, 16)
+        if code:
+            return error(code)
         subs = b.get("sub_button", [])
         if not isinstance(subs, list) or len(subs) > 5:
             return error(40017)
+        for sub in subs:
+            if isinstance(sub, dict) and sub.get("sub_button"):
+                return error(40017)
+            code = _menu_item(sub, 60)
+            if code:
+                return error(code)
     state.set_menu(call.redis, call.body)
     return ok()
 

@@ -6,6 +6,8 @@ import hashlib
 import struct
 import zlib
 
+from bot.services import audio
+
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return (
@@ -31,8 +33,11 @@ def amr_silence(seconds: float = 1.0) -> bytes:
     return b"#!AMR\n" + b"\x7c" * max(1, int(seconds * 50))
 
 
-def media_for(media_id: str) -> tuple[bytes, str, str]:
-    """(content, content type, file name) for a media id; ids with "voice" in them are voice."""
+def media_for(media_id: str, uploaded: bytes | None = None) -> tuple[bytes, str, str]:
+    """(content, content type, file name) for a media id: an uploaded voice (`/sandbox/voice`) as
+    it was uploaded; other ids with "voice" in them a real AMR tone; the rest a PNG."""
+    if uploaded is not None:
+        return uploaded, "audio/amr", f"{media_id}.amr"
     if "voice" in media_id.lower():
-        return amr_silence(), "audio/amr", f"{media_id}.amr"
+        return audio.amr_tone(1.0), "audio/amr", f"{media_id}.amr"
     return png_for(media_id), "image/png", f"{media_id}.png"

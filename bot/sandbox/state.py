@@ -6,6 +6,8 @@ behaves the same whichever process answers. These helpers are also the tests' ha
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass, fields, replace
@@ -33,6 +35,7 @@ class SandboxSettings:
     token_expires_in: int
     window_check: bool
     window_hours: float
+    quota_check: bool
     deliver_events: bool
     event_delay: float
     webhook_url: str
@@ -193,16 +196,55 @@ def receivers(redis: Redis, limit: int = 30) -> list[str]:
     return [_s(o) for o in redis.zrevrange(P + "receivers", 0, limit - 1)]
 
 
+def note_rejected(redis: Redis, entry: dict[str, Any]) -> None:
+    """A template send refused by the 2023 rules (47003): kept so tests and the page can show it."""
+    redis.rpush(P + "rejected", json.dumps(entry, ensure_ascii=False))
+    redis.ltrim(P + "rejected", -100, -1)
+
+
+def rejected(redis: Redis) -> list[dict[str, Any]]:
+    return [json.loads(_s(raw)) for raw in redis.lrange(P + "rejected", 0, -1)]
+
+
 # -- the 48-hour window --------------------------------------------------------------------------
 
 
+MESSAGE_QUOTA, EVENT_QUOTA, EVENT_SECONDS = 5, 3, 60
+QUOTA_EVENTS = ("click", "subscribe", "scan")
+
+
 def note_user_message(redis: Redis, openid: str, at: float | None = None) -> None:
-    """Remember that `openid` just wrote to the account (opens the 48 h customer-service window)."""
-    redis.zadd(P + "inbound", {openid: at if at is not None else now()})
+    """Remember that `openid` just wrote to the account: opens the 48 h customer-service window
+    with a fresh allowance of 5 messages."""
+    pipe = redis.pipeline()
+    pipe.zadd(P + "inbound", {openid: at if at is not None else now()})
+    pipe.hdel(P + "cs_quota", f"{openid}:msg")
+    pipe.execute()
+
+
+def note_user_event(redis: Redis, openid: str, at: float | None = None) -> None:
+    """A menu click, follow or scan: 3 customer-service messages within the next minute."""
+    pipe = redis.pipeline()
+    pipe.zadd(P + "inbound_event", {openid: at if at is not None else now()})
+    pipe.hdel(P + "cs_quota", f"{openid}:evt")
+    pipe.execute()
 
 
 def last_user_message(redis: Redis, openid: str) -> float | None:
     return redis.zscore(P + "inbound", openid)
+
+
+def take_custom_quota(redis: Redis, openid: str, window_hours: float) -> int:
+    """Count one customer-service message against the receiver's allowance, as WeChat does since
+    2023: 0 when allowed, 45047 over the count, 45015 with no interaction that allows one."""
+    t = now()
+    event, message = redis.zscore(P + "inbound_event", openid), last_user_message(redis, openid)
+    if event is not None and t - event <= EVENT_SECONDS:
+        if redis.hincrby(P + "cs_quota", f"{openid}:evt", 1) <= EVENT_QUOTA:
+            return 0
+    if message is not None and t - message <= window_hours * 3600:
+        return 0 if redis.hincrby(P + "cs_quota", f"{openid}:msg", 1) <= MESSAGE_QUOTA else 45047
+    return 45047 if event is not None and t - event <= EVENT_SECONDS else 45015
 
 
 # -- failure injection ---------------------------------------------------------------------------
@@ -247,6 +289,32 @@ def pending_faults(redis: Redis) -> dict[str, int]:
 def clear_faults(redis: Redis) -> None:
     keys = [_s(k) for k in redis.smembers(P + "fault_keys")]
     redis.delete(*keys, P + "fault_keys")
+
+
+# -- voice: uploaded media and the fake ASR ------------------------------------------------------
+
+MEDIA_TTL = 3 * 86400  # WeChat keeps temporary media 3 days
+
+
+def store_voice(redis: Redis, audio: bytes, words: str) -> str:
+    """Keep an uploaded voice as WeChat keeps temporary media, and the words it "says" for the fake
+    ASR (by the audio's digest: the ASR receives only the bytes)."""
+    media_id = "sbx_voice_" + secrets.token_urlsafe(18)
+    digest = hashlib.sha256(audio).hexdigest()
+    pipe = redis.pipeline()
+    pipe.set(f"{P}media:{media_id}", base64.b64encode(audio).decode("ascii"), ex=MEDIA_TTL)
+    pipe.set(f"{P}asr:{digest}", words, ex=MEDIA_TTL)
+    pipe.execute()
+    return media_id
+
+
+def uploaded_media(redis: Redis, media_id: str) -> bytes | None:
+    raw = _s(redis.get(f"{P}media:{media_id}"))
+    return base64.b64decode(raw) if raw else None
+
+
+def words_for(redis: Redis, audio: bytes) -> str:
+    return _s(redis.get(f"{P}asr:{hashlib.sha256(audio).hexdigest()}")) or ""
 
 
 # -- menu, reset ---------------------------------------------------------------------------------

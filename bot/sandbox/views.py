@@ -5,15 +5,19 @@ Development and tests only — never enable `[sandbox]` on a public server.
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request
 
+from bot.domain import templates
 from bot.runtime import current
-from bot.sandbox import api, state
+from bot.sandbox import api, oauth, state
+from bot.services import audio
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox", template_folder="templates")
 
@@ -64,6 +68,16 @@ def wechat_api(endpoint: str) -> Any:
         if code:
             return api.error(code)
     return handler(api.Call(current().config, redis, body))
+
+
+@bp.get("/connect/oauth2/authorize")
+def oauth_authorize() -> Any:
+    return oauth.authorize(current().config, _redis())
+
+
+@bp.get("/sns/oauth2/access_token")
+def oauth_access_token() -> Any:
+    return oauth.access_token(current().config, _redis())
 
 
 # -- control endpoints (tests, demos, `steward chat`) ----------------------------------------------
@@ -125,6 +139,45 @@ def inbound() -> Any:
     return jsonify(ok=True)
 
 
+@bp.post("/voice")
+def upload_voice() -> Any:
+    """`steward chat /voice 文本`: the phone records a voice (a real AMR file) and WeChat stores it as
+    temporary media; the words are what the fake ASR will hear in it."""
+    body = _json_body()
+    words = body.get("words")
+    if not isinstance(words, str) or not words.strip():
+        return jsonify(error="需要 words（这段语音说的话）"), 400
+    # A tone whose pitch depends on the words, so that different words are different audio.
+    seconds = min(max(len(words) * 0.25, 1.0), 60.0)
+    voice = audio.amr_tone(seconds, 300 + sum(map(ord, words)) % 500)
+    return jsonify(media_id=state.store_voice(_redis(), voice, words.strip()), bytes=len(voice))
+
+
+@bp.post("/asr")
+def fake_asr() -> Any:
+    """Tencent Cloud ASR's SentenceRecognition as the SDK calls it (`voice.tencent_endpoint =
+    "127.0.0.1:5000/sandbox/asr"`, scheme http): answers the words attached to an uploaded voice."""
+    request_id = secrets.token_hex(16)
+    if request.headers.get("X-TC-Action") != "SentenceRecognition":
+        return _asr_error("InvalidAction", "only SentenceRecognition is faked", request_id)
+    if not request.headers.get("Authorization", "").startswith("TC3-HMAC-SHA256"):
+        return _asr_error("AuthFailure.SignatureFailure", "missing TC3 signature", request_id)
+    body = request.get_json(silent=True) or {}
+    try:
+        voice = base64.b64decode(body.get("Data") or "", validate=True)
+    except (ValueError, TypeError):
+        return _asr_error("InvalidParameterValue", "Data is not base64", request_id)
+    if not voice:
+        return _asr_error("InvalidParameter", "Data is empty", request_id)
+    words = state.words_for(_redis(), voice)
+    return jsonify(Response={"Result": words, "AudioDuration": int(len(voice) / 1600 * 1000), "WordSize": 0,
+                             "WordList": None, "RequestId": request_id})
+
+
+def _asr_error(code: str, message: str, request_id: str) -> Any:
+    return jsonify(Response={"Error": {"Code": code, "Message": message}, "RequestId": request_id})
+
+
 @bp.post("/tokens/expire")
 def expire_tokens() -> Any:
     state.expire_tokens(_redis())
@@ -150,6 +203,23 @@ def _beijing(ts: float) -> str:
     return (datetime.fromtimestamp(ts, UTC) + timedelta(hours=8)).strftime("%m-%d %H:%M:%S")
 
 
+TEMPLATE_TITLES = {"task": "工单派发通知", "reminder": "工单办理提醒", "escalation": "工单督办通知",
+                   "notice": "工单进度通知", "callback": "工单办结回访", "event_reminder": "活动提醒"}
+TYPE_LABELS = {"thing": "事项", "character_string": "编号", "time": "时间", "date": "日期", "phrase": "状态",
+               "name": "姓名", "phone_number": "电话", "number": "数量", "amount": "金额"}
+
+
+def _card(config: Any, m: dict[str, Any]) -> dict[str, Any]:
+    """A template message as the receiver's phone shows it: a title, typed rows, then 详情 (the link)."""
+    by_id = {v: k for k, v in vars(config.templates).items() if v}
+    rows = []
+    for key, item in (m.get("data") or {}).items():
+        label = TYPE_LABELS.get(templates.field_type(key) or "", key)
+        rows.append((label, item.get("value") if isinstance(item, dict) else item))
+    return {"title": TEMPLATE_TITLES.get(by_id.get(m.get("template_id"), ""), "模板消息"), "rows": rows,
+            "link": m.get("url")}
+
+
 @bp.get("/")
 def page() -> Any:
     redis, config = _redis(), current().config
@@ -164,6 +234,8 @@ def page() -> Any:
         recent = list(reversed(state.messages(redis, openid)[-10:]))
         for m in recent:
             m["when"] = _beijing(m["time"])
+            if m.get("kind") == "template":
+                m["card"] = _card(config, m)
         people.append({"openid": openid, "label": label, "messages": recent})
     refresh = request.args.get("refresh", 0, type=int)
     return render_template(
@@ -174,6 +246,7 @@ def page() -> Any:
         fetches=state.token_fetches(redis),
         tokens=state.token_status(redis),
         faults=state.pending_faults(redis),
+        rejected=list(reversed(state.rejected(redis)[-10:])),
         settings=state.settings(redis, config),
         refresh=max(refresh, 2) if refresh else 0,
     )

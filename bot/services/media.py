@@ -1,22 +1,24 @@
 """Media residents and members send (photos, voice): WeChat deletes it after 3 days, so a job
-downloads it at once into `media.dir` and attaches it to the ticket."""
+(bot.services.media_fetch) downloads it at once into shared storage and attaches it to the ticket.
+The sweep re-enqueues media left pending."""
 
 from __future__ import annotations
 
 import logging
-import mimetypes
-from pathlib import Path
+from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.domain.clock import utcnow
 from bot.services import jobs, outbox
-from bot.services.steward import Steward
 from bot.storage.models import Media, Ticket
-from bot.wechat.client import shared_client
-from bot.wechat.errors import Throttled, TransientError, WeChatError
 
 log = logging.getLogger(__name__)
+
+REFETCH_AFTER = timedelta(minutes=2)  # a media job this old and still pending was lost
+GIVE_UP_AFTER = timedelta(days=3)  # WeChat keeps temporary media 3 days
 
 
 def queue_media(
@@ -31,28 +33,12 @@ def queue_media(
     return row
 
 
-def download_media(steward: Steward, media_row_id: int) -> str:
-    """The media job: fetch the bytes with `get_media`, store them under media.dir/<ticket>/, mark stored."""
-    with steward.session() as s:
-        row = s.get(Media, media_row_id)
-        if row is None or row.status == "stored":
-            return row.status if row else "missing"
-        media_id, folder = row.media_id, str(row.ticket_id or "unattached")
-    try:
-        content, content_type = shared_client(steward.config, steward.redis).get_media(media_id)
-    except (TransientError, Throttled):
-        raise  # retried by the caller's Retry or the next sweep; WeChat keeps media 3 days
-    except WeChatError as exc:
-        with steward.session() as s:
-            row = s.get(Media, media_row_id)
-            row.status = "failed"
-        log.warning("media %s could not be downloaded (%s)", media_row_id, exc.code)
-        return "failed"
-    ext = mimetypes.guess_extension((content_type or "").split(";")[0].strip()) or ".bin"
-    path = Path(steward.config.media_dir) / folder / f"{media_row_id}{ext}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    with steward.session() as s:
-        row = s.get(Media, media_row_id)
-        row.path, row.content_type, row.status = str(path), content_type, "stored"
-    return "stored"
+def requeue_pending(session: Session) -> int:
+    """For the sweep: media still pending after REFETCH_AFTER (a lost job, a worker that died) is
+    enqueued again while WeChat still has it."""
+    now = utcnow()
+    ids = session.scalars(select(Media.id).where(Media.status == "pending", Media.created_at < now - REFETCH_AFTER,
+                                                 Media.created_at > now - GIVE_UP_AFTER)).all()
+    for media_row_id in ids:
+        outbox.add(session, jobs.media_job(media_row_id))
+    return len(ids)

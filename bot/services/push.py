@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.domain import texts
+from bot.domain import templates, texts
 from bot.domain.clock import utcnow
 from bot.domain.statuses import PushStatus
 from bot.services import jobs, outbox
@@ -51,16 +51,6 @@ TEMPLATE_FOR = {
     "notice": "notice",
     "callback": "callback",
 }
-DEFAULT_FIELDS = {
-    "first": "title",
-    "keyword1": "ref",
-    "keyword2": "place",
-    "keyword3": "what",
-    "keyword4": "deadline",
-    "remark": "how",
-}
-
-
 def client_msg_id(ticket_id: int | None, kind: str, tag: str | int, openid: str) -> str:
     """Deterministic per ticket / kind / attempt-or-event / receiver; short; no openid in clear."""
     who = hashlib.sha1(openid.encode()).hexdigest()[:10]
@@ -68,8 +58,8 @@ def client_msg_id(ticket_id: int | None, kind: str, tag: str | int, openid: str)
 
 
 def template_data(config: Config, kind: str, content: dict[str, str]) -> dict[str, dict[str, str]]:
-    mapping = config.dispatch.template_fields.get(kind) or DEFAULT_FIELDS
-    return {field: {"value": str(content.get(key, "") or "")} for field, key in mapping.items()}
+    # Category-template fields, each fitted to its type (bot.domain.templates); no first/remark.
+    return templates.compose(kind, content, config.dispatch.template_fields)
 
 
 def queue_push(
@@ -193,7 +183,9 @@ def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None 
                 client.send_text(openid, payload.get("text") or "")
                 msgid = None
             except OutsideWindow as exc:
-                note = f"{exc.code}: 客服消息超出 48 小时，改发模板消息"
+                # 45015: outside the 48 h window; 45047: over the count (5 per message, 3 after a click).
+                why = "超出条数限制" if exc.code == 45047 else "超出 48 小时"
+                note = f"{exc.code}: 客服消息{why}，改发模板消息"
                 channel = TEMPLATE
         if channel == TEMPLATE:
             if not tpl:

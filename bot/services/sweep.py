@@ -15,7 +15,7 @@ from datetime import timedelta
 import redis as redis_lib
 
 from bot.domain.clock import utcnow
-from bot.services import jobs, outbox
+from bot.services import jobs, media, outbox
 from bot.services.callback import expire_callbacks
 from bot.services.deadline_sweep import sweep_deadlines
 from bot.services.event_reminders import send_due_reminders
@@ -35,7 +35,14 @@ def sweep(steward: Steward) -> dict[str, int]:
     result["callbacks_closed"] = expire_callbacks(steward)
     result["event_reminders"] = _guarded("event_reminders", lambda: send_due_reminders(steward))
     result["rates_months"] = _guarded("rates", lambda: refresh_rates(steward))
+    result["media_refetched"] = _guarded("media", lambda: refetch_media(steward))
     return result
+
+
+def refetch_media(steward: Steward) -> int:
+    """Media left pending (a lost job): fetched again while WeChat still keeps it (3 days)."""
+    with steward.session() as s:
+        return media.requeue_pending(s)
 
 
 def sweep_outbox(steward: Steward, older_than: float | None = None) -> dict[str, int]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -216,6 +217,28 @@ class Media(Base):
     path: Mapped[str | None] = mapped_column(String(255))
     content_type: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | stored | failed
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    purpose: Mapped[str | None] = mapped_column(String(16))  # "understand": a voice message still to be heard
+    transcript: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(String(255))
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class MediaBlob(Base):
+    """The bytes of one media item in shared storage: `original` as WeChat sent it, `playable` a copy
+    a browser plays (voice: Opus). In `data` (the database, the default) or at `path` under the
+    configured shared directory."""
+
+    __tablename__ = "media_blobs"
+    __table_args__ = (UniqueConstraint("media_row_id", "variant"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_row_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
+    variant: Mapped[str] = mapped_column(String(16))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    path: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -69,7 +69,8 @@ def render(digest: digest_service.Digest, standalone: bool = False) -> str:
         "web/digest.html", d=digest, top=top, yards=yards, comparison_svg=comparison,
         bars={s.courtyard_id or "": bars(s.by_category, f"{s.name}本月与上月诉求") for s in digest.sections},
         courtyard_name=cfg.courtyard_name, standalone=standalone,
-        inline_css=Markup(CSS.read_text(encoding="utf-8")) if standalone else None,
+        # A standalone file carries its CSS; served pages link it (the CSP allows no inline style).
+        inline_css=Markup(f"<style>{CSS.read_text(encoding='utf-8')}</style>") if standalone else None,
         draft_enabled=cfg.digest.wechat_draft,
     )
 

@@ -3,14 +3,14 @@ status, and the staff actions (each a small POST form with a CSRF token)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from bot import runtime
 from bot.domain.statuses import CLOSE_REASONS
+from bot.services import media_store
+from bot.services.media_store import ORIGINAL, PLAYABLE
 from bot.services.tickets import TransitionError, get_by_ref
 from bot.storage.models import Media, Push, Ticket, TicketEvent
 from bot.web import staff_actions as act
@@ -103,15 +103,19 @@ def do(ref: str, action: str):  # noqa: ANN201
 
 @bp.get("/<ref>/media/<int:media_id>")
 def media_file(ref: str, media_id: int):  # noqa: ANN201
+    """A photo, or a voice as a browser plays it (`?v=original`: the file WeChat sent), from shared
+    storage with its own content type."""
     steward = runtime.current()
+    variants = (ORIGINAL,) if request.args.get("v") == "original" else (PLAYABLE, ORIGINAL)
     with steward.session() as s:
         ticket = _load(s, ref)
         m = s.get(Media, media_id)
-        if m is None or m.ticket_id != ticket.id or not m.path:
+        if m is None or m.ticket_id != ticket.id:
             abort(404)
-        path, ctype = m.path, m.content_type
-    root = Path(steward.config.media_dir).resolve()
-    full = (root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
-    if root not in full.parents or not full.is_file():  # only files under the media directory
+        found = media_store.get(s, steward.config, m.id, *variants)
+    if found is None:
         abort(404)
-    return send_file(full, mimetype=ctype or None)
+    content, ctype = found
+    resp = Response(content, mimetype=ctype)
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp

@@ -204,6 +204,19 @@ class StewardClient(WeChatClient):
         # Videos answer JSON with a download URL instead of the bytes.
         return json.dumps(result, ensure_ascii=False).encode("utf-8"), "application/json"
 
+    def oauth_openid(self, code: str) -> str:
+        """Web authorisation: the openid behind an `snsapi_base` code (`sns/oauth2/access_token`,
+        called with the app secret, not the access token; a code works once, for 5 minutes)."""
+        params = {"appid": self.appid, "secret": self.secret, "code": code, "grant_type": "authorization_code"}
+        try:
+            res = self._http.get(self._root + "sns/oauth2/access_token", params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransientError(None, f"sns/oauth2/access_token: {exc.__class__.__name__}") from exc
+        openid = self._json_or_raise(res, "sns/oauth2/access_token").get("openid")
+        if not openid:
+            raise WeChatError(None, "sns/oauth2/access_token: no openid in answer")
+        return str(openid)
+
     def create_menu(self, menu: dict) -> None:
         self.post("menu/create", data=menu)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from handlers.base import Inbound
 
 MAX_REPLY_BYTES = 2048
+DEDUP_KEY_MAX = 120  # the column holds 160
 KNOWN_TYPES = {"text", "voice", "image", "location", "link", "video", "shortvideo", "event"}
 
 
@@ -55,11 +57,19 @@ def to_inbound(fields: dict[str, str]) -> Inbound:
 
 
 def dedup_key(fields: dict[str, str]) -> str:
-    """WeChat retries carry the same MsgId; events have none, so sender + CreateTime + Event."""
+    """WeChat retries carry the same MsgId, but MsgId alone has collided across users: the key is
+    sender + MsgId. Events have none: sender + CreateTime + Event + EventKey. Long keys (a scan's
+    EventKey) are shortened to a digest so they fit the column."""
+    sender = fields.get("FromUserName", "")
     msg_id = fields.get("MsgId") or fields.get("MsgID")
     if msg_id:
-        return f"msg:{msg_id}"
-    return f"evt:{fields.get('FromUserName', '')}:{fields.get('CreateTime', '')}:{fields.get('Event', '')}"
+        key = f"msg:{sender}:{msg_id}"
+    else:
+        key = (f"evt:{sender}:{fields.get('CreateTime', '')}:{(fields.get('Event') or '').lower()}"
+               f":{fields.get('EventKey') or ''}")
+    if len(key) > DEDUP_KEY_MAX:
+        key = key[:4] + hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return key
 
 
 def truncate_utf8(text: str, limit: int = MAX_REPLY_BYTES) -> str:

@@ -11,11 +11,13 @@ as the timestamp is accepted; the same query with another body is refused.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
 import re
 import time
+from dataclasses import dataclass
 
 import xmltodict
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
@@ -95,6 +97,9 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
         raise Rejected(400, "no <xml> root")
     flat: dict[str, str] = {}
     for key, value in root.items():
+        if isinstance(value, list):
+            # A tag given twice (two FromUserName…) is no WeChat message and could smuggle a second value.
+            raise Rejected(400, f"repeated tag {key}"[:80])
         if isinstance(value, dict):
             # Nested elements (e.g. ScanCodeInfo) are kept as their text where they have one.
             value = value.get("#text", "")
@@ -102,8 +107,24 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
     return flat
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A verified callback: its plaintext XML, its fields, and the AES key that opened it (None in
+    plain mode) — the reply is encrypted with the same key."""
+
+    plain: str
+    fields: dict[str, str]
+    aes_key: str | None = None
+
+
 def verify_and_open(cfg: WeChatConfig, args: dict[str, str], body: bytes) -> tuple[str, dict[str, str]]:
     """Check a POSTed callback and return (plaintext XML, its fields). Raises Rejected."""
+    opened = open_callback(cfg, args, body)
+    return opened.plain, opened.fields
+
+
+def open_callback(cfg: WeChatConfig, args: dict[str, str], body: bytes) -> Opened:
+    """Check a POSTed callback and open it. Raises Rejected."""
     if len(body) > MAX_BODY:
         raise Rejected(413, "body too large")
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
@@ -116,26 +137,43 @@ def verify_and_open(cfg: WeChatConfig, args: dict[str, str], body: bytes) -> tup
     outer = parse_xml(body)
     if not encrypted:
         try:
-            return body.decode("utf-8"), outer
+            return Opened(body.decode("utf-8"), outer)
         except UnicodeDecodeError:
             raise Rejected(400, "body is not UTF-8") from None
     encrypt = outer.get("Encrypt", "")
     check_signature(args.get("msg_signature"), cfg.token, timestamp, nonce, encrypt)
-    try:
-        plain = PrpCrypto(_aes_key(cfg)).decrypt(encrypt, cfg.app_id)
-    except InvalidAppIdException:
-        raise Rejected(403, "wrong app id") from None
-    except Exception:
-        raise Rejected(400, "cannot decrypt") from None
-    text = plain.decode("utf-8") if isinstance(plain, bytes) else plain
-    return text, parse_xml(text.encode("utf-8"))
+    text, key = _decrypt(cfg, encrypt)
+    return Opened(text, parse_xml(text.encode("utf-8")), key)
 
 
-def encrypt_reply(cfg: WeChatConfig, xml: str, nonce: str, timestamp: str) -> str:
-    return WeChatCrypto(cfg.token, cfg.encoding_aes_key, cfg.app_id).encrypt_message(xml, nonce, timestamp)
+def _decrypt(cfg: WeChatConfig, encrypt: str) -> tuple[str, str]:
+    """Try the current EncodingAESKey, then the previous one: while a new key is rolled out in the
+    MP console, WeChat may still send messages sealed with the old one."""
+    keys = [k for k in (cfg.encoding_aes_key, cfg.encoding_aes_key_previous) if k]
+    refusal = Rejected(400, "cannot decrypt")
+    for key in keys:
+        try:
+            plain = PrpCrypto(_aes_key(key)).decrypt(encrypt, cfg.app_id)
+        except InvalidAppIdException:
+            refusal = Rejected(403, "wrong app id")
+            continue
+        except Exception:
+            continue
+        return (plain.decode("utf-8") if isinstance(plain, bytes) else plain), key
+    raise refusal
 
 
-def _aes_key(cfg: WeChatConfig) -> bytes:
-    import base64
+def encrypt_reply(cfg: WeChatConfig, xml: str, nonce: str, timestamp: str, aes_key: str | None = None) -> str:
+    return WeChatCrypto(cfg.token, aes_key or cfg.encoding_aes_key, cfg.app_id).encrypt_message(xml, nonce, timestamp)
 
-    return base64.b64decode(cfg.encoding_aes_key + "=")
+
+def check_recipient(cfg: WeChatConfig, fields: dict[str, str]) -> None:
+    """A message for another account (a misrouted or forged callback) is refused: we would answer
+    and act as that account's backend."""
+    to_user = (fields.get("ToUserName") or "").strip()
+    if to_user != cfg.original_id:
+        raise Rejected(403, "ToUserName is not this account")
+
+
+def _aes_key(key: str) -> bytes:
+    return base64.b64decode(key + "=")
