@@ -181,6 +181,27 @@ class DispatchSettings:
 
 
 @dataclass(frozen=True)
+class ConversationSettings:
+    """`[conversation]`: how long the bot's questions and a person's hand-off last."""
+
+    question_minutes: float = 30.0  # a question (which courtyard? 1–4?) owns its answers this long
+    followup_minutes: float = 10.0  # words this soon after a ticket may be about that ticket
+    handoff_minutes: float = 60.0  # the bot stays quiet this long after 转人工 unless staff release it
+
+
+@dataclass(frozen=True)
+class EmergencySettings:
+    """`[emergency]`: the numbers a resident in danger is shown first, and the chase of urgent tickets."""
+
+    people: str = "120"  # someone fallen, unconscious, hurt
+    fire: str = "119"
+    police: str = "110"
+    gas: str = "96777"  # the gas company's repair line
+    lift: str = "96333"  # lift rescue
+    chase_minutes: float = 15.0  # an urgent ticket nobody accepts this long goes to the backup and staff
+
+
+@dataclass(frozen=True)
 class FaqEntry:
     patterns: tuple[str, ...]
     answer: str
@@ -220,6 +241,8 @@ class Config:
     emergency_numbers: str = "火警 119 ｜ 急救 120 ｜ 报警 110"
     media_dir: str = "var/media"
     dispatch: DispatchSettings = field(default_factory=DispatchSettings)
+    conversation: ConversationSettings = field(default_factory=ConversationSettings)
+    emergency: EmergencySettings = field(default_factory=EmergencySettings)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:
@@ -377,8 +400,19 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         emergency_numbers=community.get("emergency_numbers", str, "火警 119 ｜ 急救 120 ｜ 报警 110"),
         media_dir=root.sub("media").get("dir", str, "var/media"),
         dispatch=_parse_dispatch(root, categories, ids, parties),
+        conversation=_small(root.sub("conversation"), ConversationSettings),
+        emergency=_small(root.sub("emergency"), EmergencySettings),
         raw=data,
     )
+
+
+def _small(section: Any, cls: Any) -> Any:
+    """A small settings dataclass read field by field, each with its default and type."""
+    values = {}
+    for f in cls.__dataclass_fields__.values():
+        default = f.default
+        values[f.name] = section.get(f.name, type(default), default)
+    return cls(**values)
 
 
 def _parse_dispatch(

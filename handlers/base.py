@@ -10,10 +10,11 @@ back to `handlers.replies.compose()` so every word the resident reads is chosen 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.config import Config
+from handlers.state import DialogueState, coerce
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,23 @@ class EventView:
 class Context:
     config: Config
     courtyard: str | None = None  # the resident's bound courtyard
-    state: dict[str, Any] = field(default_factory=dict)  # dialogue state (kept in Redis by bot)
+    state: DialogueState = field(default_factory=DialogueState)  # dialogue state (kept in Redis by bot)
     member: Any = None  # bot.config.CouncilMember when the sender is on a council
     open_tickets: list[TicketView] = field(default_factory=list)  # the sender's own open tickets
     awaiting_callback: list[TicketView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)  # upcoming events
     now: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Callers (tests, replay) may hold the JSON dict form; the handlers only ever see the type.
+        self.state = coerce(self.state)
+
+    @property
+    def clock(self) -> float | None:
+        """`now` as epoch seconds (what the state's timestamps hold), None when unknown."""
+        if self.now is None:
+            return None
+        return (self.now if self.now.tzinfo else self.now.replace(tzinfo=UTC)).timestamp()
 
 
 # ---- actions: what bot must do -------------------------------------------------------------
@@ -82,6 +94,7 @@ class CreateTicket:
     confidence: float = 1.0
     media_id: str | None = None
     media_kind: str | None = None
+    emergency: str | None = None  # handlers.emergency kind (person, fire, gas, lift, …) when one
 
 
 @dataclass(frozen=True)
@@ -160,7 +173,7 @@ Action = (
 class Decision:
     reply: str | None = None  # None: nothing to say (bot answers "success")
     actions: list[Action] = field(default_factory=list)
-    state: dict[str, Any] | None = None  # new dialogue state; None clears it
+    state: DialogueState | None = None  # new dialogue state; None clears it
     urgent_notice: str | None = None  # shown before anything else (emergency numbers)
 
 

@@ -7,8 +7,10 @@ problem is not solved. Words work too: 修好了 / 满意 / 五星 / 没修好 /
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from handlers.base import CallbackAnswer, Context, Decision, Inbound, TicketView
+from handlers.state import CallbackRating
 from handlers.text import bare, cn_to_int, find_ref, newest
 
 MAX_SUMMARY = 30
@@ -94,23 +96,19 @@ def matches(msg: Inbound, ctx: Context) -> bool:
     return bool(ctx.awaiting_callback) and msg.kind in ("text", "voice") and parse_answer(msg.text) is not None
 
 
-EARLIER = "callback_rating"  # state: a rating given before saying whether it was solved
-
-
 def handle(msg: Inbound, ctx: Context) -> Decision:
     solved, rating = parse_answer(msg.text) or (None, None)
     ticket = target(msg.text, ctx.awaiting_callback)
     if ticket is None:
         raise ValueError("no ticket awaiting a callback")
-    state = dict(ctx.state or {})
-    earlier = state.pop(EARLIER, None)
-    if rating is None and earlier and earlier.get("ref") == ticket.ref:
-        rating = earlier.get("rating")
+    earlier = ctx.state.callback_rating
+    state = replace(ctx.state, callback_rating=None)
+    if rating is None and earlier and earlier.ref == ticket.ref:
+        rating = earlier.rating
     if solved is None:  # a rating without saying whether it is solved: ask once
-        state[EARLIER] = {"ref": ticket.ref, "rating": rating}
         return Decision(
             reply=f"谢谢您的评价。工单 {ticket.ref} 的问题解决了没有？没解决请回 0，解决了请回 1–5 打分。",
-            state=state,
+            state=replace(state, callback_rating=CallbackRating(ticket.ref, rating)),
         )
     note = msg.text.strip()[:200]
-    return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note)], state=state or None)
+    return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note)], state=state)

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from handlers.base import AttachMedia, Context, CouncilCommand, Decision, Inbound
+from handlers.state import DialogueState
 
 VERBS: dict[str, str] = {
     "接单": "accept", "领单": "accept", "接受": "accept",
@@ -27,7 +28,6 @@ _COMMAND = re.compile(
     re.S,
 )
 _QUESTION = re.compile(r"(吗|没|么|嘛|呢|没有|了没|咋样|怎么样|如何|\?)$")
-FINISH_PHOTO = "finish_photo"  # state key: the ref a member's next photo belongs to
 
 EXAMPLES = "接单 R1024\n退单 R1024 原因\n进展 R1024 说明\n办结 R1024 说明"
 
@@ -76,32 +76,32 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
         return Decision(
             reply="「接单、退单、进展、办结」是楼院理事会成员处理工单用的。"
             "您有事要办，直接说就行，比如：3号院2号楼楼道灯不亮。",
-            state=ctx.state or None,
+            state=ctx.state,
         )
     word = VERB_WORDS[parsed.verb]
     if parsed.ref is None:
         hint = "工单号前面的字母也要带上" if parsed.digits_only else "请在后面加上工单号"
         return Decision(reply=f"{hint}，例如：{word} R1024" + ("" if parsed.verb == "accept" else " 说明"),
-                        state=ctx.state or None)
+                        state=ctx.state)
     if parsed.verb == "return" and not parsed.note:
         return Decision(reply=f"退单要写明原因，方便社区重新派单。例如：退单 {parsed.ref} 不是本院的事",
-                        state=ctx.state or None)
+                        state=ctx.state)
     if parsed.verb == "progress" and not parsed.note:
         return Decision(reply=f"请写上进展情况，例如：进展 {parsed.ref} 已联系师傅，明天上午来修",
-                        state=ctx.state or None)
+                        state=ctx.state)
     action = CouncilCommand(parsed.verb, parsed.ref, parsed.note)
-    state = {FINISH_PHOTO: parsed.ref} if parsed.verb == "finish" else (ctx.state or None)
+    state = DialogueState(finish_photo=parsed.ref) if parsed.verb == "finish" else ctx.state
     return Decision(actions=[action], state=state)
 
 
 def finish_photo(msg: Inbound, ctx: Context) -> Decision | None:
     """A member's photo right after 办结: attach it to that ticket."""
-    ref = (ctx.state or {}).get(FINISH_PHOTO)
+    ref = ctx.state.finish_photo
     if ctx.member is None or not ref or msg.kind not in ("image", "video", "shortvideo") or not msg.media_id:
         return None
     kind = "image" if msg.kind == "image" else "video"
     # keep the state: several photos may follow one 办结
-    return Decision(actions=[AttachMedia(ref, msg.media_id, kind, note="办结现场照片")], state=dict(ctx.state))
+    return Decision(actions=[AttachMedia(ref, msg.media_id, kind, note="办结现场照片")], state=ctx.state)
 
 
 def help_text() -> str:

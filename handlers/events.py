@@ -10,9 +10,10 @@ import re
 from datetime import datetime
 
 from handlers.base import Context, Decision, EventCancel, EventSignup, EventView, Inbound, UpdateResident
+from handlers.state import Step
 from handlers.text import NUM, bare, cn_to_int, find_name, find_phone, number_answer
 
-STEP = "event_pick"  # state step after the list was shown: a bare number picks an event
+STEP = Step.EVENT_PICK  # after the list was shown: a bare number picks an event
 WEEKDAYS = "一二三四五六日"
 _CANCEL = re.compile(r"取消报名|取消活动|不去了|去不了|不参加了?|退出|不报了|退报名|撤销报名|来不了|取消")
 _SIGNUP = re.compile(r"报名|报个名|参加|算我|我要去|我想去|想去|我去|带我|加我|登记|预约|占个位|留个位|报上")
@@ -91,7 +92,7 @@ def matches_explicit(msg: Inbound, ctx: Context) -> bool:
     if msg.kind not in ("text", "voice"):
         return False
     b = bare(msg.text)
-    if (ctx.state or {}).get("step") == STEP and ctx.events and (
+    if ctx.state.step == STEP and ctx.events and (
         number_answer(msg.text) is not None or _SIGNUP.search(b) or _CANCEL.search(b)
     ):
         return True
@@ -103,8 +104,9 @@ def matches_explicit(msg: Inbound, ctx: Context) -> bool:
 def handle(msg: Inbound, ctx: Context) -> Decision:
     text, events = msg.text, ctx.events
     b = bare(text)
-    state = {k: v for k, v in (ctx.state or {}).items() if k != "step"}
-    picking = (ctx.state or {}).get("step") == STEP
+    state = ctx.state.settled()
+    picking = ctx.state.step == STEP
+    listed = ctx.state.asking(STEP, ctx.clock)
     if _CANCEL.search(b) and not _SIGNUP.search(b.replace("报名", "")):
         mine = [e for e in events if e.mine]
         target = find_event(text, mine or events)
@@ -112,22 +114,22 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
             target = mine[0]
         if target is None:
             if not mine:
-                return Decision(reply="您现在没有报名的活动。", state=state or None)
+                return Decision(reply="您现在没有报名的活动。", state=state)
             names = "\n".join(f"{events.index(e) + 1}. {e.title}" for e in mine)
             return Decision(reply=f"您报名了这些活动：\n{names}\n要取消哪个？请回复「取消+序号」，例如：取消1",
-                            state={**state, "step": STEP})
+                            state=listed)
         if not target.mine:
-            return Decision(reply=f"您没有报名「{target.title}」，不用取消。", state=state or None)
-        return Decision(actions=[EventCancel(target.id)], state=state or None)
+            return Decision(reply=f"您没有报名「{target.title}」，不用取消。", state=state)
+        return Decision(actions=[EventCancel(target.id)], state=state)
     wants = bool(_SIGNUP.search(b)) or (picking and number_answer(text) is not None)
     if not wants:
-        return Decision(reply=list_text(events), state={**state, "step": STEP} if events else (state or None))
+        return Decision(reply=list_text(events), state=listed if events else state)
     if not events:
-        return Decision(reply=list_text(events), state=state or None)
+        return Decision(reply=list_text(events), state=state)
     target = find_event(text, events) or (events[0] if len(events) == 1 else None)
     if target is None:
-        return Decision(reply="想报哪个活动？\n" + list_text(events), state={**state, "step": STEP})
+        return Decision(reply="想报哪个活动？\n" + list_text(events), state=listed)
     if target.mine:
-        return Decision(reply=f"您已经报名了{describe(target)}。到时候见！", state=state or None)
+        return Decision(reply=f"您已经报名了{describe(target)}。到时候见！", state=state)
     name, phone, extra = _contact(text)
-    return Decision(actions=[*extra, EventSignup(target.id, name, phone)], state=state or None)
+    return Decision(actions=[*extra, EventSignup(target.id, name, phone)], state=state)

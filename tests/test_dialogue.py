@@ -30,21 +30,22 @@ from handlers.base import (
     Withdraw,
 )
 from handlers.replies import MAX_BYTES, compose
+from handlers.state import DialogueState
 
 CFG = load("config.example.toml")
 class Chat:
     """One resident's conversation: feeds decision.state back like bot does with Redis."""
 
     def __init__(self, courtyard: str | None = None, **ctx: object) -> None:
-        self.courtyard, self.state, self.ctx = courtyard, {}, ctx
+        self.courtyard, self.state, self.ctx = courtyard, DialogueState(), ctx
         self.last: Decision | None = None
 
     def context(self) -> Context:
-        return Context(config=CFG, courtyard=self.courtyard, state=dict(self.state), **self.ctx)
+        return Context(config=CFG, courtyard=self.courtyard, state=self.state, **self.ctx)
 
     def send(self, text: str = "", kind: str = "text", **fields: object) -> Decision:
         d = decide(Inbound("o-resident", kind, text, **fields), self.context())
-        self.state = d.state or {}
+        self.state = d.state or DialogueState()
         for a in d.actions:
             if isinstance(a, BindCourtyard):
                 self.courtyard = a.courtyard
@@ -70,7 +71,7 @@ def test_subscribe_greets_and_asks_for_the_courtyard_once() -> None:
     assert "欢迎" in d.reply and "粮食局家属院" in d.reply and "3" in d.reply
     d = chat.send("3")
     assert d.actions == [BindCourtyard("c3")]
-    assert chat.state.get("step") is None
+    assert chat.state.step is None
 
 
 def test_subscribe_greeting_question_is_optional() -> None:
@@ -78,7 +79,7 @@ def test_subscribe_greeting_question_is_optional() -> None:
     chat.send(kind="event", event="subscribe")
     d = chat.send("3号院楼道灯不亮了")
     assert d.actions[0] == BindCourtyard("c3") and tickets(d)[0].courtyard == "c3"
-    assert chat.state.get("step") is None
+    assert chat.state.step is None
 
 
 def test_subscribe_when_bound_does_not_ask() -> None:
@@ -94,7 +95,7 @@ def test_courtyard_qr_code_binds() -> None:
 def test_unbound_resident_is_asked_then_answers_with_a_name() -> None:
     chat = Chat()
     d = chat.send("楼道灯不亮了")
-    assert d.actions == [] and "哪个院" in d.reply and chat.state["step"] == "ask_courtyard"
+    assert d.actions == [] and "哪个院" in d.reply and chat.state.step == "ask_courtyard"
     d = chat.send("粮食局家属院")
     (t,) = tickets(d)
     assert (t.courtyard, t.category, t.text) == ("c3", "repair", "楼道灯不亮了")
@@ -134,7 +135,7 @@ def test_courtyard_named_in_the_text_needs_no_question() -> None:
     chat = Chat()
     d = chat.send("俺是粮食局家属院的，2号楼下水道堵了")
     assert tickets(d)[0].courtyard == "c3"
-    assert chat.state["offer"] == "c3"
+    assert chat.state.offer == "c3"
 
 
 def test_courtyard_in_text_beats_the_binding() -> None:
@@ -172,7 +173,7 @@ def test_low_confidence_menu_then_1_is_a_repair() -> None:
     chat = Chat("c3")
     d = chat.send("那个事儿")
     assert d.actions == [] and "1 报修" in d.reply and "4 咨询" in d.reply
-    assert chat.state["pending"]["text"] == "那个事儿"
+    assert chat.state.pending.text == "那个事儿"
     (t,) = tickets(chat.send("1"))
     assert (t.category, t.courtyard, t.text) == ("repair", "c3", "那个事儿")
 
@@ -271,7 +272,7 @@ def test_photo_first_then_words() -> None:
     assert d.actions == [] and "哪个院" in d.reply
     (t,) = tickets(chat.send("楼道灯坏了"))
     assert (t.media_id, t.media_kind) == ("PHOTO1", "image")
-    assert "media" not in chat.state
+    assert chat.state.media is None
 
 
 def test_voice_uses_its_recognition_text() -> None:
@@ -304,7 +305,7 @@ def test_cancel_drops_a_pending_request() -> None:
     chat = Chat()
     chat.send("楼道灯不亮了")
     d = chat.send("不用了")
-    assert d.actions == [] and "取消" in d.reply and not chat.state.get("pending")
+    assert d.actions == [] and "取消" in d.reply and not chat.state.pending
 
 
 def test_cancel_with_nothing_open() -> None:
@@ -439,7 +440,7 @@ def test_decide_never_fails(parts: list[str], kind: str, state: dict, member: bo
     outs = [Outcome(a, True, ref="R9") for a in d.actions]
     text = compose(d, outs, ctx)
     assert text is None or len(text.encode("utf-8")) <= MAX_BYTES
-    assert d.state is None or isinstance(d.state, dict)
+    assert d.state is None or isinstance(d.state, DialogueState)
 
 
 @pytest.mark.parametrize("text", ["我报的修有进展吗", "啥时候来修啊", "咋还没人来"])

@@ -8,7 +8,6 @@ transaction, so nothing is lost and `steward replay` runs it again through `proc
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from bot.wechat.messages import to_inbound
 from bot.wechat.security import parse_xml
 from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
 from handlers.replies import compose
+from handlers.state import DialogueState
 
 log = logging.getLogger(__name__)
 
@@ -38,31 +38,35 @@ DIALOGUE_KEY = "steward:dialogue:{}"
 @dataclass
 class Handled:
     reply: str | None
-    state: dict | None
+    state: DialogueState | None
     run: Run
     outbox: outbox.Outbox
 
 
-def load_state(steward: Steward, openid: str) -> dict:
+def load_state(steward: Steward, openid: str) -> DialogueState:
     try:
         raw = steward.redis.get(DIALOGUE_KEY.format(openid))
     except Exception:  # Redis down: carry on without dialogue memory rather than fail the message
         log.warning("dialogue state unavailable", exc_info=True)
-        return {}
+        return DialogueState()
     return parse_state(raw)
 
 
-def parse_state(raw: str | bytes | None) -> dict:
-    return json.loads(raw) if raw else {}
+def parse_state(raw: str | bytes | None) -> DialogueState:
+    """The stored JSON as a state; another version or garbage reads as a fresh state."""
+    return DialogueState.from_json(raw)
 
 
-def save_state(steward: Steward, openid: str, state: dict | None, pipe: Any = None) -> None:
+def save_state(steward: Steward, openid: str, state: DialogueState | None, pipe: Any = None) -> None:
     """Write (or clear) the dialogue state; queued on `pipe` when given (the caller executes it)."""
     key = DIALOGUE_KEY.format(openid)
     try:
         r = pipe if pipe is not None else steward.redis
-        if state:
-            r.set(key, json.dumps(state, ensure_ascii=False), ex=steward.config.dialogue_ttl)
+        if state is not None and not state.is_empty():
+            ttl = steward.config.dialogue_ttl
+            if state.handoff_until is not None:  # a hand-off outlives the usual memory
+                ttl = max(ttl, int(steward.config.conversation.handoff_minutes * 60) + 60)
+            r.set(key, state.to_json(), ex=ttl)
         else:
             r.delete(key)
     except Exception:
@@ -130,7 +134,7 @@ class LazyEvents(Sequence[EventView]):
 
 
 def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: str | None,
-                  state: dict | None = None) -> Context:
+                  state: DialogueState | None = None) -> Context:
     cfg = steward.config
     now = utcnow()
     mine = open_ticket_views(session, msg.openid)
@@ -192,7 +196,7 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
     return courtyard
 
 
-def handle(session: Session, steward: Steward, msg: Inbound, state: dict | None = None) -> Handled:
+def handle(session: Session, steward: Steward, msg: Inbound, state: DialogueState | None = None) -> Handled:
     """Decide and carry out `msg` inside `session` (the caller commits, then calls `finish`)."""
     courtyard = touch_resident(session, msg, steward)
     ctx = build_context(session, steward, msg, courtyard, state)
