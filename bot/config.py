@@ -197,6 +197,7 @@ class EmergencySettings:
     fire: str = "119"
     police: str = "110"
     gas: str = "96777"  # the gas company's repair line
+    power: str = "95598"  # the power company's repair line (live wires, sparks)
     lift: str = "96333"  # lift rescue
     chase_minutes: float = 15.0  # an urgent ticket nobody accepts this long goes to the backup and staff
 

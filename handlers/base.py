@@ -131,6 +131,15 @@ class Withdraw:
 
 
 @dataclass(frozen=True)
+class EscalateTicket:
+    """The resident reports danger about a ticket already open: make it urgent, tell its member and staff."""
+
+    ref: str
+    said: str
+    emergency: str | None = None
+
+
+@dataclass(frozen=True)
 class CouncilCommand:
     verb: str  # accept | return | progress | finish
     ref: str
@@ -164,7 +173,7 @@ class PushDelivered:
 
 
 Action = (
-    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | AttachMedia | Withdraw | CouncilCommand
+    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | AttachMedia | Withdraw | EscalateTicket | CouncilCommand
     | CallbackAnswer | EventSignup | EventCancel | PushDelivered
 )
 

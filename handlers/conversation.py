@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from handlers import dialogue as d
+from handlers import people
 from handlers.base import Context, Decision, Handler, Inbound
 from handlers.state import Step
 
@@ -58,7 +59,7 @@ _CANCEL, _MY = d.CancelRequest(), d.MyTickets()
 CONVERSATION = Conversation(
     first=(
         d.TemplateDelivery(), d.Unsubscribe(), d.Subscribe(), d.MenuClick(), d.OtherEvent(),
-        d.FinishPhoto(), d.Council(),
+        d.FinishPhoto(), d.Council(), people.Emergency(), people.Help(),
     ),
     states={
         Step.CONFIRM_BIND: (d.ConfirmBinding(),),

@@ -12,7 +12,7 @@ from typing import Any
 
 from handlers import classify as classifier
 from handlers import courtyard as yards
-from handlers import events, faq, replies
+from handlers import emergency, events, faq, replies
 from handlers.base import (
     AttachMedia,
     BindCourtyard,
@@ -26,7 +26,6 @@ from handlers.base import (
 )
 from handlers.state import DialogueState, LastTicket, MediaRef, Request, Step
 from handlers.text import bare, find_name, find_phone, newest, number_answer, yes_no
-from handlers.urgency import is_urgent
 
 TICKET_CATEGORIES = ("repair", "grievance", "inquiry")
 _MENU_WORDS = {"报修": 1, "修": 1, "维修": 1, "投诉": 2, "反映": 2, "活动": 3, "报名": 3, "咨询": 4, "问问": 4, "问事": 4}
@@ -78,8 +77,9 @@ def route(msg: Inbound, ctx: Context, text: str, media: MediaRef | None = None, 
     cfg = ctx.config
     cls = classify_text(text)
     category, sub, confidence = cls.category, cls.subcategory, float(cls.confidence)
-    urgent = is_urgent(text)
-    notice = replies.urgent_notice(cfg) if urgent else None
+    danger = emergency.read(text)  # the one place that decides what is an emergency
+    urgent = danger is not None
+    notice = emergency.notice(cfg, danger) if danger else None
     if urgent and category not in ("repair", "grievance"):
         category, sub = "grievance", "安全隐患"
     if media is None and msg.kind == "voice" and msg.media_id:
@@ -102,7 +102,8 @@ def route(msg: Inbound, ctx: Context, text: str, media: MediaRef | None = None, 
         answer = faq.answer(text, cfg.faq)
         if answer:
             return Decision(reply=answer, state=keep(ctx, media=media))
-    request = _pending(text, category, sub, confidence, urgent, media)
+    request = replace(_pending(text, category, sub, confidence, urgent, media),
+                      emergency=danger.kind if danger else None)
     return ticket_or_ask(ctx, request, notice)
 
 
@@ -192,7 +193,8 @@ def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
                 decision.state = replace(decision.state, offer=None)
             return decision
         return Decision(actions=[bind], reply="有事直接说就行。", state=keep(ctx))
-    notice = replies.urgent_notice(cfg) if pending.urgent else None
+    danger = emergency.read(pending.text) if pending.urgent else None
+    notice = emergency.notice(cfg, danger) if danger else (replies.urgent_notice(cfg) if pending.urgent else None)
     if msg.kind != "location" and len(yards.leftover(msg.text, cfg.courtyards)) >= 2:
         pending = replace(pending, text=f"{pending.text}（{msg.text.strip()}）")  # 粮食局院3号楼: keep the detail
     offer = where if ctx.courtyard is None and not state.declined_default else None
@@ -246,7 +248,7 @@ def last_ticket(ctx: Context) -> TicketView | None:
 def media(msg: Inbound, ctx: Context) -> Decision:
     """A photo, video or voice: goes to the ticket just opened, else waits for the words."""
     kind = "image" if msg.kind == "image" else ("voice" if msg.kind == "voice" else "video")
-    if msg.kind == "voice" and msg.text.strip() and is_urgent(msg.text):
+    if msg.kind == "voice" and msg.text.strip() and emergency.read(msg.text):
         return route(msg, ctx, msg.text.strip())
     ticket = last_ticket(ctx)
     if ticket is not None and msg.media_id:

@@ -16,6 +16,7 @@ from handlers.base import (
     CouncilCommand,
     CreateTicket,
     Decision,
+    EscalateTicket,
     EventCancel,
     EventSignup,
     Outcome,
@@ -94,6 +95,13 @@ def help_text(cfg: Config) -> str:
     )
 
 
+def usage(cfg: Config) -> str:
+    """帮助 / 怎么用: three short lines."""
+    return ("有事直接说：哪个院、哪栋楼、什么事，打字、语音、照片都行。\n"
+            "查进度发“我的工单”，撤销发“不用了”，找人发“转人工”。\n"
+            f"着火打 {cfg.emergency.fire}，有人摔倒、晕倒打 {cfg.emergency.people}，打完再告诉我。")
+
+
 def urgent_notice(cfg: Config) -> str:
     return f"⚠️ 情况紧急请先打电话：{cfg.emergency_numbers}\n请先离开危险的地方，不要自己动手处理。"
 
@@ -121,6 +129,11 @@ def _created(out: Outcome, ctx: Context) -> str:
     a = out.action
     assert isinstance(a, CreateTicket)
     where = courtyard_label(ctx.config, a.courtyard)
+    if a.emergency:  # never "报修" when someone may be in danger
+        head = "已按紧急求助登记" if a.emergency in ("person", "lift") else "已按紧急情况登记"
+        hours = f"{ctx.config.urgent_accept_hours:g}"
+        return (f"{head}，工单号 {out.ref}，楼院：{where}。"
+                f"已同时通知理事会和社区工作人员，{hours} 小时内一定有人联系您。")
     if a.category == "repair":
         head = "已受理您的报修"
     elif a.category == "grievance":
@@ -154,6 +167,10 @@ def _ok_text(out: Outcome, ctx: Context) -> str | None:
         return f"{what}已补充到工单 {out.ref or a.ref}。"
     if isinstance(a, Withdraw):
         return f"好的，工单 {out.ref or a.ref} 已撤销。"
+    if isinstance(a, EscalateTicket):
+        who = out.data.get("assignee")
+        told = f"已马上通知{who}和社区工作人员" if who else "已马上通知理事会和社区工作人员"
+        return f"您的工单 {out.ref or a.ref} 已改为紧急，{told}。"
     if isinstance(a, CouncilCommand):
         return _council(out)
     if isinstance(a, CallbackAnswer):

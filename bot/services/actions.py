@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services import jobs, outbox, registrations, tickets
+from bot.services import emergencies, jobs, outbox, registrations, tickets
 from bot.services.council import apply_callback_answer, apply_council_command
 from bot.services.delivery import record_delivery
 from bot.services.dispatch import request_dispatch
@@ -56,6 +56,8 @@ def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
     if a.media_id:
         _add_media(run, ticket, a.media_id, a.media_kind or "image")
     run.ticket_ids.append(ticket.id)
+    if a.urgent:  # staff hear of danger at once, not when a deadline is missed
+        emergencies.alert_staff(run.session, run.steward.config, ticket, a.emergency)
     # No job can exist for a ticket this transaction created: `fresh` rides on the webhook's pipeline.
     outbox.add(run.session, jobs.dispatch_job(ticket.id, fresh=True))
     return hb.Outcome(a, True, ref=ticket.ref)
@@ -138,6 +140,14 @@ def withdraw(run: Run, a: hb.Withdraw) -> hb.Outcome:
     return hb.Outcome(a, True, ref=ticket.ref)
 
 
+def escalate_ticket(run: Run, a: hb.EscalateTicket) -> hb.Outcome:
+    ticket = tickets.get_by_ref(run.session, a.ref)
+    if ticket is None or ticket.resident_openid != run.msg.openid or ticket.status == "closed":
+        return hb.Outcome(a, False, message="")
+    emergencies.escalate(run.session, run.steward.config, ticket, a.said, a.emergency, run.msg.openid)
+    return hb.Outcome(a, True, ref=ticket.ref, data={"assignee": ticket.assignee_name})
+
+
 def council_command(run: Run, a: hb.CouncilCommand) -> hb.Outcome:
     return apply_council_command(run.session, run.steward.config, run.msg.openid, a.verb, a.ref, a.note)
 
@@ -168,6 +178,7 @@ EXECUTORS = {
     hb.UpdateResident: update_resident,
     hb.AttachMedia: attach_media,
     hb.Withdraw: withdraw,
+    hb.EscalateTicket: escalate_ticket,
     hb.CouncilCommand: council_command,
     hb.CallbackAnswer: callback_answer,
     hb.EventSignup: event_signup,
