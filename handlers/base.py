@@ -128,6 +128,7 @@ class AttachMedia:
 @dataclass(frozen=True)
 class Withdraw:
     ref: str
+    said: str = ""  # the resident's words (the member is told them)
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,10 @@ CONVERSATION = Conversation(
         Step.ASK_COURTYARD: (_CANCEL, _MY, d.AskCourtyard()),
         Step.MENU: (_CANCEL, _MY, d.Menu()),
         Step.EVENT_PICK: (d.Events(),),
+        Step.CONFIRM_WITHDRAW: (people.ConfirmWithdraw(),),
     },
     entry_points=(
-        _CANCEL, _MY, d.Callback(), d.Events(), d.Media(), d.Location(), d.Blank(),
+        d.Callback(), people.Withdrawal(), _CANCEL, _MY, d.Events(), d.Media(), d.Location(), d.Blank(),
         d.Request(),
     ),
     fallbacks=(d.Fallback(),),

@@ -69,7 +69,12 @@ def friendly(text: str, cfg: Any) -> str:
         return "不客气！有事随时找我们。"
     if _HELLO.match(b):
         return "您好！我是楼院管家。报修、投诉、活动报名、办事咨询，直接打字或发语音说就行。"
-    return "收到了。有事要办，直接说哪个院、什么事就行，比如“3号院2号楼楼道灯不亮”。"
+    return CATCH_ALL
+
+
+CATCH_ALL = ("这句我没看懂，什么也没登记。\n"
+             "有事请直接说哪个院、什么事，比如“3号院2号楼楼道灯不亮”。\n"
+             "发“帮助”看用法，发“转人工”找工作人员。")
 
 
 def route(msg: Inbound, ctx: Context, text: str, media: MediaRef | None = None, second_try: bool = False) -> Decision:

@@ -10,11 +10,11 @@ import re
 
 from handlers import emergency as em
 from handlers import intake, replies
-from handlers.base import Context, Decision, EscalateTicket, Inbound, TicketView
-from handlers.state import MediaRef, Request
-from handlers.text import bare, newest
+from handlers.base import Context, Decision, EscalateTicket, Inbound, TicketView, Withdraw
+from handlers.state import MediaRef, Request, Step
+from handlers.text import bare, find_ref, newest, yes_no
 
-ESCALATABLE = ("received", "dispatched", "accepted", "triage")
+ESCALATABLE = ("received", "dispatched", "accepted", "triage")  # open and not yet finished
 
 
 def _words(msg: Inbound) -> bool:
@@ -76,3 +76,67 @@ class Help:
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         return Decision(reply=replies.usage(ctx.config), state=ctx.state)
+
+
+# --- withdrawal in natural words --------------------------------------------------------------------
+
+WITHDRAWABLE = ESCALATABLE
+_WITHDRAW = re.compile(
+    r"不用(?:来|修|管|弄|麻烦|过来|上门|派人|跑一趟)了?|别(?:来|修|过来|管)了|不(?:修|办|麻烦)了"
+    r"|(?:自己|俺自己|我自己|自个|自家)[\u4e00-\u9fff]{0,8}(?:修好|通开|通了|弄好|整好|搞定|找人|解决|好了|换了)"
+    r"|(?:已经|都|自己)好了|撤(?:销|回)(?:工单|报修)?|取消(?:工单|报修)|这事不办了|没事了"
+)
+_SOLVED_ALREADY = re.compile(r"好了|通了|修好|通开|搞定|解决|亮了|换了")
+
+
+def withdraw_target(text: str, ctx: Context) -> tuple[TicketView | None, bool]:
+    """(the ticket meant, sure) — one candidate, or the one whose words the message shares."""
+    cands = [t for t in ctx.open_tickets if t.status in WITHDRAWABLE]
+    if not cands:
+        return None, False
+    if len(cands) == 1:
+        return cands[0], True
+    ref = find_ref(text)
+    named = next((t for t in cands if ref and t.ref.upper() == ref), None)
+    if named is not None:
+        return named, True
+    b = bare(text)
+    words = {b[i:i + 2] for i in range(len(b) - 1)}
+    scored = sorted(((len(words & {bare(t.text)[i:i + 2] for i in range(len(bare(t.text)) - 1)}), t)
+                     for t in cands), key=lambda p: p[0], reverse=True)
+    if scored[0][0] >= 1 and scored[0][0] > scored[1][0]:
+        return scored[0][1], True
+    return newest(cands), False
+
+
+class Withdrawal:
+    """不用来了 / 马桶俺自己通开了 / 撤了吧: withdraw, or ask which when it is not clear."""
+
+    name = "withdrawal"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return (_words(msg) and any(t.status in WITHDRAWABLE for t in ctx.open_tickets)
+                and bool(_WITHDRAW.search(bare(msg.text))))
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        ticket, sure = withdraw_target(msg.text, ctx)
+        assert ticket is not None
+        note = msg.text.strip()[:200]
+        if sure:
+            return Decision(actions=[Withdraw(ticket.ref, note)], state=ctx.state.settled(last=None))
+        what = ticket.text if len(ticket.text) <= 14 else ticket.text[:14] + "…"
+        return Decision(reply=f"是要撤销工单 {ticket.ref}「{what}」吗？回 1 撤销，回 2 不撤。",
+                        state=intake.ask(ctx, Step.CONFIRM_WITHDRAW, subject=ticket.ref, held_text=note))
+
+
+class ConfirmWithdraw:
+    name = "confirm_withdraw"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return _words(msg) and bool(ctx.state.subject) and yes_no(msg.text) is not None
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        ref = ctx.state.subject or ""
+        if yes_no(msg.text):
+            return Decision(actions=[Withdraw(ref, ctx.state.held_text or "")], state=ctx.state.settled(last=None))
+        return Decision(reply=f"好的，工单 {ref} 继续办，有进展会告诉您。", state=ctx.state.settled())

@@ -166,7 +166,9 @@ def _ok_text(out: Outcome, ctx: Context) -> str | None:
         what = {"image": "照片", "voice": "语音", "video": "视频"}.get(a.kind, "材料")
         return f"{what}已补充到工单 {out.ref or a.ref}。"
     if isinstance(a, Withdraw):
-        return f"好的，工单 {out.ref or a.ref} 已撤销。"
+        who = out.data.get("member")
+        told = f"已告诉{who}不用来了。" if who else "不会再派人了。"
+        return f"好的，工单 {out.ref or a.ref} 已撤销，{told}"
     if isinstance(a, EscalateTicket):
         who = out.data.get("assignee")
         told = f"已马上通知{who}和社区工作人员" if who else "已马上通知理事会和社区工作人员"

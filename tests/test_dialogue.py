@@ -298,7 +298,7 @@ def test_cancel_withdraws_the_newest_open_ticket() -> None:
 
 def test_cancel_a_named_ticket() -> None:
     d = Chat("c3", open_tickets=[_open("R1025", "灯不亮"), _open("R1001", "堵了", day=1)]).send("撤销r1001")
-    assert d.actions == [Withdraw("R1001")]
+    assert d.actions == [Withdraw("R1001", "撤销r1001")]
 
 
 def test_cancel_drops_a_pending_request() -> None:

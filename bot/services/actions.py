@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain import conversation_texts
+from bot.domain.statuses import EventKind, PushKind
 from bot.services import emergencies, jobs, outbox, registrations, tickets
 from bot.services.council import apply_callback_answer, apply_council_command
 from bot.services.delivery import record_delivery
 from bot.services.dispatch import request_dispatch
+from bot.services.push import queue_push
 from bot.services.steward import Steward
 from bot.storage.models import Media, Resident, Ticket
 from handlers import base as hb
@@ -133,11 +136,18 @@ def withdraw(run: Run, a: hb.Withdraw) -> hb.Outcome:
     ticket = tickets.get_by_ref(run.session, a.ref)
     if ticket is None or ticket.resident_openid != run.msg.openid:
         return hb.Outcome(a, False, message=f"没有找到您的工单 {a.ref}。")
+    member = ticket.assignee_openid
     try:
-        tickets.close(run.session, ticket, "withdrawn", actor=run.msg.openid, note="居民撤回")
+        tickets.close(run.session, ticket, "withdrawn", actor=run.msg.openid, note=a.said[:200] or "居民撤回")
     except tickets.TransitionError as exc:
         return hb.Outcome(a, False, ref=ticket.ref, message=str(exc))
-    return hb.Outcome(a, True, ref=ticket.ref)
+    if member:  # told at once, so nobody climbs five floors for nothing
+        cfg = run.steward.config
+        content, text = conversation_texts.withdrawn_member(cfg, ticket, a.said)
+        queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag="withdrawn",
+                   content=content, text=text)
+        tickets.add_event(run.session, ticket, EventKind.withdrawn_notice.value, data={"member": member})
+    return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None})
 
 
 def escalate_ticket(run: Run, a: hb.EscalateTicket) -> hb.Outcome:

@@ -1,0 +1,33 @@
+"""The words of pushes the conversation causes: a member told of a withdrawal, staff told that a
+resident asks for a person. Each returns (template content, customer-service text)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config import Config
+
+Content = tuple[dict[str, str], str]
+
+
+def _short(text: str, limit: int = 40) -> str:
+    t = " ".join((text or "").split())
+    return t if len(t) <= limit else t[: limit - 1] + "…"
+
+
+def withdrawn_member(config: Config, ticket: Any, said: str) -> Content:
+    """The member who has (or was given) the task: the resident withdrew it, do not go."""
+    title = "【已撤回】这件事不用办了"
+    words = f"居民说：「{_short(said)}」。" if said.strip() else ""
+    how = f"{words}工单 {ticket.ref} 已撤销，不用再去了，辛苦了。"
+    content = {"title": title, "ref": ticket.ref, "place": config.courtyard_name(ticket.courtyard_id),
+               "what": _short(ticket.text), "deadline": "", "status": "已撤回", "how": how, "note": how}
+    return content, "\n".join([title, f"工单：{ticket.ref}", f"事项：{content['what']}", how])
+
+
+def handoff_staff(config: Config, said: str, where: str, link: str) -> Content:
+    title = "【转人工】居民想找工作人员说话"
+    how = f"居民说：「{_short(said)}」。请在工作台「人工」里回复；回复前机器人不再答话。"
+    content = {"title": title, "ref": "人工", "place": where, "what": _short(said), "deadline": "尽快",
+               "status": "待回复", "how": how, "note": how}
+    return content, "\n".join([title, f"楼院：{where}", how, link])
