@@ -141,6 +141,14 @@ class EscalateTicket:
 
 
 @dataclass(frozen=True)
+class HandOff:
+    """The resident asks for a person: staff are told; the bot is quiet until `minutes` pass or release."""
+
+    said: str
+    minutes: float
+
+
+@dataclass(frozen=True)
 class CouncilCommand:
     verb: str  # accept | return | progress | finish
     ref: str
@@ -174,7 +182,8 @@ class PushDelivered:
 
 
 Action = (
-    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | AttachMedia | Withdraw | EscalateTicket | CouncilCommand
+    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | AttachMedia | Withdraw | EscalateTicket | HandOff
+    | CouncilCommand
     | CallbackAnswer | EventSignup | EventCancel | PushDelivered
 )
 

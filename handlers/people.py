@@ -10,7 +10,7 @@ import re
 
 from handlers import emergency as em
 from handlers import intake, replies
-from handlers.base import Context, Decision, EscalateTicket, Inbound, TicketView, Withdraw
+from handlers.base import Context, Decision, EscalateTicket, HandOff, Inbound, TicketView, Withdraw
 from handlers.state import MediaRef, Request, Step
 from handlers.text import bare, find_ref, newest, yes_no
 
@@ -76,6 +76,43 @@ class Help:
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         return Decision(reply=replies.usage(ctx.config), state=ctx.state)
+
+
+_PERSON = re.compile(
+    r"^(?:转)?人工(?:服务|客服)?$|转人工|找(?:个)?(?:真人|人工|客服|工作人员)|(?:要|想)?跟(?:真人|人)说"
+    r"|(?:我|俺)?(?:要|想)?找[\u4e00-\u9fff]{0,8}(?:主任|书记|工作人员|网格员|社区的人|领导|负责人)[\u4e00-\u9fff]{0,2}(?:说话|说说|聊聊|谈谈|反映)?"
+    r"|叫(?:个)?(?:工作人员|人)来|不想跟机器(?:人)?说|有没有真人"
+)
+
+
+class Person:
+    """人工 / 转人工 / 我要找社区的刘主任说话: a person takes the conversation."""
+
+    name = "person"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return _words(msg) and ctx.member is None and bool(_PERSON.search(bare(msg.text)))
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        minutes = ctx.config.conversation.handoff_minutes
+        until = ctx.clock + minutes * 60 if ctx.clock is not None else None
+        return Decision(
+            reply="好的，已请社区工作人员来跟您说，请稍等。\n这段时间您发的话都会直接给工作人员看，机器人先不说话。",
+            actions=[HandOff(msg.text.strip()[:300], minutes)],
+            state=ctx.state.settled(handoff_until=until),
+        )
+
+
+class HandedOff:
+    """While a person has the conversation the bot says nothing (staff read it on the workbench)."""
+
+    name = "handed_off"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return ctx.state.handoff_until is not None and msg.kind != "event" and ctx.member is None
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        return Decision(reply=None, state=ctx.state)
 
 
 # --- withdrawal in natural words --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import conversation_texts
 from bot.domain.statuses import EventKind, PushKind
-from bot.services import emergencies, jobs, outbox, registrations, tickets
+from bot.services import emergencies, handoffs, jobs, outbox, registrations, tickets
 from bot.services.council import apply_callback_answer, apply_council_command
 from bot.services.delivery import record_delivery
 from bot.services.dispatch import request_dispatch
@@ -158,6 +158,11 @@ def escalate_ticket(run: Run, a: hb.EscalateTicket) -> hb.Outcome:
     return hb.Outcome(a, True, ref=ticket.ref, data={"assignee": ticket.assignee_name})
 
 
+def hand_off(run: Run, a: hb.HandOff) -> hb.Outcome:
+    handoffs.open_handoff(run.session, run.steward.config, run.msg.openid, a.said, a.minutes)
+    return hb.Outcome(a, True)
+
+
 def council_command(run: Run, a: hb.CouncilCommand) -> hb.Outcome:
     return apply_council_command(run.session, run.steward.config, run.msg.openid, a.verb, a.ref, a.note)
 
@@ -189,6 +194,7 @@ EXECUTORS = {
     hb.AttachMedia: attach_media,
     hb.Withdraw: withdraw,
     hb.EscalateTicket: escalate_ticket,
+    hb.HandOff: hand_off,
     hb.CouncilCommand: council_command,
     hb.CallbackAnswer: callback_answer,
     hb.EventSignup: event_signup,

@@ -259,3 +259,18 @@ class LabelledExample(Base):
     source: Mapped[str] = mapped_column(String(32), default="reclassify")
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Handoff(Base):
+    """A resident asked for a person (转人工): the bot stays quiet for them until `until` or release."""
+
+    __tablename__ = "handoffs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64))
+    said: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    until: Mapped[datetime] = mapped_column(DateTime)
+    staff: Mapped[str | None] = mapped_column(String(64))  # who replied or released (username)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_handoffs_open", "released_at", "asked_at"), Index("ix_handoffs_openid", "openid"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from bot.web import api, auth, events_admin, health, ledger, public, queues, rates, ticket_page
+from bot.web import api, auth, events_admin, handoffs, health, ledger, public, queues, rates, ticket_page
 from bot.web import filters as web_filters
 
 csrf = CSRFProtect()
@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_app(app)
     web_filters.init_app(app)
-    for module in (auth, queues, ticket_page, ledger, rates, events_admin, health, public, api):
+    for module in (auth, queues, ticket_page, ledger, rates, events_admin, handoffs, health, public, api):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:

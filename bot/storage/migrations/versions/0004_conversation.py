@@ -1,0 +1,38 @@
+"""conversation: hand-offs to a person (转人工)
+
+Revision ID: 0004
+Revises: 0001
+Create Date: 2026-12-01 09:30:00
+
+Written on the conversation branch on top of 0001; when branches merge, chain it after the
+latest revision (only `down_revision` changes).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0004'
+down_revision = '0001'  # the revision id of 0001_initial.py
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('handoffs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('openid', sa.String(length=64), nullable=False),
+    sa.Column('said', sa.Text(), nullable=False),
+    sa.Column('asked_at', sa.DateTime(), nullable=False),
+    sa.Column('until', sa.DateTime(), nullable=False),
+    sa.Column('staff', sa.String(length=64), nullable=True),
+    sa.Column('released_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_handoffs_open', 'handoffs', ['released_at', 'asked_at'], unique=False)
+    op.create_index('ix_handoffs_openid', 'handoffs', ['openid'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_handoffs_openid', table_name='handoffs')
+    op.drop_index('ix_handoffs_open', table_name='handoffs')
+    op.drop_table('handoffs')
