@@ -188,6 +188,18 @@ class AskCourtyard:
         return decision
 
 
+class AllCourtyards:
+    """"0" while asked for the courtyard: the whole list (the question shows a short prompt)."""
+
+    name = "all_courtyards"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return _words(msg) and bare(msg.text) in ("0", "零", "全部", "看全部")
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        return Decision(reply=replies.courtyard_menu(ctx.config, full=True), state=ctx.state)
+
+
 class Menu:
     name = "menu"
 

@@ -63,9 +63,17 @@ def short_name(cfg: Config, courtyard_id: str | None) -> str:
     return f"{n}号院" if n is not None else c.name
 
 
-def courtyard_menu(cfg: Config) -> str:
-    lines = [f"{n}  {courtyard_label(cfg, c.id)}" for n, c in choices(cfg.courtyards)]
-    return "回个数字就行：\n" + "\n".join(lines) + "\n也可以直接说院名，比如：粮食局家属院"
+SHORT_LIST = 4  # more courtyards than this: a short prompt, the full list on "0" (a phone screen)
+
+
+def courtyard_menu(cfg: Config, full: bool = False) -> str:
+    pairs = choices(cfg.courtyards)
+    if full or len(pairs) <= SHORT_LIST:
+        lines = [f"{n}  {courtyard_label(cfg, c.id)}" for n, c in pairs]
+        return "回个数字就行：\n" + "\n".join(lines) + "\n也可以直接说院名，比如：粮食局家属院"
+    n, c = pairs[1]  # an example that is not the first: "1" reads like a yes
+    alias = courtyard_label(cfg, c.id).split("（")[-1].rstrip("）")
+    return f"回院号就行（比如回 {n} 就是{short_name(cfg, c.id)}），也可以说院名，比如“{alias}”。\n回 0 看全部院名。"
 
 
 def ask_courtyard(cfg: Config, why: str = "请问是哪个院的事？") -> str:

@@ -64,3 +64,16 @@ def test_the_catch_all_says_it_did_not_understand(chat, said):
     if "没看懂" in chat.reply:  # the classifier may read some as a question; then nothing is implied done
         assert chat.reply.count("\n") <= 2 and "什么也没登记" in chat.reply
     assert chat.tickets("居民") == []
+
+
+def test_the_courtyard_question_fits_a_phone_and_0_shows_all(chat):
+    chat.play("""
+        居民: 楼道里的灯坏了，晚上黑乎乎的看不见
+          < 哪个院 … 回 0 看全部
+          <! 19号院
+        居民: 0
+          < 1  育英街1号院 … 19  育英街19号院
+        居民: 3
+          < 工单号 … 3号院
+    """)
+    assert len(chat.tickets("居民")) == 1
