@@ -164,6 +164,15 @@ class CallbackAnswer:
 
 
 @dataclass(frozen=True)
+class LateRating:
+    """A rating sent after the "solved" answer closed the ticket."""
+
+    ref: str
+    rating: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class EventSignup:
     event_id: int
     name: str | None = None
@@ -184,7 +193,7 @@ class PushDelivered:
 Action = (
     CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | AttachMedia | Withdraw | EscalateTicket | HandOff
     | CouncilCommand
-    | CallbackAnswer | EventSignup | EventCancel | PushDelivered
+    | CallbackAnswer | LateRating | EventSignup | EventCancel | PushDelivered
 )
 
 

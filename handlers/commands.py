@@ -46,12 +46,14 @@ def parse(text: str, member: bool = True) -> Parsed | None:
     Without a ref, a verb alone (「接单」) is still a command (to ask for the ref); for members a verb
     followed by a note is too, unless it reads like a resident's question (办结了吗, 进展咋样了).
     """
-    t = unicodedata.normalize("NFKC", text or "").strip()
+    raw = (text or "").strip()
+    t = unicodedata.normalize("NFKC", raw)
     m = _COMMAND.match(t)
     if not m:
         return None
     verb = VERBS[m.group("verb")]
-    note = m.group("note").strip()
+    # The note as the member wrote it (full-width "，" kept) when normalising kept the positions.
+    note = (raw if len(raw) == len(t) else t)[m.start("note"):].strip()
     if m.group("ref"):
         return Parsed(verb, m.group("ref").upper(), note)
     if m.group("digits"):

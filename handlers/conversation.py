@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from handlers import callback
 from handlers import dialogue as d
 from handlers import people
 from handlers.base import Context, Decision, Handler, Inbound
@@ -67,6 +68,7 @@ CONVERSATION = Conversation(
         Step.MENU: (_CANCEL, _MY, d.Menu()),
         Step.EVENT_PICK: (d.Events(),),
         Step.CONFIRM_WITHDRAW: (people.ConfirmWithdraw(),),
+        Step.RATE_AFTER: (callback.RateAfter(),),
     },
     entry_points=(
         d.Callback(), people.Withdrawal(), _CANCEL, _MY, d.Events(), d.Media(), d.Location(), d.Blank(),

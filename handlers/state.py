@@ -23,7 +23,7 @@ class Step:
     EVENT_PICK = "event_pick"  # the event list was shown: a number picks one
     CONFIRM_WITHDRAW = "confirm_withdraw"  # 是要撤销 R1001 吗？
     FOLLOWUP_OR_NEW = "followup_or_new"  # 是补充 R1001，还是另一件事？
-    CALLBACK_COMMENT = "callback_comment"  # a low rating: 能说说哪里不满意吗？
+    RATE_AFTER = "rate_after"  # 修好了 → 再回个数字打个分吧
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.domain import conversation_texts
 from bot.domain.statuses import EventKind, PushKind
 from bot.services import emergencies, handoffs, jobs, outbox, registrations, tickets
-from bot.services.council import apply_callback_answer, apply_council_command
+from bot.services.council import apply_callback_answer, apply_council_command, apply_late_rating
 from bot.services.delivery import record_delivery
 from bot.services.dispatch import request_dispatch
 from bot.services.push import queue_push
@@ -173,6 +173,10 @@ def callback_answer(run: Run, a: hb.CallbackAnswer) -> hb.Outcome:
     )
 
 
+def late_rating(run: Run, a: hb.LateRating) -> hb.Outcome:
+    return apply_late_rating(run.session, run.steward.config, run.msg.openid, a.ref, a.rating, a.note)
+
+
 def event_signup(run: Run, a: hb.EventSignup) -> hb.Outcome:
     return registrations.sign_up(run.session, a, run.msg.openid)
 
@@ -197,6 +201,7 @@ EXECUTORS = {
     hb.HandOff: hand_off,
     hb.CouncilCommand: council_command,
     hb.CallbackAnswer: callback_answer,
+    hb.LateRating: late_rating,
     hb.EventSignup: event_signup,
     hb.EventCancel: event_cancel,
     hb.PushDelivered: push_delivered,
