@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from handlers import callback
+from handlers import callback, people
 from handlers import dialogue as d
-from handlers import people
 from handlers.base import Context, Decision, Handler, Inbound
 from handlers.state import Step
 
