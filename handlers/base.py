@@ -44,6 +44,7 @@ class TicketView:
     text: str
     created_at: datetime | None = None
     assignee: str | None = None  # council member openid
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Context:
     open_tickets: list[TicketView] = field(default_factory=list)  # the sender's own open tickets
     awaiting_callback: list[TicketView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)  # upcoming events
+    tasks: list[TicketView] = field(default_factory=list)  # a member's open tasks (assigned to them)
     now: datetime | None = None
 
     def __post_init__(self) -> None:

@@ -59,7 +59,7 @@ _CANCEL, _MY = d.CancelRequest(), d.MyTickets()
 CONVERSATION = Conversation(
     first=(
         d.TemplateDelivery(), d.Unsubscribe(), d.Subscribe(), d.MenuClick(), d.OtherEvent(),
-        d.FinishPhoto(), d.Council(), people.Emergency(), people.HandedOff(), people.Help(), people.Person(),
+        d.FinishPhoto(), d.Council(), d.MyTasks(), people.Emergency(), people.HandedOff(), people.Help(), people.Person(),
     ),
     states={
         Step.CONFIRM_BIND: (d.ConfirmBinding(),),

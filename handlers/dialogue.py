@@ -124,6 +124,18 @@ class Council:
         return commands.handle(msg, ctx)
 
 
+class MyTasks:
+    """我的任务 / 我的工单 from a council member: the tasks given to them, urgent first."""
+
+    name = "my_tasks"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return commands.my_tasks_asked(msg, ctx)
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        return Decision(reply=commands.task_list(ctx), state=ctx.state)
+
+
 class ConfirmBinding:
     name = "confirm_binding"
 

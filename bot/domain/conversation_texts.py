@@ -31,3 +31,20 @@ def handoff_staff(config: Config, said: str, where: str, link: str) -> Content:
     content = {"title": title, "ref": "人工", "place": where, "what": _short(said), "deadline": "尽快",
                "status": "待回复", "how": how, "note": how}
     return content, "\n".join([title, f"楼院：{where}", how, link])
+
+
+def reassigned_member(config: Config, ticket: Any, new_name: str) -> Content:
+    title = "【已改派】这件事交给别人了"
+    how = f"社区把工单 {ticket.ref} 改派给了{new_name}，您不用再处理了，谢谢。"
+    content = {"title": title, "ref": ticket.ref, "place": config.courtyard_name(ticket.courtyard_id),
+               "what": _short(ticket.text), "deadline": "", "status": "已改派", "how": how, "note": how}
+    return content, "\n".join([title, f"工单：{ticket.ref}", f"事项：{content['what']}", how])
+
+
+def media_for_member(config: Config, ticket: Any, kind: str, link: str | None) -> Content:
+    what = {"image": "照片", "voice": "语音", "video": "视频"}.get(kind, "材料")
+    title = f"【补充{what}】居民发来了{what}"
+    how = f"工单 {ticket.ref} 的居民补充了{what}，请在任务页查看。"
+    content = {"title": title, "ref": ticket.ref, "place": config.courtyard_name(ticket.courtyard_id),
+               "what": _short(ticket.text), "deadline": "", "status": ticket.status_label, "how": how, "note": how}
+    return content, "\n".join(line for line in [title, f"工单：{ticket.ref}", how, link or ""] if line)

@@ -18,6 +18,7 @@ from bot.services import emergencies, handoffs, jobs, outbox, registrations, tic
 from bot.services.council import apply_callback_answer, apply_council_command, apply_late_rating
 from bot.services.delivery import record_delivery
 from bot.services.dispatch import request_dispatch
+from bot.services.links import action_link
 from bot.services.push import queue_push
 from bot.services.steward import Steward
 from bot.storage.models import Media, Resident, Ticket
@@ -42,6 +43,13 @@ def _add_media(run: Run, ticket: Ticket, media_id: str, kind: str) -> None:
     run.session.flush()
     tickets.add_event(run.session, ticket, "media_attached", actor=run.msg.openid, data={"kind": kind})
     outbox.add(run.session, jobs.media_job(media.id, fresh=True))
+    member = ticket.assignee_openid
+    if member and member != run.msg.openid and ticket.status in ("dispatched", "accepted"):
+        cfg = run.steward.config  # the member sees what the resident was told to send
+        link = action_link(cfg, ticket.id, member)
+        content, text = conversation_texts.media_for_member(cfg, ticket, kind, link)
+        queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"m{media.id}",
+                   content=content, text=text, url=link)
 
 
 def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:

@@ -61,6 +61,9 @@ def apply_council_command(
     if ticket.courtyard_id != member.courtyard:
         return _out(session, action, False, ticket.ref,
                     f"工单 {ticket.ref} 不归{config.courtyard_name(member.courtyard)}理事会，您不能处理。")
+    if ticket.assignee_openid != openid and _reassigned_away(session, ticket.id, openid):
+        return _out(session, action, False, ticket.ref,
+                    f"工单 {ticket.ref} 已改派给{ticket.assignee_name or '别人'}，不用您处理了，谢谢。")
     who = dict(actor=openid, actor_name=member.name)
     try:
         if verb == "accept":
@@ -72,6 +75,13 @@ def apply_council_command(
         return _finish(session, config, ticket, member, action, who, note)
     except TransitionError as exc:
         return _out(session, action, False, ticket.ref, str(exc))
+
+
+def _reassigned_away(session: Session, ticket_id: int, openid: str) -> bool:
+    """Staff moved this ticket away from `openid` (a reassignment): they may no longer act on it."""
+    rows = session.scalars(select(TicketEvent.data).where(TicketEvent.ticket_id == ticket_id,
+                                                          TicketEvent.kind == "reassigned"))
+    return any((d or {}).get("from_openid") == openid and (d or {}).get("openid") != openid for d in rows)
 
 
 def _closed_message(ticket: Ticket) -> str | None:

@@ -71,7 +71,7 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
         ticket.category,
         ticket.subcategory,
         unreachable=unreachable_openids(s),
-        exclude=returned_by(s, ticket.id) - {assignee_openid},
+        exclude=(returned_by(s, ticket.id) | _reporter_if_member(config, ticket)) - {assignee_openid},
         prefer=assignee_openid or (ticket.assignee_openid if again else None),
         load=open_load(s),
     )
@@ -158,6 +158,12 @@ def request_dispatch(
               data={"attempt": nxt, "assignee": assignee_openid})
     outbox.add(session, jobs.dispatch_job(ticket.id, nxt, assignee_openid))
     return nxt
+
+
+def _reporter_if_member(config: Config, ticket: Ticket) -> set[str]:
+    """A member's own report goes to another member of the council (nobody assigns himself)."""
+    who = ticket.resident_openid or ""
+    return {who} if config.member(who) is not None else set()
 
 
 def _callback_words(s: Session, ticket_id: int) -> str:

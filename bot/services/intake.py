@@ -94,19 +94,35 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
 
 # Statements built once (not per message): executing a prebuilt statement skips construction and
 # cache-key work that, per message, costs as much as the database round trip.
+_VIEW_COLUMNS = (Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
+                 Ticket.assignee_openid, Ticket.urgent)
 _OPEN_TICKETS = (
-    select(Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
-           Ticket.assignee_openid)
+    select(*_VIEW_COLUMNS)
     .where(Ticket.resident_openid == bindparam("openid"), Ticket.status.in_(OPEN_STATUSES))
+    .order_by(Ticket.id.desc())
+    .limit(bindparam("limit"))
+)
+_TASKS = (
+    select(*_VIEW_COLUMNS)
+    .where(Ticket.assignee_openid == bindparam("openid"), Ticket.status.in_(("dispatched", "accepted")))
     .order_by(Ticket.id.desc())
     .limit(bindparam("limit"))
 )
 
 
+def _views(rows: Sequence[Any]) -> list[TicketView]:
+    return [TicketView(ref or "", st, cat, cy, text, at, who, bool(urgent))
+            for ref, st, cat, cy, text, at, who, urgent in rows]
+
+
 def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[TicketView]:
     """The sender's open tickets as views, read as plain rows (no ORM objects to build and track)."""
-    rows = session.connection().execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all()
-    return [TicketView(ref or "", st, cat, cy, text, at, who) for ref, st, cat, cy, text, at, who in rows]
+    return _views(session.connection().execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all())
+
+
+def task_views(session: Session, openid: str, limit: int = 30) -> list[TicketView]:
+    """A council member's open tasks (assigned to them)."""
+    return _views(session.connection().execute(_TASKS, {"openid": openid, "limit": limit}).all())
 
 
 class LazyEvents(Sequence[EventView]):
@@ -146,13 +162,14 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
             member = None
     return Context(
         config=cfg,
-        courtyard=courtyard,
+        courtyard=courtyard or (member.courtyard if member is not None else None),  # a member's own courtyard
         state=load_state(steward, msg.openid) if state is None else state,
         member=member,
         open_tickets=mine,
         awaiting_callback=[t for t in mine if t.status == "awaiting_callback"],
         events=LazyEvents(lambda: upcoming_events(session, msg.openid, now)),  # type: ignore[arg-type]
         now=now,
+        tasks=task_views(session, msg.openid) if member is not None else [],
     )
 
 

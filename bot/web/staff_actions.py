@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.domain import conversation_texts
 from bot.domain.clock import utcnow
 from bot.domain.statuses import CLOSE_REASONS
 from bot.services import jobs, outbox, tickets
@@ -83,8 +84,15 @@ def reassign(session: Session, ticket: Ticket, actor: Actor, config: Config, ope
         raise TransitionError("只能改派给本楼院理事会的成员")
     if ticket.status in ("closed", "awaiting_callback"):
         raise TransitionError("工单已办结或待回访，不能改派")
-    tickets.add_event(session, ticket, "reassigned", **_who(actor),
-                      data={"from": ticket.assignee_name, "to": member.name, "openid": member.openid})
+    before = ticket.assignee_openid
+    event = tickets.add_event(session, ticket, "reassigned", **_who(actor),
+                              data={"from": ticket.assignee_name, "to": member.name, "openid": member.openid,
+                                    "from_openid": before})
+    if before and before != member.openid:  # the old member hears it and stops (their commands are refused)
+        session.flush()
+        content, text = conversation_texts.reassigned_member(config, ticket, member.name)
+        queue_push(session, config, ticket=ticket, openid=before, kind="notice", tag=f"ra{event.id}",
+                   content=content, text=text)
     # The dispatch worker pushes the task to that member and restarts the accept deadline.
     dispatch(session, ticket, actor, assignee_openid=member.openid)
     return f"已改派给{member.name}，任务会推送给他/她"
