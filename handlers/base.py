@@ -117,6 +117,15 @@ class UpdateResident:
     unit: str | None = None
     phone: str | None = None
     name: str | None = None
+    no_default_offer: bool = False  # said 2 to 以后默认…？
+
+
+@dataclass(frozen=True)
+class MoveTicket:
+    """不对，是15号院: the ticket just made belongs to another courtyard."""
+
+    ref: str
+    courtyard: str
 
 
 @dataclass(frozen=True)
@@ -193,7 +202,7 @@ class PushDelivered:
 
 
 Action = (
-    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | AttachMedia | Withdraw | EscalateTicket | HandOff
+    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | MoveTicket | AttachMedia | Withdraw | EscalateTicket | HandOff
     | CouncilCommand
     | CallbackAnswer | LateRating | EventSignup | EventCancel | PushDelivered
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from handlers import callback, people
+from handlers import binding, callback, people
 from handlers import dialogue as d
 from handlers.base import Context, Decision, Handler, Inbound
 from handlers.state import Step
@@ -62,7 +62,7 @@ CONVERSATION = Conversation(
         d.FinishPhoto(), d.Council(), d.MyTasks(), people.Emergency(), people.HandedOff(), people.Help(), people.Person(),
     ),
     states={
-        Step.CONFIRM_BIND: (d.ConfirmBinding(),),
+        Step.CONFIRM_BIND: (binding.Correction(), d.ConfirmBinding()),
         Step.ASK_COURTYARD: (_CANCEL, _MY, d.AllCourtyards(), d.AskCourtyard()),
         Step.MENU: (_CANCEL, _MY, d.Menu()),
         Step.EVENT_PICK: (d.Events(),),
@@ -70,7 +70,8 @@ CONVERSATION = Conversation(
         Step.RATE_AFTER: (callback.RateAfter(),),
     },
     entry_points=(
-        d.Callback(), people.Withdrawal(), _CANCEL, _MY, d.Events(), d.Media(), d.Location(), d.Blank(),
+        d.Callback(), binding.Correction(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),
+        d.Media(), d.Location(), d.Blank(),
         d.Request(),
     ),
     fallbacks=(d.Fallback(),),

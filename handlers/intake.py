@@ -213,7 +213,8 @@ def answer_binding(msg: Inbound, ctx: Context) -> Decision | None:
         return None
     if yes:
         return Decision(actions=[BindCourtyard(offer)], state=keep(ctx))
-    return Decision(reply="好的，以后不再问了。下次有事说一下是哪个院就行。", state=keep(ctx, declined_default=True))
+    return Decision(reply="好的，以后不再问了。下次有事说一下是哪个院就行。", state=keep(ctx, declined_default=True),
+                    actions=[UpdateResident(no_default_offer=True)])
 
 
 def answer_menu(msg: Inbound, ctx: Context) -> Decision | None:

@@ -117,7 +117,7 @@ def test_declining_the_default() -> None:
     chat.send("楼道灯不亮了")
     chat.send("3")
     d = chat.send("不用了")
-    assert d.actions == [] and chat.courtyard is None
+    assert d.actions == [UpdateResident(no_default_offer=True)] and chat.courtyard is None  # remembered, not bound
 
 
 def test_unknown_courtyard_twice_registers_anyway() -> None:

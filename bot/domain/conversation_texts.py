@@ -48,3 +48,11 @@ def media_for_member(config: Config, ticket: Any, kind: str, link: str | None) -
     content = {"title": title, "ref": ticket.ref, "place": config.courtyard_name(ticket.courtyard_id),
                "what": _short(ticket.text), "deadline": "", "status": ticket.status_label, "how": how, "note": how}
     return content, "\n".join(line for line in [title, f"工单：{ticket.ref}", how, link or ""] if line)
+
+
+def moved_member(config: Config, ticket: Any, old: str | None) -> Content:
+    title = "【已转院】这件事不归本院了"
+    how = f"居民更正：工单 {ticket.ref} 是{config.courtyard_name(ticket.courtyard_id)}的事，已转过去，您不用处理了。"
+    content = {"title": title, "ref": ticket.ref, "place": config.courtyard_name(old), "what": _short(ticket.text),
+               "deadline": "", "status": "已转院", "how": how, "note": how}
+    return content, "\n".join([title, f"工单：{ticket.ref}", f"事项：{content['what']}", how])

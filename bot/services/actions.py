@@ -113,11 +113,41 @@ def set_courtyard(run: Run, a: hb.SetCourtyard) -> hb.Outcome:
 
 def update_resident(run: Run, a: hb.UpdateResident) -> hb.Outcome:
     resident = _resident(run)
-    for name in ("unit", "phone", "name"):
+    for name in ("unit", "phone", "name", "no_default_offer"):
         value = getattr(a, name)
         if value:
             setattr(resident, name, value)
     return hb.Outcome(a, True)
+
+
+def move_ticket(run: Run, a: hb.MoveTicket) -> hb.Outcome:
+    cfg = run.steward.config
+    ticket = tickets.get_by_ref(run.session, a.ref)
+    if ticket is None or ticket.resident_openid != run.msg.openid or ticket.status not in OPEN_TO_MOVE:
+        return hb.Outcome(a, False, message="这件事已经在办了，改楼院请发“转人工”找工作人员。")
+    if cfg.courtyard(a.courtyard) is None or ticket.courtyard_id == a.courtyard:
+        return hb.Outcome(a, False, message=f"工单 {ticket.ref} 就在{cfg.courtyard_name(a.courtyard)}，不用改。")
+    old, member = ticket.courtyard_id, ticket.assignee_openid
+    ticket.courtyard_id = a.courtyard
+    ticket.assignee_openid = ticket.assignee_name = ticket.backup_openid = None
+    event = tickets.add_event(run.session, ticket, "moved", actor=run.msg.openid, note="居民更正了楼院",
+                              data={"from": old, "to": a.courtyard})
+    if ticket.status == "dispatched":  # the old council lets go, the new one gets the task
+        tickets.transition(run.session, ticket, "triage", "moved_to_triage", actor=run.msg.openid,
+                           note=f"居民更正为{cfg.courtyard_name(a.courtyard)}")
+    if ticket.status == "triage":  # (a `received` one: its pending dispatch job reads the new courtyard)
+        request_dispatch(run.session, cfg, ticket, actor=run.msg.openid, note="居民更正了楼院")
+    if member:
+        run.session.flush()
+        content, text = conversation_texts.moved_member(cfg, ticket, old)
+        queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"mv{event.id}",
+                   content=content, text=text)
+    return hb.Outcome(a, True, ref=ticket.ref, message=(
+        f"好的，工单 {ticket.ref} 改到{cfg.courtyard_name(a.courtyard)}了"
+        + ("，已告诉原来的理事会" if member else "") + f"，{cfg.courtyard_name(a.courtyard)}理事会马上接手。"))
+
+
+OPEN_TO_MOVE = ("received", "dispatched", "triage")  # once accepted, a person sorts it out
 
 
 def _own_or_assigned(run: Run, ref: str) -> Ticket | None:
@@ -203,6 +233,7 @@ EXECUTORS = {
     hb.BindCourtyard: bind_courtyard,
     hb.SetCourtyard: set_courtyard,
     hb.UpdateResident: update_resident,
+    hb.MoveTicket: move_ticket,
     hb.AttachMedia: attach_media,
     hb.Withdraw: withdraw,
     hb.EscalateTicket: escalate_ticket,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, select
@@ -185,11 +185,13 @@ def _touch_statement(dialect: str, changed: tuple[str, ...]) -> Any:
     stmt = insert(table)
     excluded = stmt.excluded
     set_ = {c: excluded[c] for c in changed} or {"openid": excluded.openid}
-    return stmt.on_conflict_do_update(index_elements=[table.c.openid], set_=set_).returning(table.c.courtyard_id)
+    return stmt.on_conflict_do_update(index_elements=[table.c.openid], set_=set_).returning(
+        table.c.courtyard_id, table.c.no_default_offer)
 
 
-def touch_resident(session: Session, msg: Inbound, steward: Steward | None = None) -> str | None:
-    """Create or update the sender's resident row in one statement; return their courtyard."""
+def touch_resident(session: Session, msg: Inbound, steward: Steward | None = None) -> tuple[str | None, bool]:
+    """Create or update the sender's resident row in one statement; return their courtyard and
+    whether they declined the default-courtyard offer."""
     now = utcnow()
     changes: dict[str, Any] = {}
     if msg.kind != "event" or msg.event in ("subscribe", "scan", "click", "view", "location"):
@@ -200,7 +202,8 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
     elif msg.kind == "event" and msg.event == "subscribe":
         changes["subscribed"] = True
     stmt = _touch_statement(session.get_bind().dialect.name, tuple(changes))
-    courtyard = session.connection().execute(stmt, {"openid": msg.openid, "created_at": now, **changes}).scalar_one()
+    courtyard, no_offer = session.connection().execute(
+        stmt, {"openid": msg.openid, "created_at": now, "no_default_offer": False, **changes}).one()
     # Council-member rows exist only for configured members (`ensure_member_row`): skip the query
     # for everyone else — nearly every message.
     if steward is None or steward.config.member(msg.openid) is not None:
@@ -210,13 +213,15 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
             if not member.reachable and msg.event != "unsubscribe":
                 member.reachable, member.unreachable_reason = True, None
             session.flush()
-    return courtyard
+    return courtyard, bool(no_offer)
 
 
 def handle(session: Session, steward: Steward, msg: Inbound, state: DialogueState | None = None) -> Handled:
     """Decide and carry out `msg` inside `session` (the caller commits, then calls `finish`)."""
-    courtyard = touch_resident(session, msg, steward)
+    courtyard, no_offer = touch_resident(session, msg, steward)
     ctx = build_context(session, steward, msg, courtyard, state)
+    if no_offer and not ctx.state.declined_default:  # remembered in the database, not only for the TTL
+        ctx.state = replace(ctx.state, declined_default=True)
     decision: Decision = handlers.decide(msg, ctx)
     run = Run(steward, msg, session)
     outbox.of(session).deferred = True  # `finish` flushes it, on the same pipeline as the state

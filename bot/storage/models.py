@@ -38,6 +38,8 @@ class Resident(Base):
     unit: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str | None] = mapped_column(String(32))
+    # Said 2 to 以后默认…？: never asked again.
+    no_default_offer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     last_message_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""conversation: hand-offs to a person (转人工)
+"""conversation: hand-offs to a person (转人工); a resident's "no" to 以后默认…？ remembered
 
 Revision ID: 0004
 Revises: 0001
@@ -30,9 +30,13 @@ def upgrade() -> None:
     )
     op.create_index('ix_handoffs_open', 'handoffs', ['released_at', 'asked_at'], unique=False)
     op.create_index('ix_handoffs_openid', 'handoffs', ['openid'], unique=False)
+    with op.batch_alter_table('residents') as batch:
+        batch.add_column(sa.Column('no_default_offer', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('residents') as batch:
+        batch.drop_column('no_default_offer')
     op.drop_index('ix_handoffs_openid', table_name='handoffs')
     op.drop_index('ix_handoffs_open', table_name='handoffs')
     op.drop_table('handoffs')
