@@ -45,6 +45,7 @@ class TicketView:
     created_at: datetime | None = None
     assignee: str | None = None  # council member openid
     urgent: bool = False
+    question: str | None = None  # what its member just asked the resident (进展 R1001 请问是几号楼？)
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,17 @@ class HandOff:
 
 
 @dataclass(frozen=True)
+class AddToTicket:
+    """Words (or a voice) about an open ticket: kept on it and relayed to its member."""
+
+    ref: str
+    text: str
+    media_id: str | None = None
+    media_kind: str | None = None
+    repeat: bool = False  # the same complaint again: the resident is told it is in hand
+
+
+@dataclass(frozen=True)
 class CouncilCommand:
     verb: str  # accept | return | progress | finish
     ref: str
@@ -202,7 +214,7 @@ class PushDelivered:
 
 
 Action = (
-    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | MoveTicket | AttachMedia | Withdraw | EscalateTicket | HandOff
+    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | MoveTicket | AttachMedia | Withdraw | EscalateTicket | HandOff | AddToTicket
     | CouncilCommand
     | CallbackAnswer | LateRating | EventSignup | EventCancel | PushDelivered
 )

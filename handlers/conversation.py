@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from handlers import binding, callback, people
+from handlers import binding, callback, followup, people
 from handlers import dialogue as d
 from handlers.base import Context, Decision, Handler, Inbound
 from handlers.state import Step
@@ -68,10 +68,11 @@ CONVERSATION = Conversation(
         Step.EVENT_PICK: (d.Events(),),
         Step.CONFIRM_WITHDRAW: (people.ConfirmWithdraw(),),
         Step.RATE_AFTER: (callback.RateAfter(),),
+        Step.FOLLOWUP_OR_NEW: (followup.FollowUpOrNew(),),
     },
     entry_points=(
         d.Callback(), binding.Correction(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),
-        d.Media(), d.Location(), d.Blank(),
+        followup.FollowUp(), d.Media(), d.Location(), d.Blank(),
         d.Request(),
     ),
     fallbacks=(d.Fallback(),),

@@ -253,7 +253,7 @@ class Media:
     def match(self, msg: Inbound, ctx: Context) -> bool:
         if msg.kind in self.KINDS:
             return True
-        return msg.kind == "voice" and (not msg.text.strip() or intake.last_ticket(ctx) is not None)
+        return msg.kind == "voice" and not msg.text.strip()  # words in a voice are read like text
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         return intake.media(msg, ctx)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.config import Config
 from handlers.base import (
+    AddToTicket,
     AttachMedia,
     BindCourtyard,
     CallbackAnswer,
@@ -177,6 +178,13 @@ def _ok_text(out: Outcome, ctx: Context) -> str | None:
         who = out.data.get("member")
         told = f"已告诉{who}不用来了。" if who else "不会再派人了。"
         return f"好的，工单 {out.ref or a.ref} 已撤销，{told}"
+    if isinstance(a, AddToTicket):
+        who = out.data.get("member")
+        told = f"已转告{who}" if who else "已转告理事会"
+        if a.repeat:
+            return (f"这件事已经在办了（工单 {out.ref or a.ref}，{STATUS_NAMES.get(out.data.get('status', ''), '办理中')}）。"
+                    f"您说的已记上，{told}，有进展马上告诉您。")
+        return f"已补充到工单 {out.ref or a.ref}，{told}。"
     if isinstance(a, EscalateTicket):
         who = out.data.get("assignee")
         told = f"已马上通知{who}和社区工作人员" if who else "已马上通知理事会和社区工作人员"

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from bot.config import load
 from handlers import decide
 from handlers.base import (
+    AddToTicket,
     AttachMedia,
     BindCourtyard,
     Context,
@@ -263,7 +264,7 @@ def test_voice_right_after_a_repair_is_attached() -> None:
     chat.send("下水道堵了")
     chat.ctx["open_tickets"] = [_open("R1025", "下水道堵了")]
     d = chat.send("就在二单元门口", kind="voice", media_id="VOICE1")
-    assert d.actions == [AttachMedia("R1025", "VOICE1", "voice", "就在二单元门口")]
+    assert d.actions == [AddToTicket("R1025", "就在二单元门口", "VOICE1", "voice")]  # the words and the voice
 
 
 def test_photo_first_then_words() -> None:

@@ -67,6 +67,7 @@ class EventKind(_Labelled):
     emergency_reported = "emergency_reported"  # the resident reports danger about an open ticket
     chased = "chased"  # urgent and unaccepted in time: backup and staff called
     withdrawn_notice = "withdrawn_notice"  # the member on a withdrawn ticket was told
+    resident_followup = "resident_followup"  # the resident added to an open ticket (relayed to its member)
 
 
 class PushKind(_Labelled):
@@ -136,6 +137,7 @@ LABELS: dict[enum.StrEnum, str] = {
     EventKind.emergency_reported: "居民报告险情",
     EventKind.chased: "紧急催办",
     EventKind.withdrawn_notice: "告知成员已撤回",
+    EventKind.resident_followup: "居民补充",
     PushKind.task: "派单任务",
     PushKind.notice: "告知居民",
     PushKind.reminder: "催办提醒",

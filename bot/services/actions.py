@@ -196,6 +196,25 @@ def escalate_ticket(run: Run, a: hb.EscalateTicket) -> hb.Outcome:
     return hb.Outcome(a, True, ref=ticket.ref, data={"assignee": ticket.assignee_name})
 
 
+def add_to_ticket(run: Run, a: hb.AddToTicket) -> hb.Outcome:
+    ticket = tickets.get_by_ref(run.session, a.ref)
+    if ticket is None or ticket.resident_openid != run.msg.openid or ticket.status == "closed":
+        return hb.Outcome(a, False, message="对不起，没找到这件事的工单。请再说一遍是什么事。")
+    event = tickets.add_event(run.session, ticket, EventKind.resident_followup.value, actor=run.msg.openid,
+                              note=a.text, data={"repeat": a.repeat})
+    if a.media_id:
+        _add_media(run, ticket, a.media_id, a.media_kind or "voice")
+    member = ticket.assignee_openid
+    if member and member != run.msg.openid:
+        cfg = run.steward.config
+        run.session.flush()
+        content, text = conversation_texts.followup_member(cfg, ticket, a.text, a.repeat)
+        queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"f{event.id}",
+                   content=content, text=text)
+    return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None,
+                                                      "status": ticket.status})
+
+
 def hand_off(run: Run, a: hb.HandOff) -> hb.Outcome:
     handoffs.open_handoff(run.session, run.steward.config, run.msg.openid, a.said, a.minutes)
     return hb.Outcome(a, True)
@@ -238,6 +257,7 @@ EXECUTORS = {
     hb.Withdraw: withdraw,
     hb.EscalateTicket: escalate_ticket,
     hb.HandOff: hand_off,
+    hb.AddToTicket: add_to_ticket,
     hb.CouncilCommand: council_command,
     hb.CallbackAnswer: callback_answer,
     hb.LateRating: late_rating,

@@ -11,6 +11,7 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, select
@@ -23,7 +24,7 @@ from bot.services import outbox
 from bot.services.actions import EXECUTORS, Run
 from bot.services.steward import Steward
 from bot.storage.models import CouncilMember as MemberRow
-from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket
+from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket, TicketEvent
 from bot.wechat.messages import to_inbound
 from bot.wechat.security import parse_xml
 from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
@@ -120,6 +121,29 @@ def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[Ti
     return _views(session.connection().execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all())
 
 
+_QUESTION_MARK = ("？", "?", "吗", "哪", "几", "什么", "啥")
+
+
+def with_questions(session: Session, views: list[TicketView], now: Any) -> list[TicketView]:
+    """Mark the open tickets whose member asked the resident something lately (进展 R1001 请问是几号楼？):
+    the resident's next words answer it. One query, only for residents with open tickets."""
+    if not views:
+        return views
+    since = now - timedelta(hours=24)
+    rows = session.execute(
+        select(Ticket.ref, TicketEvent.kind, TicketEvent.note).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(Ticket.ref.in_([v.ref for v in views]), TicketEvent.kind.in_(("progress", "resident_followup")),
+               TicketEvent.at >= since)
+        .order_by(TicketEvent.id)
+    ).all()
+    last: dict[str, tuple[str, str | None]] = {}
+    for ref, kind, note in rows:  # the newest wins: a resident's answer clears the member's question
+        last[ref] = (kind, note)
+    asked = {ref: note for ref, (kind, note) in last.items()
+             if kind == "progress" and note and any(q in note for q in _QUESTION_MARK)}
+    return [replace(v, question=asked[v.ref]) if v.ref in asked else v for v in views]
+
+
 def task_views(session: Session, openid: str, limit: int = 30) -> list[TicketView]:
     """A council member's open tasks (assigned to them)."""
     return _views(session.connection().execute(_TASKS, {"openid": openid, "limit": limit}).all())
@@ -153,7 +177,7 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
                   state: DialogueState | None = None) -> Context:
     cfg = steward.config
     now = utcnow()
-    mine = open_ticket_views(session, msg.openid)
+    mine = with_questions(session, open_ticket_views(session, msg.openid), now)
     member = cfg.member(msg.openid)
     if member is not None:
         # Only configured members have a row worth reading (a deactivated one is not a member).
