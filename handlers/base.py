@@ -200,6 +200,7 @@ class EventSignup:
     event_id: int
     name: str | None = None
     phone: str | None = None
+    guest: str = ""  # a second place, for this person (named by the resident)
 
 
 @dataclass(frozen=True)

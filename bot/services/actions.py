@@ -21,7 +21,7 @@ from bot.services.dispatch import request_dispatch
 from bot.services.links import action_link
 from bot.services.push import queue_push
 from bot.services.steward import Steward
-from bot.storage.models import Media, Resident, Ticket
+from bot.storage.models import Event, Media, Resident, Ticket
 from handlers import base as hb
 
 log = logging.getLogger(__name__)
@@ -235,11 +235,23 @@ def late_rating(run: Run, a: hb.LateRating) -> hb.Outcome:
 
 
 def event_signup(run: Run, a: hb.EventSignup) -> hb.Outcome:
-    return registrations.sign_up(run.session, a, run.msg.openid)
+    cfg, where = run.steward.config, _resident(run).courtyard_id
+    event_yard = run.session.get(Event, a.event_id)
+    name = cfg.courtyard_name(event_yard.courtyard_id) if event_yard is not None else ""
+    return registrations.sign_up(run.session, a, run.msg.openid, where, name)
 
 
 def event_cancel(run: Run, a: hb.EventCancel) -> hb.Outcome:
-    return registrations.cancel(run.session, a, run.msg.openid)
+    out = registrations.cancel(run.session, a, run.msg.openid)
+    promoted = out.data.get("promoted") if out.ok else None
+    if promoted:  # the promised "有空位会通知您"
+        cfg = run.steward.config
+        text = f"有空位了！您已从候补转为正式报名「{out.data['event']}」，{out.data['when']}，地点：{out.data['place']}。"
+        content = {"title": "活动候补转正", "ref": "", "place": out.data["place"], "what": out.data["event"][:20],
+                   "deadline": out.data["when"], "status": "已报名", "how": text, "note": text}
+        queue_push(run.session, cfg, ticket=None, openid=promoted, kind=PushKind.notice.value,
+                   tag=f"ev{a.event_id}-r{out.data['promoted_id']}", content=content, text=text)
+    return out
 
 
 def push_delivered(run: Run, a: hb.PushDelivered) -> hb.Outcome:

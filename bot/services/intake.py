@@ -79,7 +79,7 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
     query (it used to load each event's registrations lazily, one query per event)."""
     reg = Registration
     registered = func.count(case((reg.status == "registered", 1)))
-    mine = func.count(case((and_(reg.openid == openid, reg.status != "cancelled"), 1)))
+    mine = func.count(case((and_(reg.openid == openid, reg.guest == "", reg.status != "cancelled"), 1)))
     rows = session.execute(
         select(Event.id, Event.title, Event.starts_at, Event.place, Event.capacity, Event.courtyard_id,
                registered, mine)

@@ -233,9 +233,11 @@ class Registration(Base):
     status: Mapped[str] = mapped_column(String(16), default="registered")  # registered|waitlist|cancelled
     checked_in: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # '' for the resident's own place; a name for someone they signed up (俺老伴也想去，他叫李长顺)
+    guest: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     event: Mapped[Event] = relationship(back_populates="registrations")
-    __table_args__ = (UniqueConstraint("event_id", "openid", name="uq_registration_event_openid"),)
+    __table_args__ = (UniqueConstraint("event_id", "openid", "guest", name="uq_registration_event_openid_guest"),)
 
 
 class StaffUser(Base):

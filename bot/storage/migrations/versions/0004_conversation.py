@@ -1,4 +1,5 @@
-"""conversation: hand-offs to a person (转人工); a resident's "no" to 以后默认…？ remembered
+"""conversation: hand-offs to a person (转人工); a resident's "no" to 以后默认…？ remembered; a
+second event place signed up by name (registrations.guest)
 
 Revision ID: 0004
 Revises: 0001
@@ -32,9 +33,17 @@ def upgrade() -> None:
     op.create_index('ix_handoffs_openid', 'handoffs', ['openid'], unique=False)
     with op.batch_alter_table('residents') as batch:
         batch.add_column(sa.Column('no_default_offer', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('registrations') as batch:
+        batch.add_column(sa.Column('guest', sa.String(length=32), nullable=False, server_default=''))
+        batch.drop_constraint('uq_registration_event_openid', type_='unique')
+        batch.create_unique_constraint('uq_registration_event_openid_guest', ['event_id', 'openid', 'guest'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('registrations') as batch:
+        batch.drop_constraint('uq_registration_event_openid_guest', type_='unique')
+        batch.create_unique_constraint('uq_registration_event_openid', ['event_id', 'openid'])
+        batch.drop_column('guest')
     with op.batch_alter_table('residents') as batch:
         batch.drop_column('no_default_offer')
     op.drop_index('ix_handoffs_openid', table_name='handoffs')
