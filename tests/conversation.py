@@ -12,7 +12,8 @@
         居民: [照片]                a photo; [语音] 三号院… is a voice message with that recognition
     ''')
 
-People: 居民 / 邻居 / 老伴 are residents; 组长 / 维修 / 备岗 are c3's council (chair, fixer, backup);
+People: 居民 / 邻居 / 老伴 are residents; 组长 / 维修 / 备岗 are c3's council (chair, fixer, backup),
+理事会 any member of it;
 员工 / 员工2 are the community staff; any member's name from the config works too. A failed line
 prints the whole conversation so far, as the people in it saw it.
 """
@@ -37,7 +38,6 @@ ROSTER = {
     "居民": "o-conv-resident-0001", "邻居": "o-conv-resident-0002", "老伴": "o-conv-resident-0003",
     "组长": "o-sample-c3-1", "维修": "o-sample-c3-2", "备岗": "o-sample-c3-3",
 }
-GROUPS = {"理事会": ("组长", "维修", "备岗")}  # "理事会 << …": any of them received it
 MAX_REPLY_BYTES = 2048
 PHONE_SCREEN_LINES = 14  # what fits on a phone without scrolling, at the font elderly people use
 _SAYS = re.compile(r"^(?P<who>[^\s:：<~]+)[:：]\s?(?P<what>.*)$")
@@ -61,11 +61,13 @@ class Chat:
     log: list[str] = field(default_factory=list)
     reply: str = ""
     got: dict[str, list[str]] = field(default_factory=dict)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _seen: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         cfg = self.steward.config
         self.people = {**ROSTER, **{m.name: m.openid for m in cfg.members}, **self.people}
+        self.groups.setdefault("理事会", tuple(m.name for m in cfg.council("c3")))  # any of c3's council
         for i, openid in enumerate(cfg.staff_openids):
             self.people.setdefault("员工" if i == 0 else f"员工{i + 1}", openid)
 
@@ -156,7 +158,7 @@ class Chat:
         assert _in_order(self.reply, pattern), self._fail(f"the reply should say {pattern!r}")
 
     def expect_push(self, who: str, pattern: str, negate: bool = False) -> None:
-        names = GROUPS.get(who, (who,))
+        names = self.groups.get(who, (who,))
         texts = []
         for name in names:
             self.openid(name)

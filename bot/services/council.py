@@ -254,7 +254,8 @@ def apply_late_rating(session: Session, config: Config, openid: str, ref: str, r
     """The rating that follows a "solved" answer: kept on the ticket it closed (once)."""
     action = LateRating(ref=ref, rating=rating, note=note)
     ticket = get_by_ref(session, ref, for_update=True)
-    if ticket is None or ticket.resident_openid != openid or ticket.close_reason != "resolved" or ticket.rating:
+    if ticket is None or ticket.resident_openid != openid or ticket.close_reason not in ("resolved", "answered") \
+            or ticket.rating:
         return _out(session, action, False, ref, "这次的评价已经记下了，谢谢您。")
     if not 1 <= rating <= 5:
         return _out(session, action, False, ticket.ref, "请回复 1 到 5 之间的数字打分（5 分最满意）。")
