@@ -60,7 +60,7 @@ class Chat:
     people: dict[str, str] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
     reply: str = ""
-    got: dict[str, list[str]] = field(default_factory=dict)
+    got: dict[str, list[str]] = field(default_factory=dict)  # openid → what arrived since the last step
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _seen: dict[str, int] = field(default_factory=dict)
 
@@ -121,13 +121,15 @@ class Chat:
 
     def settle(self) -> None:
         drain(self.steward)
-        self.got = {}
+        self.got = {}  # by openid: a person may have two names here (组长 and 刘秀兰)
         for who, openid in self.people.items():
+            if openid in self.got:
+                continue
             new = sbx.messages(self.steward.redis, openid, after=self._seen.get(openid, 0))
+            self.got[openid] = [push_text(m) for m in new]
             if new:
                 self._seen[openid] = new[-1]["seq"]
-                self.got[who] = [push_text(m) for m in new]
-                self.log += [f"    ⇒ {who}: {t}" for t in self.got[who]]
+                self.log += [f"    ⇒ {who}: {t}" for t in self.got[openid]]
 
     # --- the transcript -----------------------------------------------------------------------------
 
@@ -161,8 +163,7 @@ class Chat:
         names = self.groups.get(who, (who,))
         texts = []
         for name in names:
-            self.openid(name)
-            texts += self.got.get(name, [])
+            texts += self.got.get(self.openid(name), [])
         if negate:
             hit = [t for t in texts if not pattern or _in_order(t, pattern)]
             assert not hit, self._fail(f"{who} should not have received {pattern or 'anything'!r}")

@@ -54,10 +54,10 @@ def test_a_correction_moves_the_ticket_and_tells_both_councils(chat, steward_liv
     (t,) = chat.tickets("居民")
     assert t.courtyard_id == "c15" and t.status == "dispatched"
     assert t.assignee_openid in {m.openid for m in cfg.council("c15")}
-    old = {m.name for m in cfg.council("c13")}
+    old = {m.openid for m in cfg.council("c13")}
     told = [n for n in old if any("已转院" in x for x in chat.got.get(n, []))]
     assert told, chat.log
-    new = {m.name for m in cfg.council("c15")}
+    new = {m.openid for m in cfg.council("c15")}
     assert any(any(t.ref in x for x in chat.got.get(n, [])) for n in new), chat.log
 
 
