@@ -1,12 +1,13 @@
-"""Who the resident is and where: "我是粮食局家属院的", "俺家在3号楼2单元401" bind the courtyard and
-the unit; "不对，是15号院" right after a ticket moves that ticket."""
+"""Who the sender is and where: "我是粮食局家属院的", "俺家在3号楼2单元401" bind the courtyard and
+the unit; "不对，是15号院" right after a ticket moves that ticket; "0" shows every courtyard; a
+member's "我的任务" lists their tasks."""
 
 from __future__ import annotations
 
 import re
 
+from handlers import commands, intake, replies
 from handlers import courtyard as yards
-from handlers import intake
 from handlers.base import BindCourtyard, Context, Decision, Inbound, MoveTicket, UpdateResident
 from handlers.state import Step
 from handlers.text import bare
@@ -78,3 +79,27 @@ def _recent(ctx: Context) -> bool:
     if last.at is None or now is None:
         return True
     return now - last.at <= ctx.config.conversation.followup_minutes * 60
+
+
+class AllCourtyards:
+    """"0" while asked for the courtyard: the whole list (the question shows a short prompt)."""
+
+    name = "all_courtyards"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return msg.kind in ("text", "voice") and bare(msg.text) in ("0", "零", "全部", "看全部")
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        return Decision(reply=replies.courtyard_menu(ctx.config, full=True), state=ctx.state)
+
+
+class MyTasks:
+    """我的任务 / 我的工单 from a council member: the tasks given to them, urgent first."""
+
+    name = "my_tasks"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return commands.my_tasks_asked(msg, ctx)
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        return Decision(reply=commands.task_list(ctx), state=ctx.state)

@@ -59,11 +59,11 @@ _CANCEL, _MY = d.CancelRequest(), d.MyTickets()
 CONVERSATION = Conversation(
     first=(
         d.TemplateDelivery(), d.Unsubscribe(), d.Subscribe(), d.MenuClick(), d.OtherEvent(),
-        d.FinishPhoto(), d.Council(), d.MyTasks(), people.Emergency(), people.HandedOff(), people.Help(), people.Person(),
+        d.FinishPhoto(), d.Council(), binding.MyTasks(), people.Emergency(), people.HandedOff(), people.Help(), people.Person(),
     ),
     states={
         Step.CONFIRM_BIND: (binding.Correction(), d.ConfirmBinding()),
-        Step.ASK_COURTYARD: (_CANCEL, _MY, d.AllCourtyards(), d.AskCourtyard()),
+        Step.ASK_COURTYARD: (_CANCEL, _MY, binding.AllCourtyards(), d.AskCourtyard()),
         Step.MENU: (_CANCEL, _MY, d.Menu()),
         Step.EVENT_PICK: (d.Events(),),
         Step.CONFIRM_WITHDRAW: (people.ConfirmWithdraw(),),

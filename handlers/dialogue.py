@@ -124,18 +124,6 @@ class Council:
         return commands.handle(msg, ctx)
 
 
-class MyTasks:
-    """我的任务 / 我的工单 from a council member: the tasks given to them, urgent first."""
-
-    name = "my_tasks"
-
-    def match(self, msg: Inbound, ctx: Context) -> bool:
-        return commands.my_tasks_asked(msg, ctx)
-
-    def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        return Decision(reply=commands.task_list(ctx), state=ctx.state)
-
-
 class ConfirmBinding:
     name = "confirm_binding"
 
@@ -198,18 +186,6 @@ class AskCourtyard:
         decision = intake.answer_courtyard(msg, ctx)
         assert decision is not None
         return decision
-
-
-class AllCourtyards:
-    """"0" while asked for the courtyard: the whole list (the question shows a short prompt)."""
-
-    name = "all_courtyards"
-
-    def match(self, msg: Inbound, ctx: Context) -> bool:
-        return _words(msg) and bare(msg.text) in ("0", "零", "全部", "看全部")
-
-    def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        return Decision(reply=replies.courtyard_menu(ctx.config, full=True), state=ctx.state)
 
 
 class Menu:

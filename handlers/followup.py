@@ -47,9 +47,11 @@ def same_subject(text: str, ticket: TicketView, ctx: Context) -> bool:
     """The same thing in other words: same classifier subcategory or shared words, in the same place."""
     if elsewhere(text, ticket, ctx):
         return False
-    mine, theirs = intake.classify_text(text), intake.classify_text(ticket.text)
     shared = len(_pairs(text, ctx) & _pairs(ticket.text, ctx))
-    return shared >= 2 or (mine.subcategory is not None and mine.subcategory == theirs.subcategory and shared >= 1)
+    if shared >= 2 or shared == 0:  # the classifier only breaks a tie
+        return shared >= 2
+    mine, theirs = intake.classify_text(text), intake.classify_text(ticket.text)
+    return mine.subcategory is not None and mine.subcategory == theirs.subcategory
 
 
 def _recent(ctx: Context) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures_dispatch import *  # noqa: F403
+from tests.workbench_helpers import STAFF, login
 
 FIRST = """
     居民: 3号院2号楼二楼楼道灯不亮了
@@ -68,3 +69,15 @@ def test_when_unsure_the_bot_asks(chat):
           < 已补充到工单 R1001
     """)
     assert len(chat.tickets("居民")) == 1
+
+
+def test_two_residents_reporting_the_same_thing_is_a_suggested_merge_for_staff(chat, client):
+    chat.lives("居民", "c3").lives("邻居", "c3").play("""
+        居民: 3号院2号楼楼道灯不亮了
+        邻居: 3号院2号楼的楼道灯坏了，晚上不亮
+          < 工单号 R1002
+    """)
+    login(client, STAFF)
+    page = client.get("/staff/t/R1002").get_data(as_text=True)
+    assert "可能与 R1001 是同一件事" in page
+    assert "同一件事" not in client.get("/staff/t/R1001").get_data(as_text=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import conversation_texts
 from bot.domain.statuses import EventKind, PushKind
-from bot.services import emergencies, handoffs, jobs, outbox, registrations, tickets
+from bot.services import emergencies, handoffs, jobs, merges, outbox, registrations, tickets
 from bot.services.council import apply_callback_answer, apply_council_command, apply_late_rating
 from bot.services.delivery import record_delivery
 from bot.services.dispatch import request_dispatch
@@ -69,6 +69,8 @@ def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
     run.ticket_ids.append(ticket.id)
     if a.urgent:  # staff hear of danger at once, not when a deadline is missed
         emergencies.alert_staff(run.session, run.steward.config, ticket, a.emergency)
+    if a.courtyard:
+        merges.suggest(run.session, run.steward.config, ticket)
     # No job can exist for a ticket this transaction created: `fresh` rides on the webhook's pipeline.
     outbox.add(run.session, jobs.dispatch_job(ticket.id, fresh=True))
     return hb.Outcome(a, True, ref=ticket.ref)
