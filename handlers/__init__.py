@@ -5,15 +5,12 @@ May import: `bot.config` (the typed configuration) and nothing else of the proje
 """
 
 from handlers.base import Context, Decision, Inbound
-from handlers.dialogue import HANDLERS
+from handlers.conversation import CONVERSATION
 
 
 def decide(msg: Inbound, ctx: Context) -> Decision:
-    """First handler that matches wins; the last one is an explicit fallback."""
-    for handler in HANDLERS:
-        if handler.match(msg, ctx):
-            return handler.handle(msg, ctx)
-    raise AssertionError("the fallback handler always matches")
+    """The conversation's decision: the state's handlers, entry points, then the fallback."""
+    return CONVERSATION.decide(msg, ctx)
 
 
 __all__ = ["Context", "Decision", "Inbound", "decide"]

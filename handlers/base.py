@@ -10,10 +10,11 @@ back to `handlers.replies.compose()` so every word the resident reads is chosen 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.config import Config
+from handlers.state import DialogueState, coerce
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class TicketView:
     text: str
     created_at: datetime | None = None
     assignee: str | None = None  # council member openid
+    urgent: bool = False
+    question: str | None = None  # what its member just asked the resident (进展 R1001 请问是几号楼？)
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,24 @@ class EventView:
 class Context:
     config: Config
     courtyard: str | None = None  # the resident's bound courtyard
-    state: dict[str, Any] = field(default_factory=dict)  # dialogue state (kept in Redis by bot)
+    state: DialogueState = field(default_factory=DialogueState)  # dialogue state (kept in Redis by bot)
     member: Any = None  # bot.config.CouncilMember when the sender is on a council
     open_tickets: list[TicketView] = field(default_factory=list)  # the sender's own open tickets
     awaiting_callback: list[TicketView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)  # upcoming events
+    tasks: list[TicketView] = field(default_factory=list)  # a member's open tasks (assigned to them)
     now: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Callers (tests, replay) may hold the JSON dict form; the handlers only ever see the type.
+        self.state = coerce(self.state)
+
+    @property
+    def clock(self) -> float | None:
+        """`now` as epoch seconds (what the state's timestamps hold), None when unknown."""
+        if self.now is None:
+            return None
+        return (self.now if self.now.tzinfo else self.now.replace(tzinfo=UTC)).timestamp()
 
 
 # ---- actions: what bot must do -------------------------------------------------------------
@@ -82,6 +97,7 @@ class CreateTicket:
     confidence: float = 1.0
     media_id: str | None = None
     media_kind: str | None = None
+    emergency: str | None = None  # handlers.emergency kind (person, fire, gas, lift, …) when one
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,15 @@ class UpdateResident:
     unit: str | None = None
     phone: str | None = None
     name: str | None = None
+    no_default_offer: bool = False  # said 2 to 以后默认…？
+
+
+@dataclass(frozen=True)
+class MoveTicket:
+    """不对，是15号院: the ticket just made belongs to another courtyard."""
+
+    ref: str
+    courtyard: str
 
 
 @dataclass(frozen=True)
@@ -115,6 +140,35 @@ class AttachMedia:
 @dataclass(frozen=True)
 class Withdraw:
     ref: str
+    said: str = ""  # the resident's words (the member is told them)
+
+
+@dataclass(frozen=True)
+class EscalateTicket:
+    """The resident reports danger about a ticket already open: make it urgent, tell its member and staff."""
+
+    ref: str
+    said: str
+    emergency: str | None = None
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """The resident asks for a person: staff are told; the bot is quiet until `minutes` pass or release."""
+
+    said: str
+    minutes: float
+
+
+@dataclass(frozen=True)
+class AddToTicket:
+    """Words (or a voice) about an open ticket: kept on it and relayed to its member."""
+
+    ref: str
+    text: str
+    media_id: str | None = None
+    media_kind: str | None = None
+    repeat: bool = False  # the same complaint again: the resident is told it is in hand
 
 
 @dataclass(frozen=True)
@@ -133,10 +187,20 @@ class CallbackAnswer:
 
 
 @dataclass(frozen=True)
+class LateRating:
+    """A rating sent after the "solved" answer closed the ticket."""
+
+    ref: str
+    rating: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class EventSignup:
     event_id: int
     name: str | None = None
     phone: str | None = None
+    guest: str = ""  # a second place, for this person (named by the resident)
 
 
 @dataclass(frozen=True)
@@ -151,8 +215,9 @@ class PushDelivered:
 
 
 Action = (
-    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | AttachMedia | Withdraw | CouncilCommand
-    | CallbackAnswer | EventSignup | EventCancel | PushDelivered
+    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | MoveTicket | AttachMedia | Withdraw | EscalateTicket | HandOff | AddToTicket
+    | CouncilCommand
+    | CallbackAnswer | LateRating | EventSignup | EventCancel | PushDelivered
 )
 
 
@@ -160,7 +225,7 @@ Action = (
 class Decision:
     reply: str | None = None  # None: nothing to say (bot answers "success")
     actions: list[Action] = field(default_factory=list)
-    state: dict[str, Any] | None = None  # new dialogue state; None clears it
+    state: DialogueState | None = None  # new dialogue state; None clears it
     urgent_notice: str | None = None  # shown before anything else (emergency numbers)
 
 

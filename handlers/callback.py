@@ -7,21 +7,29 @@ problem is not solved. Words work too: 修好了 / 满意 / 五星 / 没修好 /
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import replace
 
-from handlers.base import CallbackAnswer, Context, Decision, Inbound, TicketView
+from handlers.base import CallbackAnswer, Context, Decision, Inbound, LateRating, TicketView
+from handlers.state import CallbackRating, Step
 from handlers.text import bare, cn_to_int, find_ref, newest
 
 MAX_SUMMARY = 30
 
 
-def callback_question(ref: str, summary: str) -> str:
-    """The text the workers send when a ticket is finished (办结)."""
-    s = " ".join((summary or "").split())
-    if len(s) > MAX_SUMMARY:
-        s = s[:MAX_SUMMARY] + "…"
+def _short(text: str, limit: int = MAX_SUMMARY) -> str:
+    s = " ".join((text or "").split())
+    return s[:limit] + "…" if len(s) > limit else s
+
+
+def callback_question(ref: str, summary: str, done: str = "") -> str:
+    """The text the workers send when a ticket is finished (办结): `summary` is the resident's own
+    words, `done` the member's note (said apart, never put in the resident's mouth)."""
+    s = _short(summary)
     about = f"您反映的「{s}」" if s else "您反映的问题"
+    note = f"理事会说：{_short(done)}\n" if done.strip() else ""
     return (
-        f"{about}（工单 {ref}）理事会已经办好了。\n"
+        f"{about}（工单 {ref}）理事会已经办好了。\n{note}"
         "请您回个数字给这次服务打分：\n"
         "5 很满意　4 满意　3 一般　2 不满意　1 很不满意\n"
         "要是问题还没解决，请回 0，我们马上重新安排。"
@@ -45,9 +53,14 @@ _RATING_WORDS: tuple[tuple[str, int], ...] = (
     ("一般", 3), ("凑合", 3), ("还行", 3), ("马马虎虎", 3), ("还可以", 4), ("基本满意", 4), ("比较满意", 4),
     ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("十分满意", 5), ("太满意", 5), ("满意", 5), ("好评", 5),
     ("点赞", 5), ("给力", 5), ("太好了", 5), ("很好", 5), ("非常好", 5),
+    ("挺好", 5), ("真好", 5), ("不赖", 4), ("不错", 4), ("中中", 5), ("得劲", 5), ("老好了", 5), ("怪好", 5),
+    ("太慢", 2), ("真慢", 2), ("不咋地", 2), ("差劲", 1),
 )
 _STARS = re.compile(r"([0-5零一二两三四五])(?:星|颗星|分|个星)")
 _DIGIT_ONLY = re.compile(r"^([0-5零一二两三四五])(?:分|星|颗星)?$")
+# "1 来得太慢了…", "5，师傅很好": a rating first, then a comment (not "1号楼…", "3点…").
+_DIGIT_FIRST = re.compile(r"^\s*([0-5])\s*(?:分|星)?\s*[\s,，.。:：、!！]+\s*(?![号栋楼单层院点月日])(\S.*)$", re.S)
+_WARM = re.compile(r"(?:暖气|水|灯|电)(?:热|来|亮|通|有)了|不(?:堵|漏|响|吵)了")  # 暖气热了: it works again
 SHORT = 24  # a solved answer is short; a longer message is probably a new request
 
 
@@ -56,6 +69,9 @@ def parse_answer(text: str) -> tuple[bool | None, int | None] | None:
     b = bare(text)
     if not b:
         return None
+    if m := _DIGIT_FIRST.match(unicodedata.normalize("NFKC", text)):
+        n = int(m.group(1))
+        return (False, None) if n == 0 else (True, n)
     b_noref = re.sub(r"[a-z]{1,3}\d{2,10}", "", b)
     if m := _DIGIT_ONLY.match(b_noref):
         n = cn_to_int(m.group(1))
@@ -73,7 +89,7 @@ def parse_answer(text: str) -> tuple[bool | None, int | None] | None:
         return (False, rating)
     if len(b_noref) > SHORT:
         return None
-    if _SOLVED.search(b_noref):
+    if _SOLVED.search(b_noref) or _WARM.search(b_noref):
         return (True, rating)
     if rating is not None:
         return (True if rating >= 3 else None, rating)
@@ -94,23 +110,40 @@ def matches(msg: Inbound, ctx: Context) -> bool:
     return bool(ctx.awaiting_callback) and msg.kind in ("text", "voice") and parse_answer(msg.text) is not None
 
 
-EARLIER = "callback_rating"  # state: a rating given before saying whether it was solved
-
-
 def handle(msg: Inbound, ctx: Context) -> Decision:
     solved, rating = parse_answer(msg.text) or (None, None)
     ticket = target(msg.text, ctx.awaiting_callback)
     if ticket is None:
         raise ValueError("no ticket awaiting a callback")
-    state = dict(ctx.state or {})
-    earlier = state.pop(EARLIER, None)
-    if rating is None and earlier and earlier.get("ref") == ticket.ref:
-        rating = earlier.get("rating")
+    earlier = ctx.state.callback_rating
+    state = replace(ctx.state, callback_rating=None)
+    if rating is None and earlier and earlier.ref == ticket.ref:
+        rating = earlier.rating
     if solved is None:  # a rating without saying whether it is solved: ask once
-        state[EARLIER] = {"ref": ticket.ref, "rating": rating}
         return Decision(
             reply=f"谢谢您的评价。工单 {ticket.ref} 的问题解决了没有？没解决请回 0，解决了请回 1–5 打分。",
-            state=state,
+            state=replace(state, callback_rating=CallbackRating(ticket.ref, rating)),
         )
     note = msg.text.strip()[:200]
-    return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note)], state=state or None)
+    if solved and rating is None:  # 修好了: close it, and let the next message carry the rating
+        asked = state.asking(Step.RATE_AFTER, ctx.clock, subject=ticket.ref)
+        return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note)], state=asked,
+                        reply="太好了！再回个数字给这次服务打个分吧：5 很满意 … 1 很不满意。")
+    return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note)], state=state)
+
+
+class RateAfter:
+    """The rating that follows "修好了" (the ticket is closed already): the question owns the digits."""
+
+    name = "rate_after"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        if msg.kind not in ("text", "voice") or not ctx.state.subject:
+            return False
+        parsed = parse_answer(msg.text)
+        return parsed is not None and parsed[1] is not None
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        _, rating = parse_answer(msg.text) or (None, None)
+        ref = ctx.state.subject or ""
+        return Decision(actions=[LateRating(ref, int(rating or 0), msg.text.strip()[:200])], state=ctx.state.settled())

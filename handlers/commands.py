@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from handlers.base import AttachMedia, Context, CouncilCommand, Decision, Inbound
+from handlers.state import DialogueState
 
 VERBS: dict[str, str] = {
     "接单": "accept", "领单": "accept", "接受": "accept",
@@ -26,8 +27,15 @@ _COMMAND = re.compile(
     rf"(?![A-Za-z0-9]){_SEP}(?P<note>.*)$",
     re.S,
 )
+# "R1010 接了", "1010 办好了 换了灯泡": the ref first, the verb after.
+_AFTER = {"接了": "accept", "接单": "accept", "我接": "accept", "我接了": "accept", "收到": "accept", "领了": "accept",
+          "退单": "return", "退了": "return", "退回": "return",
+          "办结": "finish", "办好了": "finish", "办完了": "finish", "修好了": "finish", "弄好了": "finish", "好了": "finish",
+          "进展": "progress"}
+_REF_FIRST = re.compile(
+    rf"^{_SEP}(?:(?P<ref>[A-Za-z]{{1,3}}\d{{2,10}})|(?P<digits>\d{{2,10}})){_SEP}"
+    rf"(?P<verb>{'|'.join(sorted(_AFTER, key=len, reverse=True))}){_SEP}(?P<note>.*)$", re.S)
 _QUESTION = re.compile(r"(吗|没|么|嘛|呢|没有|了没|咋样|怎么样|如何|\?)$")
-FINISH_PHOTO = "finish_photo"  # state key: the ref a member's next photo belongs to
 
 EXAMPLES = "接单 R1024\n退单 R1024 原因\n进展 R1024 说明\n办结 R1024 说明"
 
@@ -46,16 +54,21 @@ def parse(text: str, member: bool = True) -> Parsed | None:
     Without a ref, a verb alone (「接单」) is still a command (to ask for the ref); for members a verb
     followed by a note is too, unless it reads like a resident's question (办结了吗, 进展咋样了).
     """
-    t = unicodedata.normalize("NFKC", text or "").strip()
+    raw = (text or "").strip()
+    t = unicodedata.normalize("NFKC", raw)
     m = _COMMAND.match(t)
+    verb_of = VERBS
+    if not m and member and (m := _REF_FIRST.match(t)):
+        verb_of = _AFTER
     if not m:
         return None
-    verb = VERBS[m.group("verb")]
-    note = m.group("note").strip()
+    verb = verb_of[m.group("verb")]
+    # The note as the member wrote it (full-width "，" kept) when normalising kept the positions.
+    note = (raw if len(raw) == len(t) else t)[m.start("note"):].strip()
     if m.group("ref"):
         return Parsed(verb, m.group("ref").upper(), note)
     if m.group("digits"):
-        return Parsed(verb, None, note, digits_only=True)
+        return Parsed(verb, m.group("digits"), note, digits_only=True)
     if not note:
         return Parsed(verb, None, "")
     if member and verb != "progress" and m.group("verb") in ("接单", "退单", "办结") and not _QUESTION.search(note):
@@ -76,32 +89,63 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
         return Decision(
             reply="「接单、退单、进展、办结」是楼院理事会成员处理工单用的。"
             "您有事要办，直接说就行，比如：3号院2号楼楼道灯不亮。",
-            state=ctx.state or None,
+            state=ctx.state,
         )
     word = VERB_WORDS[parsed.verb]
+    if parsed.digits_only:  # 接单 1012: the member's own task with those digits, when there is one
+        same = [t for t in ctx.tasks if t.ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == parsed.ref]
+        parsed = Parsed(parsed.verb, same[0].ref if len(same) == 1 else None, parsed.note, digits_only=len(same) != 1)
     if parsed.ref is None:
         hint = "工单号前面的字母也要带上" if parsed.digits_only else "请在后面加上工单号"
         return Decision(reply=f"{hint}，例如：{word} R1024" + ("" if parsed.verb == "accept" else " 说明"),
-                        state=ctx.state or None)
+                        state=ctx.state)
     if parsed.verb == "return" and not parsed.note:
         return Decision(reply=f"退单要写明原因，方便社区重新派单。例如：退单 {parsed.ref} 不是本院的事",
-                        state=ctx.state or None)
+                        state=ctx.state)
     if parsed.verb == "progress" and not parsed.note:
         return Decision(reply=f"请写上进展情况，例如：进展 {parsed.ref} 已联系师傅，明天上午来修",
-                        state=ctx.state or None)
+                        state=ctx.state)
     action = CouncilCommand(parsed.verb, parsed.ref, parsed.note)
-    state = {FINISH_PHOTO: parsed.ref} if parsed.verb == "finish" else (ctx.state or None)
+    state = DialogueState(finish_photo=parsed.ref) if parsed.verb == "finish" else ctx.state
     return Decision(actions=[action], state=state)
 
 
 def finish_photo(msg: Inbound, ctx: Context) -> Decision | None:
     """A member's photo right after 办结: attach it to that ticket."""
-    ref = (ctx.state or {}).get(FINISH_PHOTO)
+    ref = ctx.state.finish_photo
     if ctx.member is None or not ref or msg.kind not in ("image", "video", "shortvideo") or not msg.media_id:
         return None
     kind = "image" if msg.kind == "image" else "video"
     # keep the state: several photos may follow one 办结
-    return Decision(actions=[AttachMedia(ref, msg.media_id, kind, note="办结现场照片")], state=dict(ctx.state))
+    return Decision(actions=[AttachMedia(ref, msg.media_id, kind, note="办结现场照片")], state=ctx.state)
+
+
+_MY_TASKS = re.compile(r"^(?:我的|俺的)?(?:任务|工单|单子|活儿?|待办)(?:呢|吗|有哪些|列表)?$|^(?:我|俺)(?:还)?有(?:啥|什么|哪些)(?:任务|活|单子)")
+
+
+def my_tasks_asked(msg: Inbound, ctx: Context) -> bool:
+    return ctx.member is not None and msg.kind in ("text", "voice") and bool(_MY_TASKS.search(_bare(msg.text)))
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\s,，.。!！?？~～]", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def task_list(ctx: Context) -> str:
+    """A member's open tasks, urgent first, short enough for one phone screen."""
+    if not ctx.tasks:
+        return "您现在没有待办的任务。有新任务会第一时间通知您。"
+    ordered = sorted(ctx.tasks, key=lambda t: (not t.urgent, t.status != "dispatched"))
+    lines = [f"您有 {len(ordered)} 件任务没办完："]
+    for t in ordered[:8]:
+        what = " ".join(t.text.split())
+        what = what if len(what) <= 14 else what[:14] + "…"
+        state = "待接单" if t.status == "dispatched" else "办理中"
+        lines.append(f"{'【紧急】' if t.urgent else ''}{t.ref} {state}｜{what}")
+    if len(ordered) > 8:
+        lines.append(f"还有 {len(ordered) - 8} 件，请在任务页查看。")
+    lines.append("回复「接单 单号」「办结 单号 说明」处理。")
+    return "\n".join(lines)
 
 
 def help_text() -> str:

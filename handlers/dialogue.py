@@ -1,8 +1,6 @@
-"""The handler chain: the first handler whose `match` is true decides; `Fallback` always matches.
+"""The handlers of the conversation: each a `match` and a `handle` over (message, context).
 
-Order matters: platform events, then a council member's commands, then answers to the bot's own
-last question (state), then fixed phrases (取消, 我的工单), the callback answer, events, media,
-and finally the request in words (classified by handlers.classify).
+Which handler runs in which state is `handlers.conversation.CONVERSATION`'s table, not this file's order.
 """
 
 from __future__ import annotations
@@ -12,7 +10,8 @@ import re
 from handlers import callback, commands, events, intake, replies
 from handlers import courtyard as yards
 from handlers.base import BindCourtyard, Context, Decision, Inbound, PushDelivered, Withdraw
-from handlers.intake import keep
+from handlers.intake import ask, keep
+from handlers.state import Step
 from handlers.text import bare, find_ref, is_blank, newest, yes_no
 
 WITHDRAWABLE = ("received", "dispatched", "accepted", "triage")
@@ -31,14 +30,6 @@ _MY_TICKETS = re.compile(
 _WHEN = re.compile(r"(?:啥时候|什么时候|几时|咋还没|怎么还没|还没)(?:人)?(?:来|修|管|弄|办)")
 
 
-def _state(ctx: Context) -> dict:
-    return ctx.state or {}
-
-
-def _step(ctx: Context) -> str | None:
-    return _state(ctx).get("step")
-
-
 def _words(msg: Inbound) -> bool:
     return msg.kind in ("text", "voice") and bool(msg.text.strip())
 
@@ -50,7 +41,7 @@ class TemplateDelivery:
         return msg.kind == "event" and (msg.event or "").lower() == "templatesendjobfinish"
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        return Decision(reply=None, actions=[PushDelivered(msg.msg_id, msg.status or "")], state=ctx.state or None)
+        return Decision(reply=None, actions=[PushDelivered(msg.msg_id, msg.status or "")], state=ctx.state)
 
 
 class Unsubscribe:
@@ -75,10 +66,10 @@ class Subscribe:
         if ctx.courtyard is None and cfg.courtyard(scene):  # a courtyard's own QR code
             return Decision(reply=replies.greeting(cfg, bound=True), actions=[BindCourtyard(scene)], state=keep(ctx))
         if (msg.event or "").lower() == "scan" and ctx.courtyard:
-            return Decision(reply=None, state=ctx.state or None)
+            return Decision(reply=None, state=ctx.state)
         if ctx.courtyard:
             return Decision(reply=replies.greeting(cfg, bound=True), state=keep(ctx))
-        return Decision(reply=replies.greeting(cfg, bound=False), state=keep(ctx, step="ask_courtyard"))
+        return Decision(reply=replies.greeting(cfg, bound=False), state=ask(ctx, Step.ASK_COURTYARD))
 
 
 # The click keys of `[menu]` answered here (`steward menu push` refuses any other); GUIDE is the help text.
@@ -95,13 +86,14 @@ class MenuClick:
         key = (msg.event_key or "").upper()
         cfg = ctx.config
         if key == "MY_TICKETS":
-            return Decision(reply=replies.ticket_list(ctx.open_tickets, cfg), state=ctx.state or None)
+            return Decision(reply=replies.ticket_list(ctx.open_tickets, cfg), state=ctx.state)
         if key == "EVENTS":
-            return Decision(reply=events.list_text(ctx.events), state=keep(ctx, step=events.STEP if ctx.events else None))
+            listed = ask(ctx, events.STEP) if ctx.events else keep(ctx)
+            return Decision(reply=events.list_text(ctx.events), state=listed)
         if key == "REPORT":
             where = "" if ctx.courtyard else "哪个院、"
             return Decision(reply=f"请说说是{where}哪里、什么问题，打字、发语音都行，也可以发照片。", state=keep(ctx))
-        return Decision(reply=replies.help_text(cfg), state=ctx.state or None)
+        return Decision(reply=replies.help_text(cfg), state=ctx.state)
 
 
 class OtherEvent:
@@ -111,7 +103,7 @@ class OtherEvent:
         return msg.kind == "event"
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        return Decision(reply=None, state=ctx.state or None)  # view, location report, …: nothing to say
+        return Decision(reply=None, state=ctx.state)  # view, location report, …: nothing to say
 
 
 class FinishPhoto:
@@ -140,7 +132,7 @@ class ConfirmBinding:
     name = "confirm_binding"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        return _step(ctx) == "confirm_bind" and _words(msg) and yes_no(msg.text) is not None
+        return _words(msg) and yes_no(msg.text) is not None
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         decision = intake.answer_binding(msg, ctx)
@@ -155,16 +147,15 @@ class CancelRequest:
         return _words(msg) and (b in CANCEL_WORDS or bool(_CANCEL_REF.fullmatch(b)))
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        state = _state(ctx)
-        if state.get("pending"):
+        state = ctx.state
+        if state.pending:
             return Decision(reply="好的，已取消，这件事不登记了。", state=keep(ctx))
         ref = find_ref(msg.text)
         candidates = [t for t in ctx.open_tickets if t.status in WITHDRAWABLE]
         ticket = next((t for t in candidates if t.ref.upper() == ref), None) if ref else newest(candidates)
         if ticket is None:
             return Decision(reply="您现在没有可以撤销的工单。", state=keep(ctx))
-        rest = {k: v for k, v in state.items() if k not in (*intake.TRANSIENT, "last", "media")}
-        return Decision(actions=[Withdraw(ticket.ref)], state=rest or None)
+        return Decision(actions=[Withdraw(ticket.ref)], state=state.settled(last=None, media=None))
 
 
 class MyTickets:
@@ -180,18 +171,18 @@ class MyTickets:
         ref = find_ref(msg.text)
         named = [t for t in ctx.open_tickets if ref and t.ref.upper() == ref]
         text = replies.ticket_list(named or ctx.open_tickets, ctx.config)
-        return Decision(reply=text, state=ctx.state or None)
+        return Decision(reply=text, state=ctx.state)
 
 
 class AskCourtyard:
     name = "ask_courtyard"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        if _step(ctx) != "ask_courtyard" or msg.kind not in ("text", "voice", "location"):
+        if msg.kind not in ("text", "voice", "location"):
             return False
-        if _state(ctx).get("pending"):
+        if ctx.state.pending:
             return msg.kind == "location" or _words(msg)
-        if _state(ctx).get("guess") and msg.kind != "location" and yes_no(msg.text) is not None:
+        if ctx.state.guess and msg.kind != "location" and yes_no(msg.text) is not None:
             return True
         if msg.kind == "location":
             return msg.lat is not None and yards.nearest(msg.lat, msg.lon or 0.0, ctx.config.courtyards) is not None
@@ -207,7 +198,7 @@ class Menu:
     name = "menu"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        return _step(ctx) == "menu" and bool(_state(ctx).get("pending")) and _words(msg) and not is_blank(msg.text)
+        return bool(ctx.state.pending) and _words(msg) and not is_blank(msg.text)
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         decision = intake.answer_menu(msg, ctx)
@@ -244,7 +235,7 @@ class Media:
     def match(self, msg: Inbound, ctx: Context) -> bool:
         if msg.kind in self.KINDS:
             return True
-        return msg.kind == "voice" and (not msg.text.strip() or intake.last_ticket(ctx) is not None)
+        return msg.kind == "voice" and not msg.text.strip()  # words in a voice are read like text
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         return intake.media(msg, ctx)
@@ -267,7 +258,7 @@ class Location:
         if ctx.courtyard == where:
             return Decision(reply=f"收到位置：{label}。有事直接说就行。", state=keep(ctx))
         return Decision(reply=f"您在{label}附近。" + replies.offer_binding(cfg, where),
-                        state=keep(ctx, step="confirm_bind", offer=where))
+                        state=ask(ctx, Step.CONFIRM_BIND, offer=where))
 
 
 class Blank:
@@ -277,7 +268,7 @@ class Blank:
         return msg.kind == "text" and is_blank(msg.text)
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        return Decision(reply="😊 收到！有事直接打字或发语音说就行。", state=ctx.state or None)
+        return Decision(reply="😊 收到！有事直接打字或发语音说就行。", state=ctx.state)
 
 
 class Request:
@@ -287,7 +278,7 @@ class Request:
         return _words(msg)
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        return intake.route(msg, ctx, msg.text.strip(), _state(ctx).get("media"))
+        return intake.route(msg, ctx, msg.text.strip(), ctx.state.media)
 
 
 class Fallback:
@@ -298,15 +289,7 @@ class Fallback:
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         if msg.kind == "event":
-            return Decision(reply=None, state=ctx.state or None)
+            return Decision(reply=None, state=ctx.state)
         if msg.kind == "link":
-            return Decision(reply="收到链接了。有事要办，直接打字或发语音说就行。", state=ctx.state or None)
-        return Decision(reply="这种消息我还看不懂，请打字或发语音告诉我。", state=ctx.state or None)
-
-
-HANDLERS = [
-    TemplateDelivery(), Unsubscribe(), Subscribe(), MenuClick(), OtherEvent(),
-    FinishPhoto(), Council(),
-    ConfirmBinding(), CancelRequest(), MyTickets(), AskCourtyard(), Menu(),
-    Callback(), Events(), Media(), Location(), Blank(), Request(), Fallback(),
-]
+            return Decision(reply="收到链接了。有事要办，直接打字或发语音说就行。", state=ctx.state)
+        return Decision(reply="这种消息我还看不懂，请打字或发语音告诉我。", state=ctx.state)

@@ -10,14 +10,30 @@ import re
 from datetime import datetime
 
 from handlers.base import Context, Decision, EventCancel, EventSignup, EventView, Inbound, UpdateResident
-from handlers.text import NUM, bare, cn_to_int, find_name, find_phone, number_answer
+from handlers.state import Step
+from handlers.text import NUM, SURNAMES, bare, cn_to_int, find_name, find_phone, number_answer
 
-STEP = "event_pick"  # state step after the list was shown: a bare number picks an event
+STEP = Step.EVENT_PICK  # after the list was shown: a bare number picks an event
 WEEKDAYS = "一二三四五六日"
 _CANCEL = re.compile(r"取消报名|取消活动|不去了|去不了|不参加了?|退出|不报了|退报名|撤销报名|来不了|取消")
 _SIGNUP = re.compile(r"报名|报个名|参加|算我|我要去|我想去|想去|我去|带我|加我|登记|预约|占个位|留个位|报上")
 _INDEX = re.compile(rf"(?:报名|参加|取消|第)*({NUM})(?:号活动|个活动|个|号)?")
 _GENERIC = {"活动", "报名", "参加", "社区", "一个", "我们", "组织"}
+_OTHER = re.compile(r"(?:老伴|老婆|老公|爱人|孙子|孙女|外孙|儿子|闺女|女儿|儿媳|邻居|朋友|亲家|俺妈|我妈|俺爸|我爸|老姐妹|老伙计)"
+                    r"[^,，。]{0,3}(?:也)?(?:想|要|能)?(?:去|参加|报|来)|(?:给|帮|替)[\u4e00-\u9fff]{1,4}(?:也)?报(?:个)?名")
+_THEIR_NAME = re.compile(r"(?:他|她|名字|俺|人)?(?:叫|名叫|名字是|名字叫)([\u4e00-\u9fff]{2,3})|(?:给|帮|替)([\u4e00-\u9fff]{2,3})(?:也)?报")
+
+
+def guest_name(text: str) -> str | None:
+    """The person a resident signs up besides themself (俺老伴也想去…他叫李长顺), or None."""
+    b = bare(text)
+    if not _OTHER.search(b):
+        return None
+    for m in _THEIR_NAME.finditer(b):
+        name = m.group(1) or m.group(2)
+        if name and name[0] in SURNAMES:
+            return name
+    return None
 
 
 def is_full(e: EventView) -> bool:
@@ -91,9 +107,11 @@ def matches_explicit(msg: Inbound, ctx: Context) -> bool:
     if msg.kind not in ("text", "voice"):
         return False
     b = bare(msg.text)
-    if (ctx.state or {}).get("step") == STEP and ctx.events and (
+    if ctx.state.step == STEP and ctx.events and (
         number_answer(msg.text) is not None or _SIGNUP.search(b) or _CANCEL.search(b)
     ):
+        return True
+    if ctx.events and guest_name(msg.text):
         return True
     return b in ("活动", "活动报名", "看活动") or bool(
         re.match(r"(?:报名|取消报名|我要报名|我想报名|想报名|(?:最近|这几天|这周|本周)?有(?:啥|什么|没有|啥子)活动)", b)
@@ -103,8 +121,9 @@ def matches_explicit(msg: Inbound, ctx: Context) -> bool:
 def handle(msg: Inbound, ctx: Context) -> Decision:
     text, events = msg.text, ctx.events
     b = bare(text)
-    state = {k: v for k, v in (ctx.state or {}).items() if k != "step"}
-    picking = (ctx.state or {}).get("step") == STEP
+    state = ctx.state.settled()
+    picking = ctx.state.step == STEP
+    listed = ctx.state.asking(STEP, ctx.clock)
     if _CANCEL.search(b) and not _SIGNUP.search(b.replace("报名", "")):
         mine = [e for e in events if e.mine]
         target = find_event(text, mine or events)
@@ -112,22 +131,28 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
             target = mine[0]
         if target is None:
             if not mine:
-                return Decision(reply="您现在没有报名的活动。", state=state or None)
+                return Decision(reply="您现在没有报名的活动。", state=state)
             names = "\n".join(f"{events.index(e) + 1}. {e.title}" for e in mine)
             return Decision(reply=f"您报名了这些活动：\n{names}\n要取消哪个？请回复「取消+序号」，例如：取消1",
-                            state={**state, "step": STEP})
+                            state=listed)
         if not target.mine:
-            return Decision(reply=f"您没有报名「{target.title}」，不用取消。", state=state or None)
-        return Decision(actions=[EventCancel(target.id)], state=state or None)
-    wants = bool(_SIGNUP.search(b)) or (picking and number_answer(text) is not None)
+            return Decision(reply=f"您没有报名「{target.title}」，不用取消。", state=state)
+        return Decision(actions=[EventCancel(target.id)], state=state)
+    guest = guest_name(text)
+    wants = bool(_SIGNUP.search(b)) or bool(guest) or (picking and number_answer(text) is not None)
     if not wants:
-        return Decision(reply=list_text(events), state={**state, "step": STEP} if events else (state or None))
+        return Decision(reply=list_text(events), state=listed if events else state)
     if not events:
-        return Decision(reply=list_text(events), state=state or None)
+        return Decision(reply=list_text(events), state=state)
     target = find_event(text, events) or (events[0] if len(events) == 1 else None)
     if target is None:
-        return Decision(reply="想报哪个活动？\n" + list_text(events), state={**state, "step": STEP})
+        return Decision(reply="想报哪个活动？\n" + list_text(events), state=listed)
+    if target.courtyard and ctx.courtyard and target.courtyard != ctx.courtyard:
+        return Decision(reply=f"「{target.title}」是本院居民的活动，别的院暂时报不了，谢谢您的关心。"
+                              "发「有啥活动」看看全社区的安排。", state=state)
+    if guest:  # a second place, in that person's name
+        return Decision(actions=[EventSignup(target.id, guest=guest)], state=state)
     if target.mine:
-        return Decision(reply=f"您已经报名了{describe(target)}。到时候见！", state=state or None)
+        return Decision(reply=f"您已经报名了{describe(target)}。到时候见！", state=state)
     name, phone, extra = _contact(text)
-    return Decision(actions=[*extra, EventSignup(target.id, name, phone)], state=state or None)
+    return Decision(actions=[*extra, EventSignup(target.id, name, phone)], state=state)

@@ -1,12 +1,7 @@
 """A resident's request in words: category, courtyard, urgency, and the next dialogue step.
 
-State keys used here (the dict bot keeps in Redis with a TTL):
-  step      ask_courtyard | confirm_bind | menu (what the last reply asked)
-  pending   the request waiting for an answer: text, category, subcategory, confidence, urgent, media
-  asked     how many times the current question was asked
-  offer     the courtyard offered as the default ("以后默认3号院？")
-  last      the ticket just created ({"text", "category"}): a photo or voice next goes to it
-  media     a photo sent before any words: it goes with the next ticket
+The state it reads and writes is `handlers.state.DialogueState` (step, pending, asked, offer, last,
+media …); `Step` names the questions asked here: ask_courtyard, confirm_bind, menu.
 """
 
 from __future__ import annotations
@@ -17,7 +12,7 @@ from typing import Any
 
 from handlers import classify as classifier
 from handlers import courtyard as yards
-from handlers import events, faq, replies
+from handlers import emergency, events, faq, replies
 from handlers.base import (
     AttachMedia,
     BindCourtyard,
@@ -29,11 +24,10 @@ from handlers.base import (
     TicketView,
     UpdateResident,
 )
+from handlers.state import DialogueState, LastTicket, MediaRef, Request, Step
 from handlers.text import bare, find_name, find_phone, newest, number_answer, yes_no
-from handlers.urgency import is_urgent
 
 TICKET_CATEGORIES = ("repair", "grievance", "inquiry")
-TRANSIENT = ("step", "pending", "asked", "offer", "event_pick", "placed", "guess")
 _MENU_WORDS = {"报修": 1, "修": 1, "维修": 1, "投诉": 2, "反映": 2, "活动": 3, "报名": 3, "咨询": 4, "问问": 4, "问事": 4}
 _SELF_UNIT = re.compile(r"(?:我|俺|咱)(?:家|们家)?(?:住|在|是)|家住|住在")
 _THANKS = re.compile(r"谢|感谢|辛苦|麻烦你|多亏|点赞|好人")
@@ -45,11 +39,14 @@ def classify_text(text: str) -> Any:
     return classifier.classify(text)
 
 
-def keep(ctx: Context, **extra: Any) -> dict[str, Any] | None:
-    """The state minus the finished step's keys, plus `extra`; None when nothing is left."""
-    state = {k: v for k, v in (ctx.state or {}).items() if k not in TRANSIENT}
-    state.update({k: v for k, v in extra.items() if v is not None})
-    return state or None
+def keep(ctx: Context, **extra: Any) -> DialogueState:
+    """The state with the finished question cleared, plus `extra` (None values ignored)."""
+    return ctx.state.settled(**{k: v for k, v in extra.items() if v is not None})
+
+
+def ask(ctx: Context, step: str, **extra: Any) -> DialogueState:
+    """The state after asking the question `step` now."""
+    return ctx.state.asking(step, ctx.clock, **{k: v for k, v in extra.items() if v is not None})
 
 
 def menu_choice(text: str) -> str | None:
@@ -72,20 +69,26 @@ def friendly(text: str, cfg: Any) -> str:
         return "不客气！有事随时找我们。"
     if _HELLO.match(b):
         return "您好！我是楼院管家。报修、投诉、活动报名、办事咨询，直接打字或发语音说就行。"
-    return "收到了。有事要办，直接说哪个院、什么事就行，比如“3号院2号楼楼道灯不亮”。"
+    return CATCH_ALL
 
 
-def route(msg: Inbound, ctx: Context, text: str, media: dict | None = None, second_try: bool = False) -> Decision:
+CATCH_ALL = ("这句我没看懂，什么也没登记。\n"
+             "有事请直接说哪个院、什么事，比如“3号院2号楼楼道灯不亮”。\n"
+             "发“帮助”看用法，发“转人工”找工作人员。")
+
+
+def route(msg: Inbound, ctx: Context, text: str, media: MediaRef | None = None, second_try: bool = False) -> Decision:
     """Understand a request in words and decide: a ticket, a question back, an answer."""
     cfg = ctx.config
     cls = classify_text(text)
     category, sub, confidence = cls.category, cls.subcategory, float(cls.confidence)
-    urgent = is_urgent(text)
-    notice = replies.urgent_notice(cfg) if urgent else None
+    danger = emergency.read(text)  # the one place that decides what is an emergency
+    urgent = danger is not None
+    notice = emergency.notice(cfg, danger) if danger else None
     if urgent and category not in ("repair", "grievance"):
         category, sub = "grievance", "安全隐患"
     if media is None and msg.kind == "voice" and msg.media_id:
-        media = {"media_id": msg.media_id, "kind": "voice"}
+        media = MediaRef(msg.media_id, "voice")
     low = confidence < cfg.confidence_threshold and not urgent
     if low:
         answer = faq.answer(text, cfg.faq)
@@ -93,7 +96,7 @@ def route(msg: Inbound, ctx: Context, text: str, media: dict | None = None, seco
             return Decision(reply=answer, state=keep(ctx, media=media))
         if not second_try:
             pending = _pending(text, category, sub, confidence, urgent, media)
-            return Decision(reply=replies.MENU, state=keep(ctx, step="menu", pending=pending))
+            return Decision(reply=replies.MENU, state=ask(ctx, Step.MENU, pending=pending))
         if category not in TICKET_CATEGORIES:  # still unsure after the menu: staff sort it out
             category, sub = "inquiry", None
     if category == "other":
@@ -104,61 +107,61 @@ def route(msg: Inbound, ctx: Context, text: str, media: dict | None = None, seco
         answer = faq.answer(text, cfg.faq)
         if answer:
             return Decision(reply=answer, state=keep(ctx, media=media))
-    request = _pending(text, category, sub, confidence, urgent, media)
+    request = replace(_pending(text, category, sub, confidence, urgent, media),
+                      emergency=danger.kind if danger else None)
     return ticket_or_ask(ctx, request, notice)
 
 
 def _pending(text: str, category: str, sub: str | None, confidence: float, urgent: bool,
-             media: dict | None) -> dict[str, Any]:
-    return {"text": text, "category": category, "subcategory": sub, "confidence": round(confidence, 3),
-            "urgent": urgent, "media": media}
+             media: MediaRef | None) -> Request:
+    return Request(text, category, sub, round(confidence, 3), urgent, media)
 
 
-def ticket_or_ask(ctx: Context, request: dict[str, Any], notice: str | None = None) -> Decision:
+def ticket_or_ask(ctx: Context, request: Request, notice: str | None = None) -> Decision:
     """Open the ticket when the courtyard is known; else ask for it and keep the request."""
-    cfg, text = ctx.config, request["text"]
+    cfg, text = ctx.config, request.text
     found = yards.find(text, cfg.courtyards)
     where = (found.courtyard if found and found.sure else None) or ctx.courtyard
     guess = found.courtyard if found and where is None else None  # a bare organisation name: confirm it
-    if where is None and request.get("urgent"):
+    if where is None and request.urgent:
         # Danger cannot wait for an answer: open it now (staff see it in triage at once) and
         # move it to the council when the resident names the courtyard.
         decision = create(ctx, request, None, notice)
         decision.reply = (replies.confirm_courtyard(cfg, guess) if guess
                           else replies.ask_courtyard(cfg, "请告诉我是哪个院，我们马上通知理事会。"))
-        decision.state = {**(decision.state or {}), "step": "ask_courtyard", "placed": True, "asked": 1,
-                          "guess": guess}
+        decision.state = (decision.state or ctx.state).asking(Step.ASK_COURTYARD, ctx.clock, placed=True, asked=1,
+                                                               guess=guess)
         return decision
     if where is None:
         reply = replies.confirm_courtyard(cfg, guess) if guess else replies.ask_courtyard(cfg, "请问是哪个院的事？")
         return Decision(reply=reply, urgent_notice=notice,
-                        state=keep(ctx, step="ask_courtyard", pending=request, asked=1, guess=guess))
-    offer = where if ctx.courtyard is None else None
+                        state=ask(ctx, Step.ASK_COURTYARD, pending=request, asked=1, guess=guess))
+    offer = where if ctx.courtyard is None and not ctx.state.declined_default else None
     return create(ctx, request, where, notice, offer=offer)
 
 
-def create(ctx: Context, request: dict[str, Any], where: str | None, notice: str | None = None,
+def create(ctx: Context, request: Request, where: str | None, notice: str | None = None,
            offer: str | None = None) -> Decision:
     cfg = ctx.config
-    media = request.get("media") or {}
+    media = request.media
     ticket = CreateTicket(
-        category=request["category"],
-        subcategory=request.get("subcategory"),
+        category=request.category,
+        subcategory=request.subcategory,
         courtyard=where,
-        text=request["text"],
-        urgent=bool(request.get("urgent")),
-        confidence=float(request.get("confidence", 1.0)),
-        media_id=media.get("media_id"),
-        media_kind=media.get("kind"),
+        text=request.text,
+        urgent=request.urgent,
+        confidence=float(request.confidence),
+        media_id=media.media_id if media else None,
+        media_kind=media.kind if media else None,
+        emergency=request.emergency,
     )
-    actions: list[Any] = [ticket, *resident_details(request["text"])]
-    last = {"text": request["text"], "category": request["category"]}
-    state = {k: v for k, v in (ctx.state or {}).items() if k not in (*TRANSIENT, "media")}
-    state["last"] = last
+    actions: list[Any] = [ticket, *resident_details(request.text)]
+    last = LastTicket(request.text, request.category, at=ctx.clock, courtyard=where)
+    state = ctx.state.settled(media=None, last=last)
     if offer:
-        state.update(step="confirm_bind", offer=offer)
+        state = state.asking(Step.CONFIRM_BIND, ctx.clock, offer=offer)
         reply = replies.offer_binding(cfg, offer)
-    elif request["category"] == "repair" and not media:
+    elif request.category == "repair" and not media and not request.urgent:
         reply = "有照片的话可以直接发过来，师傅看得更清楚。"
     else:
         reply = None
@@ -170,18 +173,17 @@ def create(ctx: Context, request: dict[str, Any], where: str | None, notice: str
 
 def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
     """The reply to "which courtyard?" (None: not an answer; let the message be read afresh)."""
-    cfg, state = ctx.config, ctx.state or {}
-    pending = state.get("pending")
+    cfg, state = ctx.config, ctx.state
+    pending = state.pending
     if msg.kind == "location" and msg.lat is not None and msg.lon is not None:
         where = yards.nearest(msg.lat, msg.lon, cfg.courtyards)
-    elif state.get("guess") and (yes := yes_no(msg.text)) is not None:  # 您说的是…吗？ 是 / 不是
+    elif state.guess and (yes := yes_no(msg.text)) is not None:  # 您说的是…吗？ 是 / 不是
         if not yes:
-            state = {k: v for k, v in state.items() if k != "guess"}
-            return Decision(reply=replies.ask_courtyard(cfg, "好的，那是哪个院？"), state=state)
-        where = state["guess"]
+            return Decision(reply=replies.ask_courtyard(cfg, "好的，那是哪个院？"), state=replace(state, guess=None))
+        where = state.guess
     else:
         where = yards.answer(msg.text, cfg.courtyards)
-    if state.get("placed"):  # the ticket exists already (urgent): tell it where it belongs
+    if state.placed:  # the ticket exists already (urgent): tell it where it belongs
         if where is None:
             return None
         bind = [BindCourtyard(where)] if ctx.courtyard is None else []
@@ -189,57 +191,59 @@ def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
     if where is None:
         if not pending:
             return None
-        if state.get("asked", 1) >= 2:  # asked twice: register it anyway, staff find the courtyard
+        if max(state.asked, 1) >= 2:  # asked twice: register it anyway, staff find the courtyard
             return create(ctx, pending, None)
         return Decision(reply=replies.ask_courtyard(cfg, "没认出是哪个院。"),
-                        state={**state, "asked": state.get("asked", 1) + 1})
+                        state=replace(state, asked=max(state.asked, 1) + 1))
     if not pending:  # the greeting's question: remember the courtyard (and hear any request with it)
         bind = BindCourtyard(where)
         if msg.kind != "location" and len(yards.leftover(msg.text, cfg.courtyards)) >= 3:
-            decision = route(msg, replace(ctx, courtyard=where, state=keep(ctx) or {}), msg.text.strip())
+            decision = route(msg, replace(ctx, courtyard=where, state=keep(ctx)), msg.text.strip())
             decision.actions.insert(0, bind)
-            if decision.state:
-                decision.state.pop("offer", None)
-                if decision.state.get("step") == "confirm_bind":
-                    decision.state.pop("step")
+            if decision.state is not None and decision.state.step == Step.CONFIRM_BIND:
+                decision.state = decision.state.settled()
+            elif decision.state is not None:
+                decision.state = replace(decision.state, offer=None)
             return decision
         return Decision(actions=[bind], reply="有事直接说就行。", state=keep(ctx))
-    notice = replies.urgent_notice(cfg) if pending.get("urgent") else None
+    danger = emergency.read(pending.text) if pending.urgent else None
+    notice = emergency.notice(cfg, danger) if danger else (replies.urgent_notice(cfg) if pending.urgent else None)
     if msg.kind != "location" and len(yards.leftover(msg.text, cfg.courtyards)) >= 2:
-        pending = {**pending, "text": f"{pending['text']}（{msg.text.strip()}）"}  # 粮食局院3号楼: keep the detail
-    return create(ctx, pending, where, notice, offer=where if ctx.courtyard is None else None)
+        pending = replace(pending, text=f"{pending.text}（{msg.text.strip()}）")  # 粮食局院3号楼: keep the detail
+    offer = where if ctx.courtyard is None and not state.declined_default else None
+    return create(ctx, pending, where, notice, offer=offer)
 
 
 def answer_binding(msg: Inbound, ctx: Context) -> Decision | None:
     yes = yes_no(msg.text)
-    offer = (ctx.state or {}).get("offer")
+    offer = ctx.state.offer
     if yes is None or not offer:
         return None
     if yes:
         return Decision(actions=[BindCourtyard(offer)], state=keep(ctx))
-    return Decision(reply="好的，下次有事再告诉我是哪个院就行。", state=keep(ctx))
+    return Decision(reply="好的，以后不再问了。下次有事说一下是哪个院就行。", state=keep(ctx, declined_default=True),
+                    actions=[UpdateResident(no_default_offer=True)])
 
 
 def answer_menu(msg: Inbound, ctx: Context) -> Decision | None:
-    state = ctx.state or {}
-    pending = state.get("pending")
+    pending = ctx.state.pending
     choice = menu_choice(msg.text)
     if not pending:
         return None
     if choice is None:  # more words instead of a number: read them with the first message
         if msg.kind not in ("text", "voice") or not bare(msg.text):
             return None
-        inner = replace(ctx, state=keep(ctx) or {})
-        return route(msg, inner, f"{pending['text']}，{msg.text.strip()}", pending.get("media"), second_try=True)
-    fresh = replace(ctx, state=keep(ctx) or {})
+        inner = replace(ctx, state=keep(ctx))
+        return route(msg, inner, f"{pending.text}，{msg.text.strip()}", pending.media, second_try=True)
+    fresh = replace(ctx, state=keep(ctx))
     if choice == "event":
-        return events.handle(Inbound(msg.openid, "text", pending["text"]), fresh)
+        return events.handle(Inbound(msg.openid, "text", pending.text), fresh)
     if choice == "inquiry":
-        answer = faq.answer(pending["text"], ctx.config.faq)
+        answer = faq.answer(pending.text, ctx.config.faq)
         if answer:
             return Decision(reply=answer, state=keep(ctx))
-    sub = pending.get("subcategory") if pending.get("category") == choice else None
-    request = {**pending, "category": choice, "subcategory": sub, "confidence": 1.0}
+    sub = pending.subcategory if pending.category == choice else None
+    request = replace(pending, category=choice, subcategory=sub, confidence=1.0)
     return ticket_or_ask(fresh, request)
 
 
@@ -248,32 +252,32 @@ def answer_menu(msg: Inbound, ctx: Context) -> Decision | None:
 
 def last_ticket(ctx: Context) -> TicketView | None:
     """The ticket opened just before (state "last"), if it is still open."""
-    last = (ctx.state or {}).get("last")
+    last = ctx.state.last
     if not last or not ctx.open_tickets:
         return None
-    same = [t for t in ctx.open_tickets if t.text == last.get("text")]
+    same = [t for t in ctx.open_tickets if t.text == last.text]
     return newest(same or ctx.open_tickets)
 
 
 def media(msg: Inbound, ctx: Context) -> Decision:
     """A photo, video or voice: goes to the ticket just opened, else waits for the words."""
     kind = "image" if msg.kind == "image" else ("voice" if msg.kind == "voice" else "video")
-    if msg.kind == "voice" and msg.text.strip() and is_urgent(msg.text):
+    if msg.kind == "voice" and msg.text.strip() and emergency.read(msg.text):
         return route(msg, ctx, msg.text.strip())
     ticket = last_ticket(ctx)
     if ticket is not None and msg.media_id:
         note = msg.text.strip()[:500]
-        return Decision(actions=[AttachMedia(ticket.ref, msg.media_id, kind, note)], state=ctx.state or None)
+        return Decision(actions=[AttachMedia(ticket.ref, msg.media_id, kind, note)], state=ctx.state)
     if msg.kind == "voice":
-        return Decision(reply="没听清您说的话，请再说一遍，或者打字告诉我。", state=ctx.state or None)
+        return Decision(reply="没听清您说的话，请再说一遍，或者打字告诉我。", state=ctx.state)
     if not msg.media_id:
-        return Decision(reply="收到了。有事请打字或发语音告诉我。", state=ctx.state or None)
-    held = {"media_id": msg.media_id, "kind": kind}
-    state = dict(ctx.state or {})
+        return Decision(reply="收到了。有事请打字或发语音告诉我。", state=ctx.state)
+    held = MediaRef(msg.media_id, kind)
+    state = ctx.state
     what = "照片" if kind == "image" else "视频"
-    if state.get("pending"):  # asked for the courtyard or the category: the photo joins that request
-        state["pending"] = {**state["pending"], "media": state["pending"].get("media") or held}
-        ask = "请回个数字选一下。" if state.get("step") == "menu" else "请告诉我是哪个院。"
-        return Decision(reply=f"{what}收到了。{ask}", state=state)
-    state["media"] = state.get("media") or held
+    if state.pending:  # asked for the courtyard or the category: the photo joins that request
+        state = replace(state, pending=replace(state.pending, media=state.pending.media or held))
+        again = "请回个数字选一下。" if state.step == Step.MENU else "请告诉我是哪个院。"
+        return Decision(reply=f"{what}收到了。{again}", state=state)
+    state = replace(state, media=state.media or held)
     return Decision(reply=f"{what}收到了。请再用文字或语音说说是哪个院、什么问题，我帮您登记。", state=state)

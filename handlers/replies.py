@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.config import Config
 from handlers.base import (
+    AddToTicket,
     AttachMedia,
     BindCourtyard,
     CallbackAnswer,
@@ -16,6 +17,7 @@ from handlers.base import (
     CouncilCommand,
     CreateTicket,
     Decision,
+    EscalateTicket,
     EventCancel,
     EventSignup,
     Outcome,
@@ -67,9 +69,17 @@ def confirm_courtyard(cfg: Config, courtyard_id: str) -> str:
     return f"您说的是{courtyard_label(cfg, courtyard_id)}吗？回复“是”或“不是”。"
 
 
-def courtyard_menu(cfg: Config) -> str:
-    lines = [f"{n}  {courtyard_label(cfg, c.id)}" for n, c in choices(cfg.courtyards)]
-    return "回个数字就行：\n" + "\n".join(lines) + "\n也可以直接说院名，比如：粮食局家属院"
+SHORT_LIST = 4  # more courtyards than this: a short prompt, the full list on "0" (a phone screen)
+
+
+def courtyard_menu(cfg: Config, full: bool = False) -> str:
+    pairs = choices(cfg.courtyards)
+    if full or len(pairs) <= SHORT_LIST:
+        lines = [f"{n}  {courtyard_label(cfg, c.id)}" for n, c in pairs]
+        return "回个数字就行：\n" + "\n".join(lines) + "\n也可以直接说院名，比如：粮食局家属院"
+    n, c = pairs[1]  # an example that is not the first: "1" reads like a yes
+    alias = courtyard_label(cfg, c.id).split("（")[-1].rstrip("）")
+    return f"回院号就行（比如回 {n} 就是{short_name(cfg, c.id)}），也可以说院名，比如“{alias}”。\n回 0 看全部院名。"
 
 
 def ask_courtyard(cfg: Config, why: str = "请问是哪个院的事？") -> str:
@@ -99,6 +109,13 @@ def help_text(cfg: Config) -> str:
     )
 
 
+def usage(cfg: Config) -> str:
+    """帮助 / 怎么用: three short lines."""
+    return ("有事直接说：哪个院、哪栋楼、什么事，打字、语音、照片都行。\n"
+            "查进度发“我的工单”，撤销发“不用了”，找人发“转人工”。\n"
+            f"着火打 {cfg.emergency.fire}，有人摔倒、晕倒打 {cfg.emergency.people}，打完再告诉我。")
+
+
 def urgent_notice(cfg: Config) -> str:
     return f"⚠️ 情况紧急请先打电话：{cfg.emergency_numbers}\n请先离开危险的地方，不要自己动手处理。"
 
@@ -126,6 +143,11 @@ def _created(out: Outcome, ctx: Context) -> str:
     a = out.action
     assert isinstance(a, CreateTicket)
     where = courtyard_label(ctx.config, a.courtyard)
+    if a.emergency:  # never "报修" when someone may be in danger
+        head = "已按紧急求助登记" if a.emergency in ("person", "lift") else "已按紧急情况登记"
+        hours = f"{ctx.config.urgent_accept_hours:g}"
+        return (f"{head}，工单号 {out.ref}，楼院：{where}。"
+                f"已同时通知理事会和社区工作人员，{hours} 小时内一定有人联系您。")
     if a.category == "repair":
         head = "已受理您的报修"
     elif a.category == "grievance":
@@ -158,7 +180,20 @@ def _ok_text(out: Outcome, ctx: Context) -> str | None:
         what = {"image": "照片", "voice": "语音", "video": "视频"}.get(a.kind, "材料")
         return f"{what}已补充到工单 {out.ref or a.ref}。"
     if isinstance(a, Withdraw):
-        return f"好的，工单 {out.ref or a.ref} 已撤销。"
+        who = out.data.get("member")
+        told = f"已告诉{who}不用来了。" if who else "不会再派人了。"
+        return f"好的，工单 {out.ref or a.ref} 已撤销，{told}"
+    if isinstance(a, AddToTicket):
+        who = out.data.get("member")
+        told = f"已转告{who}" if who else "已转告理事会"
+        if a.repeat:
+            return (f"这件事已经在办了（工单 {out.ref or a.ref}，{STATUS_NAMES.get(out.data.get('status', ''), '办理中')}）。"
+                    f"您说的已记上，{told}，有进展马上告诉您。")
+        return f"已补充到工单 {out.ref or a.ref}，{told}。"
+    if isinstance(a, EscalateTicket):
+        who = out.data.get("assignee")
+        told = f"已马上通知{who}和社区工作人员" if who else "已马上通知理事会和社区工作人员"
+        return f"您的工单 {out.ref or a.ref} 已改为紧急，{told}。"
     if isinstance(a, CouncilCommand):
         return _council(out)
     if isinstance(a, CallbackAnswer):

@@ -186,3 +186,12 @@ def wechat(app, config):
 @pytest.fixture
 def safe_config(config: config_mod.Config) -> config_mod.Config:
     return replace(config, wechat=replace(config.wechat, encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"))
+
+
+@pytest.fixture
+def chat(request: pytest.FixtureRequest, wechat):
+    """A transcript player (tests/conversation.py) on the live app: the module must import the
+    dispatch fixtures (`from tests.fixtures_dispatch import *`) for the sandbox and the worker."""
+    from tests.conversation import Chat
+
+    return Chat(wechat, request.getfixturevalue("steward_live"))

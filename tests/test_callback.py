@@ -85,7 +85,7 @@ def test_rating_without_solved_asks_once_then_combines() -> None:
     assert d.actions == [] and "回 0" in d.reply
     d2 = decide(Inbound("u", "text", "0"), ctx(d.state))
     assert d2.actions == [CallbackAnswer("R1002", False, 2, "0")]
-    assert not (d2.state or {}).get("callback_rating")
+    assert d2.state is None or d2.state.callback_rating is None
 
 
 def test_inactive_without_awaiting_callback() -> None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from bot.config import load
 from handlers import decide
 from handlers.base import (
+    AddToTicket,
     AttachMedia,
     BindCourtyard,
     Context,
@@ -30,21 +31,22 @@ from handlers.base import (
     Withdraw,
 )
 from handlers.replies import MAX_BYTES, compose
+from handlers.state import DialogueState
 
 CFG = load("config.example.toml")
 class Chat:
     """One resident's conversation: feeds decision.state back like bot does with Redis."""
 
     def __init__(self, courtyard: str | None = None, **ctx: object) -> None:
-        self.courtyard, self.state, self.ctx = courtyard, {}, ctx
+        self.courtyard, self.state, self.ctx = courtyard, DialogueState(), ctx
         self.last: Decision | None = None
 
     def context(self) -> Context:
-        return Context(config=CFG, courtyard=self.courtyard, state=dict(self.state), **self.ctx)
+        return Context(config=CFG, courtyard=self.courtyard, state=self.state, **self.ctx)
 
     def send(self, text: str = "", kind: str = "text", **fields: object) -> Decision:
         d = decide(Inbound("o-resident", kind, text, **fields), self.context())
-        self.state = d.state or {}
+        self.state = d.state or DialogueState()
         for a in d.actions:
             if isinstance(a, BindCourtyard):
                 self.courtyard = a.courtyard
@@ -70,7 +72,7 @@ def test_subscribe_greets_and_asks_for_the_courtyard_once() -> None:
     assert "欢迎" in d.reply and "粮食局家属院" in d.reply and "3" in d.reply
     d = chat.send("3")
     assert d.actions == [BindCourtyard("c3")]
-    assert chat.state.get("step") is None
+    assert chat.state.step is None
 
 
 def test_subscribe_greeting_question_is_optional() -> None:
@@ -78,7 +80,7 @@ def test_subscribe_greeting_question_is_optional() -> None:
     chat.send(kind="event", event="subscribe")
     d = chat.send("3号院楼道灯不亮了")
     assert d.actions[0] == BindCourtyard("c3") and tickets(d)[0].courtyard == "c3"
-    assert chat.state.get("step") is None
+    assert chat.state.step is None
 
 
 def test_subscribe_when_bound_does_not_ask() -> None:
@@ -94,7 +96,7 @@ def test_courtyard_qr_code_binds() -> None:
 def test_unbound_resident_is_asked_then_answers_with_a_name() -> None:
     chat = Chat()
     d = chat.send("楼道灯不亮了")
-    assert d.actions == [] and "哪个院" in d.reply and chat.state["step"] == "ask_courtyard"
+    assert d.actions == [] and "哪个院" in d.reply and chat.state.step == "ask_courtyard"
     d = chat.send("粮食局家属院")
     (t,) = tickets(d)
     assert (t.courtyard, t.category, t.text) == ("c3", "repair", "楼道灯不亮了")
@@ -116,7 +118,7 @@ def test_declining_the_default() -> None:
     chat.send("楼道灯不亮了")
     chat.send("3")
     d = chat.send("不用了")
-    assert d.actions == [] and chat.courtyard is None
+    assert d.actions == [UpdateResident(no_default_offer=True)] and chat.courtyard is None  # remembered, not bound
 
 
 def test_unknown_courtyard_twice_registers_anyway() -> None:
@@ -134,7 +136,7 @@ def test_courtyard_named_in_the_text_needs_no_question() -> None:
     chat = Chat()
     d = chat.send("俺是粮食局家属院的，2号楼下水道堵了")
     assert tickets(d)[0].courtyard == "c3"
-    assert chat.state["offer"] == "c3"
+    assert chat.state.offer == "c3"
 
 
 def test_courtyard_in_text_beats_the_binding() -> None:
@@ -186,7 +188,7 @@ def test_low_confidence_menu_then_1_is_a_repair() -> None:
     chat = Chat("c3")
     d = chat.send(VAGUE)
     assert d.actions == [] and "1 报修" in d.reply and "4 咨询" in d.reply
-    assert chat.state["pending"]["text"] == VAGUE
+    assert chat.state.pending.text == VAGUE
     (t,) = tickets(chat.send("1"))
     assert (t.category, t.courtyard, t.text) == ("repair", "c3", VAGUE)
 
@@ -237,7 +239,7 @@ def test_urgent_message_gives_emergency_numbers_first() -> None:
     assert t.urgent
     text = chat.reply()
     assert text.startswith("⚠️") and text.index("119") < text.index("R1024")
-    assert CFG.emergency_numbers in text
+    assert CFG.emergency.power in text.split("\n")[0]  # the numbers for this danger, not the whole list
 
 
 def test_urgent_and_unbound_still_gives_numbers_first() -> None:
@@ -276,7 +278,7 @@ def test_voice_right_after_a_repair_is_attached() -> None:
     chat.send("下水道堵了")
     chat.ctx["open_tickets"] = [_open("R1025", "下水道堵了")]
     d = chat.send("就在二单元门口", kind="voice", media_id="VOICE1")
-    assert d.actions == [AttachMedia("R1025", "VOICE1", "voice", "就在二单元门口")]
+    assert d.actions == [AddToTicket("R1025", "就在二单元门口", "VOICE1", "voice")]  # the words and the voice
 
 
 def test_photo_first_then_words() -> None:
@@ -285,7 +287,7 @@ def test_photo_first_then_words() -> None:
     assert d.actions == [] and "哪个院" in d.reply
     (t,) = tickets(chat.send("楼道灯坏了"))
     assert (t.media_id, t.media_kind) == ("PHOTO1", "image")
-    assert "media" not in chat.state
+    assert chat.state.media is None
 
 
 def test_voice_uses_its_recognition_text() -> None:
@@ -311,14 +313,14 @@ def test_cancel_withdraws_the_newest_open_ticket() -> None:
 
 def test_cancel_a_named_ticket() -> None:
     d = Chat("c3", open_tickets=[_open("R1025", "灯不亮"), _open("R1001", "堵了", day=1)]).send("撤销r1001")
-    assert d.actions == [Withdraw("R1001")]
+    assert d.actions == [Withdraw("R1001", "撤销r1001")]
 
 
 def test_cancel_drops_a_pending_request() -> None:
     chat = Chat()
     chat.send("楼道灯不亮了")
     d = chat.send("不用了")
-    assert d.actions == [] and "取消" in d.reply and not chat.state.get("pending")
+    assert d.actions == [] and "取消" in d.reply and not chat.state.pending
 
 
 def test_cancel_with_nothing_open() -> None:
@@ -453,7 +455,7 @@ def test_decide_never_fails(parts: list[str], kind: str, state: dict, member: bo
     outs = [Outcome(a, True, ref="R9") for a in d.actions]
     text = compose(d, outs, ctx)
     assert text is None or len(text.encode("utf-8")) <= MAX_BYTES
-    assert d.state is None or isinstance(d.state, dict)
+    assert d.state is None or isinstance(d.state, DialogueState)
 
 
 @pytest.mark.parametrize("text", ["我报的修有进展吗", "啥时候来修啊", "咋还没人来"])

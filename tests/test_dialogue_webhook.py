@@ -59,7 +59,7 @@ def test_low_confidence_menu_then_1_is_a_repair(wechat, steward):
 def test_urgent_message_gets_emergency_numbers_first(wechat, steward, config):
     ex = wechat.text(RESIDENT, "3号院2号楼楼道里电线掉下来了，还冒烟")
     first_line = ex.text.split("\n")[0]
-    assert "119" in first_line and "120" in first_line and "110" in first_line
+    assert "119" in first_line and str(config.emergency.power) in first_line  # the right numbers: fire, power
     (t,) = tickets(steward)
     assert t.urgent and t.courtyard_id == "c3"
     assert ex.text.index("119") < ex.text.index(t.ref)

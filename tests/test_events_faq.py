@@ -36,7 +36,7 @@ def test_list_shows_places_times_and_room() -> None:
     assert d.actions == []
     assert "1. 「红歌合唱」12月5日（周六）上午9:00" in d.reply
     assert "还剩 18 个名额" in d.reply and "已满，可排候补" in d.reply and "您已报名" in d.reply
-    assert "报名1" in d.reply and d.state["step"] == events.STEP
+    assert "报名1" in d.reply and d.state.step == events.STEP
 
 
 def test_no_events() -> None:

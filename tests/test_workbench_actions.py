@@ -82,8 +82,10 @@ def test_duplicate_note_reply_reassign(client, steward, ref):
     t, events = _ticket(steward, ref)
     assert (t.status, t.close_reason, t.duplicate_of) == ("closed", "duplicate", other)
     with steward.session() as s:
-        push = s.scalars(select(Push)).one()
+        push = s.scalars(select(Push).where(Push.kind == "reply")).one()
         assert push.openid == "o-resident-test-0001" and "师傅下午到" in push.payload["text"]
+        merged = [p for p in s.scalars(select(Push).where(Push.kind == "notice")) if "同一件" in p.payload["text"]]
+        assert len(merged) == 1  # the merged ticket's reporter is told (issue 12, item 8)
     run_dispatch_jobs(steward)
     o, oe = _ticket(steward, other)
     assert o.assignee_name == "陈卫东" and o.status == "dispatched"

@@ -23,10 +23,12 @@ from bot.config.schema import (
     CalendarSettings,
     CategoryRule,
     ConfigFile,
+    ConversationSettings,
     CouncilMember,
     Courtyard,
     DigestSettings,
     DispatchSettings,
+    EmergencySettings,
     FaqEntry,
     MediaSettings,
     MenuButton,
@@ -42,7 +44,7 @@ from bot.config.schema import (
 
 __all__ = [
     "CLOSE_REASON_KEYS", "DEFAULT_API_BASE", "ENV_OVERRIDES", "EXAMPLE_CONFIG", "ROOT", "SAMPLE_MARKERS",
-    "CalendarSettings", "CategoryRule", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard",
+    "CalendarSettings", "CategoryRule", "ConversationSettings", "EmergencySettings", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard",
     "DigestSettings", "DispatchSettings", "FaqEntry", "MediaSettings", "MenuButton", "VoiceSettings", "Problem", "RatesSettings", "RouteRule", "RunMode",
     "SandboxSection", "StaffAccount", "Templates", "WebSecurity", "WeChatConfig",
     "apply_overrides", "deployment_problems", "ensure_deployable", "is_sample", "load", "parse",

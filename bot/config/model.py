@@ -8,10 +8,12 @@ from typing import Any
 from bot.config.schema import (
     CalendarSettings,
     CategoryRule,
+    ConversationSettings,
     CouncilMember,
     Courtyard,
     DigestSettings,
     DispatchSettings,
+    EmergencySettings,
     FaqEntry,
     MediaSettings,
     MenuButton,
@@ -65,6 +67,8 @@ class Config:
     web_security: WebSecurity = field(default_factory=WebSecurity)
     media: MediaSettings = field(default_factory=MediaSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    conversation: ConversationSettings = field(default_factory=ConversationSettings)
+    emergency: EmergencySettings = field(default_factory=EmergencySettings)
     menu: tuple[MenuButton, ...] = ()
     sandbox: SandboxSection = field(default_factory=SandboxSection)
     spool_dir: str = "var/spool"

@@ -316,6 +316,28 @@ class VoiceSettings:
 
 
 @frozen
+class ConversationSettings:
+    """`[conversation]`: how long the bot's questions and a person's hand-off last."""
+
+    question_minutes: PositiveFloat = 30.0  # a question (which courtyard? 1–4?) owns its answers this long
+    followup_minutes: NonNegativeFloat = 10.0  # words this soon after a ticket may be about that ticket
+    handoff_minutes: PositiveFloat = 60.0  # the bot stays quiet this long after 转人工 unless staff release it
+
+
+@frozen
+class EmergencySettings:
+    """`[emergency]`: the numbers a resident in danger is shown first, and the chase of urgent tickets."""
+
+    people: NonEmptyStr = "120"  # someone fallen, unconscious, hurt
+    fire: NonEmptyStr = "119"
+    police: NonEmptyStr = "110"
+    gas: NonEmptyStr = "96777"  # the gas company's repair line
+    power: NonEmptyStr = "95598"  # the power company's repair line (live wires, sparks)
+    lift: NonEmptyStr = "96333"  # lift rescue
+    chase_minutes: PositiveFloat = 15.0  # an urgent ticket nobody accepts this long goes to the backup and staff
+
+
+@frozen
 class MenuButton:
     """One `[[menu.button]]` (with `[[menu.button.sub]]`); `steward menu push` checks WeChat's limits."""
 
@@ -390,6 +412,8 @@ class ConfigFile(Section):
     dispatch: DispatchSettings = DispatchSettings()
     rates: RatesSettings = RatesSettings()
     voice: VoiceSettings = VoiceSettings()
+    conversation: ConversationSettings = ConversationSettings()
+    emergency: EmergencySettings = EmergencySettings()
     menu: MenuSection = MenuSection()
     calendar: CalendarSettings = CalendarSettings()
     digest: DigestSettings = DigestSettings()

@@ -65,6 +65,10 @@ class EventKind(_Labelled):
     push_failed = "push_failed"
     receiver_unreachable = "receiver_unreachable"
     outside_notified = "outside_notified"
+    emergency_reported = "emergency_reported"  # the resident reports danger about an open ticket
+    chased = "chased"  # urgent and unaccepted in time: backup and staff called
+    withdrawn_notice = "withdrawn_notice"  # the member on a withdrawn ticket was told
+    resident_followup = "resident_followup"  # the resident added to an open ticket (relayed to its member)
 
 
 class PushKind(_Labelled):
@@ -78,6 +82,8 @@ class PushKind(_Labelled):
     alert = "alert"
     event_reminder = "event_reminder"
     reply = "reply"
+    emergency = "emergency"  # 【紧急】 to staff, the member of an escalated ticket, the backup
+    handoff = "handoff"  # a resident asked for a person: staff are told
 
 
 class PushStatus(_Labelled):
@@ -131,6 +137,10 @@ _LABELS: tuple[tuple[_Labelled, str], ...] = (
     (EventKind.push_failed, "推送失败"),
     (EventKind.receiver_unreachable, "联系不上成员"),
     (EventKind.outside_notified, "通知相关单位"),
+    (EventKind.emergency_reported, "居民报告险情"),
+    (EventKind.chased, "紧急催办"),
+    (EventKind.withdrawn_notice, "告知成员已撤回"),
+    (EventKind.resident_followup, "居民补充"),
     (PushKind.task, "派单任务"),
     (PushKind.notice, "告知居民"),
     (PushKind.reminder, "催办提醒"),
@@ -141,6 +151,8 @@ _LABELS: tuple[tuple[_Labelled, str], ...] = (
     (PushKind.alert, "告警"),
     (PushKind.event_reminder, "活动提醒"),
     (PushKind.reply, "回复居民"),
+    (PushKind.emergency, "紧急通知"),
+    (PushKind.handoff, "转人工"),
     (PushStatus.pending, "待发送"),
     (PushStatus.sent, "已发送"),
     (PushStatus.delivered, "已送达"),

@@ -40,7 +40,7 @@ def _text(content: dict[str, str], lines: list[str]) -> Content:
     return content, "\n".join(line for line in lines if line)
 
 
-def task(config: Config, ticket: Any, link: str | None, again: bool = False) -> Content:
+def task(config: Config, ticket: Any, link: str | None, again: bool = False, said: str = "") -> Content:
     title = "【重办】居民说问题还没解决，请再处理" if again else ("【紧急】请马上处理" if ticket.urgent else "【新任务】请处理居民诉求")
     deadline = f"请在 {format_local(ticket.accept_due_at)} 前接单"
     how = f"回复「接单 {ticket.ref}」接单；办好后回复「办结 {ticket.ref} 说明」；不归本院请回复「退单 {ticket.ref} 原因」。"
@@ -48,8 +48,11 @@ def task(config: Config, ticket: Any, link: str | None, again: bool = False) -> 
                "deadline": deadline, "due": _due(ticket.accept_due_at), "how": how,
                # A template has no title line since 2023: its short status field says redo / urgent.
                "status": "重办" if again else ("紧急" if ticket.urgent else "已派单")}
+    heard = f"居民回访时说：「{' '.join(said.split())[:60]}」" if said.strip() else ""
+    if heard:
+        content["note"] = heard
     return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
-                           deadline + "。", how, f"手机上处理：{link}" if link else ""])
+                           heard, deadline + "。", how, f"手机上处理：{link}" if link else ""])
 
 
 def outside(config: Config, ticket: Any, party_name: str) -> Content:
@@ -132,8 +135,8 @@ def notice_progress(config: Config, ticket: Any, member_name: str, note: str) ->
 
 def callback_question(config: Config, ticket: Any, note: str) -> Content:
     """After 办结: tell the resident and ask whether it is solved and for a 1–5 rating."""
-    summary = note or _what(ticket, 40)
-    question = handler_callback_question(ticket.ref, summary)  # the handlers' own wording
+    summary = " ".join((ticket.text or "").split()) or _what(ticket, 40)  # the resident's own words
+    question = handler_callback_question(ticket.ref, summary, note)  # the handlers' own wording
     content = {"title": "工单已办结，请您评价", "ref": ticket.ref, "place": "", "what": _what(ticket, 40),
                "deadline": "", "status": "待回访", "note": summary,
                "how": "请回个数字打分：5 很满意 4 满意 3 一般 2 不满意 1 很不满意；没解决请回 0"}

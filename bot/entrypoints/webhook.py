@@ -35,6 +35,7 @@ from bot.wechat.security import (
     encrypt_reply,
     open_callback,
 )
+from handlers.state import DialogueState
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -178,7 +179,7 @@ def _check_lengths(fields: dict[str, str]) -> None:
         raise BadMessage("MsgId is too long")
 
 
-def _claim(steward, key: str, openid: str) -> tuple[str | None, dict | None]:
+def _claim(steward, key: str, openid: str) -> tuple[str | None, DialogueState | None]:
     """(None, dialogue state) if this message is new; else (the reply already given — \"\" while
     still in progress —, None). Claim and state read share one round trip."""
     try:
@@ -189,7 +190,7 @@ def _claim(steward, key: str, openid: str) -> tuple[str | None, dict | None]:
         claimed, seen, state = pipe.execute()
     except Exception:
         log.warning("Redis unavailable for de-duplication; the database constraint still holds")
-        return None, {}
+        return None, DialogueState()
     if claimed:
         return None, intake.parse_state(state)
     return seen or "", None

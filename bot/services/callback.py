@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import texts
 from bot.domain.clock import utcnow
-from bot.services import jobs, outbox
+from bot.services import jobs, notices, outbox
 from bot.services.push import queue_push
 from bot.services.steward import Steward
 from bot.services.tickets import add_event, close
@@ -31,6 +31,8 @@ def ask(s: Session, config: Config, ticket: Ticket, note: str) -> None:
         content, text = texts.callback_question(config, ticket, note)
         queue_push(s, config, ticket=ticket, openid=ticket.resident_openid, kind="callback",
                    tag=f"a{ticket.dispatch_attempt}", content=content, text=text)
+    done = f"理事会已办好（{note.strip()[:40]}）。" if note and note.strip() else "理事会已办好。"
+    notices.outcome_to_merged(s, config, ticket, done + "还有问题请直接说。", f"a{ticket.dispatch_attempt}")
     at = (ticket.finished_at or utcnow()) + timedelta(days=config.callback_days)
     job_id = f"callback-expiry-{ticket.id}-{ticket.dispatch_attempt}"
     outbox.add(s, jobs.call_job(jobs.CLOSE_IF_UNANSWERED, ticket.id, job_id=job_id, at=at))

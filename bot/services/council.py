@@ -24,7 +24,7 @@ from bot.services.media import queue_media
 from bot.services.push import ensure_member_row, queue_push
 from bot.services.tickets import TransitionError, add_event, close, get_by_ref, transition
 from bot.storage.models import Ticket, TicketEvent
-from handlers.base import AttachMedia, CallbackAnswer, CouncilCommand, Outcome
+from handlers.base import AttachMedia, CallbackAnswer, CouncilCommand, LateRating, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ def apply_council_command(
     if ticket.courtyard_id != member.courtyard:
         return _out(session, action, False, ticket.ref,
                     f"工单 {ticket.ref} 不归{config.courtyard_name(member.courtyard)}理事会，您不能处理。")
+    if ticket.assignee_openid != openid and _reassigned_away(session, ticket.id, openid):
+        return _out(session, action, False, ticket.ref,
+                    f"工单 {ticket.ref} 已改派给{ticket.assignee_name or '别人'}，不用您处理了，谢谢。")
     who = dict(actor=openid, actor_name=member.name)
     try:
         if verb == "accept":
@@ -72,6 +75,13 @@ def apply_council_command(
         return _finish(session, config, ticket, member, action, who, note)
     except TransitionError as exc:
         return _out(session, action, False, ticket.ref, str(exc))
+
+
+def _reassigned_away(session: Session, ticket_id: int, openid: str) -> bool:
+    """Staff moved this ticket away from `openid` (a reassignment): they may no longer act on it."""
+    rows = session.scalars(select(TicketEvent.data).where(TicketEvent.ticket_id == ticket_id,
+                                                          TicketEvent.kind == "reassigned"))
+    return any((d or {}).get("from_openid") == openid and (d or {}).get("openid") != openid for d in rows)
 
 
 def _closed_message(ticket: Ticket) -> str | None:
@@ -218,5 +228,41 @@ def apply_callback_answer(
     ticket.solved, ticket.rating = True, rating
     add_event(session, ticket, "callback", **who, note=note or None, data={"solved": True, "rating": rating})
     close(session, ticket, "resolved", **who, note=note or None)
-    thanks = f"谢谢您的评价（{rating} 分）！" if rating else "谢谢您的反馈！"
+    if rating is not None and rating <= LOW_RATING:
+        follow_up_low_rating(session, config, ticket, rating, note)
+        return _out(session, action, True, ticket.ref, SORRY.format(ref=ticket.ref), rating=rating)
+    thanks = f"谢谢您的评价（{rating} 分）！" if rating else ""  # no rating yet: the reply asks for it
     return _out(session, action, True, ticket.ref, f"{thanks}工单 {ticket.ref} 已办结。", rating=rating)
+
+
+LOW_RATING = 2
+SORRY = "很抱歉这次没让您满意（工单 {ref}）。社区工作人员会再联系您，听听哪里没做好。"
+
+
+def follow_up_low_rating(session: Session, config: Config, ticket: Ticket, rating: int, note: str) -> None:
+    """A rating of 1–2: staff follow it up (a push and an event), whatever the ticket's state."""
+    session.flush()
+    event = add_event(session, ticket, "note", note=f"居民打了 {rating} 分，需要社区回访", data={"low_rating": rating})
+    session.flush()
+    content, text = texts.alert(config, ticket, f"居民评价 {rating} 分：{(note or '（没有留言）')[:60]}。请回访居民。")
+    for staff in config.staff_openids:
+        queue_push(session, config, ticket=ticket, openid=staff, kind="alert", tag=f"low{event.id}",
+                   content=content, text=text)
+
+
+def apply_late_rating(session: Session, config: Config, openid: str, ref: str, rating: int, note: str = "") -> Outcome:
+    """The rating that follows a "solved" answer: kept on the ticket it closed (once)."""
+    action = LateRating(ref=ref, rating=rating, note=note)
+    ticket = get_by_ref(session, ref, for_update=True)
+    if ticket is None or ticket.resident_openid != openid or ticket.close_reason not in ("resolved", "answered") \
+            or ticket.rating:
+        return _out(session, action, False, ref, "这次的评价已经记下了，谢谢您。")
+    if not 1 <= rating <= 5:
+        return _out(session, action, False, ticket.ref, "请回复 1 到 5 之间的数字打分（5 分最满意）。")
+    ticket.rating = rating
+    add_event(session, ticket, "callback", actor=openid, actor_name="居民", note=note or None,
+              data={"solved": True, "rating": rating, "late": True})
+    if rating <= LOW_RATING:
+        follow_up_low_rating(session, config, ticket, rating, note)
+        return _out(session, action, True, ticket.ref, SORRY.format(ref=ticket.ref), rating=rating)
+    return _out(session, action, True, ticket.ref, f"谢谢您的评价（{rating} 分）！", rating=rating)

@@ -71,7 +71,7 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
         ticket.category,
         ticket.subcategory,
         unreachable=unreachable_openids(s),
-        exclude=returned_by(s, ticket.id) - {assignee_openid},
+        exclude=(returned_by(s, ticket.id) | _reporter_if_member(config, ticket)) - {assignee_openid},
         prefer=assignee_openid or (ticket.assignee_openid if again else None),
         load=open_load(s),
     )
@@ -96,7 +96,8 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
             "again": again,
         },
     )
-    content, text = texts.task(config, ticket, action_link(config, ticket.id, member.openid), again=again)
+    said = _callback_words(s, ticket.id) if again else ""
+    content, text = texts.task(config, ticket, action_link(config, ticket.id, member.openid), again=again, said=said)
     queue_push(s, config, ticket=ticket, openid=member.openid, kind="task", tag=attempt, content=content,
                text=text, url=action_link(config, ticket.id, member.openid))
     for party in route.outside:
@@ -157,6 +158,19 @@ def request_dispatch(
               data={"attempt": nxt, "assignee": assignee_openid})
     outbox.add(session, jobs.dispatch_job(ticket.id, nxt, assignee_openid))
     return nxt
+
+
+def _reporter_if_member(config: Config, ticket: Ticket) -> set[str]:
+    """A member's own report goes to another member of the council (nobody assigns himself)."""
+    who = ticket.resident_openid or ""
+    return {who} if config.member(who) is not None else set()
+
+
+def _callback_words(s: Session, ticket_id: int) -> str:
+    """What the resident said when answering "not solved" (the reopened task carries it)."""
+    note = s.scalars(select(TicketEvent.note).where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "callback")
+                     .order_by(TicketEvent.id.desc()).limit(1)).first()
+    return note or ""
 
 
 def returned_by(s: Session, ticket_id: int) -> set[str]:

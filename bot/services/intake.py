@@ -8,10 +8,10 @@ transaction, so nothing is lost and `steward replay` runs it again through `proc
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, select
@@ -24,11 +24,12 @@ from bot.services import outbox
 from bot.services.actions import EXECUTORS, Run
 from bot.services.steward import Steward
 from bot.storage.models import CouncilMember as MemberRow
-from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket
+from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket, TicketEvent
 from bot.wechat.messages import to_inbound
 from bot.wechat.security import parse_xml
 from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
 from handlers.replies import compose
+from handlers.state import DialogueState
 
 log = logging.getLogger(__name__)
 
@@ -38,31 +39,35 @@ DIALOGUE_KEY = "steward:dialogue:{}"
 @dataclass
 class Handled:
     reply: str | None
-    state: dict | None
+    state: DialogueState | None
     run: Run
     outbox: outbox.Outbox
 
 
-def load_state(steward: Steward, openid: str) -> dict:
+def load_state(steward: Steward, openid: str) -> DialogueState:
     try:
         raw = steward.redis.get(DIALOGUE_KEY.format(openid))
     except Exception:  # Redis down: carry on without dialogue memory rather than fail the message
         log.warning("dialogue state unavailable", exc_info=True)
-        return {}
+        return DialogueState()
     return parse_state(raw)
 
 
-def parse_state(raw: str | bytes | None) -> dict:
-    return json.loads(raw) if raw else {}
+def parse_state(raw: str | bytes | None) -> DialogueState:
+    """The stored JSON as a state; another version or garbage reads as a fresh state."""
+    return DialogueState.from_json(raw)
 
 
-def save_state(steward: Steward, openid: str, state: dict | None, pipe: Any = None) -> None:
+def save_state(steward: Steward, openid: str, state: DialogueState | None, pipe: Any = None) -> None:
     """Write (or clear) the dialogue state; queued on `pipe` when given (the caller executes it)."""
     key = DIALOGUE_KEY.format(openid)
     try:
         r = pipe if pipe is not None else steward.redis
-        if state:
-            r.set(key, json.dumps(state, ensure_ascii=False), ex=steward.config.dialogue_ttl)
+        if state is not None and not state.is_empty():
+            ttl = steward.config.dialogue_ttl
+            if state.handoff_until is not None:  # a hand-off outlives the usual memory
+                ttl = max(ttl, int(steward.config.conversation.handoff_minutes * 60) + 60)
+            r.set(key, state.to_json(), ex=ttl)
         else:
             r.delete(key)
     except Exception:
@@ -74,7 +79,7 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
     query (it used to load each event's registrations lazily, one query per event)."""
     reg = Registration
     registered = func.count(case((reg.status == "registered", 1)))
-    mine = func.count(case((and_(reg.openid == openid, reg.status != "cancelled"), 1)))
+    mine = func.count(case((and_(reg.openid == openid, reg.guest == "", reg.status != "cancelled"), 1)))
     rows = session.execute(
         select(Event.id, Event.title, Event.starts_at, Event.place, Event.capacity, Event.courtyard_id,
                registered, mine)
@@ -90,19 +95,58 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
 
 # Statements built once (not per message): executing a prebuilt statement skips construction and
 # cache-key work that, per message, costs as much as the database round trip.
+_VIEW_COLUMNS = (Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
+                 Ticket.assignee_openid, Ticket.urgent)
 _OPEN_TICKETS = (
-    select(Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
-           Ticket.assignee_openid)
+    select(*_VIEW_COLUMNS)
     .where(Ticket.resident_openid == bindparam("openid"), Ticket.status.in_(OPEN_STATUSES))
+    .order_by(Ticket.id.desc())
+    .limit(bindparam("limit"))
+)
+_TASKS = (
+    select(*_VIEW_COLUMNS)
+    .where(Ticket.assignee_openid == bindparam("openid"), Ticket.status.in_(("dispatched", "accepted")))
     .order_by(Ticket.id.desc())
     .limit(bindparam("limit"))
 )
 
 
+def _views(rows: Sequence[Any]) -> list[TicketView]:
+    return [TicketView(ref or "", st, cat, cy, text, at, who, bool(urgent))
+            for ref, st, cat, cy, text, at, who, urgent in rows]
+
+
 def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[TicketView]:
     """The sender's open tickets as views, read as plain rows (no ORM objects to build and track)."""
-    rows = session.connection().execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all()
-    return [TicketView(ref or "", st, cat, cy, text, at, who) for ref, st, cat, cy, text, at, who in rows]
+    return _views(session.connection().execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all())
+
+
+_QUESTION_MARK = ("？", "?", "吗", "哪", "几", "什么", "啥")
+
+
+def with_questions(session: Session, views: list[TicketView], now: Any) -> list[TicketView]:
+    """Mark the open tickets whose member asked the resident something lately (进展 R1001 请问是几号楼？):
+    the resident's next words answer it. One query, only for residents with open tickets."""
+    if not views:
+        return views
+    since = now - timedelta(hours=24)
+    rows = session.execute(
+        select(Ticket.ref, TicketEvent.kind, TicketEvent.note).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(Ticket.ref.in_([v.ref for v in views]), TicketEvent.kind.in_(("progress", "resident_followup")),
+               TicketEvent.at >= since)
+        .order_by(TicketEvent.id)
+    ).all()
+    last: dict[str, tuple[str, str | None]] = {}
+    for ref, kind, note in rows:  # the newest wins: a resident's answer clears the member's question
+        last[ref] = (kind, note)
+    asked = {ref: note for ref, (kind, note) in last.items()
+             if kind == "progress" and note and any(q in note for q in _QUESTION_MARK)}
+    return [replace(v, question=asked[v.ref]) if v.ref in asked else v for v in views]
+
+
+def task_views(session: Session, openid: str, limit: int = 30) -> list[TicketView]:
+    """A council member's open tasks (assigned to them)."""
+    return _views(session.connection().execute(_TASKS, {"openid": openid, "limit": limit}).all())
 
 
 class LazyEvents(Sequence[EventView]):
@@ -130,10 +174,10 @@ class LazyEvents(Sequence[EventView]):
 
 
 def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: str | None,
-                  state: dict | None = None) -> Context:
+                  state: DialogueState | None = None) -> Context:
     cfg = steward.config
     now = utcnow()
-    mine = open_ticket_views(session, msg.openid)
+    mine = with_questions(session, open_ticket_views(session, msg.openid), now)
     member = cfg.member(msg.openid)
     if member is not None:
         # Only configured members have a row worth reading (a deactivated one is not a member).
@@ -142,13 +186,14 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
             member = None
     return Context(
         config=cfg,
-        courtyard=courtyard,
+        courtyard=courtyard or (member.courtyard if member is not None else None),  # a member's own courtyard
         state=load_state(steward, msg.openid) if state is None else state,
         member=member,
         open_tickets=mine,
         awaiting_callback=[t for t in mine if t.status == "awaiting_callback"],
         events=LazyEvents(lambda: upcoming_events(session, msg.openid, now)),  # type: ignore[arg-type]
         now=now,
+        tasks=task_views(session, msg.openid) if member is not None else [],
     )
 
 
@@ -164,11 +209,13 @@ def _touch_statement(dialect: str, changed: tuple[str, ...]) -> Any:
     stmt = insert(table)
     excluded = stmt.excluded
     set_ = {c: excluded[c] for c in changed} or {"openid": excluded.openid}
-    return stmt.on_conflict_do_update(index_elements=[table.c.openid], set_=set_).returning(table.c.courtyard_id)
+    return stmt.on_conflict_do_update(index_elements=[table.c.openid], set_=set_).returning(
+        table.c.courtyard_id, table.c.no_default_offer)
 
 
-def touch_resident(session: Session, msg: Inbound, steward: Steward | None = None) -> str | None:
-    """Create or update the sender's resident row in one statement; return their courtyard."""
+def touch_resident(session: Session, msg: Inbound, steward: Steward | None = None) -> tuple[str | None, bool]:
+    """Create or update the sender's resident row in one statement; return their courtyard and
+    whether they declined the default-courtyard offer."""
     now = utcnow()
     changes: dict[str, Any] = {}
     if msg.kind != "event" or msg.event in ("subscribe", "scan", "click", "view", "location"):
@@ -179,7 +226,8 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
     elif msg.kind == "event" and msg.event == "subscribe":
         changes["subscribed"] = True
     stmt = _touch_statement(session.get_bind().dialect.name, tuple(changes))
-    courtyard = session.connection().execute(stmt, {"openid": msg.openid, "created_at": now, **changes}).scalar_one()
+    courtyard, no_offer = session.connection().execute(
+        stmt, {"openid": msg.openid, "created_at": now, "no_default_offer": False, **changes}).one()
     # Council-member rows exist only for configured members (`ensure_member_row`): skip the query
     # for everyone else — nearly every message.
     if steward is None or steward.config.member(msg.openid) is not None:
@@ -189,13 +237,15 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
             if not member.reachable and msg.event != "unsubscribe":
                 member.reachable, member.unreachable_reason = True, None
             session.flush()
-    return courtyard
+    return courtyard, bool(no_offer)
 
 
-def handle(session: Session, steward: Steward, msg: Inbound, state: dict | None = None) -> Handled:
+def handle(session: Session, steward: Steward, msg: Inbound, state: DialogueState | None = None) -> Handled:
     """Decide and carry out `msg` inside `session` (the caller commits, then calls `finish`)."""
-    courtyard = touch_resident(session, msg, steward)
+    courtyard, no_offer = touch_resident(session, msg, steward)
     ctx = build_context(session, steward, msg, courtyard, state)
+    if no_offer and not ctx.state.declined_default:  # remembered in the database, not only for the TTL
+        ctx.state = replace(ctx.state, declined_default=True)
     decision: Decision = handlers.decide(msg, ctx)
     run = Run(steward, msg, session)
     outbox.of(session).deferred = True  # `finish` flushes it, on the same pipeline as the state

@@ -48,6 +48,8 @@ TEMPLATE_FOR = {
     "reminder": "reminder",
     "escalation": "escalation",
     "alert": "escalation",
+    "emergency": "escalation",
+    "handoff": "escalation",
     "notice": "notice",
     "callback": "callback",
 }

@@ -18,6 +18,7 @@ from bot.domain.clock import utcnow
 from bot.services import jobs, media, outbox
 from bot.services.callback import expire_callbacks
 from bot.services.deadline_sweep import sweep_deadlines
+from bot.services.emergencies import chase_unaccepted
 from bot.services.event_reminders import send_due_reminders
 from bot.services.rates.cache import refresh_cache
 from bot.services.steward import Steward
@@ -31,6 +32,7 @@ RATES_FULL_KEY = "steward:rates:full-refresh"
 def sweep(steward: Steward) -> dict[str, int]:
     """Everything the database says is due: outbox, unsent pushes, reminders, 督办, callback expiry."""
     result = sweep_outbox(steward)
+    result["chased"] = _guarded("chase", lambda: chase_unaccepted(steward))
     result["deadlines"] = sweep_deadlines(steward)
     result["callbacks_closed"] = expire_callbacks(steward)
     result["event_reminders"] = _guarded("event_reminders", lambda: send_due_reminders(steward))

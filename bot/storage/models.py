@@ -49,6 +49,8 @@ class Resident(Base):
     unit: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str | None] = mapped_column(String(32))
+    # Said 2 to 以后默认…？: never asked again.
+    no_default_offer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     last_message_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -271,9 +273,11 @@ class Registration(Base):
     status: Mapped[str] = mapped_column(String(16), default="registered")  # registered|waitlist|cancelled
     checked_in: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # '' for the resident's own place; a name for someone they signed up (俺老伴也想去，他叫李长顺)
+    guest: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     event: Mapped[Event] = relationship(back_populates="registrations")
-    __table_args__ = (UniqueConstraint("event_id", "openid", name="uq_registration_event_openid"),)
+    __table_args__ = (UniqueConstraint("event_id", "openid", "guest", name="uq_registration_event_openid_guest"),)
 
 
 class StaffUser(Base):
@@ -353,3 +357,16 @@ class MonthlyProblemTicket(Base):
     __tablename__ = "monthly_problem_tickets"
     problem_id: Mapped[int] = mapped_column(ForeignKey("monthly_problems.id", ondelete="CASCADE"), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+class Handoff(Base):
+    """A resident asked for a person (转人工): the bot stays quiet for them until `until` or release."""
+
+    __tablename__ = "handoffs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64))
+    said: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    until: Mapped[datetime] = mapped_column(DateTime)
+    staff: Mapped[str | None] = mapped_column(String(64))  # who replied or released (username)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_handoffs_open", "released_at", "asked_at"), Index("ix_handoffs_openid", "openid"))

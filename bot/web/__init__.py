@@ -17,6 +17,7 @@ from bot.web import (
     auth,
     errors,
     events_admin,
+    handoffs,
     health,
     inputs,
     ledger,
@@ -50,7 +51,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_app(app)
     web_filters.init_app(app)
-    for module in (auth, queues, ticket_page, ledger, rates, events_admin, calendar_page, digest_page, health, public, api):
+    for module in (auth, queues, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page, health,
+                   public, api):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import runtime
 from bot.domain.clock import from_local, to_local, utcnow
+from bot.services import notices
 from bot.services.event_reminders import enqueue_reminder
 from bot.storage.models import Event, Registration
 from bot.web import exports
@@ -84,6 +85,7 @@ def edit(event_id: int | None = None):  # noqa: ANN201
         if event is None:
             abort(404)
         if request.method == "POST":
+            before = {"starts_at": event.starts_at, "place": event.place} if event.id else {}
             try:
                 _form_event(event)
             except FormError as exc:
@@ -94,7 +96,11 @@ def edit(event_id: int | None = None):  # noqa: ANN201
                 s.add(event)
             s.flush()
             promoted = promote_waitlist(s, event)
-            flash("活动已保存" + (f"，候补转正 {len(promoted)} 人" if promoted else ""), "ok")
+            cfg = runtime.current().config
+            notices.promoted(s, cfg, event, [r for r in promoted if not r.guest])
+            told = notices.event_changed(s, cfg, event, before) if before else 0
+            flash("活动已保存" + (f"，候补转正 {len(promoted)} 人" if promoted else "")
+                  + (f"，已通知 {told} 位报名的居民" if told else ""), "ok")
             return redirect(url_for("events_admin.roster", event_id=event.id))
         local = to_local(event.starts_at)
         form = {"title": event.title or "", "place": event.place or "", "capacity": event.capacity,

@@ -13,9 +13,10 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.domain import conversation_texts
 from bot.domain.clock import utcnow
 from bot.domain.statuses import CLOSE_REASONS
-from bot.services import jobs, outbox, tickets
+from bot.services import jobs, notices, outbox, tickets
 from bot.services.push import queue_push
 from bot.services.tickets import TransitionError
 from bot.storage.models import LabelledExample, Ticket
@@ -67,10 +68,12 @@ def move(session: Session, ticket: Ticket, actor: Actor, config: Config, courtya
         raise TransitionError("请选择一个楼院")
     if courtyard_id == ticket.courtyard_id:
         return "楼院没有变化"
-    before = ticket.courtyard_id
+    before, member = ticket.courtyard_id, ticket.assignee_openid
     ticket.courtyard_id = courtyard_id
     ticket.assignee_openid = ticket.assignee_name = ticket.backup_openid = None
     tickets.add_event(session, ticket, "moved", **_who(actor), data={"from": before, "to": courtyard_id})
+    session.flush()
+    notices.moved(session, config, ticket, before, member)
     if ticket.status in ("dispatched", "accepted"):
         # The old council no longer owns it: back to triage so it is dispatched to the new one.
         tickets.transition(session, ticket, "triage", "moved_to_triage", **_who(actor),
@@ -84,8 +87,15 @@ def reassign(session: Session, ticket: Ticket, actor: Actor, config: Config, ope
         raise TransitionError("只能改派给本楼院理事会的成员")
     if ticket.status in ("closed", "awaiting_callback"):
         raise TransitionError("工单已办结或待回访，不能改派")
-    tickets.add_event(session, ticket, "reassigned", **_who(actor),
-                      data={"from": ticket.assignee_name, "to": member.name, "openid": member.openid})
+    before = ticket.assignee_openid
+    event = tickets.add_event(session, ticket, "reassigned", **_who(actor),
+                              data={"from": ticket.assignee_name, "to": member.name, "openid": member.openid,
+                                    "from_openid": before})
+    if before and before != member.openid:  # the old member hears it and stops (their commands are refused)
+        session.flush()
+        content, text = conversation_texts.reassigned_member(config, ticket, member.name)
+        queue_push(session, config, ticket=ticket, openid=before, kind="notice", tag=f"ra{event.id}",
+                   content=content, text=text)
     # The dispatch worker pushes the task to that member and restarts the accept deadline.
     dispatch(session, ticket, actor, assignee_openid=member.openid)
     return f"已改派给{member.name}，任务会推送给他/她"
@@ -115,16 +125,26 @@ def reply(session: Session, ticket: Ticket, actor: Actor, config: Config, text: 
     return "回复已发出"
 
 
-def mark_duplicate(session: Session, ticket: Ticket, actor: Actor, original_ref: str) -> str:
+def mark_duplicate(session: Session, ticket: Ticket, actor: Actor, original_ref: str,
+                   config: Config | None = None) -> str:
     tickets.close(session, ticket, "duplicate", duplicate_of=original_ref, **_who(actor),
                   note=f"与 {original_ref.strip().upper()} 重复")
+    original = tickets.get_by_ref(session, ticket.duplicate_of or "")
+    if config is not None and original is not None:
+        session.flush()
+        notices.merged(session, config, ticket, original)
     return f"已标为 {ticket.duplicate_of} 的重复工单并关闭"
 
 
-def close(session: Session, ticket: Ticket, actor: Actor, reason: str, referral: str | None, text: str | None) -> str:
+def close(session: Session, ticket: Ticket, actor: Actor, reason: str, referral: str | None, text: str | None,
+          config: Config | None = None) -> str:
     if reason not in CLOSE_REASONS or reason in ("resolved", "duplicate"):
         raise TransitionError("请选择关闭原因")
+    member = ticket.assignee_openid
     tickets.close(session, ticket, reason, referral=referral, **_who(actor), note=(text or "").strip() or None)
+    if config is not None:
+        session.flush()
+        notices.staff_closed(session, config, ticket, reason, CLOSE_REASONS[reason], text, member)
     return f"已关闭：{CLOSE_REASONS[reason]}"
 
 

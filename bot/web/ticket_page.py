@@ -3,19 +3,23 @@ status, and the staff actions (each a small POST form with a CSRF token)."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from bot import runtime
+from bot.domain.clock import utcnow
 from bot.domain.statuses import CLOSE_REASONS
-from bot.services import media_store
+from bot.services import intake, media_store
 from bot.services.media_store import ORIGINAL, PLAYABLE
 from bot.services.tickets import TransitionError, get_by_ref
 from bot.storage.models import Media, Push, Ticket, TicketEvent
 from bot.web import staff_actions as act
 from bot.web.auth import ensure_can_see, require_login
 from handlers.classify import SUBCATEGORIES
+from handlers.state import Step
 
 bp = Blueprint("ticket", __name__, url_prefix="/staff/t")
 require_login(bp)
@@ -71,6 +75,7 @@ def do(ref: str, action: str):  # noqa: ANN201
     try:
         with steward.session() as s:
             ticket = _load(s, ref)
+            resident, tref = ticket.resident_openid, ticket.ref
             if action == "reclassify":
                 msg = act.reclassify(s, ticket, current_user, cfg, f.get("category", ""), f.get("subcategory"))
                 if f.get("then_dispatch"):
@@ -86,9 +91,9 @@ def do(ref: str, action: str):  # noqa: ANN201
             elif action == "reply":
                 msg = act.reply(s, ticket, current_user, cfg, f.get("text", ""))
             elif action == "duplicate":
-                msg = act.mark_duplicate(s, ticket, current_user, f.get("original", ""))
+                msg = act.mark_duplicate(s, ticket, current_user, f.get("original", ""), cfg)
             elif action == "close":
-                msg = act.close(s, ticket, current_user, f.get("reason", ""), f.get("referral"), f.get("note"))
+                msg = act.close(s, ticket, current_user, f.get("reason", ""), f.get("referral"), f.get("note"), cfg)
             elif action == "reopen":
                 msg = act.reopen(s, ticket, current_user, f.get("note"))
             elif action == "summary":
@@ -96,6 +101,11 @@ def do(ref: str, action: str):  # noqa: ANN201
             else:
                 msg = act.publish(s, ticket, current_user, f.get("published") == "1")
         flash(msg, "ok")
+        if action == "close" and f.get("reason") == "answered" and resident:
+            # The notice asks for a 1–5 rating: the resident's next digits answer it.
+            state = intake.load_state(steward, resident)
+            now = utcnow().replace(tzinfo=UTC).timestamp()  # the handlers' clock: naive UTC read as UTC
+            intake.save_state(steward, resident, state.asking(Step.RATE_AFTER, now, subject=tref))
     except TransitionError as exc:
         flash(str(exc), "error")
     return redirect(url_for("ticket.show", ref=ref))

@@ -1,0 +1,144 @@
+"""One problem, one ticket: words, a photo or a voice about an open ticket join it (and reach its
+member); something else opens a new one; when unsure, ask.
+
+"About an open ticket" means: soon after it was opened and starting like an addition (还有…,
+另外…, 对了…), the same subject and place (the same resident saying it again), or an answer to a
+question the member asked the resident ("请问是几号楼几单元？").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from handlers import courtyard as yards
+from handlers import intake
+from handlers.base import AddToTicket, Context, Decision, Inbound, TicketView
+from handlers.state import MediaRef, Step
+from handlers.text import bare, yes_no
+
+OPEN = ("received", "dispatched", "accepted", "triage")
+_ADDING = re.compile(r"^(?:还有|另外|对了|补充|再补充|而且|并且|顺便说|忘了说|还得说|就是|那个|就那个|刚才那个"
+                     r"|就在|位置在|地方在|在[^吗呢啊]{2,})")
+_ALSO = re.compile(r"也(?:不亮|坏|漏|堵|不行|不通|没|是|一样|有)|同样|一样的")
+_STOP = {"号楼", "单元", "楼道", "我们", "俺们", "那个", "这个", "麻烦", "赶紧", "一下", "快点", "院里", "家里"}
+
+
+_PLACE = re.compile(r"[0-9零一二两三四五六七八九十]+(?:号楼|栋|幢|单元|楼|层|室|号|户|院)?")
+
+
+def _pairs(text: str, ctx: Context) -> set[str]:
+    """Two-character words of what a message says, its place (courtyard, building, unit) left out."""
+    b = bare(_PLACE.sub("", yards.leftover(text, ctx.config.courtyards)))
+    return {b[i:i + 2] for i in range(len(b) - 1)} - _STOP
+
+
+def elsewhere(text: str, ticket: TicketView, ctx: Context) -> bool:
+    """The message names another courtyard or another building than the ticket."""
+    where = yards.locate(text, ctx.config.courtyards)
+    if where is not None and ticket.courtyard is not None and where != ticket.courtyard:
+        return True
+    mine, theirs = yards.parse_unit(text), yards.parse_unit(ticket.text)
+    return bool(mine and theirs and "号楼" in mine and "号楼" in theirs
+                and mine.split("号楼")[0] != theirs.split("号楼")[0])
+
+
+def same_subject(text: str, ticket: TicketView, ctx: Context) -> bool:
+    """The same thing in other words: same classifier subcategory or shared words, in the same place."""
+    if elsewhere(text, ticket, ctx):
+        return False
+    shared = len(_pairs(text, ctx) & _pairs(ticket.text, ctx))
+    if shared >= 2 or shared == 0:  # the classifier only breaks a tie
+        return shared >= 2
+    mine, theirs = intake.classify_text(text), intake.classify_text(ticket.text)
+    return mine.subcategory is not None and mine.subcategory == theirs.subcategory
+
+
+def _recent(ctx: Context) -> bool:
+    last, now = ctx.state.last, ctx.clock
+    if last is None:
+        return False
+    return last.at is None or now is None or now - last.at <= ctx.config.conversation.followup_minutes * 60
+
+
+def _answering(ctx: Context) -> TicketView | None:
+    """The open ticket whose member just asked the resident something."""
+    return next((t for t in ctx.open_tickets if t.status in OPEN and t.question), None)
+
+
+def judge(text: str, ctx: Context) -> tuple[str, TicketView | None]:
+    """("add" | "repeat" | "ask" | "new", the ticket)."""
+    asked = _answering(ctx)
+    if asked is not None and not _new_problem(text, asked, ctx):
+        return "add", asked
+    last = intake.last_ticket(ctx) if _recent(ctx) else None
+    if last is not None and last.status in OPEN and not elsewhere(text, last, ctx):
+        b = bare(text)
+        if _ADDING.match(b) or _ALSO.search(b) or same_subject(text, last, ctx):
+            return "add", last
+    for t in ctx.open_tickets:
+        if t.status in OPEN and same_subject(text, t, ctx):
+            return "repeat", t
+    if last is not None and last.status in OPEN and len(bare(text)) <= 12 and yards.locate(text, ctx.config.courtyards) is None:
+        return "ask", last  # short, soon after, and about nothing we can tell apart
+    return "new", None
+
+
+def _new_problem(text: str, ticket: TicketView, ctx: Context) -> bool:
+    cls = intake.classify_text(text)
+    return cls.category in ("repair", "grievance") and cls.confidence >= 0.8 and not same_subject(text, ticket, ctx) \
+        and len(bare(text)) > 12
+
+
+class FollowUp:
+    name = "follow_up"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        if msg.kind not in ("text", "voice") or not msg.text.strip() or not ctx.open_tickets:
+            return False
+        return judge(msg.text, ctx)[0] != "new"
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        verdict, ticket = judge(msg.text, ctx)
+        assert ticket is not None
+        text = msg.text.strip()[:500]
+        media = MediaRef(msg.media_id, "voice") if msg.kind == "voice" and msg.media_id else None
+        if verdict == "ask":
+            what = ticket.text if len(ticket.text) <= 12 else ticket.text[:12] + "…"
+            return Decision(reply=f"是补充工单 {ticket.ref}「{what}」，还是另一件事？回 1 补充，回 2 新的事。",
+                            state=intake.ask(ctx, Step.FOLLOWUP_OR_NEW, subject=ticket.ref, held_text=text,
+                                             media=media or ctx.state.media))
+        add = AddToTicket(ticket.ref, text, media.media_id if media else None, "voice" if media else None,
+                          repeat=verdict == "repeat")
+        return Decision(actions=[add], state=ctx.state)
+
+
+class FollowUpOrNew:
+    """The answer to 是补充…，还是另一件事？"""
+
+    name = "followup_or_new"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return msg.kind in ("text", "voice") and bool(ctx.state.held_text) and _choice(msg.text) is not None
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        held, ref, media = ctx.state.held_text or "", ctx.state.subject or "", ctx.state.media
+        if _choice(msg.text):
+            add = AddToTicket(ref, held, media.media_id if media else None, media.kind if media else None)
+            return Decision(actions=[add], state=ctx.state.settled(media=None))
+        fresh = Inbound(msg.openid, "text", held)
+        return intake.route(fresh, _settled(ctx), held, media)
+
+
+def _choice(text: str) -> bool | None:
+    b = bare(text)
+    if b in ("1", "补充", "是补充", "补充的"):
+        return True
+    if b in ("2", "新的", "新的事", "另一件", "另一件事", "不是"):
+        return False
+    yes = yes_no(text)
+    return yes
+
+
+def _settled(ctx: Context) -> Context:
+    return replace(ctx, state=ctx.state.settled(media=None))

@@ -1,0 +1,179 @@
+"""Handlers that put people first: an emergency, asking for help, asking for a person, withdrawing.
+
+They run before the pending question's own handlers (see `handlers.conversation`), so a resident
+in danger or in need of a person is never held up by a menu.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers import emergency as em
+from handlers import intake, replies
+from handlers.base import Context, Decision, EscalateTicket, HandOff, Inbound, TicketView, Withdraw
+from handlers.state import MediaRef, Request, Step
+from handlers.text import bare, find_ref, newest, yes_no
+
+ESCALATABLE = ("received", "dispatched", "accepted", "triage")  # open and not yet finished
+
+
+def _words(msg: Inbound) -> bool:
+    return msg.kind in ("text", "voice") and bool(msg.text.strip())
+
+
+def about_open_ticket(e: em.Emergency, ctx: Context) -> TicketView | None:
+    """The sender's open ticket this emergency is about (same danger in its words), if any."""
+    same = [t for t in ctx.open_tickets if t.status in ESCALATABLE and em.same_subject(e, t.text)]
+    return newest(same)
+
+
+class Emergency:
+    """Life and safety first: the number, one line of advice, then the ticket (urgent, 1 h)."""
+
+    name = "emergency"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return _words(msg) and em.read(msg.text) is not None
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        text = msg.text.strip()
+        e = em.read(text)
+        assert e is not None
+        notice = em.notice(ctx.config, e)
+        ticket = about_open_ticket(e, ctx)
+        if ticket is not None:
+            return Decision(actions=[EscalateTicket(ticket.ref, text, e.kind)], urgent_notice=notice,
+                            state=intake.keep(ctx))
+        category, sub = _category(text, e)
+        media = ctx.state.media
+        if media is None and msg.kind == "voice" and msg.media_id:
+            media = MediaRef(msg.media_id, "voice")
+        request = Request(text, category, sub, 1.0, urgent=True, media=media, emergency=e.kind)
+        decision = intake.ticket_or_ask(ctx, request, notice)
+        decision.urgent_notice = notice
+        return decision
+
+
+def _category(text: str, e: em.Emergency) -> tuple[str, str | None]:
+    if e.person:
+        return "grievance", "紧急求助"
+    cls = intake.classify_text(text)
+    if cls.category in ("repair", "grievance"):
+        return cls.category, cls.subcategory
+    return "grievance", "安全隐患"
+
+
+# --- help and a person ---------------------------------------------------------------------------
+
+_HELP = re.compile(r"^(?:帮助|help|怎么用|咋用|如何使用|使用说明|说明书|用法|这个咋弄|这咋用|能干啥|能做什么|有什么功能|菜单)(?:啊|呀|呢|哩|嘞)?$")
+
+
+class Help:
+    name = "help"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return _words(msg) and bool(_HELP.match(bare(msg.text)))
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        return Decision(reply=replies.usage(ctx.config), state=ctx.state)
+
+
+_PERSON = re.compile(
+    r"^(?:转)?人工(?:服务|客服)?$|转人工|找(?:个)?(?:真人|人工|客服|工作人员)|(?:要|想)?跟(?:真人|人)说"
+    r"|(?:我|俺)?(?:要|想)?找[\u4e00-\u9fff]{0,8}(?:主任|书记|工作人员|网格员|社区的人|领导|负责人)[\u4e00-\u9fff]{0,2}(?:说话|说说|聊聊|谈谈|反映)?"
+    r"|叫(?:个)?(?:工作人员|人)来|不想跟机器(?:人)?说|有没有真人"
+)
+
+
+class Person:
+    """人工 / 转人工 / 我要找社区的刘主任说话: a person takes the conversation."""
+
+    name = "person"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return _words(msg) and ctx.member is None and bool(_PERSON.search(bare(msg.text)))
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        minutes = ctx.config.conversation.handoff_minutes
+        until = ctx.clock + minutes * 60 if ctx.clock is not None else None
+        return Decision(
+            reply="好的，已请社区工作人员来跟您说，请稍等。\n这段时间您发的话都会直接给工作人员看，机器人先不说话。",
+            actions=[HandOff(msg.text.strip()[:300], minutes)],
+            state=ctx.state.settled(handoff_until=until),
+        )
+
+
+class HandedOff:
+    """While a person has the conversation the bot says nothing (staff read it on the workbench)."""
+
+    name = "handed_off"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return ctx.state.handoff_until is not None and msg.kind != "event" and ctx.member is None
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        return Decision(reply=None, state=ctx.state)
+
+
+# --- withdrawal in natural words --------------------------------------------------------------------
+
+WITHDRAWABLE = ESCALATABLE
+_WITHDRAW = re.compile(
+    r"不用(?:来|修|管|弄|麻烦|过来|上门|派人|跑一趟)了?|别(?:来|修|过来|管)了|不(?:修|办|麻烦)了"
+    r"|(?:自己|俺自己|我自己|自个|自家)[\u4e00-\u9fff]{0,8}(?:修好|通开|通了|弄好|整好|搞定|找人|解决|好了|换了)"
+    r"|(?:已经|都|自己)好了|撤(?:销|回)(?:工单|报修)?|取消(?:工单|报修)|这事不办了|没事了"
+)
+_SOLVED_ALREADY = re.compile(r"好了|通了|修好|通开|搞定|解决|亮了|换了")
+
+
+def withdraw_target(text: str, ctx: Context) -> tuple[TicketView | None, bool]:
+    """(the ticket meant, sure) — one candidate, or the one whose words the message shares."""
+    cands = [t for t in ctx.open_tickets if t.status in WITHDRAWABLE]
+    if not cands:
+        return None, False
+    if len(cands) == 1:
+        return cands[0], True
+    ref = find_ref(text)
+    named = next((t for t in cands if ref and t.ref.upper() == ref), None)
+    if named is not None:
+        return named, True
+    b = bare(text)
+    words = {b[i:i + 2] for i in range(len(b) - 1)}
+    scored = sorted(((len(words & {bare(t.text)[i:i + 2] for i in range(len(bare(t.text)) - 1)}), t)
+                     for t in cands), key=lambda p: p[0], reverse=True)
+    if scored[0][0] >= 1 and scored[0][0] > scored[1][0]:
+        return scored[0][1], True
+    return newest(cands), False
+
+
+class Withdrawal:
+    """不用来了 / 马桶俺自己通开了 / 撤了吧: withdraw, or ask which when it is not clear."""
+
+    name = "withdrawal"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return (_words(msg) and any(t.status in WITHDRAWABLE for t in ctx.open_tickets)
+                and bool(_WITHDRAW.search(bare(msg.text))))
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        ticket, sure = withdraw_target(msg.text, ctx)
+        assert ticket is not None
+        note = msg.text.strip()[:200]
+        if sure:
+            return Decision(actions=[Withdraw(ticket.ref, note)], state=ctx.state.settled(last=None))
+        what = ticket.text if len(ticket.text) <= 14 else ticket.text[:14] + "…"
+        return Decision(reply=f"是要撤销工单 {ticket.ref}「{what}」吗？回 1 撤销，回 2 不撤。",
+                        state=intake.ask(ctx, Step.CONFIRM_WITHDRAW, subject=ticket.ref, held_text=note))
+
+
+class ConfirmWithdraw:
+    name = "confirm_withdraw"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        return _words(msg) and bool(ctx.state.subject) and yes_no(msg.text) is not None
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        ref = ctx.state.subject or ""
+        if yes_no(msg.text):
+            return Decision(actions=[Withdraw(ref, ctx.state.held_text or "")], state=ctx.state.settled(last=None))
+        return Decision(reply=f"好的，工单 {ref} 继续办，有进展会告诉您。", state=ctx.state.settled())
