@@ -12,6 +12,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 
 from bot import runtime
 from bot.services import users
+from bot.storage import redis_conn
 from bot.storage.models import StaffUser, Ticket
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,8 @@ def _record_failure(username: str) -> None:
     r = runtime.current().redis
     pipe = r.pipeline()
     for key in _failure_keys(username):
+        redis_conn.window_start(pipe, key, FAILURE_WINDOW)  # not EXPIRE NX: Redis 7 only
         pipe.incr(key)
-        pipe.expire(key, FAILURE_WINDOW, nx=True)
     pipe.execute()
 
 
