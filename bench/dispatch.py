@@ -32,11 +32,11 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from bot import config as config_mod  # noqa: E402
 from bot.runtime import set_worker_steward  # noqa: E402
+from bot.services import jobs as queues  # noqa: E402
 from bot.services.steward import Steward  # noqa: E402
 from bot.services.tickets import create_ticket  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
 from bot.storage.models import Push, Ticket  # noqa: E402
-from bot.services import jobs as queues  # noqa: E402
 
 
 def noop() -> None:
