@@ -62,6 +62,7 @@ class EventKind(_Labelled):
     callback = "callback"
     callback_missing = "callback_missing"
     push_failed = "push_failed"
+    push_unknown = "push_unknown"
     receiver_unreachable = "receiver_unreachable"
     outside_notified = "outside_notified"
 
@@ -84,6 +85,7 @@ class PushStatus(_Labelled):
     sent = "sent"
     delivered = "delivered"
     failed = "failed"
+    unknown = "unknown"  # a customer-service send whose outcome nobody knows, with no template to fall back on
 
 
 LABELS: dict[enum.StrEnum, str] = {
@@ -126,6 +128,7 @@ LABELS: dict[enum.StrEnum, str] = {
     EventKind.callback: "回访",
     EventKind.callback_missing: "回访无应答",
     EventKind.push_failed: "推送失败",
+    EventKind.push_unknown: "推送结果未知",
     EventKind.receiver_unreachable: "联系不上成员",
     EventKind.outside_notified: "通知相关单位",
     PushKind.task: "派单任务",
@@ -142,6 +145,7 @@ LABELS: dict[enum.StrEnum, str] = {
     PushStatus.sent: "已发送",
     PushStatus.delivered: "已送达",
     PushStatus.failed: "发送失败",
+    PushStatus.unknown: "结果未知，待人工确认",
 }
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if s is not TicketStatus.closed)
