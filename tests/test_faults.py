@@ -345,6 +345,36 @@ def test_worker_killed_mid_push_is_retried_and_pushes_once(system: System):
     assert len(task) == 1 and task[0].status == "sent"
 
 
+@needs_redis_server
+def test_worker_killed_mid_customer_service_send_never_sends_it_twice(system: System):
+    """The resident just wrote, so their notice goes as a customer-service text — which has no
+    idempotency key at WeChat. The worker is killed while WeChat is still answering (it did get
+    the text). The recovered push must not send the text again: it goes as the template message
+    (with its client_msg_id) instead. Before: the retried push sent the same text a second time."""
+    openid = system.resident()
+    sandbox.inject(system.redis, "message/custom/send", [{"timeout": 4}], openid=openid)
+    status, reply = system.report(openid, "c17")
+    assert status == 200 and reply
+    wait_for(lambda: not sandbox.pending_faults(system.redis), 20, "the notice to reach the sandbox")
+    victim = system.workers[0]
+    victim.stop(signal.SIGKILL)
+    system.supervise()  # the service manager restarts the killed process (the fault here is the kill)
+    ticket = system.tickets(openid)[0]
+
+    def notice_sent() -> list[Push]:
+        return [p for p in system.pushes(ticket.id, "notice") if p.status == "sent"]
+
+    try:
+        (notice,) = wait_for(notice_sent, KILL_WAIT, "the killed notice to be recovered")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; notice rows {[(p.status, p.error) for p in system.pushes(ticket.id)]}") from None
+    time.sleep(3)  # room for a wrong second text
+    got = sandbox.messages(system.redis, openid)
+    assert [m["kind"] for m in got].count("custom") == 1, got
+    assert notice.channel == "template" and "结果未知" in (notice.error or "")
+    assert [m["client_msg_id"] for m in got if m["kind"] == "template"] == [notice.client_msg_id]
+
+
 # -- the sandbox failing in each way issue 4 names ---------------------------------------------
 
 
