@@ -178,10 +178,12 @@ def send_push(steward: Steward, push_id: int) -> str:
     return deliver(steward, push_id, last_try=_is_last_try())
 
 
-def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None = None) -> str:
+def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None = None,
+            sent: list[dict[str, Any]] | None = None) -> str:
     """Send one recorded push unless it already left. A retryable failure (5xx, timeout, 45009)
     raises for the caller to retry later, unless `last_try`: then the push is failed for good.
-    `ready`: the dispatch job already read the row and counted the attempt in its transaction."""
+    `ready`: the dispatch job already read the row and counted the attempt in its transaction.
+    `sent`: collect the success for the caller to record with others (`record_sent`)."""
     config = steward.config
     if ready is None:
         with steward.session() as s:
@@ -228,11 +230,19 @@ def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None 
     except WeChatError as exc:
         fail_push(steward, push_id, _err(exc), final=True)
         return FAILED
-    with steward.session() as s:  # one UPDATE, no read-back
-        s.execute(update(Push).where(Push.id == push_id)
-                  .values(status=SENT, channel=channel, wechat_msgid=msgid or None, error=note))
+    values = {"status": SENT, "channel": channel, "wechat_msgid": msgid or None, "error": note}
+    if sent is not None:
+        sent.append({"id": push_id, **values})
+    else:
+        record_sent(steward, [{"id": push_id, **values}])
     log.info("push %s sent (%s, %s)", push_id, ready.kind, channel)
     return SENT
+
+
+def record_sent(steward: Steward, rows: list[dict[str, Any]]) -> None:
+    """Mark sent pushes in one transaction (an UPDATE by primary key per row, no read-back)."""
+    with steward.session() as s:
+        s.execute(update(Push), rows)
 
 
 def _untry_custom(steward: Steward, push_id: int) -> None:
