@@ -138,6 +138,8 @@ def main() -> int:
     ap.add_argument("--redis-url", default=REDIS_URL)
     ap.add_argument("--pg-db", default=PG_DB, help="PostgreSQL database to (re)create for the run")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--client", choices=["raw", "httpx"], default="raw",
+                    help="raw: a hand-written HTTP client (little CPU); httpx: the previous client")
     args = ap.parse_args()
     if args.quick:
         args.duration = 10.0
@@ -191,8 +193,9 @@ def main() -> int:
         names, alone = {"postgres": "postgres", "redis": "redis-server"}, {"load client": os.getpid()}
         cpu0 = loadgen.cpu_ticks(groups, names, alone)
         t_start = time.time()
-        loadgen.run_open_loop(f"http://127.0.0.1:{web_port}/wechat", make, args.rate, args.duration,
-                              lambda i, t: sent_at.__setitem__(i, t), on_answer)
+        send = loadgen.run_open_loop if args.client == "httpx" else loadgen.run_open_loop_raw
+        send(f"http://127.0.0.1:{web_port}/wechat", make, args.rate, args.duration,
+             lambda i, t: sent_at.__setitem__(i, t), on_answer)
         t_sent = time.time()
         probe.stop()
         cpu_line = loadgen.cpu_split(cpu0, loadgen.cpu_ticks(groups, names, alone), t_sent - t_start)
