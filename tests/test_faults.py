@@ -317,6 +317,25 @@ def test_redis_down_for_10s_during_a_stream(system: System, own_redis: RedisServ
     assert sum(len(system.recorded(t.id)) for t in system.tickets()) > 0
 
 
+@needs_redis_server
+def test_worker_started_while_redis_is_down_waits_then_works_and_stops_on_sigterm(system: System,
+                                                                                   own_redis: RedisServer):
+    """Before the supervised loop, `steward worker` started without Redis died at once (RQ's
+    registration raised); now it waits, takes work when Redis is back, and SIGTERM still stops it."""
+    system.workers[0].stop()
+    own_redis.stop()
+    late = system.start_worker()
+    time.sleep(4)
+    assert late.popen.poll() is None, late.tail()
+    own_redis.start()
+    sandbox.configure(system.redis, window_check=False)
+    openid = system.resident()
+    assert system.report(openid, "c19")[0] == 200
+    dispatched_once(system, openid, timeout=40)
+    late.popen.send_signal(signal.SIGTERM)  # the main process only, as systemd's stop would
+    assert late.popen.wait(15) == 0, late.tail()
+
+
 # -- a worker killed mid-job --------------------------------------------------------------------
 
 

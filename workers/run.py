@@ -164,8 +164,8 @@ def run_worker(steward: Steward, burst: bool = False, simple: bool = True, name:
         warm_up(steward)
     stop = _StopFlag()
     worked, runs, quick_ends = False, 0, 0
+    stop.install()
     while True:
-        stop.install()
         if not wait_for_redis(steward.redis_raw, stop.event):
             log.info("worker stopping on request while waiting for Redis")
             return worked
@@ -179,6 +179,7 @@ def run_worker(steward: Steward, burst: bool = False, simple: bool = True, name:
             worked = worker.work(burst=burst, with_scheduler=True, logging_level="WARNING") or worked
         except (redis_lib.RedisError, OSError) as exc:  # registering or tearing down without Redis
             log.warning("worker %s lost Redis (%s)", worker.name, type(exc).__name__)
+        stop.install()  # RQ's handlers talk to Redis: not while we wait for it
         if burst or _stop_asked(worker) or stop.event.is_set():
             return worked
         # RQ's loop ends without a stop request only on an error (almost always Redis): start a
