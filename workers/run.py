@@ -169,7 +169,12 @@ def run_worker(steward: Steward, burst: bool = False, simple: bool = True, name:
         if not wait_for_redis(steward.redis_raw, stop.event):
             log.info("worker stopping on request while waiting for Redis")
             return worked
-        worker = make_worker(steward, simple=simple, name=f"{name}-{runs}" if name and runs else name)
+        try:  # RQ's Worker() already talks to Redis (CLIENT SETNAME), which may be gone again
+            worker = make_worker(steward, simple=simple, name=f"{name}-{runs}" if name and runs else name)
+        except (redis_lib.RedisError, OSError):
+            if stop.event.wait(RECONNECT_BACKOFF[0]):
+                return worked
+            continue
         runs += 1
         started = time.monotonic()
         try:
