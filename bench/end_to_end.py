@@ -88,6 +88,40 @@ class SandboxTap:
             self.poll()
 
 
+class BacklogProbe:
+    """Every 5 s: jobs waiting on the dispatch and push queues and tickets still `received`. A flat
+    line is a system keeping up; a rising one is the backlog that makes a run miss its p95."""
+
+    def __init__(self, r: redis.Redis, db_url: str, every: float = 5.0) -> None:
+        self.r, self.every = r, every
+        self.engine = create_engine(db_url, pool_size=1)
+        self.samples: list[tuple[float, int, int, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.t0 = time.time()
+
+    def start(self) -> None:
+        self.t0 = time.time()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.engine.dispose()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            dispatch, push = self.r.llen("rq:queue:dispatch"), self.r.llen("rq:queue:push")
+            with self.engine.connect() as conn:
+                received = conn.scalar(text("SELECT count(*) FROM tickets WHERE status = 'received'")) or 0
+            self.samples.append((time.time() - self.t0, dispatch, push, received))
+            print(f"  t={time.time() - self.t0:5.1f} s  backlog: dispatch queue {dispatch}, push queue {push}, "
+                  f"tickets received {received}", flush=True)
+
+    def line(self) -> str:
+        return " ".join(str(d + p) for _, d, p, _ in self.samples)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=float, default=50.0, help="messages per second")
@@ -102,7 +136,10 @@ def main() -> int:
     ap.add_argument("--db", choices=["sqlite", "pg"], default="pg")
     ap.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last pushes")
     ap.add_argument("--redis-url", default=REDIS_URL)
+    ap.add_argument("--pg-db", default=PG_DB, help="PostgreSQL database to (re)create for the run")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--client", choices=["raw", "httpx"], default="raw",
+                    help="raw: a hand-written HTTP client (little CPU); httpx: the previous client")
     args = ap.parse_args()
     if args.quick:
         args.duration = 10.0
@@ -114,7 +151,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="steward-bench-e2e-"))
     r = redis.Redis.from_url(args.redis_url)
     r.flushdb()
-    db_url = fresh_pg(PG_DB) if args.db == "pg" else f"sqlite:///{work / 'steward.db'}"
+    db_url = fresh_pg(args.pg_db) if args.db == "pg" else f"sqlite:///{work / 'steward.db'}"
     web_port, sbx_port = loadgen.free_port(), loadgen.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
     env.update(
@@ -149,15 +186,19 @@ def main() -> int:
 
         tap = SandboxTap(r)
         tap.start()
+        probe = BacklogProbe(r, db_url)
+        probe.start()
         # CPU by component over the stream (of one core; the machine has nproc × 100 %).
         groups = {"webhook": [procs[1].popen.pid], "workers": [p.popen.pid for p in procs[2:]],
                   "sandbox (WeChat)": [procs[0].popen.pid]}
         names, alone = {"postgres": "postgres", "redis": "redis-server"}, {"load client": os.getpid()}
         cpu0 = loadgen.cpu_ticks(groups, names, alone)
         t_start = time.time()
-        loadgen.run_open_loop(f"http://127.0.0.1:{web_port}/wechat", make, args.rate, args.duration,
-                              lambda i, t: sent_at.__setitem__(i, t), on_answer)
+        send = loadgen.run_open_loop if args.client == "httpx" else loadgen.run_open_loop_raw
+        send(f"http://127.0.0.1:{web_port}/wechat", make, args.rate, args.duration,
+             lambda i, t: sent_at.__setitem__(i, t), on_answer)
         t_sent = time.time()
+        probe.stop()
         cpu_line = loadgen.cpu_split(cpu0, loadgen.cpu_ticks(groups, names, alone), t_sent - t_start)
         print(f"stream done in {t_sent - t_start:.1f} s; waiting for the last pushes …", flush=True)
 
@@ -226,6 +267,7 @@ def main() -> int:
                 windows.setdefault(int((sent_at[i] - t_start) // 5), []).append(pushed[msg_ticket[i]] - sent_at[i])
         print("message → push by 5 s of sending, p95 ms: "
               + " ".join(f"{ms(windows[w], 95)}" for w in sorted(windows)))
+        print(f"backlog (dispatch + push jobs queued) per 5 s of sending: {probe.line()}")
         print(f"tickets {n_tickets} by status {statuses}; sandbox recorded {len(tap.entries)} messages")
         print(f"CPU during the stream (% of one core, {loadgen.machine()['nproc']} cores): {cpu_line}")
         print(f"tickets lost {len(lost)} (not pushed {args.drain:.0f} s after the stream; RQ backlog then "

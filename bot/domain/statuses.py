@@ -63,6 +63,7 @@ class EventKind(_Labelled):
     callback = "callback"
     callback_missing = "callback_missing"
     push_failed = "push_failed"
+    push_unknown = "push_unknown"
     receiver_unreachable = "receiver_unreachable"
     outside_notified = "outside_notified"
     emergency_reported = "emergency_reported"  # the resident reports danger about an open ticket
@@ -91,6 +92,7 @@ class PushStatus(_Labelled):
     sent = "sent"
     delivered = "delivered"
     failed = "failed"
+    unknown = "unknown"  # a customer-service send whose outcome nobody knows, with no template to fall back on
 
 
 # Pairs, not a dict: str enums of different types with one value ("dispatched") are equal as keys.
@@ -135,6 +137,7 @@ _LABELS: tuple[tuple[_Labelled, str], ...] = (
     (EventKind.callback, "回访"),
     (EventKind.callback_missing, "回访无应答"),
     (EventKind.push_failed, "推送失败"),
+    (EventKind.push_unknown, "推送结果未知"),
     (EventKind.receiver_unreachable, "联系不上成员"),
     (EventKind.outside_notified, "通知相关单位"),
     (EventKind.emergency_reported, "居民报告险情"),
@@ -157,6 +160,7 @@ _LABELS: tuple[tuple[_Labelled, str], ...] = (
     (PushStatus.sent, "已发送"),
     (PushStatus.delivered, "已送达"),
     (PushStatus.failed, "发送失败"),
+    (PushStatus.unknown, "结果未知，待人工确认"),
 )
 
 LABELS = {(type(k), k.value): v for k, v in _LABELS}

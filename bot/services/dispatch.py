@@ -10,6 +10,7 @@ re-dispatch, or 重办 after a "not solved" callback.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -73,7 +74,7 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
         unreachable=unreachable_openids(s),
         exclude=(returned_by(s, ticket.id) | _reporter_if_member(config, ticket)) - {assignee_openid},
         prefer=assignee_openid or (ticket.assignee_openid if again else None),
-        load=open_load(s),
+        load=open_load(s, [m.openid for m in config.council(ticket.courtyard_id)] if ticket.courtyard_id else []),
     )
     if route.triage:
         return to_triage(s, config, ticket, attempt, route.reason)
@@ -144,7 +145,9 @@ def schedule_deadline_checks(s: Session, config: Config, ticket: Ticket) -> None
     tid, attempt = ticket.id, ticket.dispatch_attempt
     for label, at in (("remind", deadline.remind), ("due", deadline.due)):
         job_id = f"deadline-{tid}-{attempt}-{deadline.kind}-{label}"
-        outbox.add(s, jobs.call_job(jobs.CHECK_DEADLINES, tid, job_id=job_id, at=at))
+        # fresh: this transaction claimed the attempt, so no job with this id waits yet — no
+        # read-back per job, and the outbox sends both on one Redis pipeline.
+        outbox.add(s, replace(jobs.call_job(jobs.CHECK_DEADLINES, tid, job_id=job_id, at=at), fresh=True))
 
 
 def request_dispatch(
@@ -179,10 +182,15 @@ def returned_by(s: Session, ticket_id: int) -> set[str]:
                                                           TicketEvent.kind == "returned")))
 
 
-def open_load(s: Session) -> dict[str, int]:
+def open_load(s: Session, openids: list[str]) -> dict[str, int]:
+    """Open tickets per member, for the candidates only: counting every open ticket of the
+    community (a scan growing with the ledger) in every dispatch job was per-ticket cost that
+    made a long run fall behind. By the assignee index, a handful of rows per member."""
+    if not openids:
+        return {}
     rows = s.execute(
         select(Ticket.assignee_openid, func.count())
-        .where(Ticket.status.in_(("dispatched", "accepted")), Ticket.assignee_openid.is_not(None))
+        .where(Ticket.assignee_openid.in_(openids), Ticket.status.in_(("dispatched", "accepted")))
         .group_by(Ticket.assignee_openid)
     ).all()
     return {openid: n for openid, n in rows}

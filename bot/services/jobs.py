@@ -132,7 +132,7 @@ def enqueue(redis_raw: redis_lib.Redis, job: Job, pipeline: Any = None) -> bool:
             # checks as "later", and the periodic sweep covers them.
             delay = timedelta(seconds=max((job.at - clock.utcnow()).total_seconds(), 0.0))
         if delay is not None:
-            q.enqueue_in(delay, job.func, *job.args, **opts)
+            q.enqueue_in(delay, job.func, *job.args, pipeline=pipeline if job.fresh else None, **opts)
         else:
             q.enqueue(job.func, *job.args, pipeline=pipeline if job.fresh else None, **opts)
         return True

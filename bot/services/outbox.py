@@ -90,8 +90,17 @@ def flush(redis_raw: redis_lib.Redis, box: Outbox | None, pipeline: Any = None) 
     """Carry out a committed transaction's outbox. Never raises: the sweep covers what is lost."""
     if box is None:
         return
+    own = None
+    if pipeline is None and sum(job.fresh for job in box.jobs) > 1:
+        own = pipeline = redis_raw.pipeline()  # fresh jobs (a dispatch's deadline checks): one round trip
     for job in box.jobs:
         enqueue(redis_raw, job, pipeline)
+    if own is not None:
+        try:
+            own.execute()
+        except (redis_lib.RedisError, OSError) as exc:
+            log.warning("could not enqueue %d jobs (%s); the sweep will pick them up", len(box.jobs),
+                        type(exc).__name__)
     if box.pushes and box.sender is not None:
         try:
             box.sender(box.pushes)

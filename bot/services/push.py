@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import templates, texts
 from bot.domain.clock import utcnow
-from bot.domain.statuses import PushStatus
-from bot.services import jobs, outbox
+from bot.domain.statuses import PUSH_LABELS, PushStatus
+from bot.services import custom_once, jobs, outbox
 from bot.services.steward import Steward
 from bot.services.tickets import add_event
 from bot.storage.models import CouncilMember, Push, Resident, Ticket
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 PENDING, SENT, DELIVERED, FAILED = (PushStatus.pending.value, PushStatus.sent.value, PushStatus.delivered.value,
                                     PushStatus.failed.value)
+UNKNOWN = PushStatus.unknown.value
 TEMPLATE, CUSTOM = "template", "custom"
 
 # push kind → which `[templates]` id it uses
@@ -123,11 +124,13 @@ class Ready:
     cmid: str
     template_id: str | None
     payload: dict
+    # An earlier customer-service try of this push has an unknown outcome: template only.
+    after_unknown: bool = False
 
     @classmethod
     def of(cls, push: Push, channel: str) -> Ready:
         return cls(push.id, push.kind, channel, push.openid, push.client_msg_id, push.template_id,
-                   dict(push.payload or {}))
+                   dict(push.payload or {}), channel == TEMPLATE and push.custom_tried_at is not None)
 
 
 def last_message_at(session: Session, openid: str) -> Any:
@@ -140,10 +143,15 @@ def last_message_at(session: Session, openid: str) -> Any:
 
 
 def choose_channel(session: Session, config: Config, push: Push) -> str:
-    """Customer-service text when the receiver wrote within the window; template otherwise."""
+    """Customer-service text when the receiver wrote within the window; template otherwise.
+    Choosing customer-service records the try in the caller's transaction, committed before the
+    send; a push tried once never goes customer-service again (bot.services.custom_once)."""
+    if push.custom_tried_at is not None:
+        return TEMPLATE
     text = (push.payload or {}).get("text")
     last = last_message_at(session, push.openid)
     if text and last is not None and utcnow() - last < timedelta(hours=config.dispatch.custom_window_hours):
+        push.custom_tried_at = utcnow()
         return CUSTOM
     return TEMPLATE
 
@@ -162,10 +170,12 @@ def send_push(steward: Steward, push_id: int) -> str:
     return deliver(steward, push_id, last_try=_is_last_try())
 
 
-def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None = None) -> str:
+def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None = None,
+            sent: list[dict[str, Any]] | None = None) -> str:
     """Send one recorded push unless it already left. A retryable failure (5xx, timeout, 45009)
     raises for the caller to retry later, unless `last_try`: then the push is failed for good.
-    `ready`: the dispatch job already read the row and counted the attempt in its transaction."""
+    `ready`: the dispatch job already read the row and counted the attempt in its transaction.
+    `sent`: collect the success for the caller to record with others (`record_sent`)."""
     config = steward.config
     if ready is None:
         with steward.session() as s:
@@ -178,7 +188,8 @@ def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None 
             ready = Ready.of(push, choose_channel(s, config, push))
     channel, openid, cmid, tpl, payload = ready.channel, ready.openid, ready.cmid, ready.template_id, ready.payload
     client = shared_client(config, steward.redis)
-    note = None
+    unknown = ready.after_unknown  # a customer-service try of unknown outcome: template only
+    note = custom_once.RETRY_NOTE if unknown else None
     try:
         if channel == CUSTOM:
             try:
@@ -189,7 +200,15 @@ def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None 
                 why = "超出条数限制" if exc.code == 45047 else "超出 48 小时"
                 note = f"{exc.code}: 客服消息{why}，改发模板消息"
                 channel = TEMPLATE
+            except (TransientError, Throttled) as exc:
+                if custom_once.never_sent(exc):
+                    _untry_custom(steward, push_id)  # it never left: customer-service may be tried again
+                    raise
+                note, channel, unknown = custom_once.unknown_note(_err(exc)), TEMPLATE, True
         if channel == TEMPLATE:
+            if not tpl and unknown:
+                mark_unknown(steward, push_id)
+                return UNKNOWN
             if not tpl:
                 raise WeChatError(None, "未配置模板 ID（[templates]）")
             msgid = client.send_template(openid, tpl, payload.get("data") or {}, payload.get("url"), cmid)
@@ -205,11 +224,47 @@ def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None 
     except WeChatError as exc:
         fail_push(steward, push_id, _err(exc), final=True)
         return FAILED
-    with steward.session() as s:  # one UPDATE, no read-back
-        s.execute(update(Push).where(Push.id == push_id)
-                  .values(status=SENT, channel=channel, wechat_msgid=msgid or None, error=note))
+    values = {"status": SENT, "channel": channel, "wechat_msgid": msgid or None, "error": note}
+    if sent is not None:
+        sent.append({"id": push_id, **values})
+    else:
+        record_sent(steward, [{"id": push_id, **values}])
     log.info("push %s sent (%s, %s)", push_id, ready.kind, channel)
     return SENT
+
+
+def record_sent(steward: Steward, rows: list[dict[str, Any]]) -> None:
+    """Mark sent pushes in one transaction (an UPDATE by primary key per row, no read-back)."""
+    with steward.session() as s:
+        s.execute(update(Push), rows)
+
+
+def _untry_custom(steward: Steward, push_id: int) -> None:
+    with steward.session() as s:
+        s.execute(update(Push).where(Push.id == push_id).values(custom_tried_at=None))
+
+
+def mark_unknown(steward: Steward, push_id: int) -> None:
+    """A customer-service text of unknown outcome and no template to send instead: never resent;
+    the ticket shows it and staff are asked to check with the receiver."""
+    with steward.session() as s:
+        push = s.get(Push, push_id)
+        if push is None or push.status != PENDING:
+            return
+        push.status, push.error = UNKNOWN, custom_once.NO_TEMPLATE_NOTE
+        ticket = s.get(Ticket, push.ticket_id) if push.ticket_id else None
+        if ticket is None:
+            return
+        what = PUSH_LABELS.get(push.kind, push.kind)
+        add_event(s, ticket, "push_unknown", note=f"{what}消息：{custom_once.NO_TEMPLATE_NOTE}",
+                  data={"push_id": push.id, "kind": push.kind})
+        if push.kind != "alert":
+            for staff in steward.config.staff_openids:
+                if staff != push.openid:
+                    content, text = texts.alert(steward.config, ticket, f"{what}消息{custom_once.NO_TEMPLATE_NOTE}")
+                    queue_push(s, steward.config, ticket=ticket, openid=staff, kind="alert",
+                               tag=f"unknown{push.id}", content=content, text=text)
+    log.warning("push %s: customer-service outcome unknown, no template; staff asked", push_id)
 
 
 def _note_error(steward: Steward, push_id: int, error: str) -> None:

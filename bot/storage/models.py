@@ -199,10 +199,13 @@ class Push(Base):
     client_msg_id: Mapped[str] = mapped_column(String(64), unique=True)
     template_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|delivered|failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|delivered|failed|unknown
     wechat_msgid: Mapped[str | None] = mapped_column(String(32), index=True)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set in the transaction that commits BEFORE a customer-service send (no idempotency key at
+    # WeChat): once set, the push is never sent as customer-service text again.
+    custom_tried_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

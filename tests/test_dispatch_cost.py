@@ -1,0 +1,68 @@
+"""What one dispatch job costs, counted on the real thing: database commits (SQLAlchemy's engine
+events) and Redis commands (the server's own command statistics, on a Redis of this module only).
+
+At 50 messages/s with 2 workers every round trip per ticket is paid 50 times a second; these
+budgets keep the ones removed for issue 14 from coming back: a read-back and a pipeline per
+deadline check, and a transaction per sent push."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from bot.services.dispatch import dispatch_ticket, open_load
+from bot.storage import db as db_mod
+from bot.storage import redis_conn
+from bot.wechat.client import shared_client
+from tests.fixtures_dispatch import *  # noqa: F403
+from tests.fixtures_dispatch import C3_FIXER, RESIDENT, new_ticket, push_rows, pushes_to
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A Redis nobody else talks to, so its command counters are this test's alone."""
+    return redis_conn.embedded_url(tmp_path_factory.mktemp("redis-cost") / "cost.db")
+
+
+def _calls(steward) -> dict[str, int]:
+    return {k.removeprefix("cmdstat_"): v["calls"] for k, v in steward.redis.info("commandstats").items()}
+
+
+def test_a_dispatch_job_sends_both_pushes_with_one_commit_and_one_redis_pipeline(steward_live):
+    st = steward_live
+    tid = new_ticket(st, enqueue=False)
+    _ = shared_client(st.config, st.redis).access_token  # the token fetch is not per ticket
+    commits: list[int] = []
+    engine = db_mod.engine_for(st.config.database_url)
+
+    def count(_conn) -> None:
+        commits.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        before = _calls(st)
+        assert dispatch_ticket(st, tid, 1) == "dispatched"
+        after = _calls(st)
+    finally:
+        event.remove(engine, "commit", count)
+    rows = push_rows(st, tid)
+    assert sorted(p.kind for p in rows) == ["notice", "task"] and {p.status for p in rows} == {"sent"}
+    assert len(pushes_to(st, C3_FIXER)) == 1 and len(pushes_to(st, RESIDENT)) == 1
+    # The dispatch's own transaction, then both sent pushes together (was: one more per push).
+    assert len(commits) == 2, commits
+    delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    # The two deadline checks: no read-back of a job that cannot exist yet, one pipeline for both
+    # (was: an HGET and a MULTI/EXEC each).
+    assert delta.get("hget", 0) == 0, delta
+    assert delta.get("exec", 0) == 1, delta
+
+
+def test_open_load_counts_only_the_candidates(steward_live):
+    st = steward_live
+    for _ in range(3):
+        dispatch_ticket(st, new_ticket(st, enqueue=False), 1, in_process=False)
+    members = [m.openid for m in st.config.council("c3")]
+    with st.session() as s:
+        assert sum(open_load(s, members).values()) == 3
+        assert set(open_load(s, [C3_FIXER])) <= {C3_FIXER}
+        assert open_load(s, []) == {}
