@@ -70,7 +70,7 @@ def parse_answer(text: str) -> tuple[bool | None, int | None] | None:
     if not b:
         return None
     if m := _DIGIT_FIRST.match(unicodedata.normalize("NFKC", text)):
-        n = int(m.group(1))
+        n: int | None = int(m.group(1))
         return (False, None) if n == 0 else (True, n)
     b_noref = re.sub(r"[a-z]{1,3}\d{2,10}", "", b)
     if m := _DIGIT_ONLY.match(b_noref):

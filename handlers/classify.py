@@ -183,11 +183,11 @@ def load_model(path: Path | None = None) -> Model:
         except (OSError, ValueError, KeyError):
             extra = []
         try:
-            train(extra=extra, path=p)  # type: ignore[arg-type]
+            train(extra=extra, path=p)
         except OSError:  # read-only install: train into a temp file
             import tempfile
 
-            p = train(extra=extra, path=Path(tempfile.mkdtemp()) / "classifier.json")  # type: ignore[arg-type]
+            p = train(extra=extra, path=Path(tempfile.mkdtemp()) / "classifier.json")
     return Model.load(p)
 
 

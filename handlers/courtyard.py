@@ -142,7 +142,11 @@ def _from_pinyin(t: str, courtyards: Sequence[Courtyard]) -> str:
     homes = {"jiashuyuan": "家属院", "jiashulou": "家属楼", "sushe": "宿舍", "dayuan": "大院", "louyuan": "楼院",
              "yuan": "院"}
     for pattern, word in _pinyin_forms(tuple(courtyards)):
-        t = pattern.sub(lambda m, w=word: f"{w}{homes[m.group(2).replace(' ', '')]},", t)
+
+        def spelled(m: re.Match[str], w: str = word) -> str:
+            return f"{w}{homes[m.group(2).replace(' ', '')]},"
+
+        t = pattern.sub(spelled, t)
     return t
 
 

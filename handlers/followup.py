@@ -85,6 +85,9 @@ def judge(text: str, ctx: Context) -> tuple[str, TicketView | None]:
 
 
 def _new_problem(text: str, ticket: TicketView, ctx: Context) -> bool:
+    # Words that only say where (2号楼3单元，四楼到五楼那一段) answer a question; they name no problem.
+    if len(bare(_PLACE.sub("", yards.leftover(text, ctx.config.courtyards)))) <= 6:
+        return False
     cls = intake.classify_text(text)
     return cls.category in ("repair", "grievance") and cls.confidence >= 0.8 and not same_subject(text, ticket, ctx) \
         and len(bare(text)) > 12

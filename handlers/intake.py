@@ -196,16 +196,16 @@ def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
         return Decision(reply=replies.ask_courtyard(cfg, "没认出是哪个院。"),
                         state=replace(state, asked=max(state.asked, 1) + 1))
     if not pending:  # the greeting's question: remember the courtyard (and hear any request with it)
-        bind = BindCourtyard(where)
+        bind_action = BindCourtyard(where)
         if msg.kind != "location" and len(yards.leftover(msg.text, cfg.courtyards)) >= 3:
             decision = route(msg, replace(ctx, courtyard=where, state=keep(ctx)), msg.text.strip())
-            decision.actions.insert(0, bind)
+            decision.actions.insert(0, bind_action)
             if decision.state is not None and decision.state.step == Step.CONFIRM_BIND:
                 decision.state = decision.state.settled()
             elif decision.state is not None:
                 decision.state = replace(decision.state, offer=None)
             return decision
-        return Decision(actions=[bind], reply="有事直接说就行。", state=keep(ctx))
+        return Decision(actions=[bind_action], reply="有事直接说就行。", state=keep(ctx))
     danger = emergency.read(pending.text) if pending.urgent else None
     notice = emergency.notice(cfg, danger) if danger else (replies.urgent_notice(cfg) if pending.urgent else None)
     if msg.kind != "location" and len(yards.leftover(msg.text, cfg.courtyards)) >= 2:

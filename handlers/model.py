@@ -155,8 +155,8 @@ class Model:
             w = idf.get(g)
             if w is not None:
                 feats.append((g, (1.0 + math.log(tf)) * w))
-        norm = math.sqrt(sum(v * v for _, v in feats)) or 1.0
-        return [(g, v / norm) for g, v in feats]
+        length = math.sqrt(sum(v * v for _, v in feats)) or 1.0
+        return [(g, v / length) for g, v in feats]
 
     def predict(self, feats: list[tuple[str, float]]) -> list[float]:
         p = self.main.probs(feats)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from bot.domain import clock
 from bot.sandbox import state as sbx
+from bot.services.push import ensure_member_row
 from bot.services.steward import Steward
 from bot.services.sweep import sweep
 from bot.storage.models import Resident, Ticket
@@ -70,6 +71,21 @@ class Chat:
         self.groups.setdefault("理事会", tuple(m.name for m in cfg.council("c3")))  # any of c3's council
         for i, openid in enumerate(cfg.staff_openids):
             self.people.setdefault("员工" if i == 0 else f"员工{i + 1}", openid)
+        self._active_on_wechat([m.openid for m in cfg.council("c3")] + list(cfg.staff_openids))
+
+    def _active_on_wechat(self, openids: list[str]) -> None:
+        """The council and staff use the account every day: each wrote to it within the last 48 hours,
+        so what reaches them is a customer-service text while WeChat's quota allows (else a template,
+        as the platform decides)."""
+        now = clock.utcnow()
+        with self.steward.session() as s:
+            for openid in openids:
+                if self.steward.config.member(openid) is not None:
+                    ensure_member_row(s, self.steward.config, openid).last_message_at = now
+                elif s.scalars(select(Resident).where(Resident.openid == openid)).first() is None:
+                    s.add(Resident(openid=openid, last_message_at=now))
+        for openid in openids:
+            sbx.note_user_message(self.steward.redis, openid)
 
     def openid(self, who: str) -> str:
         if who not in self.people:

@@ -85,11 +85,11 @@ def test_an_unaccepted_urgent_ticket_goes_to_the_backup_and_staff(chat, steward_
         ~ {minutes - 5:g}
         居民 <<! 正在催
         ~ 6
-        备岗 << 无人接单
+        理事会 << 无人接单
         员工 << 无人接单
         居民 << 正在催
         ~ 10
-        备岗 <<!
+        理事会 <<!
         居民 <<!
     """)
     (t,) = chat.tickets("居民")

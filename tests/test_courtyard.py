@@ -334,18 +334,19 @@ def test_the_organisation_a_courtyard_is_named_after_is_a_place_of_its_own(text:
 def test_a_weak_match_is_confirmed_with_the_resident() -> None:
     from handlers import decide
     from handlers.base import Context, CreateTicket, Inbound
+    from handlers.state import DialogueState
 
-    def send(text: str, state: dict) -> tuple:
+    def send(text: str, state: DialogueState) -> tuple:
         d = decide(Inbound("o-res", "text", text), Context(config=CFG, courtyard=None, state=state))
-        return d, d.state or {}
+        return d, d.state or DialogueState()
 
-    d, state = send("百货大楼那边的路灯坏了好几个", {})
+    d, state = send("百货大楼那边的路灯坏了好几个", DialogueState())
     assert d.reply.startswith("您说的是育英街19号院（百货大楼家属院）吗？")
     assert not [a for a in d.actions if isinstance(a, CreateTicket)]
     d, _ = send("是的", state)
     assert [a.courtyard for a in d.actions if isinstance(a, CreateTicket)] == ["c19"]
     d, state2 = send("不是", state)
-    assert "哪个院" in d.reply and "guess" not in state2
+    assert "哪个院" in d.reply and state2.guess is None
     d, _ = send("3号院", state2)
     assert [a.courtyard for a in d.actions if isinstance(a, CreateTicket)] == ["c3"]
 
@@ -353,8 +354,9 @@ def test_a_weak_match_is_confirmed_with_the_resident() -> None:
 def test_an_urgent_message_with_a_guess_opens_at_once_and_confirms_after() -> None:
     from handlers import decide
     from handlers.base import Context, CreateTicket, Inbound, SetCourtyard
+    from handlers.state import DialogueState
 
-    ctx = Context(config=CFG, courtyard=None, state={})
+    ctx = Context(config=CFG, courtyard=None, state=DialogueState())
     d = decide(Inbound("o-res", "text", "粮食局那边楼道里漏电了"), ctx)
     (t,) = [a for a in d.actions if isinstance(a, CreateTicket)]
     assert t.urgent and t.courtyard is None

@@ -19,6 +19,7 @@ from typing import Any
 
 import redis as redis_lib
 from rq import Queue, SimpleWorker, Worker
+from rq.worker import BaseWorker
 from sqlalchemy import text
 
 import workers.jobs  # noqa: F401 — imported before the first job arrives (see warm_up)
@@ -79,15 +80,17 @@ class _Rearming:
             log.warning("could not re-arm the periodic sweep; will try at the next maintenance")
 
 
-class StewardWorker(_Rearming, Worker):
+# rq 2.12 leaves BaseWorker.last_cleaned_at unannotated (`= None`), so mypy types it as None only,
+# though rq itself sets a datetime there; _Rearming's datetime clashes with that.
+class StewardWorker(_Rearming, Worker):  # type: ignore[misc]  # rq: last_cleaned_at typed as None
     pass
 
 
-class StewardSimpleWorker(_Rearming, SimpleWorker):
+class StewardSimpleWorker(_Rearming, SimpleWorker):  # type: ignore[misc]  # rq: last_cleaned_at typed as None
     pass
 
 
-def make_worker(steward: Steward, simple: bool = True, name: str | None = None) -> Worker:
+def make_worker(steward: Steward, simple: bool = True, name: str | None = None) -> BaseWorker:
     set_worker_steward(steward)
     conn = steward.redis_raw
     qs = [Queue(n, connection=conn) for n in jobs.ALL_QUEUES]
@@ -141,7 +144,7 @@ def wait_for_redis(conn: redis_lib.Redis, stop: threading.Event, backoff: tuple[
     return False
 
 
-def _stop_asked(worker: Worker) -> bool:
+def _stop_asked(worker: BaseWorker) -> bool:
     """SIGTERM/SIGINT reached RQ's handler (idle: it only notes the date and leaves the loop)."""
     return worker._stop_requested or getattr(worker, "_shutdown_requested_date", None) is not None
 

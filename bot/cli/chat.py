@@ -106,7 +106,8 @@ class _Sandbox:
         self.seen = 0
         self.available = True
         try:
-            resp = self.http.get(f"{self.base}/messages", params={"openid": openid, "after": 0}, timeout=5)
+            params: dict[str, str | int] = {"openid": openid, "after": 0}
+            resp = self.http.get(f"{self.base}/messages", params=params, timeout=5)
             resp.raise_for_status()
             self.seen = int(resp.json().get("last_seq", 0))
         except (requests.RequestException, ValueError):
@@ -132,9 +133,8 @@ class _Sandbox:
         if not self.available:
             return []
         try:
-            resp = self.http.get(
-                f"{self.base}/messages", params={"openid": self.openid, "after": self.seen}, timeout=5
-            )
+            params: dict[str, str | int] = {"openid": self.openid, "after": self.seen}
+            resp = self.http.get(f"{self.base}/messages", params=params, timeout=5)
             resp.raise_for_status()
             found = resp.json().get("messages", [])
         except (requests.RequestException, ValueError):

@@ -15,9 +15,12 @@ def _what(ticket: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _content(config: Config, ticket: Any, title: str, how: str, status: str = "紧急") -> dict[str, str]:
+def _content(config: Config, ticket: Any, title: str, how: str, status: str = "紧急",
+             what: str | None = None) -> dict[str, str]:
+    # The words lead with 【紧急】 and what is new: a template has no title line since 2023, and each
+    # field shows 20 characters (bot.domain.templates); the rest is behind the link.
     return {"title": title, "ref": ticket.ref, "place": config.courtyard_name(ticket.courtyard_id),
-            "what": _what(ticket), "deadline": "马上", "status": status, "how": how, "note": how}
+            "what": what or f"【紧急】{_what(ticket)}", "deadline": "马上", "status": status, "how": how, "note": how}
 
 
 def staff_alert(config: Config, ticket: Any, why: str) -> Content:
@@ -33,7 +36,7 @@ def escalated_task(config: Config, ticket: Any, said: str, link: str | None) -> 
     title = "【紧急】居民说情况危急，请马上处理"
     said = " ".join(said.split())[:40]
     how = f"居民刚说：「{said}」。请马上联系居民；回复「接单 {ticket.ref}」。"
-    content = _content(config, ticket, title, how)
+    content = _content(config, ticket, title, how, what=f"【紧急】居民说：{said}")
     return content, "\n".join(line for line in [title, f"工单：{ticket.ref}", f"地点：{content['place']}", how,
                                                 f"手机上处理：{link}" if link else ""] if line)
 
@@ -42,7 +45,7 @@ def chase_task(config: Config, ticket: Any, minutes: float, link: str | None) ->
     """The backup (or the rest of the council): nobody accepted an urgent ticket in time."""
     title = "【紧急】无人接单，请您马上处理"
     how = f"这件紧急的事 {minutes:g} 分钟没人接单。请马上联系居民，回复「接单 {ticket.ref}」。"
-    content = _content(config, ticket, title, how)
+    content = _content(config, ticket, title, how, what=f"【紧急】无人接单：{_what(ticket)}")
     return content, "\n".join(line for line in [title, f"工单：{ticket.ref}", f"地点：{content['place']}",
                                                 f"事项：{content['what']}", how,
                                                 f"手机上处理：{link}" if link else ""] if line)
@@ -51,7 +54,7 @@ def chase_task(config: Config, ticket: Any, minutes: float, link: str | None) ->
 def chase_staff(config: Config, ticket: Any, minutes: float, assignee: str | None) -> Content:
     title = "【紧急督办】紧急工单无人接单"
     how = f"{minutes:g} 分钟没人接单（负责人：{assignee or '未指定'}），已转备岗。请马上跟进。"
-    content = _content(config, ticket, title, how)
+    content = _content(config, ticket, title, how, what=f"【紧急督办】无人接单：{_what(ticket)}")
     return content, "\n".join([title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}", how])
 
 

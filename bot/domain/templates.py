@@ -168,7 +168,8 @@ def _time(value: str, now: datetime | None, with_clock: bool) -> str:
 def _parse_time(value: str, now: datetime | None) -> datetime | None:
     m = _ISO.search(value)
     if m:
-        return datetime(*map(int, m.groups()), tzinfo=_BEIJING)
+        year, month, day, hour, minute = map(int, m.groups())
+        return datetime(year, month, day, hour, minute, tzinfo=_BEIJING)
     m = _CN.search(value)
     if m:
         year = int(m.group(1) or (now or to_local(utcnow())).year)

@@ -44,7 +44,9 @@ def task(config: Config, ticket: Any, link: str | None, again: bool = False, sai
     title = "【重办】居民说问题还没解决，请再处理" if again else ("【紧急】请马上处理" if ticket.urgent else "【新任务】请处理居民诉求")
     deadline = f"请在 {format_local(ticket.accept_due_at)} 前接单"
     how = f"回复「接单 {ticket.ref}」接单；办好后回复「办结 {ticket.ref} 说明」；不归本院请回复「退单 {ticket.ref} 原因」。"
-    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+    # 【紧急】 leads the words of an urgent task: a template has no title line since 2023.
+    what = f"【紧急】{_what(ticket)}" if ticket.urgent and not again else _what(ticket)
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": what,
                "deadline": deadline, "due": _due(ticket.accept_due_at), "how": how,
                # A template has no title line since 2023: its short status field says redo / urgent.
                "status": "重办" if again else ("紧急" if ticket.urgent else "已派单")}

@@ -195,7 +195,7 @@ def ticket_action(token: str):  # noqa: ANN201
         abort(400)
     with steward.session() as s:
         t = s.get(Ticket, ticket_id)
-        if t is None:
+        if t is None or t.ref is None:  # a ticket has its ref from the transaction that created it
             abort(404)
         outcome = apply_council_command(s, config, member.openid, verb, t.ref, request.form.get("note", ""))
     flash(outcome.message)

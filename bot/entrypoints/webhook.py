@@ -13,9 +13,10 @@ import hashlib
 import logging
 import secrets
 import time
+from typing import cast
 
 from flask import Blueprint, Response, g, request
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import current
@@ -106,8 +107,9 @@ def receive() -> Response:
                 done = voice.accept(session, steward, msg, state)
             else:
                 done = intake.handle(session, steward, msg, state)
+            ticket_id = done.run.ticket_ids[0] if done.run.ticket_ids else None
             session.connection().execute(_INSERT_INBOUND, _raw_values(key, fields, plain, "handled",
-                                                          ticket_id=(done.run.ticket_ids or [None])[0]))
+                                                          ticket_id=ticket_id))
     except IntegrityError as exc:
         if _is_duplicate(steward, key):
             return _answer(steward, fields, "")  # a retry that raced past the Redis claim
@@ -120,7 +122,7 @@ def receive() -> Response:
     return _answer(steward, fields, reply)
 
 
-_INSERT_INBOUND = insert(InboundMessage.__table__)  # built once: executed with a dict of values
+_INSERT_INBOUND = insert(cast(Table, InboundMessage.__table__))  # built once: executed with a dict of values
 
 
 def _raw_values(key: str, fields: dict[str, str], plain: str, status: str, ticket_id: int | None = None,

@@ -16,6 +16,7 @@ import secrets
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, redirect, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse  # what flask.redirect returns
 
 from bot.config import Config
 from bot.runtime import current
@@ -39,7 +40,7 @@ def is_visitor(openid: str) -> bool:
     return who is not None and hmac.compare_digest(who.encode(), openid.encode())
 
 
-def authorize_redirect(config: Config, next_path: str) -> Response:
+def authorize_redirect(config: Config, next_path: str) -> BaseResponse:
     """To WeChat's authorize page; it comes back to `/m/oauth` with a code and our state."""
     state = secrets.token_urlsafe(12)
     session[PENDING_KEY] = {"state": state, "next": next_path}
@@ -51,7 +52,7 @@ def authorize_redirect(config: Config, next_path: str) -> Response:
 
 
 @bp.get("/oauth")
-def callback() -> Response:
+def callback() -> BaseResponse:
     pending = session.pop(PENDING_KEY, None) or {}
     code, state = request.args.get("code", ""), request.args.get("state", "")
     next_path = pending.get("next") if isinstance(pending, dict) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Response, jsonify, request
 
@@ -104,7 +104,7 @@ def stable_token(call: Call) -> Any:
     return jsonify(access_token=tok, expires_in=expires_in)
 
 
-def _valid_openid(openid: Any) -> bool:
+def _valid_openid(openid: Any) -> TypeGuard[str]:
     return isinstance(openid, str) and 0 < len(openid) <= 64 and openid.isprintable() and " " not in openid
 
 

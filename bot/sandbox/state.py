@@ -12,7 +12,7 @@ import json
 import secrets
 from dataclasses import dataclass, fields, replace
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 import redis as redis_lib
 
@@ -133,7 +133,9 @@ def token_fetches(redis: Redis) -> int:
 def token_status(redis: Redis) -> list[dict[str, Any]]:
     t = now()
     out = []
-    for token, expires_at in redis.zrevrange(P + "tokens", 0, 9, withscores=True):
+    # withscores=True: (member, score) pairs; redis-py's return type covers every form of the reply
+    scored = cast("list[tuple[bytes | str, float]]", redis.zrevrange(P + "tokens", 0, 9, withscores=True))
+    for token, expires_at in scored:
         token = _s(token)
         out.append({"token": token[:10] + "…", "expires_in": int(expires_at - t), "valid": expires_at > t})
     return out

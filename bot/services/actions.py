@@ -7,7 +7,9 @@ work that must wait until the transaction commits (enqueueing jobs) goes to its 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -261,7 +263,8 @@ def push_delivered(run: Run, a: hb.PushDelivered) -> hb.Outcome:
     return hb.Outcome(a, True)
 
 
-EXECUTORS = {
+# action type → its executor (each takes that one type: Any stands for "the key's type")
+EXECUTORS: dict[type[hb.Action], Callable[[Run, Any], hb.Outcome]] = {
     hb.CreateTicket: create_ticket,
     hb.BindCourtyard: bind_courtyard,
     hb.SetCourtyard: set_courtyard,

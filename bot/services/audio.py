@@ -7,6 +7,7 @@ import io
 import math
 import struct
 from fractions import Fraction
+from typing import cast
 
 import av
 
@@ -23,7 +24,7 @@ def _decode(data: bytes, rate: int) -> bytes:
     out = bytearray()
     try:
         with av.open(io.BytesIO(data), mode="r") as box:
-            stream = next((s for s in box.streams if s.type == "audio"), None)
+            stream = next((s for s in box.streams if isinstance(s, av.AudioStream)), None)
             if stream is None:
                 raise AudioError("no audio stream")
             resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
@@ -73,7 +74,9 @@ def _frame(samples: bytes, rate: int) -> av.AudioFrame:
 def _encode(samples: bytes, rate: int, fmt: str, codec: str, bit_rate: int) -> bytes:
     buf = io.BytesIO()
     with av.open(buf, mode="w", format=fmt) as box:
-        stream = box.add_stream(codec, rate=rate)
+        # `codec` is always an audio encoder name (libopus, libopencore_amrnb): PyAV's overloads only
+        # narrow to AudioStream for literal codec names.
+        stream = cast(av.AudioStream, box.add_stream(codec, rate=rate))
         stream.layout = "mono"
         stream.bit_rate = bit_rate
         # Encoders take whole frames of their own size (AMR 160, Opus 960): the last one padded.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -187,10 +188,19 @@ def attach_finish_photo(session: Session, config: Config, openid: str, media_id:
     if event is None:
         return None
     ticket = session.get(Ticket, event.ticket_id)
+    if ticket is None:  # never: the event's ticket_id is a foreign key
+        return None
     row = queue_media(session, config, ticket=ticket, openid=openid, media_id=media_id, kind=kind)
     add_event(session, ticket, "photo_attached", actor=openid, actor_name=member.name, data={"media": row.id})
-    return _out(session, AttachMedia(ref=ticket.ref, media_id=media_id, kind=kind), True, ticket.ref,
+    return _out(session, AttachMedia(ref=ticket.ref or "", media_id=media_id, kind=kind), True, ticket.ref,
                 f"照片已附到工单 {ticket.ref}。")
+
+
+class _Actor(TypedDict):
+    """Who an event is by, as keyword arguments of add_event / transition / close."""
+
+    actor: str
+    actor_name: str
 
 
 def apply_callback_answer(
@@ -214,7 +224,7 @@ def apply_callback_answer(
         return _out(session, action, False, ticket.ref, "请回复 1 到 5 之间的数字打分（5 分最满意）。")
     if solved is None and rating is None:
         return _out(session, action, False, ticket.ref, "问题解决了请回个数字 1 到 5 打分；没解决请回 0。")
-    who = dict(actor=openid, actor_name="居民")
+    who: _Actor = {"actor": openid, "actor_name": "居民"}
     if solved is False:
         ticket.solved, ticket.rating = False, rating
         ticket.reopen_count += 1

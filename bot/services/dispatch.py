@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -37,12 +38,13 @@ def dispatch_ticket(steward: Steward, ticket_id: int, attempt: int = 1, assignee
     Returns what happened: dispatched | triage | already | skipped | missing."""
     config = steward.config
     with steward.session() as s:
-        claimed = s.execute(
+        # An UPDATE gives a CursorResult (Session.execute is typed to return the plain Result).
+        claimed = cast(CursorResult[Any], s.execute(
             update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.dispatch_attempt == attempt - 1)
             .values(dispatch_attempt=attempt)
             .execution_options(synchronize_session=False)
-        ).rowcount == 1
+        )).rowcount == 1
         ticket = s.scalars(select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)).first()
         if ticket is None:
             return "missing"
@@ -80,6 +82,7 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
         return to_triage(s, config, ticket, attempt, route.reason)
     now = utcnow()
     member = route.primary
+    assert member is not None  # routing.choose always sets the primary when it does not triage
     ticket.assignee_openid, ticket.assignee_name = member.openid, member.name
     ticket.backup_openid = route.backup.openid if route.backup else None
     ticket.accept_due_at = deadlines.accept_due(config, ticket.category, ticket.subcategory, ticket.urgent, now)
@@ -193,7 +196,7 @@ def open_load(s: Session, openids: list[str]) -> dict[str, int]:
         .where(Ticket.assignee_openid.in_(openids), Ticket.status.in_(("dispatched", "accepted")))
         .group_by(Ticket.assignee_openid)
     ).all()
-    return {openid: n for openid, n in rows}
+    return {openid: n for openid, n in rows if openid is not None}  # never None: the IN above
 
 
 def requeue_pending(s: Session, config: Config, ticket_id: int) -> int:

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import Table, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 import handlers
@@ -136,7 +136,7 @@ def with_questions(session: Session, views: list[TicketView], now: Any) -> list[
                TicketEvent.at >= since)
         .order_by(TicketEvent.id)
     ).all()
-    last: dict[str, tuple[str, str | None]] = {}
+    last: dict[str | None, tuple[str, str | None]] = {}  # (refs are never None here: the IN above)
     for ref, kind, note in rows:  # the newest wins: a resident's answer clears the member's question
         last[ref] = (kind, note)
     asked = {ref: note for ref, (kind, note) in last.items()
@@ -154,7 +154,8 @@ class LazyEvents(Sequence[EventView]):
     skip the query. Used only while the message's transaction is open (handle → compose)."""
 
     def __init__(self, load: Callable[[], list[EventView]]) -> None:
-        self._load, self._items = load, None
+        self._load = load
+        self._items: list[EventView] | None = None
 
     def _get(self) -> list[EventView]:
         if self._items is None:
@@ -201,12 +202,11 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
 def _touch_statement(dialect: str, changed: tuple[str, ...]) -> Any:
     """INSERT … ON CONFLICT (openid) DO UPDATE SET <changed> … RETURNING courtyard_id, per dialect and
     set of changed columns (a handful in all), built once."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = Resident.__table__  # Core, not the ORM entity: no ORM bulk-insert layer per message
-    stmt = insert(table)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    # Core, not the ORM entity: no ORM bulk-insert layer per message (declarative types it FromClause)
+    table = cast(Table, Resident.__table__)
+    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     excluded = stmt.excluded
     set_ = {c: excluded[c] for c in changed} or {"openid": excluded.openid}
     return stmt.on_conflict_do_update(index_elements=[table.c.openid], set_=set_).returning(

@@ -37,6 +37,8 @@ def download_media(steward: Steward, media_row_id: int) -> str:
     except WeChatError as exc:
         with steward.session() as s:
             row = s.get(Media, media_row_id)
+            if row is None:  # never: media rows are not deleted
+                return "missing"
             row.status, row.error = "failed", f"{exc.code}: {exc.message}"[:255]
         log.warning("media %s could not be downloaded (%s)", media_row_id, exc.code)
         return "failed"
@@ -49,6 +51,8 @@ def download_media(steward: Steward, media_row_id: int) -> str:
             log.warning("voice %s kept as sent; no playable copy (%s)", media_row_id, exc)
     with steward.session() as s:
         row = s.get(Media, media_row_id)
+        if row is None:  # never: media rows are not deleted
+            return "missing"
         media_store.put(s, steward.config, row.id, folder, media_store.ORIGINAL, content, content_type)
         if playable is not None:
             media_store.put(s, steward.config, row.id, folder, media_store.PLAYABLE, *playable)

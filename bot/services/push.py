@@ -17,7 +17,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from rq import get_current_job
 from sqlalchemy import select, update
@@ -62,7 +62,9 @@ def client_msg_id(ticket_id: int | None, kind: str, tag: str | int, openid: str)
 
 def template_data(config: Config, kind: str, content: dict[str, str]) -> dict[str, dict[str, str]]:
     # Category-template fields, each fitted to its type (bot.domain.templates); no first/remark.
-    return templates.compose(kind, content, config.dispatch.template_fields)
+    # The config's keys are Literal push kinds / content keys; compose reads them as plain str.
+    fields = cast(dict[str, dict[str, str]], config.dispatch.template_fields)
+    return templates.compose(kind, content, fields)
 
 
 def queue_push(

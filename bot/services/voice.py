@@ -25,6 +25,7 @@ from bot.services.steward import Steward
 from bot.storage.models import Media, Resident, Ticket
 from handlers import intake as handler_intake
 from handlers.base import Inbound
+from handlers.state import DialogueState
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,9 @@ def needs_listening(msg: Inbound) -> bool:
     return msg.kind == "voice" and not (msg.text or "").strip() and bool(msg.media_id)
 
 
-def accept(session: Session, steward: Steward, msg: Inbound, state: dict | None) -> intake.Handled:
+def accept(session: Session, steward: Steward, msg: Inbound, state: DialogueState | None) -> intake.Handled:
     """The webhook's part: record the voice, reply at once. The dialogue state is left as it is."""
-    courtyard = intake.touch_resident(session, msg, steward)
+    courtyard, _ = intake.touch_resident(session, msg, steward)
     run = Run(steward, msg, session)
     outbox.of(session).deferred = True  # `intake.finish` flushes it with the webhook's pipeline
     state = intake.load_state(steward, msg.openid) if state is None else state
@@ -48,6 +49,7 @@ def accept(session: Session, steward: Steward, msg: Inbound, state: dict | None)
     if steward.config.voice.transcriber == "none" and just_opened is not None:
         # A voice right after a report adds to it (as a photo would); whoever handles it listens.
         ticket = tickets.get_by_ref(session, just_opened.ref)
+        assert ticket is not None  # just read among the sender's open tickets, in this transaction
         _attach(session, ticket, msg.openid, msg.media_id or "")
         run.ticket_ids.append(ticket.id)
         reply = texts.voice_added(ticket.ref or "")
@@ -139,12 +141,12 @@ def understand(steward: Steward, media_row_id: int, voice: bytes, voice_format: 
             return "done"
         row.transcript, row.confidence, row.purpose = heard.text, heard.confidence, None
         done = intake.handle(s, steward, msg)
-        ticket = s.get(Ticket, done.run.ticket_ids[0]) if done.run.ticket_ids else None
-        if ticket is not None:
-            row.ticket_id = ticket.id
-            tickets.add_event(s, ticket, "media_attached", actor=openid, data={"kind": "voice"},
+        found = s.get(Ticket, done.run.ticket_ids[0]) if done.run.ticket_ids else None
+        if found is not None:
+            row.ticket_id = found.id
+            tickets.add_event(s, found, "media_attached", actor=openid, data={"kind": "voice"},
                               note=f"语音识别：{heard.text}"[:500])
-        _tell(s, steward, ticket, openid, media_row_id, texts.voice_understood(heard.text, done.reply))
+        _tell(s, steward, found, openid, media_row_id, texts.voice_understood(heard.text, done.reply))
     intake.finish(steward, done)
     return "understood"
 

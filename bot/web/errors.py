@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def page(status: int, detail: str | None = None) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    def http_error(exc: HTTPException) -> Response:
+    def http_error(exc: HTTPException) -> WerkzeugResponse:
         if exc.code is None or exc.code not in MESSAGES or request.blueprint == "sandbox":
             return exc.get_response()  # the fake WeChat API answers as werkzeug does
         # An abort(..., description) from our own code carries a Chinese message; werkzeug's defaults do not.

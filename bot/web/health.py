@@ -47,7 +47,8 @@ def index():  # noqa: ANN201
         })
         for job in Job.fetch_many(registry.get_job_ids(0, FAILED_SHOWN - 1), connection=conn):
             if job is not None:
-                exc = (job.latest_result().exc_string if job.latest_result() else "") or ""
+                result = job.latest_result()
+                exc = (result.exc_string if result else "") or ""
                 failed.append({"queue": q.name, "id": job.id, "func": job.func_name,
                                "ended_at": job.ended_at, "error": exc.strip().splitlines()[-1:] or [""]})
     workers = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import overload
 
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
@@ -73,6 +74,14 @@ def check_request() -> None:
             check_value(name, value, MAX_ARG)
         elif isinstance(value, int) and not 0 <= value <= INT_MAX:
             raise BadInput("编号超出范围。")
+
+
+@overload
+def int_value(raw: str | None, label: str, lo: int = ..., hi: int = ..., *, default: int) -> int: ...
+
+
+@overload
+def int_value(raw: str | None, label: str, lo: int = ..., hi: int = ..., default: int | None = ...) -> int | None: ...
 
 
 def int_value(raw: str | None, label: str, lo: int = 0, hi: int = INT_MAX, default: int | None = None) -> int | None:

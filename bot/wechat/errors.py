@@ -6,6 +6,8 @@ from __future__ import annotations
 class WeChatError(Exception):
     """A WeChat API call failed; `code` is WeChat's errcode (None for HTTP/transport failures)."""
 
+    token: str | None  # set by the client on API errors: the access token the failed call used
+
     def __init__(self, code: int | None, message: str = "") -> None:
         super().__init__(f"{code}: {message}")
         self.code = code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from typing import TypedDict
 
 from handlers.base import Inbound
 
@@ -16,6 +17,14 @@ class BadMessage(ValueError):
     """Required fields are missing: the body is not a WeChat message."""
 
 
+class _Common(TypedDict):
+    """The `Inbound` fields every message kind has."""
+
+    openid: str
+    msg_id: str | None
+    created: int
+
+
 def to_inbound(fields: dict[str, str]) -> Inbound:
     openid = fields.get("FromUserName", "").strip()
     kind = fields.get("MsgType", "").strip().lower()
@@ -25,7 +34,7 @@ def to_inbound(fields: dict[str, str]) -> Inbound:
         created = int(fields.get("CreateTime") or 0)
     except ValueError:
         raise BadMessage("CreateTime must be a number") from None
-    common = {"openid": openid, "msg_id": fields.get("MsgId") or fields.get("MsgID"), "created": created}
+    common: _Common = {"openid": openid, "msg_id": fields.get("MsgId") or fields.get("MsgID"), "created": created}
     if kind == "text":
         return Inbound(kind=kind, text=fields.get("Content", ""), **common)
     if kind == "voice":

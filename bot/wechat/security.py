@@ -19,7 +19,7 @@ import re
 import time
 from dataclasses import dataclass
 
-import xmltodict
+import xmltodict  # type: ignore[import-untyped]  # ships no type hints; types-xmltodict is not a dependency
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 

@@ -23,11 +23,14 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.config import Config
 from bot.domain.clock import BEIJING, from_local
 from bot.domain.statuses import CLOSE_REASONS
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 ALL = "_all"  # the whole community, next to the courtyard ids
 NO_COURTYARD = "none"
@@ -108,7 +111,10 @@ def fingerprint(config: Config) -> str:
     """Everything the numbers depend on besides the log: a change recomputes every cached month."""
     deadlines = [config.urgent_accept_hours, config.utility_accept_hours, sorted(config.utility_subcategories),
                  sorted((k, r.accept_hours) for k, r in config.categories.items())]
-    raw = json.dumps([DEFINITIONS_VERSION, asdict(config.rates), deadlines], sort_keys=True, default=list)
+    # RatesSettings is a pydantic dataclass, but bot.config.features applies it through the `frozen`
+    # alias, which mypy does not see as a dataclass decorator.
+    rates = asdict(cast("DataclassInstance", config.rates))
+    raw = json.dumps([DEFINITIONS_VERSION, rates, deadlines], sort_keys=True, default=list)
     return hashlib.sha1(raw.encode()).hexdigest()[:10]
 
 
