@@ -125,7 +125,9 @@ def sandbox(obj: Ctx, host: str, port: int) -> None:
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="webhook 所在地址")
 @pass_ctx
 def chat(obj: Ctx, openid: str, url: str) -> None:
-    """Chat with the bot from the terminal, signed as WeChat signs."""
+    """Chat with the bot from the terminal, signed as WeChat signs (a dev tool: `steward dev`'s sample
+    config is fine here, as it is for `steward dev` itself)."""
+    config_mod.set_run_mode(config_mod.RunMode.DEV)
     run_chat(obj.config(), openid, url)
 
 
