@@ -208,9 +208,10 @@ class DatabaseSection(Section):
     url: DatabaseUrl = "sqlite:///var/steward.db"
 
 
-@dataclass(frozen=True, config=STRICT)
-class WebSecurity:
+class WebSecurity(Section):
     """`[web]` settings for sessions, logins and proxies (see config.example.toml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     trusted_proxies: NonNegativeInt = 0  # reverse proxies in front of the app whose X-Forwarded-* are believed
     session_idle_minutes: PositiveInt = 120  # a workbench session ends after this long without a request
@@ -221,19 +222,12 @@ class WebSecurity:
     login_window_minutes: PositiveInt = 15
 
 
-class WebSection(Section):
+class WebSection(WebSecurity):
+    """`[web]`: the secret key and public address, and the session settings (the part the rest of
+    the code reads as `Config.web_security`)."""
+
     secret_key: Str = ""  # no built-in default: `steward serve` refuses to start without one
     public_url: HttpUrl = "http://127.0.0.1:5000"
-    trusted_proxies: NonNegativeInt = 0
-    session_idle_minutes: PositiveInt = 120
-    session_max_hours: PositiveInt = 12
-    login_failures_per_account: PositiveInt = 5
-    login_failures_per_address: PositiveInt = 30
-    login_failures_account_total: PositiveInt = 50
-    login_window_minutes: PositiveInt = 15
-
-    def security(self) -> WebSecurity:
-        return WebSecurity(**{k: getattr(self, k) for k in WebSecurity.__dataclass_fields__})
 
 
 class DirSection(Section):
