@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,13 +224,26 @@ def run_closed_loop(label: str, url: str, make: Factory, check: Checker | None =
     return result
 
 
+async def _paced(send: Callable[[int], Awaitable[None]], rate: float, duration: float) -> None:
+    """A steady stream: message i leaves at start + i / rate, whatever the answers do."""
+    tasks: set[asyncio.Task] = set()
+    start = time.perf_counter()
+    for i in range(int(rate * duration)):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(send(i))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks)
+
+
 async def _open_loop(url: str, make: Factory, rate: float, duration: float, on_sent: Callable[[int, float], None],
                      on_answer: Callable[[int, float, int, bytes | None, str | None], None], concurrency: int,
                      timeout: float) -> None:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=timeout, headers={"Content-Type": "text/xml"}) as client:
-        tasks: set[asyncio.Task] = set()
-
         async def send(i: int) -> None:
             params, body = make(i)
             t0 = time.time()
@@ -241,18 +254,7 @@ async def _open_loop(url: str, make: Factory, rate: float, duration: float, on_s
             except httpx.HTTPError as exc:
                 on_answer(i, time.time() - t0, 0, None, type(exc).__name__)
 
-        start = time.perf_counter()
-        total = int(rate * duration)
-        for i in range(total):
-            # A steady stream: message i leaves at start + i / rate, whatever the answers do.
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            task = asyncio.create_task(send(i))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        if tasks:
-            await asyncio.gather(*tasks)
+        await _paced(send, rate, duration)
 
 
 def run_open_loop(url: str, make: Factory, rate: float, duration: float,
@@ -289,7 +291,6 @@ async def _open_loop_raw(url: str, make: Factory, rate: float, duration: float,
 
     u = urlsplit(url)
     host, port = u.hostname or "127.0.0.1", u.port or 80
-    tasks: set[asyncio.Task] = set()
 
     async def send(i: int) -> None:
         params, body = make(i)
@@ -301,16 +302,7 @@ async def _open_loop_raw(url: str, make: Factory, rate: float, duration: float,
         except (TimeoutError, OSError, ValueError, IndexError) as exc:
             on_answer(i, time.time() - t0, 0, None, type(exc).__name__)
 
-    start = time.perf_counter()
-    for i in range(int(rate * duration)):
-        delay = start + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        task = asyncio.create_task(send(i))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-    if tasks:
-        await asyncio.gather(*tasks)
+    await _paced(send, rate, duration)
 
 
 def run_open_loop_raw(url: str, make: Factory, rate: float, duration: float,
