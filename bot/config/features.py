@@ -22,7 +22,7 @@ from bot.config.types import (
     fail,
 )
 
-frozen = dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+STRICT = ConfigDict(extra="forbid")
 
 CloseReasonKey = Literal["resolved", "answered", "not_responsible", "duplicate", "withdrawn", "unable_to_fix"]
 # bot.domain.statuses.CloseReason (not imported: the config sits below the domain; a test keeps them equal)
@@ -30,7 +30,7 @@ CLOSE_REASON_KEYS: tuple[str, ...] = get_args(CloseReasonKey)
 Rating = Annotated[Int, between(1, 5)]
 
 
-@frozen
+@dataclass(frozen=True, config=STRICT)
 class RatesSettings:
     """`[rates]`: what the three rates count (bot.services.rates.definitions prints it in Chinese)."""
 
@@ -55,7 +55,7 @@ class RatesSettings:
         return v
 
 
-@frozen
+@dataclass(frozen=True, config=STRICT)
 class CalendarSettings:
     """`[calendar]`: the working-day calendar (holidays, 调休) behind the finish deadlines."""
 
@@ -64,7 +64,7 @@ class CalendarSettings:
     refresh_seconds: PositiveInt = 60  # how often a process re-reads the table (staff edits)
 
 
-@frozen
+@dataclass(frozen=True, config=STRICT)
 class DigestSettings:
     """`[digest]`: the monthly 育英社情 digest (`steward digest`, /staff/digest)."""
 
@@ -77,13 +77,13 @@ class DigestSettings:
 
 
 
-@frozen
+@dataclass(frozen=True, config=STRICT)
 class MediaSettings:
     store: Literal["database", "directory"] = "database"
     dir: NonEmptyStr = "var/media"
 
 
-@frozen
+@dataclass(frozen=True, config=STRICT)
 class VoiceSettings:
     """`[voice]`: who turns a voice message into words. none: staff listen (待听取); tencent: Tencent
     Cloud ASR SentenceRecognition; local: faster-whisper / sherpa-onnx with a model the operator installed."""
@@ -100,7 +100,7 @@ class VoiceSettings:
     local_engine: Literal["faster-whisper", "sherpa-onnx"] = "faster-whisper"
 
 
-@frozen
+@dataclass(frozen=True, config=STRICT)
 class ConversationSettings:
     """`[conversation]`: how long the bot's questions and a person's hand-off last."""
 
@@ -109,7 +109,7 @@ class ConversationSettings:
     handoff_minutes: PositiveFloat = 60.0  # the bot stays quiet this long after 转人工 unless staff release it
 
 
-@frozen
+@dataclass(frozen=True, config=STRICT)
 class EmergencySettings:
     """`[emergency]`: the numbers a resident in danger is shown first, and the chase of urgent tickets."""
 
@@ -122,7 +122,7 @@ class EmergencySettings:
     chase_minutes: PositiveFloat = 15.0  # an urgent ticket nobody accepts this long goes to the backup and staff
 
 
-@frozen
+@dataclass(frozen=True, config=STRICT)
 class MenuButton:
     """One `[[menu.button]]` (with `[[menu.button.sub]]`); `steward menu push` checks WeChat's limits."""
 

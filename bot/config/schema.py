@@ -241,9 +241,7 @@ class MediaSection(DirSection):
     dir: NonEmptyStr = "var/media"  # with store = "directory"
 
     def settings(self) -> MediaSettings:
-        # features.py's `frozen = dataclass(...)` alias hides the fields from mypy (dataclass_transform
-        # only applies to the decorator used directly); drop this ignore once features.py uses it so.
-        return MediaSettings(store=self.store, dir=self.dir)  # type: ignore[call-arg]
+        return MediaSettings(store=self.store, dir=self.dir)
 
 
 class MenuSection(Section):
