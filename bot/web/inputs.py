@@ -7,6 +7,7 @@ helpers for integer and date ranges. A bad value is a 400 with a Chinese message
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import overload
 
@@ -110,6 +111,35 @@ def datetime_value(raw: str | None, label: str) -> datetime | None:
     if not YEAR_MIN <= dt.year <= YEAR_MAX:
         raise BadInput(f"「{label}」应在 {YEAR_MIN} 年到 {YEAR_MAX} 年之间。")
     return dt
+
+
+def choice_value(raw: str | None, label: str, allowed: Collection[str]) -> str | None:
+    """One of `allowed` (a filter's known values); empty → None; anything else → 400."""
+    if raw is None or raw.strip() == "":
+        return None
+    value = raw.strip()
+    if value not in allowed:
+        raise BadInput(f"「{label}」没有「{value[:20]}」这一项，请从列表里选择。")
+    return value
+
+
+def bool_value(raw: str | None, label: str) -> bool | None:
+    if raw is None or raw.strip() == "":
+        return None
+    value = raw.strip().lower()
+    if value not in ("true", "false", "1", "0"):
+        raise BadInput(f"「{label}」应为 true 或 false。")
+    return value in ("true", "1")
+
+
+def month_value(raw: str | None, label: str = "月份") -> tuple[int, int] | None:
+    """'YYYY-MM' → (year, month); empty → None; anything else → 400."""
+    if raw is None or raw.strip() == "":
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{2})", raw.strip())
+    if not m or not YEAR_MIN <= int(m[1]) <= YEAR_MAX or not 1 <= int(m[2]) <= 12:
+        raise BadInput(f"「{label}」应写成 年-月，例如 2026-11（{YEAR_MIN} 年到 {YEAR_MAX} 年）。")
+    return int(m[1]), int(m[2])
 
 
 def init_app(app: Flask) -> None:
