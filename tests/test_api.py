@@ -132,3 +132,11 @@ def test_known_filter_values_answer(client, refs):
 def test_rates_parameters_refused_in_chinese(client, query):
     resp = client.get("/api/rates?" + query, headers=AUTH)
     assert resp.status_code == 400 and re.search(r"[\u4e00-\u9fff]{2}", resp.get_json()["error"]), query
+
+
+@pytest.mark.parametrize("path", ["/api/tickets?statsu=closed", "/api/tickets?status=", "/api/tickets?limit=%20",
+                                  "/api/rates?month=", "/api/rates?mont=2026-03", "/api/tickets/R1001?x=1"])
+def test_unknown_or_empty_parameters_are_refused(client, refs, path):
+    # A typo must not look like an unfiltered list.
+    resp = client.get(path, headers=AUTH)
+    assert resp.status_code == 400 and re.search(r"[\u4e00-\u9fff]{2}", resp.get_json()["error"]), path

@@ -1,13 +1,11 @@
 """JSON API under /api/ for other community systems. Bearer tokens (`bot.web.tokens`) carry a role
 — read, or write for the notes endpoint — and may be limited to one courtyard, in which case
 nothing of another courtyard is listed, shown or counted. The OpenAPI 3 description is
-`bot/web/openapi.json`, served at /api/openapi.json."""
+`bot/web/openapi.json`, served with its Chinese HTML page by `bot.web.api_docs`."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeGuard
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -21,7 +19,7 @@ from bot.services import tickets
 from bot.services.rates import ALL, Rates, describe, month_of, month_rates, rankings
 from bot.services.tickets import get_by_ref
 from bot.storage.models import Ticket, TicketEvent
-from bot.web import cursors, tokens
+from bot.web import api_docs, cursors, tokens
 from bot.web.inputs import (
     BadInput,
     bool_value,
@@ -33,7 +31,6 @@ from bot.web.inputs import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-OPENAPI = Path(__file__).with_name("openapi.json")
 MAX_LIMIT = 200
 
 
@@ -58,9 +55,21 @@ def _error(status: int, message: str) -> Response:
 
 
 @bp.before_request
+def _known_parameters() -> None:
+    """A query parameter the document does not list (a typo such as `statsu`) or an empty one is a 400,
+    not ignored: a client's mistake must not look like a filtered (or unfiltered) list."""
+    rule = request.url_rule.rule if request.url_rule else ""
+    method = "GET" if request.method == "HEAD" else request.method
+    known = api_docs.query_names().get((rule, method), frozenset())
+    for name, value in request.args.items(multi=True):
+        if name not in known:
+            raise BadInput(f"不认识的参数「{name[:20]}」，可用的参数见 /api/docs。")
+        if not value.strip():
+            raise BadInput(f"参数「{name}」是空的：不需要这个参数就不要传。")
+
+
+@bp.before_request
 def _bearer():  # noqa: ANN202
-    if request.endpoint == "api.openapi":
-        return None
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     steward = runtime.current()
@@ -192,9 +201,3 @@ def add_note(ref: str):  # noqa: ANN201
     resp = jsonify({"ref": ref, "ok": True})
     resp.status_code = 201
     return resp
-
-
-@bp.get("/openapi.json")
-def openapi():  # noqa: ANN201
-    return Response(json.dumps(json.loads(OPENAPI.read_text(encoding="utf-8")), ensure_ascii=False),
-                    mimetype="application/json")
