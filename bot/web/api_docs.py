@@ -21,7 +21,7 @@ from bot.config import Config
 bp = Blueprint("api_docs", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).with_name("openapi.json")
 METHODS = ("get", "post", "put", "patch", "delete")
-TYPES = {"string": "字符串", "integer": "整数", "number": "数字", "boolean": "布尔值（true / false）",
+TYPES = {"string": "字符串", "integer": "整数", "number": "数字", "boolean": "布尔值",
          "array": "数组", "object": "对象"}
 PLACES = {"query": "查询参数", "path": "路径参数", "header": "请求头"}
 FORMATS = {"date-time": "日期时间（ISO 8601）"}

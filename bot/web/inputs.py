@@ -29,7 +29,7 @@ FIELD_LIMITS = {
 }
 LABELS = {"q": "查找内容", "note": "备注", "text": "回复内容", "title": "活动名称", "place": "地点",
           "referral": "转办单位", "public_summary": "公示摘要", "description": "活动介绍", "username": "用户名",
-          "password": "密码"}
+          "password": "密码", "month": "月份"}
 # Tab, newline and carriage return are text; every other control character (NUL first) is not.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Left to their own checks: WeChat's webhook, the dev-only fake WeChat API, static files.
