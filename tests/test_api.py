@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime as dt
 
 import pytest
@@ -85,3 +86,57 @@ def test_openapi_document(client):
 def test_no_csrf_needed_for_api(client, refs):
     # The API is read-only; a POST is simply not allowed (405), not a CSRF failure (400).
     assert client.post("/api/tickets", headers=AUTH).status_code == 405
+
+
+def test_urgent_first_and_paging_across_the_boundary(client, steward):
+    with steward.session() as s:
+        made = [make_ticket(s, text=f"第{i}件", urgent=i in (1, 4, 5), created_at=dt(2026, 3, 1 + i)) for i in range(8)]
+        want = [t.ref for t in sorted(made, key=lambda t: (not t.urgent, -t.id))]
+    for limit in (1, 2, 3, 4):
+        got, cursor = [], ""
+        while True:
+            body = client.get(f"/api/tickets?limit={limit}" + (f"&cursor={cursor}" if cursor else ""),
+                              headers=AUTH).get_json()
+            got += [t["ref"] for t in body["tickets"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        assert got == want, limit  # none lost, none repeated, urgent first then newest
+    only = client.get("/api/tickets?urgent=true", headers=AUTH).get_json()["tickets"]
+    assert {t["ref"] for t in only} == set(want[:3])
+    assert len(client.get("/api/tickets?urgent=0", headers=AUTH).get_json()["tickets"]) == 5
+
+
+@pytest.mark.parametrize("query", [
+    "status=bogus", "status=CLOSED", "status=closed%00", "category=nope", "category=%00", "courtyard=c99",
+    "courtyard=c3%00", "urgent=maybe", "urgent=%00", "since=2026-02-30", "since=1999-12-31", "since=2101-01-01",
+    "since=%00", "cursor=garbage", "cursor=5", "cursor=1_0", "cursor=1_99999999999", "cursor=2_5", "cursor=1_5%00",
+    "limit=0", "limit=201", "limit=-3", "limit=1.5", "limit=%00",
+])
+def test_unknown_filter_values_are_a_chinese_400(client, refs, query):
+    resp = client.get("/api/tickets?" + query, headers=AUTH)
+    assert resp.status_code == 400, query
+    error = resp.get_json()["error"]
+    prose = re.sub(r"「[^」]*」|true|false|YYYY-MM|ISO 8601|\d{4}-\d{2}-\d{2}T[\d:+]+", "", error)
+    assert re.search(r"[\u4e00-\u9fff]{2}", error) and not re.search(r"[A-Za-z]{3}", prose), error
+
+
+def test_known_filter_values_answer(client, refs):
+    for query in ("status=closed", "status=triage", "category=other", "courtyard=c19", "urgent=false",
+                  "since=2026-03-01", "cursor=1_2147483647", "limit=200"):
+        assert client.get("/api/tickets?" + query, headers=AUTH).status_code == 200, query
+
+
+@pytest.mark.parametrize("query", ["month=2026-13", "month=abc", "month=1999-01", "month=2026-1", "courtyard=c99",
+                                   "month=%00"])
+def test_rates_parameters_refused_in_chinese(client, query):
+    resp = client.get("/api/rates?" + query, headers=AUTH)
+    assert resp.status_code == 400 and re.search(r"[\u4e00-\u9fff]{2}", resp.get_json()["error"]), query
+
+
+@pytest.mark.parametrize("path", ["/api/tickets?statsu=closed", "/api/tickets?status=", "/api/tickets?limit=%20",
+                                  "/api/rates?month=", "/api/rates?mont=2026-03", "/api/tickets/R1001?x=1"])
+def test_unknown_or_empty_parameters_are_refused(client, refs, path):
+    # A typo must not look like an unfiltered list.
+    resp = client.get(path, headers=AUTH)
+    assert resp.status_code == 400 and re.search(r"[\u4e00-\u9fff]{2}", resp.get_json()["error"]), path

@@ -31,7 +31,7 @@ def test_digest_prints_on_a4(browser_page, live_app, steward, tmp_path):  # noqa
     page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{base}/staff/**")
     page.click("text=社情月报")
-    page.fill("#month-form input[name=month]", f"{fx.YEAR}-{fx.MONTH:02d}")
+    page.select_option("#month-form select[name=month]", f"{fx.YEAR}-{fx.MONTH:02d}")
     page.click("#month-form button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("#community tr.topic").first.get_attribute("data-voices") == "14"

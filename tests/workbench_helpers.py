@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 from typing import Any
@@ -63,3 +64,16 @@ def event(session, ticket: Ticket, at: datetime, frm: str | None, to: str | None
     session.add(e)
     session.flush()
     return e
+
+
+# Product, format and protocol names a Chinese page may show as they are.
+ALLOWED_WORDS = frozenset({"WeChat", "API", "CSV", "Excel", "xlsx", "JSON", "OpenAPI", "A4", "chinesecalendar", "SVG"})
+_READ_ATTRS = re.compile(r'\s(?:placeholder|title|alt|aria-label)="([^"]*)"')
+
+
+def english_words(page: str, allowed: frozenset[str] = ALLOWED_WORDS) -> set[str]:
+    """Words of Latin letters a reader sees: text outside tags, <code> and <head>, plus the attributes
+    that are read (placeholders, titles); names in <code> (commands, parameters) are what they are."""
+    body = re.sub(r"<head>.*?</head>|<script.*?</script>|<style.*?</style>|<code>.*?</code>", " ", page, flags=re.S)
+    shown = " ".join(_READ_ATTRS.findall(body)) + " " + re.sub(r"<[^>]+>", " ", body)
+    return set(re.findall(r"[A-Za-z]{2,}", html.unescape(shown))) - allowed

@@ -118,10 +118,11 @@ class Ticket(Base):
         Index("ix_tickets_courtyard_created", "courtyard_id", "created_at"),
         Index("ix_tickets_status_accept_due", "status", "accept_due_at"),
         Index("ix_tickets_created", "created_at"),
-        # The workbench's open-ticket queues walk this newest-activity-first with keyset paging;
-        # partial, so the closed bulk of a million tickets is never read.
+        # The workbench's open-ticket queues walk this urgent first, then newest activity, with keyset
+        # paging; partial, so the closed bulk of a million tickets is never read.
         Index(
-            "ix_tickets_open_activity",
+            "ix_tickets_open_urgent_activity",
+            "urgent",
             "last_activity_at",
             "id",
             postgresql_where=sql_text("status IN ('received', 'dispatched', 'accepted', 'triage', 'awaiting_callback')"),

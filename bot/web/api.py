@@ -1,13 +1,11 @@
 """JSON API under /api/ for other community systems. Bearer tokens (`bot.web.tokens`) carry a role
 — read, or write for the notes endpoint — and may be limited to one courtyard, in which case
 nothing of another courtyard is listed, shown or counted. The OpenAPI 3 description is
-`bot/web/openapi.json`, served at /api/openapi.json."""
+`bot/web/openapi.json`, served with its Chinese HTML page by `bot.web.api_docs`."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeGuard
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -16,15 +14,23 @@ from sqlalchemy import select
 from bot import config as config_mod
 from bot import runtime
 from bot.domain.clock import utcnow
+from bot.domain.statuses import TicketStatus
 from bot.services import tickets
 from bot.services.rates import ALL, Rates, describe, month_of, month_rates, rankings
 from bot.services.tickets import get_by_ref
 from bot.storage.models import Ticket, TicketEvent
-from bot.web import tokens
-from bot.web.inputs import BadInput, check_value, datetime_value, int_value
+from bot.web import api_docs, cursors, tokens
+from bot.web.inputs import (
+    BadInput,
+    bool_value,
+    check_value,
+    choice_value,
+    datetime_value,
+    int_value,
+    month_value,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-OPENAPI = Path(__file__).with_name("openapi.json")
 MAX_LIMIT = 200
 
 
@@ -49,9 +55,21 @@ def _error(status: int, message: str) -> Response:
 
 
 @bp.before_request
+def _known_parameters() -> None:
+    """A query parameter the document does not list (a typo such as `statsu`) or an empty one is a 400,
+    not ignored: a client's mistake must not look like a filtered (or unfiltered) list."""
+    rule = request.url_rule.rule if request.url_rule else ""
+    method = "GET" if request.method == "HEAD" else request.method
+    known = api_docs.query_names().get((rule, method), frozenset())
+    for name, value in request.args.items(multi=True):
+        if name not in known:
+            raise BadInput(f"不认识的参数「{name[:20]}」，可用的参数见 /api/docs。")
+        if not value.strip():
+            raise BadInput(f"参数「{name}」是空的：不需要这个参数就不要传。")
+
+
+@bp.before_request
 def _bearer():  # noqa: ANN202
-    if request.endpoint == "api.openapi":
-        return None
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     steward = runtime.current()
@@ -76,27 +94,36 @@ def _visible(t: Ticket | None) -> TypeGuard[Ticket]:
 
 @bp.get("/tickets")
 def list_tickets():  # noqa: ANN201
+    """Urgent tickets first, then newest first; every filter value is checked (unknown → 400)."""
     a = request.args
+    cfg = runtime.current().config
     limit = int_value(a.get("limit"), "limit", 1, MAX_LIMIT, default=50)
-    before = int_value(a.get("cursor"), "cursor", 1)
     stmt = select(Ticket)
     if _grant().courtyard:
         stmt = stmt.where(Ticket.courtyard_id == _grant().courtyard)
-    for key, col in (("status", Ticket.status), ("courtyard", Ticket.courtyard_id), ("category", Ticket.category)):
-        if a.get(key):
-            stmt = stmt.where(col == a[key])
+    known = {"status": (Ticket.status, [st.value for st in TicketStatus]),
+             "courtyard": (Ticket.courtyard_id, [c.id for c in cfg.courtyards]),
+             "category": (Ticket.category, [*cfg.categories, "other"])}
+    for key, (col, allowed) in known.items():
+        value = choice_value(a.get(key), key, allowed)
+        if value is not None:
+            stmt = stmt.where(col == value)
+    urgent = bool_value(a.get("urgent"), "urgent")
+    if urgent is not None:
+        stmt = stmt.where(Ticket.urgent.is_(urgent))
     # With an offset: converted to UTC; without one it is taken as UTC, like every time in the API.
     since = datetime_value(a.get("since"), "since")
     if since:
         stmt = stmt.where(Ticket.created_at >= since)
-    if before:
-        stmt = stmt.where(Ticket.id < before)
+    keyset = cursors.after_id(a.get("cursor"))
+    if keyset is not None:
+        stmt = stmt.where(keyset)
     with runtime.current().session() as s:
-        rows = list(s.scalars(stmt.order_by(Ticket.id.desc()).limit(limit + 1)))
+        rows = list(s.scalars(stmt.order_by(*cursors.BY_ID).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return jsonify({"tickets": [ticket_json(t) for t in rows],
-                    "next_cursor": str(rows[-1].id) if more and rows else None})
+                    "next_cursor": cursors.id_cursor(rows[-1]) if more and rows else None})
 
 
 @bp.get("/tickets/<ref>")
@@ -128,27 +155,13 @@ def _rates_json(r: Rates) -> dict[str, Any]:
                           "satisfaction_rate": r.satisfaction_rate}
 
 
-def _month(value: str | None) -> tuple[int, int] | None:
-    """'YYYY-MM' → (year, month); nothing → this month (Beijing time); anything else → None."""
-    if not value:
-        return month_of(utcnow())
-    try:
-        y, m = (int(p) for p in value.split("-"))
-    except ValueError:
-        return None
-    return (y, m) if 2000 <= y <= 2100 and 1 <= m <= 12 and len(value) == 7 else None
-
-
 @bp.get("/rates")
 def rates():  # noqa: ANN201
     steward = runtime.current()
     cfg = steward.config
-    ym = _month(request.args.get("month"))
-    if ym is None:
-        return _error(400, "month must be YYYY-MM (月份格式应为 YYYY-MM)")
-    courtyard = _grant().courtyard or request.args.get("courtyard") or None
-    if courtyard is not None and cfg.courtyard(courtyard) is None:
-        return _error(400, f"unknown courtyard {courtyard!r} (没有这个楼院)")
+    ym = month_value(request.args.get("month"), "month") or month_of(utcnow())
+    courtyard = _grant().courtyard or choice_value(request.args.get("courtyard"), "courtyard",
+                                                   [c.id for c in cfg.courtyards])
     with steward.session() as s:
         result = month_rates(s, cfg, *ym, redis=steward.redis)
     keys = [courtyard] if courtyard else [c.id for c in cfg.courtyards] + [ALL]
@@ -188,9 +201,3 @@ def add_note(ref: str):  # noqa: ANN201
     resp = jsonify({"ref": ref, "ok": True})
     resp.status_code = 201
     return resp
-
-
-@bp.get("/openapi.json")
-def openapi():  # noqa: ANN201
-    return Response(json.dumps(json.loads(OPENAPI.read_text(encoding="utf-8")), ensure_ascii=False),
-                    mimetype="application/json")

@@ -39,7 +39,7 @@ UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 # Pages and files without personal data; everything else (workbench, exports, API, council pages) is no-store.
-CACHEABLE_ENDPOINTS = {"static", "public.index", "healthz", "api.openapi"}
+CACHEABLE_ENDPOINTS = {"static", "public.index", "healthz", "api_docs.openapi", "api_docs.docs"}
 
 
 def page(status: int, detail: str | None = None) -> Response:

@@ -3,6 +3,7 @@ and the reminder push to registrants the day before (`bot.services.event_reminde
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from bot import runtime
 from bot.domain.clock import from_local, to_local, utcnow
 from bot.services import notices
 from bot.services.event_reminders import enqueue_reminder
-from bot.storage.models import Event, Registration
+from bot.storage.models import Event, Registration, Resident
 from bot.web import exports
 from bot.web.auth import require_login
 
@@ -21,7 +22,35 @@ bp = Blueprint("events_admin", __name__, url_prefix="/staff/events")
 require_login(bp, "admin", "staff")
 
 REG_STATUS = {"registered": "已报名", "waitlist": "候补", "cancelled": "已取消"}
-ROSTER_HEADERS = (("序号", 6), ("姓名", 12), ("电话", 14), ("状态", 8), ("签到", 6), ("报名时间", 17))
+ROSTER_HEADERS = (("序号", 6), ("姓名", 12), ("电话", 16), ("楼院", 14), ("状态", 8), ("签到", 6),
+                  ("报名时间", 17))
+
+
+@dataclass
+class RosterEntry:
+    """A registration with what staff need to reach the person: the name and phone given at sign-up
+    (else the resident's own), and the resident's courtyard by name."""
+
+    reg: Registration
+    name: str
+    phone: str
+    courtyard: str
+
+
+def roster_entries(session: Session, event: Event) -> list[RosterEntry]:
+    regs = list(event.registrations)
+    openids = {r.openid for r in regs}
+    residents = {r.openid: r for r in session.scalars(select(Resident).where(Resident.openid.in_(openids)))} \
+        if openids else {}
+    cfg = runtime.current().config
+    out = []
+    for r in regs:
+        who = residents.get(r.openid)
+        # A guest (老伴) has only the name given for them; the phone and courtyard are the registrant's.
+        own_name = None if r.guest else (who.name if who else None)
+        out.append(RosterEntry(r, r.name or own_name or "", r.phone or (who.phone if who else None) or "",
+                               cfg.courtyard_name(who.courtyard_id) if who and who.courtyard_id else "未登记"))
+    return out
 
 
 class FormError(ValueError):
@@ -42,6 +71,11 @@ def _form_event(event: Event) -> None:
         raise FormError("人数上限应在 1 到 100000 之间")
     if not 2000 <= starts.year <= 2100:
         raise FormError("请填写正确的开始时间")
+    now = utcnow()
+    if event.id is not None and event.starts_at < now:
+        raise FormError("这个活动已经开始或结束了，不能再修改")
+    if starts < now:
+        raise FormError("开始时间已经过去了，请填写将来的时间（北京时间）")
     courtyard = f.get("courtyard") or None
     if courtyard and runtime.current().config.courtyard(courtyard) is None:
         raise FormError("请选择楼院")
@@ -115,10 +149,10 @@ def roster(event_id: int):  # noqa: ANN201
         event = s.get(Event, event_id)
         if event is None:
             abort(404)
-        regs = list(event.registrations)
+        entries = roster_entries(s, event)
         s.expunge_all()
-    return render_template("web/roster.html", event=event, regs=regs, reg_status=REG_STATUS,
-                           registered=sum(r.status == "registered" for r in regs))
+    return render_template("web/roster.html", event=event, entries=entries, reg_status=REG_STATUS,
+                           registered=sum(e.reg.status == "registered" for e in entries))
 
 
 @bp.post("/<int:event_id>/registrations/<int:reg_id>/<action>")
@@ -160,7 +194,8 @@ def export(event_id: int, fmt: str):  # noqa: ANN201
         event = s.get(Event, event_id)
         if event is None:
             abort(404)
-        rows = [[i, r.name or "", r.phone or "", REG_STATUS.get(r.status, r.status), "是" if r.checked_in else "",
-                 to_local(r.created_at).strftime("%Y-%m-%d %H:%M")]
-                for i, r in enumerate((r for r in event.registrations if r.status != "cancelled"), start=1)]
+        kept = [e for e in roster_entries(s, event) if e.reg.status != "cancelled"]
+        rows = [[i, e.name, e.phone, e.courtyard, REG_STATUS.get(e.reg.status, e.reg.status),
+                 "是" if e.reg.checked_in else "", to_local(e.reg.created_at).strftime("%Y-%m-%d %H:%M")]
+                for i, e in enumerate(kept, start=1)]
     return exports.response(fmt, ROSTER_HEADERS, rows, f"roster-{event_id}.{fmt}", sheet="名单")

@@ -29,6 +29,11 @@ def _queues() -> list[Queue]:
     return [Queue(n, connection=conn) for n in sorted(names)]
 
 
+# What the queue and worker names mean, for the page; the names themselves stay (in <code>) for the logs.
+QUEUE_LABELS = {"dispatch": "派单", "push": "推送", "default": "其他任务"}
+WORKER_STATES = {"idle": "空闲", "busy": "忙碌", "started": "已启动", "suspended": "已暂停"}
+
+
 @bp.get("/")
 def index():  # noqa: ANN201
     conn = runtime.current().redis_raw
@@ -57,7 +62,8 @@ def index():  # noqa: ANN201
          "ok": w.successful_job_count, "failed": w.failed_job_count}
         for w in Worker.all(connection=conn)
     ]
-    return render_template("web/health.html", queues=queues, failed=failed, workers=workers)
+    return render_template("web/health.html", queues=queues, failed=failed, workers=workers,
+                           queue_labels=QUEUE_LABELS, worker_states=WORKER_STATES)
 
 
 @bp.post("/retry")

@@ -7,6 +7,7 @@ helpers for integer and date ranges. A bad value is a 400 with a Chinese message
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import overload
 
@@ -28,7 +29,7 @@ FIELD_LIMITS = {
 }
 LABELS = {"q": "查找内容", "note": "备注", "text": "回复内容", "title": "活动名称", "place": "地点",
           "referral": "转办单位", "public_summary": "公示摘要", "description": "活动介绍", "username": "用户名",
-          "password": "密码"}
+          "password": "密码", "month": "月份"}
 # Tab, newline and carriage return are text; every other control character (NUL first) is not.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Left to their own checks: WeChat's webhook, the dev-only fake WeChat API, static files.
@@ -110,6 +111,35 @@ def datetime_value(raw: str | None, label: str) -> datetime | None:
     if not YEAR_MIN <= dt.year <= YEAR_MAX:
         raise BadInput(f"「{label}」应在 {YEAR_MIN} 年到 {YEAR_MAX} 年之间。")
     return dt
+
+
+def choice_value(raw: str | None, label: str, allowed: Collection[str]) -> str | None:
+    """One of `allowed` (a filter's known values); empty → None; anything else → 400."""
+    if raw is None or raw.strip() == "":
+        return None
+    value = raw.strip()
+    if value not in allowed:
+        raise BadInput(f"「{label}」没有「{value[:20]}」这一项，请从列表里选择。")
+    return value
+
+
+def bool_value(raw: str | None, label: str) -> bool | None:
+    if raw is None or raw.strip() == "":
+        return None
+    value = raw.strip().lower()
+    if value not in ("true", "false", "1", "0"):
+        raise BadInput(f"「{label}」应为 true 或 false。")
+    return value in ("true", "1")
+
+
+def month_value(raw: str | None, label: str = "月份") -> tuple[int, int] | None:
+    """'YYYY-MM' → (year, month); empty → None; anything else → 400."""
+    if raw is None or raw.strip() == "":
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{2})", raw.strip())
+    if not m or not YEAR_MIN <= int(m[1]) <= YEAR_MAX or not 1 <= int(m[2]) <= 12:
+        raise BadInput(f"「{label}」应写成 年-月，例如 2026-11（{YEAR_MIN} 年到 {YEAR_MAX} 年）。")
+    return int(m[1]), int(m[2])
 
 
 def init_app(app: Flask) -> None:

@@ -19,6 +19,7 @@ from bot.storage.models import Ticket
 from bot.web import exports
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.filters import local_time
+from bot.web.inputs import choice_value
 from bot.web.rates import parse_month
 
 bp = Blueprint("ledger", __name__, url_prefix="/staff/ledger")
@@ -82,7 +83,7 @@ def rows(session: Session, config: Config, year: int, month: int, courtyard: str
     stmt = select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
     if courtyard:
         stmt = stmt.where(Ticket.courtyard_id == courtyard)
-    stmt = stmt.order_by(Ticket.created_at, Ticket.id)
+    stmt = stmt.order_by(Ticket.urgent.desc(), Ticket.created_at, Ticket.id)  # urgent first, as every list
     now = utcnow()
     out = []
     for t in session.scalars(stmt):
@@ -107,9 +108,7 @@ def rows(session: Session, config: Config, year: int, month: int, courtyard: str
 def _params() -> tuple[int, int, str | None]:
     cfg = runtime.current().config
     year, month = parse_month(request.args.get("month"))
-    courtyard = scope_courtyard() or (request.args.get("courtyard") or None)
-    if courtyard and cfg.courtyard(courtyard) is None:
-        abort(404)
+    courtyard = scope_courtyard() or choice_value(request.args.get("courtyard"), "楼院", [c.id for c in cfg.courtyards])
     return year, month, courtyard
 
 

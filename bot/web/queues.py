@@ -1,7 +1,9 @@
 """Work queues: triage, overdue, open tickets by courtyard / category / status / assignee, search.
 
-Newest activity first, keyset paging on (last_activity_at, id) over the partial index of open
-tickets, so page 500 costs what page 1 costs; tab counts are bounded and cached in Redis.
+Urgent first, then newest activity, keyset paging on (urgent, last_activity_at, id) over the partial
+index of open tickets, so page 500 costs what page 1 costs; tab counts are bounded and cached in
+Redis. A filter value the page does not offer (an unknown tab, status, courtyard, category, assignee
+or cursor) is a 400 in Chinese, not a quietly different list.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import runtime
+from bot.config import Config
 from bot.domain.clock import utcnow
 from bot.domain.statuses import OPEN_STATUSES, STATUS_LABELS
 from bot.storage.models import Resident, Ticket
+from bot.web import cursors
 from bot.web.auth import require_login, scope_courtyard
-from bot.web.inputs import INT_MAX
+from bot.web.inputs import BadInput, choice_value
 
 bp = Blueprint("queues", __name__, url_prefix="/staff")
 require_login(bp)
@@ -95,36 +99,29 @@ def _scoped(clauses: list[Any]) -> list[Any]:
     return clauses + [Ticket.courtyard_id == scope] if scope else clauses
 
 
-def page(session: Session, clauses: list[Any], after: str | None, by_id: bool = False) -> tuple[list[Ticket], str | None]:
-    """One page and the cursor of the next (None at the end)."""
+def page(session: Session, clauses: list[Any], after: str | None, by_id: bool = False,
+         size: int = PAGE_SIZE) -> tuple[list[Ticket], str | None]:
+    """One page, urgent first, and the cursor of the next (None at the end); a bad cursor is a 400."""
     stmt: Select = select(Ticket).where(*clauses)
-    if by_id:
-        if after and after.isdigit() and int(after) <= INT_MAX:
-            stmt = stmt.where(Ticket.id < int(after))
-        stmt = stmt.order_by(Ticket.id.desc())
-    else:
-        cursor = _parse_cursor(after)
-        if cursor:
-            stmt = stmt.where(tuple_(Ticket.last_activity_at, Ticket.id) < tuple_(*cursor))
-        stmt = stmt.order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
-    rows = list(session.scalars(stmt.limit(PAGE_SIZE + 1)))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    keyset = cursors.after_id(after) if by_id else cursors.after_activity(after)
+    if keyset is not None:
+        stmt = stmt.where(keyset)
+    stmt = stmt.order_by(*(cursors.BY_ID if by_id else cursors.BY_ACTIVITY))
+    rows = list(session.scalars(stmt.limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
     if not more or not rows:
         return rows, None
-    last = rows[-1]
-    return rows, str(last.id) if by_id else f"{last.last_activity_at.isoformat()}_{last.id}"
+    return rows, (cursors.id_cursor if by_id else cursors.activity_cursor)(rows[-1])
 
 
-def _parse_cursor(after: str | None) -> tuple[datetime, int] | None:
-    if not after or "_" not in after:
-        return None
-    stamp, _, ident = after.rpartition("_")
-    try:
-        when, ticket_id = datetime.fromisoformat(stamp), int(ident)
-    except ValueError:
-        return None
-    return (when, ticket_id) if 0 <= ticket_id <= INT_MAX else None  # a made-up cursor: first page
+def filter_args(cfg: Config) -> dict[str, str]:
+    """The open tab's filters and the search text; a value the page's lists do not offer → 400."""
+    a = request.args
+    known = {"status": ("状态", OPEN_STATUSES), "courtyard": ("楼院", [c.id for c in cfg.courtyards]),
+             "category": ("分类", [*cfg.categories, "other"]), "assignee": ("责任人", {m.name for m in cfg.members})}
+    args = {k: choice_value(a.get(k), label, allowed) or "" for k, (label, allowed) in known.items()}
+    return args | {"q": a.get("q", "").strip()}
 
 
 def bounded_count(session: Session, clauses: list[Any], key: str) -> int:
@@ -146,10 +143,11 @@ def count_label(n: int) -> str:
 
 @bp.get("/")
 def index():  # noqa: ANN201
-    tab = request.args.get("tab", "triage")
+    tab = request.args.get("tab") or "triage"
     if tab not in TABS:
-        tab = "triage"
-    args = {k: request.args.get(k, "").strip() for k in ("status", "courtyard", "category", "assignee", "q")}
+        raise BadInput("没有这个工单列表，请从页面上方的标签进入。")
+    cfg = runtime.current().config
+    args = filter_args(cfg)
     scope = scope_courtyard()
     if scope:
         args["courtyard"] = scope
@@ -168,7 +166,6 @@ def index():  # noqa: ANN201
         else:
             tickets, cursor = page(s, _scoped(tab_filter(tab, args, now)), request.args.get("after"))
         s.expunge_all()
-    cfg = runtime.current().config
     assignees = sorted({m.name for m in cfg.members if not scope or m.courtyard == scope})
     return render_template(
         "web/queues.html",

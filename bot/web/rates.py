@@ -10,20 +10,15 @@ from bot.domain.clock import utcnow
 from bot.services.rates import ALL, Rates, describe, last_months, month_of, months_rates, rankings
 from bot.web import charts
 from bot.web.auth import require_login, scope_courtyard
+from bot.web.inputs import choice_value, month_value
 
 bp = Blueprint("rates", __name__, url_prefix="/staff/rates")
 require_login(bp)
 
 
 def parse_month(value: str | None) -> tuple[int, int]:
-    """'2026-11' → (2026, 11); anything else → the current month in Beijing time."""
-    try:
-        y, m = (int(p) for p in (value or "").split("-", 1))
-        if 2000 <= y <= 2100 and 1 <= m <= 12:
-            return y, m
-    except ValueError:
-        pass
-    return month_of(utcnow())
+    """'2026-11' → (2026, 11); empty → the current month in Beijing time; anything else → 400."""
+    return month_value(value) or month_of(utcnow())
 
 
 def rates_for_months(months: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Rates]]:
@@ -36,9 +31,7 @@ def rates_for_months(months: list[tuple[int, int]]) -> dict[tuple[int, int], dic
 def index():  # noqa: ANN201
     cfg = runtime.current().config
     year, month = parse_month(request.args.get("month"))
-    scope = scope_courtyard() or (request.args.get("courtyard") or None)
-    if scope and cfg.courtyard(scope) is None:
-        scope = None
+    scope = scope_courtyard() or choice_value(request.args.get("courtyard"), "楼院", [c.id for c in cfg.courtyards])
     months = last_months(year, month, 12)
     by_month = rates_for_months(months)
     current = by_month[(year, month)]
