@@ -27,7 +27,7 @@ HOMOPHONES = str.maketrans({
     "遇": "育", "婴": "英", "鹰": "英", "樱": "英", "好": "号", "浩": "号", "耗": "号",
 })
 YARD = r"(?:号楼院(?!子)|号大院|号家属院|号家属楼|号院|号小区|号宿舍)"
-HOME_WORDS = (r"(?:家属院|家属楼|家属区|宿舍院|宿舍楼|宿舍|大院|小区|楼院|那个院|这个院|那院|的院|"
+HOME_WORDS = (r"(?:家属院|家属员|家属楼|家属区|宿舍院|宿舍楼|宿舍|大院|小区|楼院|那个院|这个院|那院|的院|"
               r"老院|院儿|院子|院)")
 # The organisation's own place or people, not the courtyard named after it (二中门口, 税务局大厅 …).
 PLACE_WORDS = (r"(?:门口|大门|大厅|办事大厅|营业厅|柜台|窗口|学校|校门|操场|礼堂|会议室|里面|里头|里|旁边|附近|对面|"
@@ -188,7 +188,8 @@ def mentions(text: str, courtyards: Sequence[Courtyard]) -> list[Mention]:
         if not _N_YARD_BEFORE.search(t[max(0, m.start() - 2):m.start()]):
             add(idx.by_number.get(int(m.group(1))), True, m.start(), m.end())
     for word, cid in (*idx.stems, *idx.cores):
-        for m in re.finditer(re.escape(word) + rf"({HOME_WORDS})?", t):
+        # 税务局那边的家属院: "over there" between the organisation and the home word
+        for m in re.finditer(re.escape(word) + rf"(?:(?:那边|这边|那块|那片)的?)?({HOME_WORDS})?", t):
             if m.group(1) and not any(t.startswith(w, m.start()) for w in NOT_YARDS):
                 add(cid, True, m.start(), m.end())
     for stem, cid in idx.stems:  # the bare organisation name

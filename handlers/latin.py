@@ -131,6 +131,13 @@ ENGLISH: dict[str, str] = {
     "sparks": "火花", "fell down": "摔倒", "fallen": "摔倒", "help": "帮忙", "progress": "进度",
     "status": "进度", "my report": "我报的", "community": "社区", "service center": "服务中心",
     "grandma": "奶奶", "grandpa": "爷爷", "grandfather": "爷爷", "grandmother": "奶奶",
+    "bye": "再见", "goodbye": "再见", "good night": "晚安", "any update": "进度", "update": "进度",
+    "reported": "反映过", "health check": "体检", "eye check": "眼科检查", "check-up": "体检",
+    "checkup": "体检", "free": "免费", "temple fair": "庙会", "party": "活动", "age limit": "年龄限制",
+    "snow": "雪", "ice": "冰", "icy": "结冰", "slippery": "滑", "cleared": "清理", "clean up": "清理",
+    "rubble": "建筑垃圾", "dumped": "乱倒", "exercise machines": "健身器材", "fitness equipment": "健身器材",
+    "stuck": "卡住", "lost": "丢了", "new card": "补办", "replace": "补办", "install": "安装",
+    "subsidy": "补贴", "vaccine": "疫苗", "flu shot": "流感疫苗", "renovation": "装修",
 }
 _ENGLISH = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in sorted(ENGLISH, key=len, reverse=True)) + r")\b")
 _EN_PLACE = (

@@ -29,7 +29,8 @@ def test_corpus_is_well_formed():
             assert sub is None if cat == "other" else sub in SUBCATEGORIES[cat], text
     counts = Counter(c for _, c, _ in train + val)
     assert all(counts[c] >= 400 for c in CATEGORIES), counts
-    assert 0.15 <= len(val) / (len(train) + len(val)) <= 0.25
+    # 10–25 %: the validation set stays fixed while the corpus grows with new authors' lines
+    assert 0.10 <= len(val) / (len(train) + len(val)) <= 0.25
     # the validation set must never leak into training
     assert not {t for t, _, _ in val} & {t for t, _, _ in train}
 
