@@ -84,6 +84,15 @@ def judge(text: str, ctx: Context) -> tuple[str, TicketView | None]:
     return "new", None
 
 
+def names_a_problem(text: str, ctx: Context) -> bool:
+    """Words that say what is wrong, not only where: "15号院楼道灯坏了" does, "15号院3号楼的" does not."""
+    rest = bare(_PLACE.sub("", yards.leftover(text, ctx.config.courtyards)))
+    if len(rest) < 3:
+        return False
+    cls = intake.classify_text(text)
+    return cls.category in ("repair", "grievance", "inquiry") and cls.confidence >= ctx.config.confidence_threshold
+
+
 def _new_problem(text: str, ticket: TicketView, ctx: Context) -> bool:
     # Words that only say where (2号楼3单元，四楼到五楼那一段) answer a question; they name no problem.
     if len(bare(_PLACE.sub("", yards.leftover(text, ctx.config.courtyards)))) <= 6:
