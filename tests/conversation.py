@@ -161,6 +161,8 @@ class Chat:
                 continue
             new = sbx.messages(self.steward.redis, openid, after=self._seen.get(openid, 0))
             self.got[openid] = [push_text(m) for m in new]
+            too_long = [m for m in new if len(str(m.get("text") or "").encode("utf-8")) > MAX_REPLY_BYTES]
+            assert not too_long, self._fail(f"a message to {who} is over 2048 bytes")
             if new:
                 self._seen[openid] = new[-1]["seq"]
                 self.log += [f"    ⇒ {who}: {t}" for t in self.got[openid]]
