@@ -58,6 +58,7 @@ class EventView:
     registered: int
     courtyard: str | None = None
     mine: bool = False  # the sender has a registration (or a waitlist place)
+    cancelled: bool = False  # staff called it off: listed as such, takes no sign-ups
 
 
 @dataclass

@@ -76,13 +76,51 @@ def parse(text: str, member: bool = True) -> Parsed | None:
     return None
 
 
+# A member's words without a ref ("灯泡换好了", "我接了"): about his one task in that state.
+_DONE = re.compile(r"(?:修|换|弄|整|搞|办|处理|收拾|清理|清|通|焊|装|补)(?:好|完|妥)了|搞定了|完事了|弄利索了|办妥了")
+_TAKE = re.compile(r"^(?:这个|这单|这活儿?|这件)?(?:我|俺)?(?:接了|接下了|来接|去修|这就去|马上去)(?:吧|啊|哈)?$")
+_SPOKEN_DIGIT = str.maketrans("零〇洞一幺二两三四五六七八九", "00011223456789")
+_SPOKEN_REF = re.compile(r"([A-Za-z]{1,3})\s*([零〇洞一幺二两三四五六七八九\d]{3,10})")
+
+
+def spoken(text: str) -> str:
+    """A voice transcript's ref as typed: "R一零一零" / "r 幺零幺零" → "R1010" (ASR spells digits out)."""
+    return _SPOKEN_REF.sub(lambda m: m.group(1).upper() + m.group(2).translate(_SPOKEN_DIGIT), text or "")
+
+
+def _natural(text: str, ctx: Context) -> Parsed | None:
+    """A member saying a job is done or taken, naming no ref (his tasks tell which)."""
+    if ctx.member is None or not ctx.tasks or ctx.awaiting_callback:  # his own callback answers first
+        return None
+    b = _bare(text)
+    if len(b) > 24 or _QUESTION.search(b) or "没" in b:
+        return None
+    if _DONE.search(b):
+        return Parsed("finish", _only(ctx, ("accepted", "dispatched")), (text or "").strip())
+    if _TAKE.match(b):
+        return Parsed("accept", _only(ctx, ("dispatched",)), "")
+    return None
+
+
+def _only(ctx: Context, statuses: tuple[str, ...]) -> str | None:
+    """The ref of the member's one task in `statuses`, None when none or several (then he is asked)."""
+    refs = [t.ref for t in ctx.tasks if t.status in statuses]
+    return refs[0] if len(refs) == 1 else None
+
+
+def _read(msg: Inbound, ctx: Context) -> Parsed | None:
+    text = spoken(msg.text)  # a transcript reaches here as text too (bot.services.voice)
+    return parse(text, member=ctx.member is not None) or _natural(text, ctx)
+
+
 def looks_like_command(msg: Inbound, ctx: Context) -> bool:
-    return msg.kind == "text" and parse(msg.text, member=ctx.member is not None) is not None
+    # A voice's words are read like typed text (a member says "R1010 接了" as he would type it).
+    return msg.kind in ("text", "voice") and bool(msg.text.strip()) and _read(msg, ctx) is not None
 
 
 def handle(msg: Inbound, ctx: Context) -> Decision:
     """The decision for a (possible) council command."""
-    parsed = parse(msg.text, member=ctx.member is not None)
+    parsed = _read(msg, ctx)
     if parsed is None:
         raise ValueError("not a council command")
     if ctx.member is None:
@@ -95,6 +133,8 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
     if parsed.digits_only:  # 接单 1012: the member's own task with those digits, when there is one
         same = [t for t in ctx.tasks if t.ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == parsed.ref]
         parsed = Parsed(parsed.verb, same[0].ref if len(same) == 1 else None, parsed.note, digits_only=len(same) != 1)
+    if parsed.ref is None and not parsed.digits_only and ctx.tasks and len(ctx.tasks) > 1:
+        return Decision(reply=_which(ctx, word), state=ctx.state)
     if parsed.ref is None:
         hint = "工单号前面的字母也要带上" if parsed.digits_only else "请在后面加上工单号"
         return Decision(reply=f"{hint}，例如：{word} R1024" + ("" if parsed.verb == "accept" else " 说明"),
@@ -145,6 +185,17 @@ def task_list(ctx: Context) -> str:
     if len(ordered) > 8:
         lines.append(f"还有 {len(ordered) - 8} 件，请在任务页查看。")
     lines.append("回复「接单 单号」「办结 单号 说明」处理。")
+    return "\n".join(lines)
+
+
+def _which(ctx: Context, word: str) -> str:
+    """Several tasks and no ref: which one (a short list, one phone screen)."""
+    lines = [f"您有 {len(ctx.tasks)} 件任务，是哪一件？"]
+    for t in ctx.tasks[:6]:
+        what = " ".join(t.text.split())
+        lines.append(f"{t.ref}｜{what if len(what) <= 14 else what[:14] + '…'}")
+    ref = ctx.tasks[0].ref
+    lines.append(f"请回复：{word} {ref}" + ("" if word == "接单" else " 说明"))
     return "\n".join(lines)
 
 

@@ -63,7 +63,7 @@ CONVERSATION = Conversation(
     ),
     states={
         Step.CONFIRM_BIND: (binding.Correction(), d.ConfirmBinding()),
-        Step.ASK_COURTYARD: (_CANCEL, _MY, binding.AllCourtyards(), d.AskCourtyard()),
+        Step.ASK_COURTYARD: (_CANCEL, _MY, people.NewProblemWhileAsked(), binding.AllCourtyards(), d.AskCourtyard()),
         Step.MENU: (_CANCEL, _MY, d.Menu()),
         Step.EVENT_PICK: (d.Events(),),
         Step.CONFIRM_WITHDRAW: (people.ConfirmWithdraw(),),

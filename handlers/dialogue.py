@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from handlers import callback, commands, events, intake, replies
+from handlers import callback, commands, events, followup, intake, replies
 from handlers import courtyard as yards
 from handlers.base import BindCourtyard, Context, Decision, Inbound, PushDelivered, Withdraw
 from handlers.intake import ask, keep
@@ -238,7 +238,7 @@ class Media:
         return msg.kind == "voice" and not msg.text.strip()  # words in a voice are read like text
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        return intake.media(msg, ctx)
+        return followup.photo(msg, ctx) or intake.media(msg, ctx)
 
 
 class Location:

@@ -47,6 +47,8 @@ def when(dt: datetime) -> str:
 
 
 def describe(e: EventView) -> str:
+    if e.cancelled:
+        return f"「{e.title}」{when(e.starts_at)}，已取消"
     if e.capacity <= 0:
         room = "名额不限"
     elif is_full(e):

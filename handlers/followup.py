@@ -13,9 +13,9 @@ from dataclasses import replace
 
 from handlers import courtyard as yards
 from handlers import intake
-from handlers.base import AddToTicket, Context, Decision, Inbound, TicketView
+from handlers.base import AddToTicket, AttachMedia, Context, Decision, Inbound, TicketView
 from handlers.state import MediaRef, Step
-from handlers.text import bare, yes_no
+from handlers.text import bare, newest, yes_no
 
 OPEN = ("received", "dispatched", "accepted", "triage")
 _ADDING = re.compile(r"^(?:还有|另外|对了|补充|再补充|而且|并且|顺便说|忘了说|还得说|就是|那个|就那个|刚才那个"
@@ -84,6 +84,15 @@ def judge(text: str, ctx: Context) -> tuple[str, TicketView | None]:
     return "new", None
 
 
+def names_a_problem(text: str, ctx: Context) -> bool:
+    """Words that say what is wrong, not only where: "15号院楼道灯坏了" does, "15号院3号楼的" does not."""
+    rest = bare(_PLACE.sub("", yards.leftover(text, ctx.config.courtyards)))
+    if len(rest) < 3:
+        return False
+    cls = intake.classify_text(text)
+    return cls.category in ("repair", "grievance", "inquiry") and cls.confidence >= ctx.config.confidence_threshold
+
+
 def _new_problem(text: str, ticket: TicketView, ctx: Context) -> bool:
     # Words that only say where (2号楼3单元，四楼到五楼那一段) answer a question; they name no problem.
     if len(bare(_PLACE.sub("", yards.leftover(text, ctx.config.courtyards)))) <= 6:
@@ -107,8 +116,7 @@ class FollowUp:
         text = msg.text.strip()[:500]
         media = MediaRef(msg.media_id, "voice") if msg.kind == "voice" and msg.media_id else None
         if verdict == "ask":
-            what = ticket.text if len(ticket.text) <= 12 else ticket.text[:12] + "…"
-            return Decision(reply=f"是补充工单 {ticket.ref}「{what}」，还是另一件事？回 1 补充，回 2 新的事。",
+            return Decision(reply=_which(ticket),
                             state=intake.ask(ctx, Step.FOLLOWUP_OR_NEW, subject=ticket.ref, held_text=text,
                                              media=media or ctx.state.media))
         add = AddToTicket(ticket.ref, text, media.media_id if media else None, "voice" if media else None,
@@ -116,31 +124,64 @@ class FollowUp:
         return Decision(actions=[add], state=ctx.state)
 
 
+PHOTO_KINDS = ("image", "video", "shortvideo")
+
+
+def photo(msg: Inbound, ctx: Context) -> Decision | None:
+    """A photo while the resident has open tickets: the same rule as words. Soon after his one open
+    ticket it joins it; later, or with several open, ask. None: not this rule's (no open ticket, or a
+    request is waiting for its courtyard or category: the photo joins that)."""
+    if msg.kind not in PHOTO_KINDS or not msg.media_id or ctx.state.pending:
+        return None
+    candidates = [t for t in ctx.open_tickets if t.status in OPEN]
+    if not candidates:
+        return None
+    kind = "image" if msg.kind == "image" else "video"
+    last = intake.last_ticket(ctx) if _recent(ctx) else None
+    if last is not None and last.status in OPEN and len(candidates) == 1:
+        return Decision(actions=[AttachMedia(last.ref, msg.media_id, kind)], state=ctx.state)
+    ticket = last if last in candidates else newest(candidates)
+    assert ticket is not None
+    what = "照片" if kind == "image" else "视频"
+    return Decision(reply=f"{what}收到了。" + _which(ticket),
+                    state=intake.ask(ctx, Step.FOLLOWUP_OR_NEW, subject=ticket.ref, media=MediaRef(msg.media_id, kind)))
+
+
+def _which(ticket: TicketView) -> str:
+    what = ticket.text if len(ticket.text) <= 12 else ticket.text[:12] + "…"
+    return f"是补充工单 {ticket.ref}「{what}」，还是另一件事？回 1 补充，回 2 新的事。"
+
+
 class FollowUpOrNew:
-    """The answer to 是补充…，还是另一件事？"""
+    """The answer to 是补充…，还是另一件事？ (about words, a voice or a photo held meanwhile)."""
 
     name = "followup_or_new"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        return msg.kind in ("text", "voice") and bool(ctx.state.held_text) and _choice(msg.text) is not None
+        held = bool(ctx.state.held_text or ctx.state.media)
+        return msg.kind in ("text", "voice") and held and bool(ctx.state.subject) and _choice(msg.text) is not None
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         held, ref, media = ctx.state.held_text or "", ctx.state.subject or "", ctx.state.media
         if _choice(msg.text):
+            if not held and media is not None:  # a photo alone
+                return Decision(actions=[AttachMedia(ref, media.media_id, media.kind)], state=ctx.state.settled(media=None))
             add = AddToTicket(ref, held, media.media_id if media else None, media.kind if media else None)
             return Decision(actions=[add], state=ctx.state.settled(media=None))
+        if not held:  # a new problem shown only in a photo: ask what it is, the photo goes with it
+            return Decision(reply="好的，是一件新的事。请用文字或语音说说是哪个院、什么问题，照片会一起登记。",
+                            state=ctx.state.settled(media=media, last=None))
         fresh = Inbound(msg.openid, "text", held)
         return intake.route(fresh, _settled(ctx), held, media)
 
 
 def _choice(text: str) -> bool | None:
     b = bare(text)
-    if b in ("1", "补充", "是补充", "补充的"):
+    if b in ("1", "一") or (len(b) <= 6 and "补充" in b and "不" not in b):  # 补充 / 是补充的 / 补充上
         return True
-    if b in ("2", "新的", "新的事", "另一件", "另一件事", "不是"):
+    if b in ("2", "二", "不是") or (len(b) <= 8 and re.search(r"新的|另一|另外一|别的事|两码事|不是一回事", b)):
         return False
-    yes = yes_no(text)
-    return yes
+    return yes_no(text)
 
 
 def _settled(ctx: Context) -> Context:

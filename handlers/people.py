@@ -7,9 +7,11 @@ in danger or in need of a person is never held up by a menu.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from handlers import courtyard as yards
 from handlers import emergency as em
-from handlers import intake, replies
+from handlers import followup, intake, replies
 from handlers.base import Context, Decision, EscalateTicket, HandOff, Inbound, TicketView, Withdraw
 from handlers.state import MediaRef, Request, Step
 from handlers.text import bare, find_ref, newest, yes_no
@@ -51,6 +53,32 @@ class Emergency:
         request = Request(text, category, sub, 1.0, urgent=True, media=media, emergency=e.kind)
         decision = intake.ticket_or_ask(ctx, request, notice)
         decision.urgent_notice = notice
+        return decision
+
+
+class NewProblemWhileAsked:
+    """After an emergency's "which courtyard?": "15号院楼道灯坏了" is a new problem (a ticket of its own),
+    not the answer; the emergency's courtyard is then asked again, the named one offered."""
+
+    name = "new_problem_while_asked"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        if not (_words(msg) and ctx.state.placed) or yards.answer(msg.text, ctx.config.courtyards) is None:
+            return False
+        placed = [t for t in ctx.open_tickets if t.courtyard is None and t.urgent]
+        return followup.names_a_problem(msg.text, ctx) and not any(
+            followup.same_subject(msg.text, t, ctx) for t in placed)
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        where = yards.answer(msg.text, ctx.config.courtyards)
+        assert where is not None
+        declined = ctx.state.declined_default
+        fresh = replace(ctx, state=ctx.state.settled(declined_default=True))  # no 以后默认…？ over the question
+        decision = intake.route(msg, fresh, msg.text.strip())
+        state = (decision.state or fresh.state).asking(Step.ASK_COURTYARD, ctx.clock, placed=True, asked=1, guess=where)
+        decision.state = replace(state, declined_default=declined)
+        label = replies.courtyard_label(ctx.config, where)
+        decision.reply = f"刚才那件紧急的事也在{label}吗？回复“是”，不是的话告诉我是哪个院。"
         return decision
 
 

@@ -267,10 +267,20 @@ def _open(ref: str, text: str, status: str = "received", day: int = 20) -> Ticke
 def test_photo_right_after_a_repair_is_attached() -> None:
     chat = Chat("c3")
     chat.send("3号楼楼道灯不亮")
-    chat.ctx["open_tickets"] = [_open("R1025", "3号楼楼道灯不亮"), _open("R1001", "别的事", day=1)]
+    chat.ctx["open_tickets"] = [_open("R1025", "3号楼楼道灯不亮")]
     d = chat.send(kind="image", media_id="PHOTO1")
     assert d.actions == [AttachMedia("R1025", "PHOTO1", "image", "")]
     assert "照片已补充到工单 R1025" in compose(d, [Outcome(d.actions[0], True, ref="R1025")], chat.context())
+
+
+def test_photo_with_two_open_tickets_asks_which_then_attaches() -> None:
+    chat = Chat("c3")
+    chat.send("3号楼楼道灯不亮")
+    chat.ctx["open_tickets"] = [_open("R1025", "3号楼楼道灯不亮"), _open("R1001", "别的事", day=1)]
+    d = chat.send(kind="image", media_id="PHOTO1")
+    assert d.actions == [] and "是补充工单 R1025" in (d.reply or "")
+    d = chat.send("1")
+    assert d.actions == [AttachMedia("R1025", "PHOTO1", "image", "")]
 
 
 def test_voice_right_after_a_repair_is_attached() -> None:

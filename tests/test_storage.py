@@ -166,7 +166,7 @@ def test_check_constraints_take_every_enum_value_and_refuse_others(any_db_url):
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import IntegrityError
 
-    from bot.domain.statuses import CloseReason, EventKind, PushKind, PushStatus, TicketStatus
+    from bot.domain.statuses import CloseReason, EventKind, EventStatus, PushKind, PushStatus, TicketStatus
 
     engine = create_engine(any_db_url)
     ticket = ("INSERT INTO tickets (ref, status, category, text, urgent, reopen_count, dispatch_attempt, "
@@ -176,7 +176,11 @@ def test_check_constraints_take_every_enum_value_and_refuse_others(any_db_url):
              "VALUES (:tid, '2026-12-01', :kind, 'system', 'received', 'received')")
     push = ("INSERT INTO pushes (openid, kind, channel, client_msg_id, status, attempts, created_at, updated_at) "
             "VALUES ('o', :kind, 'template', :cmid, :status, 0, '2026-12-01', '2026-12-01')")
+    activity = ("INSERT INTO events (title, starts_at, place, capacity, description, reminder_sent, created_at, status) "
+                "VALUES ('x', '2026-12-01', 'y', 1, '', false, '2026-12-01', :status)")
     with engine.begin() as conn:
+        for status in EventStatus:
+            conn.execute(text(activity), {"status": status.value})
         for i, status in enumerate(TicketStatus):
             conn.execute(text(ticket), {"ref": f"S{i}", "status": status.value, "reason": None})
         for i, reason in enumerate(CloseReason):
@@ -190,7 +194,8 @@ def test_check_constraints_take_every_enum_value_and_refuse_others(any_db_url):
                               (ticket, {"ref": "X2", "status": "closed", "reason": "bogus"}),
                               (event, {"tid": tid, "kind": "bogus"}),
                               (push, {"kind": "bogus", "cmid": "x1", "status": "pending"}),
-                              (push, {"kind": "task", "cmid": "x2", "status": "bogus"})):
+                              (push, {"kind": "task", "cmid": "x2", "status": "bogus"}),
+                              (activity, {"status": "bogus"})):
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text(statement), values)
     engine.dispose()

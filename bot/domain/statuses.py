@@ -87,6 +87,13 @@ class PushKind(_Labelled):
     handoff = "handoff"  # a resident asked for a person: staff are told
 
 
+class EventStatus(_Labelled):
+    """A community activity's (events.status): staff may cancel one, with a reason."""
+
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
 class PushStatus(_Labelled):
     pending = "pending"
     sent = "sent"
@@ -156,6 +163,8 @@ _LABELS: tuple[tuple[_Labelled, str], ...] = (
     (PushKind.reply, "回复居民"),
     (PushKind.emergency, "紧急通知"),
     (PushKind.handoff, "转人工"),
+    (EventStatus.scheduled, "正常举行"),
+    (EventStatus.cancelled, "已取消"),
     (PushStatus.pending, "待发送"),
     (PushStatus.sent, "已发送"),
     (PushStatus.delivered, "已送达"),
@@ -165,7 +174,8 @@ _LABELS: tuple[tuple[_Labelled, str], ...] = (
 
 LABELS = {(type(k), k.value): v for k, v in _LABELS}
 # Every member has its label (the table above lists each type on its own: a mistake is a KeyError here).
-assert all((type(m), m.value) in LABELS for e in (TicketStatus, CloseReason, EventKind, PushKind, PushStatus) for m in e)
+assert all((type(m), m.value) in LABELS for e in (TicketStatus, CloseReason, EventKind, EventStatus, PushKind, PushStatus)
+           for m in e)
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if s is not TicketStatus.closed)
 STATUS_LABELS = {s.value: s.label for s in TicketStatus}

@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.domain.clock import to_local
 from bot.domain.deadlines import ACCEPT, format_local
 from handlers.callback import callback_question as handler_callback_question
+from handlers.replies import truncate
 
 Content = tuple[dict[str, str], str]
 
@@ -177,4 +178,4 @@ def voice_transcribing() -> str:
 
 def voice_understood(transcript: str, reply: str | None) -> str:
     said = transcript.strip().rstrip("。.！!？?")
-    return f"您说的是：{said}。{reply or '已收到。'}"
+    return truncate(f"您说的是：{said}。{reply or '已收到。'}")  # a long voice + a long reply: one message

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -27,6 +28,8 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.config import Config, CouncilMember
 from bot.domain.deadlines import format_local
@@ -92,7 +95,9 @@ PAGE = """<!doctype html>
 {% if t.status == 'dispatched' %}<div><span class="k">接单期限：</span>{{ accept_due }}</div>{% endif %}
 {% if t.status == 'accepted' %}<div><span class="k">办结期限：</span>{{ finish_due }}</div>{% endif %}
 <div><span class="k">负责人：</span>{{ t.assignee_name or '未指定' }}</div>
-{% for m in voices %}<div><span class="k">语音：</span><audio controls preload="metadata"><source src="{{ m.url }}" type="audio/ogg"></audio>
+{% if photos %}<div class="photos"><span class="k">照片：</span>{% for m in photos %}
+<a href="{{ m.url }}"><img src="{{ m.url }}" alt="{{ m.who }}的照片" style="max-width:100%;margin-top:6px"></a>{% endfor %}</div>{% endif %}
+{% for m in voices %}<div><span class="k">{{ m.who }}的语音：</span><audio controls preload="metadata"><source src="{{ m.url }}" type="audio/ogg"></audio>
 {% if m.transcript %}<div><span class="k">识别：</span>{{ m.transcript }}</div>{% endif %}</div>{% endfor %}</div>
 {% for verb, label, need_note, hint in actions %}
 <form method="post" class="card">
@@ -156,14 +161,24 @@ def ticket_page(token: str):  # noqa: ANN201
             if e.kind in MEMBER_EVENTS
         ]
         acts = _actions(t.status) if t.courtyard_id == member.courtyard else []
-        voices = [{"url": url_for("council_pages.media_file", token=token, media_id=m.id), "transcript": m.transcript}
-                  for m in s.query(Media).filter_by(ticket_id=t.id, kind="voice", status="stored").order_by(Media.id)]
+        shown = _media(s, t, token) if t.courtyard_id == member.courtyard else {}
         return render_template_string(
             PAGE, t=t, place=config.courtyard_name(t.courtyard_id), accept_due=format_local(t.accept_due_at),
             finish_due=format_local(t.finish_due_at), actions=acts, events=events, wtf=_wtf_token(),
             form_tokens={a[0]: _form_token(config, token, a[0]) for a in acts},
-            messages=get_flashed_messages(), voices=voices,
+            messages=get_flashed_messages(), photos=shown.get("image", []), voices=shown.get("voice", []),
         )
+
+
+def _media(s: Session, t: Ticket, token: str) -> dict[str, list[dict[str, Any]]]:
+    """The ticket's stored photos and voices (with their transcripts) by kind, as the page links them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for m in s.scalars(select(Media).where(Media.ticket_id == t.id, Media.status == "stored",
+                                           Media.kind.in_(("image", "voice"))).order_by(Media.id)):
+        who = "居民" if m.openid == t.resident_openid else "理事会"
+        url = url_for("council_pages.media_file", token=token, media_id=m.id)
+        out.setdefault(m.kind, []).append({"url": url, "transcript": m.transcript, "who": who})
+    return out
 
 
 @bp.get("/ticket/<token>/media/<int:media_id>")
@@ -174,9 +189,11 @@ def media_file(token: str, media_id: int):  # noqa: ANN201
     if not is_visitor(member.openid):
         abort(403)
     with steward.session() as s:
-        m = s.get(Media, media_id)
-        if m is None or m.ticket_id != ticket_id:
+        m, t = s.get(Media, media_id), s.get(Ticket, ticket_id)
+        if m is None or t is None or m.ticket_id != ticket_id:
             abort(404)
+        if t.courtyard_id != member.courtyard:  # moved to another courtyard: not his residents' photos now
+            abort(403)
         found = media_store.get(s, steward.config, m.id, media_store.PLAYABLE, media_store.ORIGINAL)
     if found is None:
         abort(404)

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from bot.domain import conversation_texts
 from bot.domain.statuses import EventKind, PushKind
 from bot.services import emergencies, handoffs, jobs, merges, outbox, registrations, tickets
+from bot.services import media as media_service
 from bot.services.council import apply_callback_answer, apply_council_command, apply_late_rating
 from bot.services.delivery import record_delivery
 from bot.services.dispatch import request_dispatch
-from bot.services.links import action_link
 from bot.services.push import queue_push
 from bot.services.steward import Steward
 from bot.storage.models import Event, Media, Resident, Ticket
@@ -39,19 +39,20 @@ class Run:
     ticket_ids: list[int] = field(default_factory=list)
 
 
-def _add_media(run: Run, ticket: Ticket, media_id: str, kind: str) -> None:
-    media = Media(ticket_id=ticket.id, openid=run.msg.openid, kind=kind, media_id=media_id)
+def _add_media(run: Run, ticket: Ticket, media_id: str, kind: str, heard: str | None = None) -> None:
+    """`heard`: a voice's words as WeChat recognised them (the member reads them beside the player)."""
+    media = Media(ticket_id=ticket.id, openid=run.msg.openid, kind=kind, media_id=media_id,
+                  transcript=heard if kind == "voice" and heard else None)
     run.session.add(media)
     run.session.flush()
     tickets.add_event(run.session, ticket, "media_attached", actor=run.msg.openid, data={"kind": kind})
     outbox.add(run.session, jobs.media_job(media.id, fresh=True))
-    member = ticket.assignee_openid
-    if member and member != run.msg.openid and ticket.status in ("dispatched", "accepted"):
-        cfg = run.steward.config  # the member sees what the resident was told to send
-        link = action_link(cfg, ticket.id, member)
-        content, text = conversation_texts.media_for_member(cfg, ticket, kind, link)
-        queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"m{media.id}",
-                   content=content, text=text, url=link)
+    media_service.tell_member(run.session, run.steward.config, ticket, media)  # he sees what the resident sent
+
+
+def _heard(run: Run) -> str | None:
+    """The words of the voice being handled, when WeChat sent its Recognition."""
+    return (run.msg.text.strip()[:500] or None) if run.msg.kind == "voice" else None
 
 
 def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
@@ -67,7 +68,7 @@ def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
         actor=run.msg.openid,
     )
     if a.media_id:
-        _add_media(run, ticket, a.media_id, a.media_kind or "image")
+        _add_media(run, ticket, a.media_id, a.media_kind or "image", _heard(run))
     run.ticket_ids.append(ticket.id)
     if a.urgent:  # staff hear of danger at once, not when a deadline is missed
         emergencies.alert_staff(run.session, run.steward.config, ticket, a.emergency)
@@ -170,7 +171,7 @@ def attach_media(run: Run, a: hb.AttachMedia) -> hb.Outcome:
     ticket = _own_or_assigned(run, a.ref)
     if ticket is None:
         return hb.Outcome(a, False, message=f"没有找到您的工单 {a.ref}。")
-    _add_media(run, ticket, a.media_id, a.kind)
+    _add_media(run, ticket, a.media_id, a.kind, _heard(run))
     return hb.Outcome(a, True, ref=ticket.ref)
 
 
@@ -206,8 +207,9 @@ def add_to_ticket(run: Run, a: hb.AddToTicket) -> hb.Outcome:
         return hb.Outcome(a, False, message="对不起，没找到这件事的工单。请再说一遍是什么事。")
     event = tickets.add_event(run.session, ticket, EventKind.resident_followup.value, actor=run.msg.openid,
                               note=a.text, data={"repeat": a.repeat})
+    run.ticket_ids.append(ticket.id)  # the message (and a transcribed voice) belongs to it
     if a.media_id:
-        _add_media(run, ticket, a.media_id, a.media_kind or "voice")
+        _add_media(run, ticket, a.media_id, a.media_kind or "voice", _heard(run))
     member = ticket.assignee_openid
     if member and member != run.msg.openid:
         cfg = run.steward.config

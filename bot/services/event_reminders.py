@@ -14,6 +14,7 @@ import redis as redis_lib
 from sqlalchemy import select
 
 from bot.domain.clock import from_local, to_local, utcnow
+from bot.domain.statuses import EventStatus
 from bot.services import jobs
 from bot.services.push import queue_push
 from bot.services.steward import Steward
@@ -34,7 +35,7 @@ def send_event_reminder(steward: Steward, event_id: int) -> int:
     cfg = steward.config
     with steward.session() as s:
         event = s.get(Event, event_id, with_for_update=True)
-        if event is None:
+        if event is None or event.cancelled:  # nobody is reminded of an activity called off
             return 0
         when = to_local(event.starts_at)
         tag = f"e{event.id}-{when:%Y%m%d%H%M}"
@@ -59,7 +60,8 @@ def send_due_reminders(steward: Steward, now: datetime | None = None) -> int:
     start, end = tomorrow_bounds(now or utcnow())
     with steward.session() as s:
         ids = list(s.scalars(select(Event.id).where(Event.starts_at >= start, Event.starts_at < end,
-                                                     Event.reminder_sent.is_(False))))
+                                                     Event.reminder_sent.is_(False),
+                                                     Event.status != EventStatus.cancelled.value)))
     for event_id in ids:
         send_event_reminder(steward, event_id)
     return len(ids)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 import handlers
 from bot.domain.clock import to_local, utcnow
-from bot.domain.statuses import OPEN_STATUSES
+from bot.domain.statuses import OPEN_STATUSES, EventStatus
 from bot.services import outbox
 from bot.services.actions import EXECUTORS, Run
 from bot.services.steward import Steward
@@ -82,15 +82,15 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
     mine = func.count(case((and_(reg.openid == openid, reg.guest == "", reg.status != "cancelled"), 1)))
     rows = session.execute(
         select(Event.id, Event.title, Event.starts_at, Event.place, Event.capacity, Event.courtyard_id,
-               registered, mine)
+               registered, mine, Event.status)
         .outerjoin(reg, reg.event_id == Event.id)
         .where(Event.starts_at >= now)
         .group_by(Event.id)
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
     ).all()
-    return [EventView(i, title, to_local(at), place, cap, n, cy, m > 0)
-            for i, title, at, place, cap, cy, n, m in rows]
+    return [EventView(i, title, to_local(at), place, cap, n, cy, m > 0, status == EventStatus.cancelled)
+            for i, title, at, place, cap, cy, n, m, status in rows]
 
 
 # Statements built once (not per message): executing a prebuilt statement skips construction and

@@ -11,8 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.domain import conversation_texts
 from bot.domain.clock import utcnow
+from bot.domain.statuses import PushKind
 from bot.services import jobs, outbox
+from bot.services.links import action_link
+from bot.services.push import queue_push
 from bot.storage.models import Media, Ticket
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,17 @@ def queue_media(
     session.flush()
     outbox.add(session, jobs.media_job(row.id, fresh=True))
     return row
+
+
+def tell_member(session: Session, config: Config, ticket: Ticket, media: Media) -> None:
+    """The member holding `ticket` hears of a photo or voice its resident added, with the task page's
+    link (where it is shown); nobody is told of his own."""
+    member = ticket.assignee_openid
+    if member and member != media.openid and ticket.status in ("dispatched", "accepted"):
+        link = action_link(config, ticket.id, member)
+        content, text = conversation_texts.media_for_member(config, ticket, media.kind, link)
+        queue_push(session, config, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"m{media.id}",
+                   content=content, text=text, url=link)
 
 
 def requeue_pending(session: Session) -> int:

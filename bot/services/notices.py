@@ -1,6 +1,6 @@
 """Telling everyone concerned when staff change a ticket or an event: a staff close (with the reason,
 and a rating request where it was answered), a courtyard move, a merge (every reporter, and later
-the outcome), waiting-list promotions and event changes. Push rows only; sent after commit."""
+the outcome), waiting-list promotions, an event's new time or place and its cancellation. Push rows only; sent after commit."""
 
 from __future__ import annotations
 
@@ -75,23 +75,51 @@ def outcome_to_merged(session: Session, config: Config, original: Ticket, what: 
     return len(dups)
 
 
+def _concerned(session: Session, event: Event) -> list[str]:
+    """Each resident holding a place or a waitlist place (his own or one he took for someone), once."""
+    rows = session.scalars(select(Registration.openid).where(
+        Registration.event_id == event.id, Registration.status.in_(("registered", "waitlist"))).order_by(Registration.id))
+    return list(dict.fromkeys(rows))
+
+
+def _tell_event(session: Session, config: Config, event: Event, openids: list[str], tag: str, status: str,
+                short: str, body: str) -> int:
+    """One notice per resident. Template fields: the title, what changed (`short`, ≤ 20), the status."""
+    content = {"title": "活动变动", "ref": f"E{event.id}", "place": event.place, "what": event.title,
+               "deadline": "", "status": status, "how": short, "note": short}
+    for openid in openids:
+        queue_push(session, config, ticket=None, openid=openid, kind=NOTICE, tag=tag, content=content, text=body)
+    return len(openids)
+
+
 def event_changed(session: Session, config: Config, event: Event, before: dict[str, Any]) -> int:
-    """Registrants hear of a new time or place (or a cancellation)."""
-    changes = []
-    if before.get("starts_at") and before["starts_at"] != event.starts_at:
-        changes.append(f"时间改为 {to_local(event.starts_at):%m月%d日 %H:%M}")
+    """Registrants and the waitlist hear of a new time or place, what it was and what it is now."""
+    changes, short = [], []
+    when = f"{to_local(event.starts_at):%m月%d日 %H:%M}"
+    moved_in_time = bool(before.get("starts_at")) and before["starts_at"] != event.starts_at
+    if moved_in_time:
+        changes.append(f"时间由 {to_local(before['starts_at']):%m月%d日 %H:%M} 改为 {when}")
+        short.append(when)
     if before.get("place") and before["place"] != event.place:
-        changes.append(f"地点改为{event.place}")
-    if not changes:
+        changes.append(f"地点由{before['place']}改为{event.place}")
+        short.append(event.place)
+    if not changes or event.cancelled:
         return 0
-    body = f"您报名的「{event.title}」有变动：" + "，".join(changes) + "。去不了可以回复「取消报名」。"
-    regs = list(session.scalars(select(Registration).where(Registration.event_id == event.id,
-                                                           Registration.status.in_(("registered", "waitlist")),
-                                                           Registration.guest == "")))
+    body = (f"您报名的「{event.title}」有变动：" + "，".join(changes) + "。"
+            f"现在是 {when}，在{event.place}。去不了可以回复「取消报名」。")
+    status = "已改期" if moved_in_time else "改地点"
     stamp = f"{event.starts_at:%Y%m%d%H%M}-{zlib.crc32(event.place.encode()) % 10000}"  # one notice per change
-    for r in regs:
-        _tell(session, config, None, r.openid, f"ev{event.id}-chg{stamp}", "活动变动", body)
-    return len(regs)
+    return _tell_event(session, config, event, _concerned(session, event), f"ev{event.id}-chg{stamp}", status,
+                       "改为" + "，".join(short), body)
+
+
+def event_cancelled(session: Session, config: Config, event: Event) -> int:
+    """Registrants and the waitlist hear that the activity will not take place, and why."""
+    why = f"，原因：{event.cancel_reason}" if event.cancel_reason else ""
+    body = (f"很抱歉，您报名的「{event.title}」（{to_local(event.starts_at):%m月%d日 %H:%M}，{event.place}）取消了{why}。"
+            "您的报名已作废，不用再去了。发「有啥活动」看看别的安排。")
+    short = f"活动取消{why.replace('，原因：', '：')}"
+    return _tell_event(session, config, event, _concerned(session, event), f"ev{event.id}-cancel", "已取消", short, body)
 
 
 def promoted(session: Session, config: Config, event: Event, regs: list[Registration]) -> None:

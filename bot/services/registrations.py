@@ -5,7 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config import Config
 from bot.domain.clock import to_local
+from bot.domain.statuses import EventStatus
+from bot.services import notices
 from bot.storage.models import Event, Registration
 from handlers import base as hb
 
@@ -24,6 +27,10 @@ def sign_up(session: Session, a: hb.EventSignup, openid: str, courtyard: str | N
     event = session.get(Event, a.event_id, with_for_update=True)
     if event is None:
         return hb.Outcome(a, False, message="没有找到这个活动，发「有啥活动」看看最近的安排。")
+    if event.cancelled:
+        why = f"（{event.cancel_reason}）" if event.cancel_reason else ""
+        return hb.Outcome(a, False, message=f"很抱歉，「{event.title}」已经取消了{why}，报不了名了。"
+                                            "发「有啥活动」看看别的安排。")
     if event.courtyard_id and event.courtyard_id != courtyard:
         return hb.Outcome(a, False, message=f"「{event.title}」是{courtyard_name or '本院'}居民的活动，别的院暂时报不了，"
                                             "谢谢您的关心。发「有啥活动」看看全社区的安排。")
@@ -75,3 +82,13 @@ def cancel(session: Session, a: hb.EventCancel, openid: str) -> hb.Outcome:
                        "when": _when(event), "place": event.place, "promoted_id": promoted.id if promoted else None},
         message=f"已取消「{event.title}」的报名。",
     )
+
+
+def cancel_event(session: Session, config: Config, event: Event, reason: str) -> int:
+    """Staff call the activity off: it takes no more sign-ups, sends no reminder, and everyone holding
+    a place or a waitlist place is told why. Returns how many were told (0 when already cancelled)."""
+    if event.cancelled:
+        return 0
+    event.status, event.cancel_reason = EventStatus.cancelled.value, reason.strip()[:200] or None
+    session.flush()
+    return notices.event_cancelled(session, config, event)

@@ -15,11 +15,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config import Config
 from bot.domain import texts
 from bot.domain.clock import utcnow
 from bot.services import intake, jobs, outbox, tickets, transcribe
 from bot.services.actions import Run
 from bot.services.dispatch import to_triage
+from bot.services.media import tell_member
 from bot.services.push import queue_push
 from bot.services.steward import Steward
 from bot.storage.models import Media, Resident, Ticket
@@ -50,7 +52,7 @@ def accept(session: Session, steward: Steward, msg: Inbound, state: DialogueStat
         # A voice right after a report adds to it (as a photo would); whoever handles it listens.
         ticket = tickets.get_by_ref(session, just_opened.ref)
         assert ticket is not None  # just read among the sender's open tickets, in this transaction
-        _attach(session, ticket, msg.openid, msg.media_id or "")
+        _attach(session, steward.config, ticket, msg.openid, msg.media_id or "")
         run.ticket_ids.append(ticket.id)
         reply = texts.voice_added(ticket.ref or "")
     elif steward.config.voice.transcriber == "none":
@@ -79,7 +81,7 @@ def open_for_listening(session: Session, steward: Steward, openid: str, media_id
                                        courtyard=courtyard, text=texts.VOICE_TICKET_TEXT, confidence=0.0,
                                        resident_openid=openid, actor=openid)
     if media is None:
-        _attach(session, ticket, openid, media_id)
+        _attach(session, config, ticket, openid, media_id)
     else:
         media.ticket_id, media.purpose = ticket.id, None
         tickets.add_event(session, ticket, "media_attached", actor=openid, data={"kind": "voice"})
@@ -88,13 +90,14 @@ def open_for_listening(session: Session, steward: Steward, openid: str, media_id
     return ticket
 
 
-def _attach(session: Session, ticket: Ticket, openid: str, media_id: str) -> None:
+def _attach(session: Session, config: Config, ticket: Ticket, openid: str, media_id: str) -> None:
     """The voice on `ticket`, downloaded by a media job after the commit."""
     media = Media(ticket_id=ticket.id, openid=openid, kind="voice", media_id=media_id, status="pending")
     session.add(media)
     session.flush()
     outbox.add(session, jobs.media_job(media.id, fresh=True))
     tickets.add_event(session, ticket, "media_attached", actor=openid, data={"kind": "voice"})
+    tell_member(session, config, ticket, media)
 
 
 def _recent_listening(session: Session, openid: str) -> Ticket | None:

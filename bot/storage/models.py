@@ -27,7 +27,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.domain.clock import utcnow
-from bot.domain.statuses import STATUS_LABELS, CloseReason, EventKind, PushKind, PushStatus, TicketStatus
+from bot.domain.statuses import (
+    STATUS_LABELS,
+    CloseReason,
+    EventKind,
+    EventStatus,
+    PushKind,
+    PushStatus,
+    TicketStatus,
+)
 
 
 class Base(DeclarativeBase):
@@ -261,6 +269,16 @@ class Event(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     reminder_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # scheduled | cancelled (bot.domain.statuses.EventStatus); a cancelled one keeps its roster
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.scheduled.value,
+                                        server_default=EventStatus.scheduled.value)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (one_of("ck_events_status", "status", EventStatus),)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == EventStatus.cancelled.value
 
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="event", order_by="Registration.id", cascade="all, delete-orphan"

@@ -1,5 +1,6 @@
-"""Community activities: create and edit, the roster with its waitlist, check-in, roster export,
-and the reminder push to registrants the day before (`bot.services.event_reminders`)."""
+"""Community activities: create and edit (a new time or place is told to everyone signed up), cancel
+(with a reason, told to them too), the roster with its waitlist, check-in, roster export, and the
+reminder push to registrants the day before (`bot.services.event_reminders`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from bot import runtime
 from bot.domain.clock import from_local, to_local, utcnow
-from bot.services import notices
+from bot.services import notices, registrations
 from bot.services.event_reminders import enqueue_reminder
 from bot.storage.models import Event, Registration, Resident
 from bot.web import exports
@@ -118,6 +120,9 @@ def edit(event_id: int | None = None):  # noqa: ANN201
         event = s.get(Event, event_id) if event_id else Event(capacity=30, description="")
         if event is None:
             abort(404)
+        if request.method == "POST" and event.cancelled:
+            flash("这个活动已经取消了，不能再修改", "error")
+            return redirect(url_for("events_admin.roster", event_id=event.id))
         if request.method == "POST":
             before = {"starts_at": event.starts_at, "place": event.place} if event.id else {}
             try:
@@ -178,9 +183,40 @@ def registration_action(event_id: int, reg_id: int, action: str):  # noqa: ANN20
     return redirect(url_for("events_admin.roster", event_id=event_id))
 
 
+def _not_cancelled(s: Session, event_id: int, refused: str) -> Event | Response:
+    """The event, or (cancelled) the roster page with `refused` flashed."""
+    event = s.get(Event, event_id)
+    if event is None:
+        abort(404)
+    if event.cancelled:
+        flash(refused, "error")
+        return redirect(url_for("events_admin.roster", event_id=event_id))
+    return event
+
+
+@bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])
+def cancel(event_id: int):  # noqa: ANN201
+    """Call an activity off (a reason is required): a confirmation page, then the CSRF-protected form."""
+    steward = runtime.current()
+    with steward.session() as s:
+        event = _not_cancelled(s, event_id, "这个活动已经取消了")
+        if not isinstance(event, Event):
+            return event
+        waiting = len({r.openid for r in event.registrations if r.status in ("registered", "waitlist")})
+        reason = request.form.get("cancel_reason", "").strip()
+        if request.method == "POST" and not reason:
+            flash("请写明取消的原因，会告诉报名的居民", "error")
+        if request.method == "GET" or not reason:
+            status = 200 if request.method == "GET" else 400
+            return render_template("web/event_cancel.html", event=event, waiting=waiting, reason=reason), status
+        told = registrations.cancel_event(s, steward.config, event, reason)
+    flash(f"活动已取消，已通知 {told} 位报名和候补的居民", "ok")
+    return redirect(url_for("events_admin.roster", event_id=event_id))
+
+
 @bp.post("/<int:event_id>/remind")
 def remind(event_id: int):  # noqa: ANN201
-    steward = runtime.current()
+    steward = runtime.current()  # (a cancelled event has no button; its reminder job sends nothing)
     ok = enqueue_reminder(steward.redis_raw, event_id)
     flash("提醒已排队发送" if ok else "提醒排队失败（Redis 不可用），稍后定时任务会补发", "ok" if ok else "error")
     return redirect(url_for("events_admin.roster", event_id=event_id))

@@ -1,13 +1,13 @@
 """The open-ticket queue index leads with `urgent`: the workbench lists urgent tickets first
 
-Revision ID: 0011_workbench
+Revision ID: 0011
 Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_workbench'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None
