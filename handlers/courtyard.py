@@ -33,7 +33,7 @@ HOME_WORDS = (r"(?:家属院|家属员|家属楼|家属区|宿舍院|宿舍楼|�
 PLACE_WORDS = (r"(?:门口|大门|大厅|办事大厅|营业厅|柜台|窗口|学校|校门|操场|礼堂|会议室|里面|里头|里|旁边|附近|对面|"
                r"往[东西南北]|[东西南北]边|边上|前面|后面|\d楼|楼上|的人|的师傅|工作人员|上班|单位|打电话|电话|"
                r"热线|来人|派人|领导|局长|组织|厂区|放学|上学|买|卖|办事|开门|几点)")
-_PLACE_BEFORE = re.compile(r"(?:去|到|从|往|路过|经过|在|进|逛|离)$")
+_PLACE_BEFORE = re.compile(r"(?:去|到|从|往|路过|经过|在|进|逛|离|(?:at|outside|near|to|from|by|into|opposite)(?:the|a)?)$")
 _SELF = re.compile(r"(?:住在?|(?:我|俺|咱)(?:是|家|们是|们)|家[住在]|是)$")
 # Core + 院 that are words of their own: 卫生院 is a clinic, 书院 an academy.
 NOT_YARDS = ("卫生院", "医院", "书院", "法院", "学院", "剧院", "影院", "戏院", "大院子")
@@ -122,6 +122,9 @@ def _index(courtyards: tuple[Courtyard, ...]) -> _Index:
     )
 
 
+_PINYIN_YARD = re.compile(r"[a-z]\s?(?:yuan|jia\s?shu|su\s?she)(?![a-z])")
+
+
 @lru_cache(maxsize=32)
 def _pinyin_forms(courtyards: tuple[Courtyard, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
     """Toneless pinyin of each organisation name and core with a home word → the characters."""
@@ -154,7 +157,8 @@ def _prepare(text: str, courtyards: Sequence[Courtyard] = ()) -> str:
     # a space after 号 separates (育英街3号 楼顶漏水 is not building 3); other spaces go
     t = re.sub(r"号\s+", "号,", text or "")
     lowered = t.lower()
-    if courtyards and re.search(r"[a-z]", lowered) and is_pinyin_text(lowered):
+    # pinyin names turn up in English messages too ("Shuili yuan", "lives in Youdian yuan")
+    if courtyards and _PINYIN_YARD.search(lowered) and (is_pinyin_text(lowered) or lowered.isascii()):
         t = _from_pinyin(lowered, courtyards)
     return norm(t).translate(HOMOPHONES)
 
@@ -196,7 +200,7 @@ def mentions(text: str, courtyards: Sequence[Courtyard]) -> list[Mention]:
         for m in re.finditer(re.escape(stem), t):
             if blocked(m.start(), m.end()):
                 continue
-            rest, before = t[m.end():], t[max(0, m.start() - 4):m.start()]
+            rest, before = t[m.end():], t[max(0, m.start() - 10):m.start()]
             if re.match(r"[,，]?(?:的)?" + rf"{NUM}(?:号楼|栋|单元)", rest) or _SELF.search(before):
                 add(cid, True, m.start(), m.end())  # 水利局三号楼, 俺是粮食局哩: the resident's home
             elif not re.match(r"的?" + PLACE_WORDS, rest) and not _PLACE_BEFORE.search(before):

@@ -138,6 +138,17 @@ ENGLISH: dict[str, str] = {
     "rubble": "建筑垃圾", "dumped": "乱倒", "exercise machines": "健身器材", "fitness equipment": "健身器材",
     "stuck": "卡住", "lost": "丢了", "new card": "补办", "replace": "补办", "install": "安装",
     "subsidy": "补贴", "vaccine": "疫苗", "flu shot": "流感疫苗", "renovation": "装修",
+    # the organisations courtyards are named after, as grandchildren translate them
+    "post office": "邮电局", "post and telecom": "邮电局", "telecom bureau": "邮电局", "grain bureau": "粮食局",
+    "grain department": "粮食局", "health bureau": "卫生局", "tax bureau": "税务局", "tax office": "税务局",
+    "taxation bureau": "税务局", "power supply bureau": "供电局", "power bureau": "供电局",
+    "electric power bureau": "供电局", "power company": "供电局", "water conservancy bureau": "水利局",
+    "water resources bureau": "水利局", "water bureau": "水利局", "agricultural machinery factory": "农机厂",
+    "agricultural machinery": "农机厂", "farm machinery factory": "农机厂", "farm machinery": "农机厂",
+    "tractor factory": "农机厂", "department store": "百货大楼", "xinhua bookstore": "新华书店",
+    "bookstore": "书店", "book store": "书店", "no. 2 middle school": "二中", "no.2 middle school": "二中",
+    "second middle school": "二中", "middle school": "中学", "compound": "家属院",
+    "residential compound": "家属院", "housing compound": "家属院", "staff housing": "家属院",
 }
 _ENGLISH = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in sorted(ENGLISH, key=len, reverse=True)) + r")\b")
 _EN_PLACE = (
@@ -147,6 +158,12 @@ _EN_PLACE = (
     (re.compile(r"\b(?:building|block|bldg)\s*(?:no\.?)?\s*(\d{1,3})\b"), r" \1号楼 "),
     (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s*floor\b"), r" \1楼 "),
     (re.compile(r"\bunit\s*(\d{1,2})\b"), r" \1单元 "),
+    # a house number on a street is the courtyard here (育英街9号院): "No. 9 Yuying St", "Yuying Street No.9"
+    (re.compile(r"\b(?:no\.?|number|#)\s*(\d{1,3})\s*,?\s*[a-z]+\s+(?:st|street|rd|road)\b\.?"), r" \1号院 "),
+    (re.compile(r"\b[a-z]+\s+(?:st|street|rd|road)\.?\s*,?\s*(?:no\.?|number|#)\s*(\d{1,3})\b"), r" \1号院 "),
+    # "lives in No.7", "at No. 3": a bare number after in/at is the courtyard's
+    (re.compile(r"\b(in|at|from)\s+(?:no\.?|number|#)\s*(\d{1,3})\b(?!\s*(?:building|block|bldg|floor|unit|st\b|street))"),
+     r" \1 \2号院 "),
 )
 
 

@@ -304,6 +304,17 @@ SHORT_FORMS = [
     ("the heating in my flat is not warm, courtyard 17, building 1", "c17"),
     ("The street lamp near the gate of No.15 courtyard has been off for days.", "c15"),
     ("俺住供电局家属院，停水停电的通知在哪能看着", "c7"),
+    # English as grandchildren write it: translated organisations, house numbers, pinyin names
+    ("my grandma in the Tax Bureau compound says the gate lock is broken", "c17"),
+    ("water leaking from the ceiling, Water Conservancy Bureau compound, building 3", "c15"),
+    ("No. 13 Yuying Street, the lamp by the bike shed is out", "c13"),
+    ("Yuying St No.5 - the drain is blocked again", "c5"),
+    ("grandpa lives at No. 11, his radiator is cold", "c11"),
+    ("the corridor light is broken in Nongji yuan, building 2", "c13"),
+    ("my nana lives in Shuiwu yuan and the lift is stuck", "c17"),
+    ("Xinhua Bookstore compound: someone dumped a sofa by the door", "c9"),
+    ("邮电局家属员那个大门推不动", "c1"),  # 员: a voice slip for 院
+    ("税务局那边的家属院 窗户玻璃碎了", "c17"),
 ]
 
 
@@ -323,6 +334,10 @@ ORGANISATION_PLACES = [
     "市三院今天有专家门诊吗",  # a hospital, not courtyard 3
     "院里的垃圾堆了一院子",
     "3号楼2单元5楼的灯坏了",  # building, unit and floor numbers are never courtyards
+    "is the post office open on sunday?",
+    "the lights outside the department store are off",
+    "grandma lives on the 3rd floor of building No. 4, the light is broken",
+    "I bought a book at the Xinhua Bookstore",
 ]
 
 
