@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.config import Config
-from handlers.state import DialogueState, coerce
+from handlers.state import DialogueState, Held, coerce
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,7 @@ class CreateTicket:
     text: str
     urgent: bool = False
     confidence: float = 1.0
-    media_id: str | None = None
-    media_kind: str | None = None
+    media: Held = ()  # every photo / voice held for it, in the order sent
     emergency: str | None = None  # handlers.emergency kind (person, fire, gas, lift, …) when one
 
 
@@ -132,9 +131,10 @@ class MoveTicket:
 
 @dataclass(frozen=True)
 class AttachMedia:
+    """Photos, videos or voices for a ticket (one message's, or all those held meanwhile): its member is told once."""
+
     ref: str
-    media_id: str
-    kind: str  # image | voice | video
+    media: Held
     note: str = ""
 
 
@@ -167,8 +167,7 @@ class AddToTicket:
 
     ref: str
     text: str
-    media_id: str | None = None
-    media_kind: str | None = None
+    media: Held = ()
     repeat: bool = False  # the same complaint again: the resident is told it is in hand
 
 

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from handlers.base import AttachMedia, Context, CouncilCommand, Decision, Inbound
-from handlers.state import DialogueState
+from handlers.state import DialogueState, MediaRef
 
 VERBS: dict[str, str] = {
     "接单": "accept", "领单": "accept", "接受": "accept",
@@ -157,7 +157,7 @@ def finish_photo(msg: Inbound, ctx: Context) -> Decision | None:
         return None
     kind = "image" if msg.kind == "image" else "video"
     # keep the state: several photos may follow one 办结
-    return Decision(actions=[AttachMedia(ref, msg.media_id, kind, note="办结现场照片")], state=ctx.state)
+    return Decision(actions=[AttachMedia(ref, (MediaRef(msg.media_id, kind),), note="办结现场照片")], state=ctx.state)
 
 
 _MY_TASKS = re.compile(r"^(?:我的|俺的)?(?:任务|工单|单子|活儿?|待办)(?:呢|吗|有哪些|列表)?$|^(?:我|俺)(?:还)?有(?:啥|什么|哪些)(?:任务|活|单子)")

@@ -68,7 +68,7 @@ CONVERSATION = Conversation(
         Step.EVENT_PICK: (d.Events(),),
         Step.CONFIRM_WITHDRAW: (people.ConfirmWithdraw(),),
         Step.RATE_AFTER: (callback.RateAfter(),),
-        Step.FOLLOWUP_OR_NEW: (followup.FollowUpOrNew(),),
+        Step.FOLLOWUP_OR_NEW: (followup.FollowUpOrNew(), followup.MorePhotos()),
     },
     entry_points=(
         d.Callback(), binding.Correction(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),

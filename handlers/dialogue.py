@@ -155,7 +155,7 @@ class CancelRequest:
         ticket = next((t for t in candidates if t.ref.upper() == ref), None) if ref else newest(candidates)
         if ticket is None:
             return Decision(reply="您现在没有可以撤销的工单。", state=keep(ctx))
-        return Decision(actions=[Withdraw(ticket.ref)], state=state.settled(last=None, media=None))
+        return Decision(actions=[Withdraw(ticket.ref)], state=state.settled(last=None, media=()))
 
 
 class MyTickets:

@@ -12,9 +12,9 @@ import re
 from dataclasses import replace
 
 from handlers import courtyard as yards
-from handlers import intake
+from handlers import intake, replies
 from handlers.base import AddToTicket, AttachMedia, Context, Decision, Inbound, TicketView
-from handlers.state import MediaRef, Step
+from handlers.state import MediaRef, Step, hold
 from handlers.text import bare, newest, yes_no
 
 OPEN = ("received", "dispatched", "accepted", "triage")
@@ -114,14 +114,14 @@ class FollowUp:
         verdict, ticket = judge(msg.text, ctx)
         assert ticket is not None
         text = msg.text.strip()[:500]
-        media = MediaRef(msg.media_id, "voice") if msg.kind == "voice" and msg.media_id else None
+        media = ctx.state.media  # photos held for words (after 回 2) go where the words go
+        if msg.kind == "voice" and msg.media_id:
+            media = hold(media, MediaRef(msg.media_id, "voice")) or media
         if verdict == "ask":
             return Decision(reply=_which(ticket),
-                            state=intake.ask(ctx, Step.FOLLOWUP_OR_NEW, subject=ticket.ref, held_text=text,
-                                             media=media or ctx.state.media))
-        add = AddToTicket(ticket.ref, text, media.media_id if media else None, "voice" if media else None,
-                          repeat=verdict == "repeat")
-        return Decision(actions=[add], state=ctx.state)
+                            state=intake.ask(ctx, Step.FOLLOWUP_OR_NEW, subject=ticket.ref, held_text=text, media=media))
+        add = AddToTicket(ticket.ref, text, media, repeat=verdict == "repeat")
+        return Decision(actions=[add], state=replace(ctx.state, media=()))
 
 
 PHOTO_KINDS = ("image", "video", "shortvideo")
@@ -130,26 +130,46 @@ PHOTO_KINDS = ("image", "video", "shortvideo")
 def photo(msg: Inbound, ctx: Context) -> Decision | None:
     """A photo while the resident has open tickets: the same rule as words. Soon after his one open
     ticket it joins it; later, or with several open, ask. None: not this rule's (no open ticket, or a
-    request is waiting for its courtyard or category: the photo joins that)."""
-    if msg.kind not in PHOTO_KINDS or not msg.media_id or ctx.state.pending:
+    request is waiting for its courtyard or category, or photos wait for the words: the photo joins them)."""
+    if msg.kind not in PHOTO_KINDS or not msg.media_id or ctx.state.pending or ctx.state.media:
         return None
     candidates = [t for t in ctx.open_tickets if t.status in OPEN]
     if not candidates:
         return None
     kind = "image" if msg.kind == "image" else "video"
+    item = MediaRef(msg.media_id, kind)
     last = intake.last_ticket(ctx) if _recent(ctx) else None
     if last is not None and last.status in OPEN and len(candidates) == 1:
-        return Decision(actions=[AttachMedia(last.ref, msg.media_id, kind)], state=ctx.state)
+        return Decision(actions=[AttachMedia(last.ref, (item,))], state=ctx.state)
     ticket = last if last in candidates else newest(candidates)
     assert ticket is not None
     what = "照片" if kind == "image" else "视频"
     return Decision(reply=f"{what}收到了。" + _which(ticket),
-                    state=intake.ask(ctx, Step.FOLLOWUP_OR_NEW, subject=ticket.ref, media=MediaRef(msg.media_id, kind)))
+                    state=intake.ask(ctx, Step.FOLLOWUP_OR_NEW, subject=ticket.ref, media=(item,)))
 
 
 def _which(ticket: TicketView) -> str:
     what = ticket.text if len(ticket.text) <= 12 else ticket.text[:12] + "…"
     return f"是补充工单 {ticket.ref}「{what}」，还是另一件事？回 1 补充，回 2 新的事。"
+
+
+class MorePhotos:
+    """Another photo while 是补充…，还是另一件事？ is open: held with the others, the question not asked again
+    (WeChat sends each photo of an album as its own message); the answer takes them all."""
+
+    name = "more_photos"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        state = ctx.state
+        return msg.kind in PHOTO_KINDS and bool(msg.media_id) and bool(state.subject) and bool(
+            state.held_text or state.media)
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        kind = "image" if msg.kind == "image" else "video"
+        held = hold(ctx.state.media, MediaRef(msg.media_id or "", kind))
+        if held is None:
+            return Decision(reply=replies.media_full(kind), state=ctx.state)
+        return Decision(reply=replies.media_received(held), state=replace(ctx.state, media=held))
 
 
 class FollowUpOrNew:
@@ -164,10 +184,9 @@ class FollowUpOrNew:
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         held, ref, media = ctx.state.held_text or "", ctx.state.subject or "", ctx.state.media
         if _choice(msg.text):
-            if not held and media is not None:  # a photo alone
-                return Decision(actions=[AttachMedia(ref, media.media_id, media.kind)], state=ctx.state.settled(media=None))
-            add = AddToTicket(ref, held, media.media_id if media else None, media.kind if media else None)
-            return Decision(actions=[add], state=ctx.state.settled(media=None))
+            if not held and media:  # photos alone
+                return Decision(actions=[AttachMedia(ref, media)], state=ctx.state.settled(media=()))
+            return Decision(actions=[AddToTicket(ref, held, media)], state=ctx.state.settled(media=()))
         if not held:  # a new problem shown only in a photo: ask what it is, the photo goes with it
             return Decision(reply="好的，是一件新的事。请用文字或语音说说是哪个院、什么问题，照片会一起登记。",
                             state=ctx.state.settled(media=media, last=None))
@@ -185,4 +204,4 @@ def _choice(text: str) -> bool | None:
 
 
 def _settled(ctx: Context) -> Context:
-    return replace(ctx, state=ctx.state.settled(media=None))
+    return replace(ctx, state=ctx.state.settled(media=()))

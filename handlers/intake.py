@@ -24,7 +24,7 @@ from handlers.base import (
     TicketView,
     UpdateResident,
 )
-from handlers.state import DialogueState, LastTicket, MediaRef, Request, Step
+from handlers.state import DialogueState, Held, LastTicket, MediaRef, Request, Step, hold
 from handlers.text import bare, find_name, find_phone, newest, number_answer, yes_no
 
 TICKET_CATEGORIES = ("repair", "grievance", "inquiry")
@@ -77,7 +77,7 @@ CATCH_ALL = ("这句我没看懂，什么也没登记。\n"
              "发“帮助”看用法，发“转人工”找工作人员。")
 
 
-def route(msg: Inbound, ctx: Context, text: str, media: MediaRef | None = None, second_try: bool = False) -> Decision:
+def route(msg: Inbound, ctx: Context, text: str, media: Held = (), second_try: bool = False) -> Decision:
     """Understand a request in words and decide: a ticket, a question back, an answer."""
     cfg = ctx.config
     cls = classify_text(text)
@@ -87,33 +87,33 @@ def route(msg: Inbound, ctx: Context, text: str, media: MediaRef | None = None, 
     notice = emergency.notice(cfg, danger) if danger else None
     if urgent and category not in ("repair", "grievance"):
         category, sub = "grievance", "安全隐患"
-    if media is None and msg.kind == "voice" and msg.media_id:
-        media = MediaRef(msg.media_id, "voice")
+    if msg.kind == "voice" and msg.media_id:  # the voice goes too, after the photos held before it
+        media = hold(media, MediaRef(msg.media_id, "voice")) or media
     low = confidence < cfg.confidence_threshold and not urgent
     if low:
         answer = faq.answer(text, cfg.faq)
         if answer:
-            return Decision(reply=answer, state=keep(ctx, media=media))
+            return Decision(reply=answer, state=keep(ctx, media=media or None))
         if not second_try:
             pending = _pending(text, category, sub, confidence, urgent, media)
             return Decision(reply=replies.MENU, state=ask(ctx, Step.MENU, pending=pending))
         if category not in TICKET_CATEGORIES:  # still unsure after the menu: staff sort it out
             category, sub = "inquiry", None
     if category == "other":
-        return Decision(reply=friendly(text, cfg), state=keep(ctx, media=media))
+        return Decision(reply=friendly(text, cfg), state=keep(ctx, media=media or None))
     if category == "event":
         return events.handle(Inbound(msg.openid, "text", text), ctx)
     if category == "inquiry":
         answer = faq.answer(text, cfg.faq)
         if answer:
-            return Decision(reply=answer, state=keep(ctx, media=media))
+            return Decision(reply=answer, state=keep(ctx, media=media or None))
     request = replace(_pending(text, category, sub, confidence, urgent, media),
                       emergency=danger.kind if danger else None)
     return ticket_or_ask(ctx, request, notice)
 
 
 def _pending(text: str, category: str, sub: str | None, confidence: float, urgent: bool,
-             media: MediaRef | None) -> Request:
+             media: Held) -> Request:
     return Request(text, category, sub, round(confidence, 3), urgent, media)
 
 
@@ -151,13 +151,12 @@ def create(ctx: Context, request: Request, where: str | None, notice: str | None
         text=request.text,
         urgent=request.urgent,
         confidence=float(request.confidence),
-        media_id=media.media_id if media else None,
-        media_kind=media.kind if media else None,
+        media=media,
         emergency=request.emergency,
     )
     actions: list[Any] = [ticket, *resident_details(request.text)]
     last = LastTicket(request.text, request.category, at=ctx.clock, courtyard=where)
-    state = ctx.state.settled(media=None, last=last)
+    state = ctx.state.settled(media=(), last=last)
     if offer:
         state = state.asking(Step.CONFIRM_BIND, ctx.clock, offer=offer)
         reply = replies.offer_binding(cfg, offer)
@@ -260,24 +259,33 @@ def last_ticket(ctx: Context) -> TicketView | None:
 
 
 def media(msg: Inbound, ctx: Context) -> Decision:
-    """A photo, video or voice: goes to the ticket just opened, else waits for the words."""
+    """A photo, video or voice: goes to the ticket just opened, else waits for the words (with any
+    held before it, up to state.MAX_HELD)."""
     kind = "image" if msg.kind == "image" else ("voice" if msg.kind == "voice" else "video")
     if msg.kind == "voice" and msg.text.strip() and emergency.read(msg.text):
         return route(msg, ctx, msg.text.strip())
     ticket = last_ticket(ctx)
-    if ticket is not None and msg.media_id:
+    if ticket is not None and msg.media_id and not ctx.state.media:
         note = msg.text.strip()[:500]
-        return Decision(actions=[AttachMedia(ticket.ref, msg.media_id, kind, note)], state=ctx.state)
+        return Decision(actions=[AttachMedia(ticket.ref, (MediaRef(msg.media_id, kind),), note)], state=ctx.state)
     if msg.kind == "voice":
         return Decision(reply="没听清您说的话，请再说一遍，或者打字告诉我。", state=ctx.state)
     if not msg.media_id:
         return Decision(reply="收到了。有事请打字或发语音告诉我。", state=ctx.state)
-    held = MediaRef(msg.media_id, kind)
-    state = ctx.state
-    what = "照片" if kind == "image" else "视频"
-    if state.pending:  # asked for the courtyard or the category: the photo joins that request
-        state = replace(state, pending=replace(state.pending, media=state.pending.media or held))
+    item, state = MediaRef(msg.media_id, kind), ctx.state
+    pending = state.pending
+    if pending:  # asked for the courtyard or the category: the photo joins that request
         again = "请回个数字选一下。" if state.step == Step.MENU else "请告诉我是哪个院。"
-        return Decision(reply=f"{what}收到了。{again}", state=state)
-    state = replace(state, media=state.media or held)
-    return Decision(reply=f"{what}收到了。请再用文字或语音说说是哪个院、什么问题，我帮您登记。", state=state)
+        held = hold(pending.media, item)
+        if held is None:
+            return Decision(reply=replies.media_full(kind) + again, state=state)
+        return Decision(reply=replies.media_received(held) + again, state=replace(state, pending=replace(pending, media=held)))
+    held = hold(state.media, item)
+    if held is None:
+        return Decision(reply=replies.media_full(kind) + "请先用文字或语音说说是哪个院、什么问题。", state=state)
+    if len(held) == 1:
+        reply = replies.media_received(held) + "请再用文字或语音说说是哪个院、什么问题，我帮您登记。"
+    else:
+        reply = replies.media_received(held) + "说说是什么问题，就一起登记。"
+    return Decision(reply=reply, state=replace(state, media=held))
+

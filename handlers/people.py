@@ -13,7 +13,7 @@ from handlers import courtyard as yards
 from handlers import emergency as em
 from handlers import followup, intake, replies
 from handlers.base import Context, Decision, EscalateTicket, HandOff, Inbound, TicketView, Withdraw
-from handlers.state import MediaRef, Request, Step
+from handlers.state import MediaRef, Request, Step, hold
 from handlers.text import bare, find_ref, newest, yes_no
 
 ESCALATABLE = ("received", "dispatched", "accepted", "triage")  # open and not yet finished
@@ -48,8 +48,8 @@ class Emergency:
                             state=intake.keep(ctx))
         category, sub = _category(text, e)
         media = ctx.state.media
-        if media is None and msg.kind == "voice" and msg.media_id:
-            media = MediaRef(msg.media_id, "voice")
+        if msg.kind == "voice" and msg.media_id:
+            media = hold(media, MediaRef(msg.media_id, "voice")) or media
         request = Request(text, category, sub, 1.0, urgent=True, media=media, emergency=e.kind)
         decision = intake.ticket_or_ask(ctx, request, notice)
         decision.urgent_notice = notice

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.config import Config
 from handlers.base import (
     AddToTicket,
@@ -25,6 +27,7 @@ from handlers.base import (
     Withdraw,
 )
 from handlers.courtyard import choices, courtyard_number
+from handlers.state import MAX_HELD, Held
 
 MAX_BYTES = 2048
 ELLIPSIS = "…"
@@ -136,6 +139,38 @@ def ticket_list(tickets: list[TicketView], cfg: Config) -> str:
     return "\n".join(lines)
 
 
+# --- photos, videos and voices ----------------------------------------------------------------
+
+_MEDIA_NAMES = {"image": ("照片", "张"), "video": ("视频", "段"), "voice": ("语音", "段")}
+
+
+def media_words(kinds: Sequence[str]) -> str:
+    """"照片" for one; "3 张照片", "2 张照片和 1 段视频" for several (kinds in the order first sent)."""
+    counts: dict[str, int] = {}
+    for kind in kinds:
+        counts[kind] = counts.get(kind, 0) + 1
+    if len(kinds) <= 1:
+        return _MEDIA_NAMES.get(kinds[0] if kinds else "", ("材料", "个"))[0]
+    parts = []
+    for kind, n in counts.items():
+        name, unit = _MEDIA_NAMES.get(kind, ("材料", "个"))
+        parts.append(f"{n} {unit}{name}")
+    return "和".join(parts)
+
+
+def media_received(held: Held) -> str:
+    """收到 for the newest of `held`: the count once there are several (the question is not repeated)."""
+    if len(held) == 1:
+        return f"{media_words([held[0].kind])}收到了。"
+    return f"收到了，一共 {media_words([m.kind for m in held])}。"
+
+
+def media_full(kind: str) -> str:
+    """One more than MAX_HELD before the words: refused, and the resident told what to do."""
+    unit = _MEDIA_NAMES.get(kind, ("", "个"))[1]
+    return f"这{unit}{media_words([kind])}没收下：一次最多先收 {MAX_HELD} {unit}，登记以后可以接着发。"
+
+
 # --- outcomes ---------------------------------------------------------------------------------
 
 
@@ -177,8 +212,7 @@ def _ok_text(out: Outcome, ctx: Context) -> str | None:
     if isinstance(a, BindCourtyard):
         return f"好的，记住了：您是{courtyard_label(ctx.config, a.courtyard)}的。"
     if isinstance(a, AttachMedia):
-        what = {"image": "照片", "voice": "语音", "video": "视频"}.get(a.kind, "材料")
-        return f"{what}已补充到工单 {out.ref or a.ref}。"
+        return f"{media_words([m.kind for m in a.media])}已补充到工单 {out.ref or a.ref}。"
     if isinstance(a, Withdraw):
         who = out.data.get("member")
         told = f"已告诉{who}不用来了。" if who else "不会再派人了。"
@@ -189,7 +223,9 @@ def _ok_text(out: Outcome, ctx: Context) -> str | None:
         if a.repeat:
             return (f"这件事已经在办了（工单 {out.ref or a.ref}，{STATUS_NAMES.get(out.data.get('status', ''), '办理中')}）。"
                     f"您说的已记上，{told}，有进展马上告诉您。")
-        return f"已补充到工单 {out.ref or a.ref}，{told}。"
+        shown = [m.kind for m in a.media if m.kind != "voice"]  # (a voice is the message itself)
+        with_media = f"（连同{' ' * (len(shown) > 1)}{media_words(shown)}）" if shown else ""
+        return f"已补充到工单 {out.ref or a.ref}{with_media}，{told}。"
     if isinstance(a, EscalateTicket):
         who = out.data.get("assignee")
         told = f"已马上通知{who}和社区工作人员" if who else "已马上通知理事会和社区工作人员"

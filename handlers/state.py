@@ -1,8 +1,9 @@
 """The dialogue state: what the bot remembers about one conversation between two messages.
 
 `bot` keeps it in Redis as JSON (`to_json` / `from_json`) with a TTL; `handlers` read and return it
-as a typed, immutable value. A stored state of another `VERSION` (or not JSON at all) reads as a
-fresh state: forgetting a half-asked question is safe, misreading one is not.
+as a typed, immutable value. A stored state of an unknown version (or not JSON at all) reads as a
+fresh state: forgetting a half-asked question is safe, misreading one is not. Version 2 (one held
+photo) is read into today's shape, so a photo held across a deploy is not lost.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-VERSION = 2  # 1 was the untyped dict of issue 10's time (no "version" key)
+VERSION = 3  # 1 was the untyped dict of issue 10's time (no "version" key); 2 held one photo
+READABLE = (2, VERSION)
+MAX_HELD = 9  # WeChat's album sends at most 9 at a time
 
 
 class Step:
@@ -32,6 +35,16 @@ class MediaRef:
     kind: str  # image | voice | video
 
 
+Held = tuple[MediaRef, ...]  # photos, videos, voices waiting for a ticket, in the order sent
+
+
+def hold(held: Held, item: MediaRef) -> Held | None:
+    """`held` with `item` added at the end (already held: unchanged); None when it is full."""
+    if item in held:
+        return held
+    return (*held, item) if len(held) < MAX_HELD else None
+
+
 @dataclass(frozen=True)
 class Request:
     """A request waiting for an answer (the courtyard, the category) before it becomes a ticket."""
@@ -41,7 +54,7 @@ class Request:
     subcategory: str | None = None
     confidence: float = 1.0
     urgent: bool = False
-    media: MediaRef | None = None
+    media: Held = ()
     emergency: str | None = None  # handlers.emergency kind when it is one
 
 
@@ -74,7 +87,7 @@ class DialogueState:
     offer: str | None = None  # the courtyard offered as the default
     placed: bool = False  # the pending request is already a ticket (urgent): the answer moves it
     last: LastTicket | None = None
-    media: MediaRef | None = None  # a photo sent before any words: it goes with the next ticket
+    media: Held = ()  # photos sent before any words (or while asked 补充 or 新的事): they go together
     finish_photo: str | None = None  # a member's next photo belongs to this ref (after 办结)
     callback_rating: CallbackRating | None = None
     subject: str | None = None  # the ref a pending yes/no or 1/2 question is about
@@ -114,7 +127,7 @@ class DialogueState:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DialogueState:
         """A state from its JSON form; another version, or a malformed one, reads as fresh."""
-        if data.get("version") != VERSION:
+        if data.get("version") not in READABLE:
             return cls()
         try:
             return cls(
@@ -125,7 +138,7 @@ class DialogueState:
                 offer=_str(data.get("offer")),
                 placed=bool(data.get("placed")),
                 last=_build(LastTicket, data.get("last")),
-                media=_build(MediaRef, data.get("media")),
+                media=_held(data.get("media")),
                 finish_photo=_str(data.get("finish_photo")),
                 callback_rating=_build(CallbackRating, data.get("callback_rating")),
                 subject=_str(data.get("subject")),
@@ -159,10 +172,17 @@ def _build(cls: Any, v: Any) -> Any:
     return cls(**{k: v[k] for k in names if k in v})
 
 
+def _held(v: Any) -> Held:
+    """Held media from JSON: a list (version 3) or one object (version 2); bad items are left out."""
+    items = v if isinstance(v, list) else [v]
+    refs = [_build(MediaRef, i) for i in items[:MAX_HELD]]
+    return tuple(r for r in refs if r is not None and isinstance(r.media_id, str) and r.media_id)
+
+
 def _request(v: Any) -> Request | None:
     if not isinstance(v, dict) or not isinstance(v.get("text"), str):
         return None
-    media = _build(MediaRef, v.get("media"))
+    media = _held(v.get("media"))
     return Request(text=v["text"], category=str(v.get("category") or "repair"), subcategory=_str(v.get("subcategory")),
                    confidence=float(v.get("confidence") or 1.0), urgent=bool(v.get("urgent")), media=media,
                    emergency=_str(v.get("emergency")))
@@ -177,4 +197,5 @@ def coerce(value: DialogueState | dict[str, Any] | None) -> DialogueState:
     return DialogueState()
 
 
-__all__ = ["VERSION", "CallbackRating", "DialogueState", "LastTicket", "MediaRef", "Request", "Step", "coerce"]
+__all__ = ["MAX_HELD", "VERSION", "CallbackRating", "DialogueState", "Held", "LastTicket", "MediaRef", "Request", "Step",
+           "coerce", "hold"]

@@ -9,6 +9,7 @@ from handlers import decide
 from handlers.base import AttachMedia, Context, CouncilCommand, Inbound, Outcome
 from handlers.commands import parse
 from handlers.replies import compose
+from handlers.state import MediaRef
 
 CFG = load("config.example.toml")
 MEMBER = CFG.member("o-sample-c3-2")
@@ -100,9 +101,9 @@ def test_photo_after_finish_is_attached() -> None:
     d = say("办结 R1024：已更换灯泡", member_ctx())
     assert d.actions == [CouncilCommand("finish", "R1024", "已更换灯泡")]
     d2 = say("", member_ctx(d.state), kind="image", media_id="MEDIA1")
-    assert d2.actions == [AttachMedia("R1024", "MEDIA1", "image", note="办结现场照片")]
+    assert d2.actions == [AttachMedia("R1024", (MediaRef("MEDIA1", "image"),), note="办结现场照片")]
     d3 = say("", member_ctx(d2.state), kind="image", media_id="MEDIA2")  # a second photo too
-    assert d3.actions[0].media_id == "MEDIA2"
+    assert d3.actions[0].media == (MediaRef("MEDIA2", "image"),)
 
 
 def test_photo_without_finish_is_not_a_finish_photo() -> None:

@@ -31,7 +31,7 @@ from handlers.base import (
     Withdraw,
 )
 from handlers.replies import MAX_BYTES, compose
-from handlers.state import DialogueState
+from handlers.state import DialogueState, MediaRef
 
 CFG = load("config.example.toml")
 class Chat:
@@ -269,7 +269,7 @@ def test_photo_right_after_a_repair_is_attached() -> None:
     chat.send("3号楼楼道灯不亮")
     chat.ctx["open_tickets"] = [_open("R1025", "3号楼楼道灯不亮")]
     d = chat.send(kind="image", media_id="PHOTO1")
-    assert d.actions == [AttachMedia("R1025", "PHOTO1", "image", "")]
+    assert d.actions == [AttachMedia("R1025", (MediaRef("PHOTO1", "image"),), "")]
     assert "照片已补充到工单 R1025" in compose(d, [Outcome(d.actions[0], True, ref="R1025")], chat.context())
 
 
@@ -280,7 +280,7 @@ def test_photo_with_two_open_tickets_asks_which_then_attaches() -> None:
     d = chat.send(kind="image", media_id="PHOTO1")
     assert d.actions == [] and "是补充工单 R1025" in (d.reply or "")
     d = chat.send("1")
-    assert d.actions == [AttachMedia("R1025", "PHOTO1", "image", "")]
+    assert d.actions == [AttachMedia("R1025", (MediaRef("PHOTO1", "image"),), "")]
 
 
 def test_voice_right_after_a_repair_is_attached() -> None:
@@ -288,7 +288,7 @@ def test_voice_right_after_a_repair_is_attached() -> None:
     chat.send("下水道堵了")
     chat.ctx["open_tickets"] = [_open("R1025", "下水道堵了")]
     d = chat.send("就在二单元门口", kind="voice", media_id="VOICE1")
-    assert d.actions == [AddToTicket("R1025", "就在二单元门口", "VOICE1", "voice")]  # the words and the voice
+    assert d.actions == [AddToTicket("R1025", "就在二单元门口", (MediaRef("VOICE1", "voice"),))]  # the words and the voice
 
 
 def test_photo_first_then_words() -> None:
@@ -296,14 +296,14 @@ def test_photo_first_then_words() -> None:
     d = chat.send(kind="image", media_id="PHOTO1")
     assert d.actions == [] and "哪个院" in d.reply
     (t,) = tickets(chat.send("楼道灯坏了"))
-    assert (t.media_id, t.media_kind) == ("PHOTO1", "image")
-    assert chat.state.media is None
+    assert t.media == (MediaRef("PHOTO1", "image"),)
+    assert chat.state.media == ()
 
 
 def test_voice_uses_its_recognition_text() -> None:
     chat = Chat("c3")
     (t,) = tickets(chat.send("三号院二号楼的楼道灯不亮了", kind="voice", media_id="VOICE1"))
-    assert t.text == "三号院二号楼的楼道灯不亮了" and (t.media_id, t.media_kind) == ("VOICE1", "voice")
+    assert t.text == "三号院二号楼的楼道灯不亮了" and t.media == (MediaRef("VOICE1", "voice"),)
 
 
 def test_voice_without_recognition() -> None:

@@ -3,9 +3,11 @@ resident asks for a person. Each returns (template content, customer-service tex
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.config import Config
+from handlers.replies import media_words
 
 Content = tuple[dict[str, str], str]
 
@@ -41,9 +43,12 @@ def reassigned_member(config: Config, ticket: Any, new_name: str) -> Content:
     return content, "\n".join([title, f"工单：{ticket.ref}", f"事项：{content['what']}", how])
 
 
-def media_for_member(config: Config, ticket: Any, kind: str, link: str | None) -> Content:
-    what = {"image": "照片", "voice": "语音", "video": "视频"}.get(kind, "材料")
-    title = f"【补充{what}】居民发来了{what}"
+def media_for_member(config: Config, ticket: Any, kinds: Sequence[str], link: str | None) -> Content:
+    """One notice for all the resident added in one go: "居民补充了 3 张照片"."""
+    one = set(kinds) == {kinds[0]} if kinds else False
+    name = media_words(kinds[:1]) if one else "材料"
+    what = (" " if len(kinds) > 1 else "") + media_words(kinds)  # 居民补充了 3 张照片 / 居民补充了照片
+    title = f"【补充{name}】居民发来了{what}"
     how = f"工单 {ticket.ref} 的居民补充了{what}，请在任务页查看。"
     content = {"title": title, "ref": ticket.ref, "place": config.courtyard_name(ticket.courtyard_id),
                "what": _short(ticket.text), "deadline": "", "status": ticket.status_label, "how": how, "note": how}

@@ -25,6 +25,7 @@ from bot.services.push import queue_push
 from bot.services.steward import Steward
 from bot.storage.models import Event, Media, Resident, Ticket
 from handlers import base as hb
+from handlers.state import Held
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,21 @@ class Run:
     ticket_ids: list[int] = field(default_factory=list)
 
 
-def _add_media(run: Run, ticket: Ticket, media_id: str, kind: str, heard: str | None = None) -> None:
-    """`heard`: a voice's words as WeChat recognised them (the member reads them beside the player)."""
-    media = Media(ticket_id=ticket.id, openid=run.msg.openid, kind=kind, media_id=media_id,
-                  transcript=heard if kind == "voice" and heard else None)
-    run.session.add(media)
+def _add_media(run: Run, ticket: Ticket, media: Held) -> None:
+    """Every held photo / voice on the ticket, in the order sent, and its member told once. The voice
+    being handled keeps its words as WeChat recognised them (the member reads them beside the player)."""
+    if not media:
+        return
+    heard = _heard(run)
+    rows = [Media(ticket_id=ticket.id, openid=run.msg.openid, kind=m.kind, media_id=m.media_id,
+                  transcript=heard if m.kind == "voice" and m.media_id == run.msg.media_id else None) for m in media]
+    run.session.add_all(rows)
     run.session.flush()
-    tickets.add_event(run.session, ticket, "media_attached", actor=run.msg.openid, data={"kind": kind})
-    outbox.add(run.session, jobs.media_job(media.id, fresh=True))
-    media_service.tell_member(run.session, run.steward.config, ticket, media)  # he sees what the resident sent
+    tickets.add_event(run.session, ticket, "media_attached", actor=run.msg.openid,
+                      data={"kind": rows[0].kind, "count": len(rows)})
+    for row in rows:
+        outbox.add(run.session, jobs.media_job(row.id, fresh=True))
+    media_service.tell_member(run.session, run.steward.config, ticket, rows)  # he sees what the resident sent
 
 
 def _heard(run: Run) -> str | None:
@@ -67,8 +74,7 @@ def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
         resident_openid=run.msg.openid,
         actor=run.msg.openid,
     )
-    if a.media_id:
-        _add_media(run, ticket, a.media_id, a.media_kind or "image", _heard(run))
+    _add_media(run, ticket, a.media)
     run.ticket_ids.append(ticket.id)
     if a.urgent:  # staff hear of danger at once, not when a deadline is missed
         emergencies.alert_staff(run.session, run.steward.config, ticket, a.emergency)
@@ -171,7 +177,7 @@ def attach_media(run: Run, a: hb.AttachMedia) -> hb.Outcome:
     ticket = _own_or_assigned(run, a.ref)
     if ticket is None:
         return hb.Outcome(a, False, message=f"没有找到您的工单 {a.ref}。")
-    _add_media(run, ticket, a.media_id, a.kind, _heard(run))
+    _add_media(run, ticket, a.media)
     return hb.Outcome(a, True, ref=ticket.ref)
 
 
@@ -208,8 +214,7 @@ def add_to_ticket(run: Run, a: hb.AddToTicket) -> hb.Outcome:
     event = tickets.add_event(run.session, ticket, EventKind.resident_followup.value, actor=run.msg.openid,
                               note=a.text, data={"repeat": a.repeat})
     run.ticket_ids.append(ticket.id)  # the message (and a transcribed voice) belongs to it
-    if a.media_id:
-        _add_media(run, ticket, a.media_id, a.media_kind or "voice", _heard(run))
+    _add_media(run, ticket, a.media)
     member = ticket.assignee_openid
     if member and member != run.msg.openid:
         cfg = run.steward.config

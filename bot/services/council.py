@@ -26,6 +26,7 @@ from bot.services.push import ensure_member_row, queue_push
 from bot.services.tickets import TransitionError, add_event, close, get_by_ref, transition
 from bot.storage.models import Ticket, TicketEvent
 from handlers.base import AttachMedia, CallbackAnswer, CouncilCommand, LateRating, Outcome
+from handlers.state import MediaRef
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ def attach_finish_photo(session: Session, config: Config, openid: str, media_id:
         return None
     row = queue_media(session, config, ticket=ticket, openid=openid, media_id=media_id, kind=kind)
     add_event(session, ticket, "photo_attached", actor=openid, actor_name=member.name, data={"media": row.id})
-    return _out(session, AttachMedia(ref=ticket.ref or "", media_id=media_id, kind=kind), True, ticket.ref,
+    return _out(session, AttachMedia(ref=ticket.ref or "", media=(MediaRef(media_id, kind),)), True, ticket.ref,
                 f"照片已附到工单 {ticket.ref}。")
 
 

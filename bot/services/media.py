@@ -5,6 +5,7 @@ The sweep re-enqueues media left pending."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -37,15 +38,17 @@ def queue_media(
     return row
 
 
-def tell_member(session: Session, config: Config, ticket: Ticket, media: Media) -> None:
-    """The member holding `ticket` hears of a photo or voice its resident added, with the task page's
-    link (where it is shown); nobody is told of his own."""
+def tell_member(session: Session, config: Config, ticket: Ticket, media: Sequence[Media]) -> None:
+    """The member holding `ticket` hears once of the photos or voices its resident added in one go (one
+    message, or all held meanwhile), with the task page's link (where they are shown); nobody is told
+    of his own."""
     member = ticket.assignee_openid
-    if member and member != media.openid and ticket.status in ("dispatched", "accepted"):
-        link = action_link(config, ticket.id, member)
-        content, text = conversation_texts.media_for_member(config, ticket, media.kind, link)
-        queue_push(session, config, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"m{media.id}",
-                   content=content, text=text, url=link)
+    if not media or not member or member == media[0].openid or ticket.status not in ("dispatched", "accepted"):
+        return
+    link = action_link(config, ticket.id, member)
+    content, text = conversation_texts.media_for_member(config, ticket, [m.kind for m in media], link)
+    queue_push(session, config, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"m{media[0].id}",
+               content=content, text=text, url=link)
 
 
 def requeue_pending(session: Session) -> int:

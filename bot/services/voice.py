@@ -97,7 +97,7 @@ def _attach(session: Session, config: Config, ticket: Ticket, openid: str, media
     session.flush()
     outbox.add(session, jobs.media_job(media.id, fresh=True))
     tickets.add_event(session, ticket, "media_attached", actor=openid, data={"kind": "voice"})
-    tell_member(session, config, ticket, media)
+    tell_member(session, config, ticket, [media])
 
 
 def _recent_listening(session: Session, openid: str) -> Ticket | None:
