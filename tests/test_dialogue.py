@@ -283,6 +283,21 @@ def test_photo_with_two_open_tickets_asks_which_then_attaches() -> None:
     assert d.actions == [AttachMedia("R1025", (MediaRef("PHOTO1", "image"),), "")]
 
 
+def test_photos_while_asked_which_are_held_in_order_up_to_nine_and_attached_on_1() -> None:
+    chat = Chat("c3")
+    chat.send("3号楼楼道灯不亮")
+    chat.ctx["open_tickets"] = [_open("R1025", "3号楼楼道灯不亮"), _open("R1001", "别的事", day=1)]
+    replies_seen = [chat.send(kind="image", media_id=f"P{i}").reply or "" for i in range(10)]
+    assert "是补充工单 R1025" in replies_seen[0]
+    assert all("回 1" not in r for r in replies_seen[1:])  # the question is asked once, not per photo
+    assert replies_seen[8] == "收到了，一共 9 张照片。"
+    assert "没收下" in replies_seen[9] and "最多先收 9 张" in replies_seen[9]
+    d = chat.send("1")
+    assert d.actions == [AttachMedia("R1025", tuple(MediaRef(f"P{i}", "image") for i in range(9)))]
+    assert "9 张照片已补充到工单 R1025" in (chat.reply() or "")
+    assert chat.state.media == ()
+
+
 def test_voice_right_after_a_repair_is_attached() -> None:
     chat = Chat("c3")
     chat.send("下水道堵了")

@@ -17,13 +17,16 @@ from bot.domain.clock import utcnow
 from bot.domain.statuses import PushKind
 from bot.services import jobs, outbox
 from bot.services.links import action_link
-from bot.services.push import queue_push
-from bot.storage.models import Media, Ticket
+from bot.services.push import client_msg_id, queue_push
+from bot.storage.models import Media, Push, Ticket
 
 log = logging.getLogger(__name__)
 
 REFETCH_AFTER = timedelta(minutes=2)  # a media job this old and still pending was lost
 GIVE_UP_AFTER = timedelta(days=3)  # WeChat keeps temporary media 3 days
+# An album arrives as one message per photo, seconds apart: the member is told of the first, and the
+# task page he opens shows the rest. A photo after this long is news again.
+TOLD_RECENTLY = timedelta(minutes=2)
 
 
 def queue_media(
@@ -45,10 +48,21 @@ def tell_member(session: Session, config: Config, ticket: Ticket, media: Sequenc
     member = ticket.assignee_openid
     if not media or not member or member == media[0].openid or ticket.status not in ("dispatched", "accepted"):
         return
+    if _told_recently(session, ticket, member):
+        return
     link = action_link(config, ticket.id, member)
     content, text = conversation_texts.media_for_member(config, ticket, [m.kind for m in media], link)
     queue_push(session, config, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"m{media[0].id}",
                content=content, text=text, url=link)
+
+
+def _told_recently(session: Session, ticket: Ticket, member: str) -> bool:
+    """A media notice for this ticket went to this member within TOLD_RECENTLY (its client_msg_id
+    is t<ticket>-notice-m<media>-<member's digest>, as push.client_msg_id builds it)."""
+    pattern = client_msg_id(ticket.id, PushKind.notice.value, "m%", member)
+    found = session.scalars(select(Push.id).where(Push.ticket_id == ticket.id, Push.client_msg_id.like(pattern),
+                                                  Push.created_at > utcnow() - TOLD_RECENTLY).limit(1)).first()
+    return found is not None
 
 
 def requeue_pending(session: Session) -> int:
