@@ -288,4 +288,3 @@ def media(msg: Inbound, ctx: Context) -> Decision:
     else:
         reply = replies.media_received(held) + "说说是什么问题，就一起登记。"
     return Decision(reply=reply, state=replace(state, media=held))
-
