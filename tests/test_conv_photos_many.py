@@ -205,3 +205,36 @@ def test_a_photo_held_before_a_deploy_goes_with_the_ticket(chat):
     """)
     (t,) = chat.tickets("居民")
     assert _photos(chat) == {t.id: ["photo-0"]}
+
+
+def test_an_album_arriving_all_at_once_keeps_every_photo(chat, app, config):
+    """WeChat sends an album's photos as separate requests a few milliseconds apart, served in
+    parallel: each reads the dialogue state, adds its photo and writes it back. The resident's
+    dialogue lock (bot/services/dialogue_lock.py) makes them take turns, so none is overwritten."""
+    import threading
+
+    from tests.wechat_client import WeChatTestClient
+
+    chat.lives("居民", "c3")
+    openid = chat.openid("居民")
+    start = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def send(n: int) -> None:
+        client = WeChatTestClient(app.test_client(), config)  # one HTTP client per sender thread
+        start.wait()
+        statuses.append(client.image(openid, media_id=f"photo-{n}").status)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in (1, 2, 3, 4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert statuses == [200] * 4
+    chat.play("""
+        居民: 3号院2号楼楼道灯不亮了
+          < 工单号 R1001
+        维修 << R1001 … /m/ticket/
+    """)
+    (t,) = chat.tickets("居民")
+    assert sorted(_photos(chat)[t.id]) == [f"photo-{n}" for n in (1, 2, 3, 4)]

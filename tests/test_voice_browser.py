@@ -39,6 +39,8 @@ def test_voice_plays_for_staff_and_for_the_member(browser_page, steward_live, li
     with st.session() as s:
         ticket = s.scalars(select(Ticket)).one()
         ref, tid = ticket.ref, ticket.id
+        # staff listened and placed it in 3号院: a member sees media of his own courtyard's tickets only
+        ticket.courtyard_id = "c3"
     assert ref in ex.text
 
     page.goto(f"{base}/staff/t/{ref}")

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import current
 from bot.sandbox import note_inbound
-from bot.services import intake, voice
+from bot.services import dialogue_lock, intake, voice
 from bot.storage import spool
 from bot.storage.db import describe_error
 from bot.storage.models import InboundMessage
@@ -96,7 +96,8 @@ def receive() -> Response:
     g.aes_key = opened.aes_key  # the reply is sealed with the key that opened the message
 
     key = dedup_key(fields)
-    seen, state = _claim(steward, key, fields["FromUserName"])
+    openid, token = fields["FromUserName"], dialogue_lock.new_token()
+    seen, state = _claim(steward, key, openid, token)
     if seen is not None:
         return _answer(steward, fields, seen)
 
@@ -111,13 +112,20 @@ def receive() -> Response:
             session.connection().execute(_INSERT_INBOUND, _raw_values(key, fields, plain, "handled",
                                                           ticket_id=ticket_id))
     except IntegrityError as exc:
+        dialogue_lock.release(steward.redis, openid, token)
         if _is_duplicate(steward, key):
             return _answer(steward, fields, "")  # a retry that raced past the Redis claim
         return _store_failed(steward, key, fields, plain, exc)
     except Exception as exc:
+        dialogue_lock.release(steward.redis, openid, token)
         return _store_failed(steward, key, fields, plain, exc)
     reply = done.reply or ""
-    intake.finish(steward, done, extra=lambda pipe: pipe.set(SEEN_KEY.format(key), reply, ex=SEEN_TTL))
+
+    def after(pipe) -> None:  # noqa: ANN001 — the dedup reply and the lock's release ride the same round trip
+        pipe.set(SEEN_KEY.format(key), reply, ex=SEEN_TTL)
+        dialogue_lock.release_on(pipe, openid, token)
+
+    intake.finish(steward, done, extra=after)
     note_inbound(steward, msg.openid, msg.kind, msg.event)
     return _answer(steward, fields, reply)
 
@@ -181,21 +189,28 @@ def _check_lengths(fields: dict[str, str]) -> None:
         raise BadMessage("MsgId is too long")
 
 
-def _claim(steward, key: str, openid: str) -> tuple[str | None, DialogueState | None]:
+def _claim(steward, key: str, openid: str, token: str) -> tuple[str | None, DialogueState | None]:
     """(None, dialogue state) if this message is new; else (the reply already given — \"\" while
-    still in progress —, None). Claim and state read share one round trip."""
+    still in progress —, None). Claim, the resident's dialogue lock and the state read share one
+    round trip; only when another message of his holds the lock (an album) is there a wait."""
     try:
         pipe = steward.redis.pipeline(transaction=False)
         pipe.set(SEEN_KEY.format(key), "", nx=True, ex=SEEN_TTL)
         pipe.get(SEEN_KEY.format(key))
+        dialogue_lock.take_on(pipe, openid, token)
         pipe.get(intake.DIALOGUE_KEY.format(openid))
-        claimed, seen, state = pipe.execute()
+        claimed, seen, locked, state = pipe.execute()
+        if not claimed:
+            if locked:
+                dialogue_lock.release(steward.redis, openid, token)
+            return seen or "", None
+        if not locked:  # the state read above may be stale: read it again once the lock is ours
+            dialogue_lock.wait(steward.redis, openid, token)
+            state = steward.redis.get(intake.DIALOGUE_KEY.format(openid))
     except Exception:
         log.warning("Redis unavailable for de-duplication; the database constraint still holds")
         return None, DialogueState()
-    if claimed:
-        return None, intake.parse_state(state)
-    return seen or "", None
+    return None, intake.parse_state(state)
 
 
 def _remember(steward, key: str, reply: str) -> None:

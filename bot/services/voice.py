@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import texts
 from bot.domain.clock import utcnow
-from bot.services import intake, jobs, outbox, tickets, transcribe
+from bot.services import dialogue_lock, intake, jobs, outbox, tickets, transcribe
 from bot.services.actions import Run
 from bot.services.dispatch import to_triage
 from bot.services.media import tell_member
@@ -138,6 +138,12 @@ def understand(steward: Steward, media_row_id: int, voice: bytes, voice_format: 
             _tell(s, steward, ticket, openid, media_row_id, text)
         return "listening"
     msg = Inbound(openid=openid, kind="text", text=heard.text)  # understood exactly like typed text
+    with dialogue_lock.held(steward.redis, openid):  # not beside a message he sends meanwhile
+        return _understood(steward, media_row_id, msg, heard)
+
+
+def _understood(steward: Steward, media_row_id: int, msg: Inbound, heard: transcribe.Transcript) -> str:
+    openid = msg.openid
     with steward.session() as s:
         row = s.get(Media, media_row_id, with_for_update=True)
         if row is None or row.purpose != UNDERSTAND:
