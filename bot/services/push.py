@@ -85,6 +85,10 @@ def queue_push(
     in_process = outbox.of(session).sender is not None
     if push is None:
         tpl_id = getattr(config.templates, TEMPLATE_FOR.get(kind, "notice"), "") or None
+        payload: dict[str, Any] = {"data": template_data(config, kind, content), "text": text, "url": url, "tag": str(tag)}
+        batch = outbox.batch_for(session, cmid)
+        if batch:
+            payload["job"] = batch  # the job that sends it: a push job for this row waits for that one
         push = Push(
             ticket_id=ticket.id if ticket else None,
             openid=openid,
@@ -92,7 +96,7 @@ def queue_push(
             channel=TEMPLATE,
             client_msg_id=cmid,
             template_id=tpl_id,
-            payload={"data": template_data(config, kind, content), "text": text, "url": url, "tag": str(tag)},
+            payload=payload,
             status=PENDING,
             # Sent in-process right after the commit: the attempt is counted here, as `deliver`
             # counts it in its own commit before sending.
@@ -100,19 +104,20 @@ def queue_push(
         )
         session.add(push)
         session.flush()
-        if in_process:  # only rows made here: an older pending row may have a job waiting
-            row = push
-            outbox.add_push(session, push.id, cmid, config.dispatch.retry_intervals,
-                            lambda: Ready.of(row, choose_channel(session, config, row)))
-            return push
+        # Only rows made here: an older pending row may have a job waiting (below).
+        row = push
+        outbox.add_push(session, push.id, config.dispatch.retry_intervals,
+                        lambda: Ready.of(row, choose_channel(session, config, row)))
+        return push
     if push.status == PENDING:
         schedule_send(session, config, push)
     return push
 
 
 def schedule_send(session: Session, config: Config, push: Push) -> None:
-    """Send a pending push by a push job after `session` commits."""
-    outbox.add(session, jobs.push_job(push.id, push.client_msg_id, config.dispatch.retry_intervals))
+    """Send a pending push by a push job after `session` commits (unless its batch job waits)."""
+    outbox.add(session, jobs.push_job(push.id, push.client_msg_id, config.dispatch.retry_intervals,
+                                      unless=(push.payload or {}).get("job")))
 
 
 @dataclass(frozen=True)
