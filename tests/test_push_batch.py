@@ -9,7 +9,9 @@ from bot.services import jobs
 from bot.services.emergencies import alert_staff
 from bot.services.inline import send_batch
 from bot.services.sweep import sweep_outbox
+from bot.storage import db as db_mod
 from bot.storage.models import Push, Ticket
+from bot.storage.push_insert import insert_push
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import drain, new_ticket, push_rows, pushes_to
 
@@ -76,3 +78,15 @@ def test_a_batch_leaves_a_push_with_its_own_job_waiting_to_that_job(steward_live
     drain(st)  # the push job, and the batch job again: it finds nothing pending
     assert len(pushes_to(st, first)) == 1 and len(pushes_to(st, second)) == 1
     assert {p.status for p in push_rows(st, tid) if p.kind == "emergency"} == {"sent"}
+
+
+def test_a_push_row_is_inserted_once_per_client_msg_id(any_db_url):
+    row = dict(ticket_id=None, openid="o-x", kind="notice", channel="template", client_msg_id="t0-notice-1-abc",
+               template_id=None, payload={"text": "你好"}, status="pending", attempts=0, custom_tried_at=None)
+    with db_mod.session_scope(any_db_url) as s:
+        first = insert_push(s.connection(), row)
+        assert first is not None
+        assert insert_push(s.connection(), dict(row, openid="o-y")) is None  # the row exists: nothing written
+    with db_mod.session_scope(any_db_url) as s:
+        (push,) = s.query(Push).all()
+        assert (push.id, push.openid, push.payload) == (first, "o-x", {"text": "你好"}) and push.created_at

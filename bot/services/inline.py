@@ -18,7 +18,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.services import jobs
-from bot.services.push import PENDING, Ready, choose_channel, deliver, record_sent
+from bot.services.channel import choose_channel
+from bot.services.push import PENDING, Ready, deliver, record_sent
 from bot.services.steward import Steward
 from bot.storage.models import Push
 from bot.wechat.errors import Throttled, TransientError

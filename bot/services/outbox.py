@@ -86,6 +86,14 @@ def batch_for(session: Session, client_msg_id: str) -> str | None:
     return box.batch_id
 
 
+def unname_batch(session: Session) -> None:
+    """The push that named the batch existed already (an older row, not in it): the next new one
+    names it."""
+    box = of(session)
+    if not box.batch:
+        box.batch_id = None
+
+
 def add_push(session: Session, push_id: int, retry_intervals: tuple[int, ...], ready: Callable[[], Any]) -> None:
     """A push row made in this transaction: sent in-process after the commit when the session
     sends in process (`ready()` builds what sending needs, inside the transaction), else by the
