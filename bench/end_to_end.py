@@ -122,6 +122,21 @@ class BacklogProbe:
         return " ".join(str(d + p) for _, d, p, _ in self.samples)
 
 
+def settle(pids: list[int], limit: float = 20.0, step: float = 0.5) -> float:
+    """Wait until the processes just started stop burning CPU (gunicorn's other workers and the RQ
+    workers still importing when the first one answers): under 15 % of a core over `step`, twice
+    in a row. Otherwise their start-up competes with the first seconds of the stream on 2 cores."""
+    hz = os.sysconf("SC_CLK_TCK")
+    t0, quiet = time.time(), 0
+    before = loadgen.cpu_ticks({"all": pids}, {})["all"]
+    while time.time() - t0 < limit and quiet < 2:
+        time.sleep(step)
+        now = loadgen.cpu_ticks({"all": pids}, {})["all"]
+        quiet = quiet + 1 if (now - before) / hz < 0.15 * step else 0
+        before = now
+    return time.time() - t0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=float, default=50.0, help="messages per second")
@@ -175,6 +190,8 @@ def main() -> int:
         loadgen.wait_http(f"http://127.0.0.1:{sbx_port}/healthz", procs[0])
         loadgen.wait_http(f"http://127.0.0.1:{web_port}/healthz", procs[1])
         time.sleep(1.0)  # workers register with Redis
+        settled = settle([p.popen.pid for p in procs])
+        print(f"processes settled {settled:.1f} s after the first answers (imports done)", flush=True)
 
         make = Messages(safe=False)
         sent_at: dict[int, float] = {}
@@ -231,7 +248,8 @@ def main() -> int:
         deadline = time.time() + args.drain
         while time.time() < deadline:
             tap.poll()
-            if len(first_push()) >= len(tickets_by_msg()) >= len(answers) - len(joined):
+            queued = sum(r.llen(f"rq:queue:{q}") for q in ("dispatch", "push"))  # the alerts too
+            if len(first_push()) >= len(tickets_by_msg()) >= len(answers) - len(joined) and not queued:
                 break
             time.sleep(0.5)
         tap.stop()
