@@ -33,8 +33,8 @@ PG_DB = "steward_bench_cpu"
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
-def fresh_database(kind: str, work: Path) -> str:
-    return f"sqlite:///{work / 'steward.db'}" if kind == "sqlite" else fresh_pg(PG_DB)
+def fresh_database(kind: str, work: Path, pg_db: str = PG_DB) -> str:
+    return f"sqlite:///{work / 'steward.db'}" if kind == "sqlite" else fresh_pg(pg_db)
 
 
 def batches(send, start: int, n: int, size: int) -> float:
@@ -54,17 +54,20 @@ def main() -> int:
     ap.add_argument("--safe", action="store_true", help="safe mode (AES) instead of plain")
     ap.add_argument("--batches", type=int, default=6)
     ap.add_argument("--size", type=int, default=300)
+    ap.add_argument("--redis-url", default=REDIS_URL, help="a Redis db this run may flush")
+    ap.add_argument("--pg-db", default=PG_DB, help="PostgreSQL database to (re)create")
+    ap.add_argument("--profile", action="store_true", help="then cProfile (CPU time) 300 messages: top functions")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="steward-bench-cpu-"))
-    db_url = fresh_database(args.db, work)
+    db_url = fresh_database(args.db, work, args.pg_db)
     os.environ.update(
         STEWARD_CONFIG=str(loadgen.service_config(work)), STEWARD_WECHAT_TOKEN=loadgen.BENCH_TOKEN,
-        STEWARD_DATABASE_URL=db_url, STEWARD_REDIS_URL=REDIS_URL,
+        STEWARD_DATABASE_URL=db_url, STEWARD_REDIS_URL=args.redis_url,
         STEWARD_WECHAT_API_BASE_URL="http://127.0.0.1:9/cgi-bin",
         STEWARD_WECHAT_ENCODING_AES_KEY=SAFE_KEY if args.safe else "",
     )
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(args.redis_url).flushdb()
     from bot.storage.migrate import upgrade
 
     upgrade(db_url)
@@ -120,6 +123,16 @@ def main() -> int:
     print(f"courtyard steward:                {ours_ms:.2f} ms CPU per message "
           f"({ours_ms / base_ms:.1f}× the baseline); {per_message[0]} SQL statements "
           f"(BEGIN/COMMIT and the pool's ping not counted), {per_message[1]} Redis round trips")
+    if args.profile:
+        import cProfile
+        import io
+        import pstats
+
+        prof = cProfile.Profile(time.process_time)
+        prof.runcall(lambda: [send_ours(i) for i in range(50_000, 50_300)])
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(45)
+        print(out.getvalue())
     return 0
 
 

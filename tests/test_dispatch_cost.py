@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from bot.services import workcalendar
 from bot.services.dispatch import dispatch_ticket, open_load
 from bot.storage import db as db_mod
 from bot.storage import redis_conn
@@ -32,24 +33,39 @@ def test_a_dispatch_job_sends_both_pushes_with_one_commit_and_one_redis_pipeline
     st = steward_live
     tid = new_ticket(st, enqueue=False)
     _ = shared_client(st.config, st.redis).access_token  # the token fetch is not per ticket
+    with st.session() as s:  # nor the work calendar's first load (seeded, then cached per process)
+        workcalendar.current(s, st.config)
     commits: list[int] = []
+    statements: list[str] = []
     engine = db_mod.engine_for(st.config.database_url)
 
     def count(_conn) -> None:
         commits.append(1)
 
+    def statement(_conn, _cursor, sql, *_rest) -> None:  # noqa: ANN001
+        statements.append(sql)
+
     event.listen(engine, "commit", count)
+    event.listen(engine, "before_cursor_execute", statement)
     try:
         before = _calls(st)
         assert dispatch_ticket(st, tid, 1) == "dispatched"
         after = _calls(st)
     finally:
         event.remove(engine, "commit", count)
+        event.remove(engine, "before_cursor_execute", statement)
     rows = push_rows(st, tid)
     assert sorted(p.kind for p in rows) == ["notice", "task"] and {p.status for p in rows} == {"sent"}
     assert len(pushes_to(st, C3_FIXER)) == 1 and len(pushes_to(st, RESIDENT)) == 1
     # The dispatch's own transaction, then both sent pushes together (was: one more per push).
     assert len(commits) == 2, commits
+    # Claim, ticket read, routing (unreachable, returned, load), ticket UPDATE, event, and per push
+    # the receiver's last message and one INSERT … ON CONFLICT; then both successes in one UPDATE
+    # executed for both rows. Was 14: a SELECT by client_msg_id before each push's INSERT.
+    pushes = [sql for sql in statements if sql.startswith("INSERT INTO pushes")]
+    assert len(pushes) == 2 and all("ON CONFLICT" in sql for sql in pushes), pushes
+    assert not [sql for sql in statements if sql.startswith("SELECT pushes")], statements
+    assert len(statements) == 12, statements
     delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
     # The two deadline checks: no read-back of a job that cannot exist yet, one pipeline for both
     # (was: an HGET and a MULTI/EXEC each).

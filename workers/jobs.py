@@ -7,7 +7,7 @@ nothing in `bot/` imports this package. Keep them thin: what a job does lives in
 from __future__ import annotations
 
 from bot.runtime import for_worker
-from bot.services import callback, deadline_sweep, dispatch, event_reminders, media_fetch, push, sweep
+from bot.services import callback, deadline_sweep, dispatch, event_reminders, inline, media_fetch, push, sweep
 
 
 def dispatch_ticket(ticket_id: int, attempt: int = 1, assignee_openid: str | None = None) -> str:
@@ -16,6 +16,10 @@ def dispatch_ticket(ticket_id: int, attempt: int = 1, assignee_openid: str | Non
 
 def send_push(push_id: int) -> str:
     return push.send_push(for_worker(), push_id)
+
+
+def send_pushes(push_ids: list[int]) -> int:
+    return inline.send_batch(for_worker(), push_ids)
 
 
 def download_media(media_row_id: int) -> str:

@@ -15,9 +15,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from bot.services import jobs
-from bot.services.push import Ready, deliver, record_sent
+from bot.services.channel import choose_channel
+from bot.services.push import PENDING, Ready, deliver, record_sent
 from bot.services.steward import Steward
+from bot.storage.models import Push
 from bot.wechat.errors import Throttled, TransientError
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,25 @@ def send_all(steward: Steward, pushes: list[Ready]) -> None:
         except Exception:  # noqa: BLE001 — rows stay pending: the sweep's push job finds them sent at
             # WeChat by client_msg_id (templates) or goes template-only (customer-service, custom_once)
             log.exception("recording %d sent pushes failed", len(sent))
+
+
+def send_batch(steward: Steward, push_ids: list[int]) -> int:
+    """The `send_pushes` job: one transaction counts the attempt (and a customer-service try) of
+    every push of the batch still pending, then they are sent as the dispatch job sends its own.
+    A push with a push job of its own waiting (a retry handed over by an earlier run) is left to
+    it. Returns how many were sent or handed on."""
+    config = steward.config
+    with steward.session() as s:
+        rows = list(s.scalars(select(Push).where(Push.id.in_(push_ids), Push.status == PENDING)
+                              .order_by(Push.id).with_for_update()))
+        busy = jobs.waiting(steward.redis_raw, [jobs.push_job_id(p.client_msg_id) for p in rows])
+        ready = []
+        for push, taken in zip(rows, busy, strict=True):
+            if not taken:
+                push.attempts += 1
+                ready.append(Ready.of(push, choose_channel(s, config, push)))
+    send_all(steward, ready)
+    return len(ready)
 
 
 def _retry_later(steward: Steward, push_id: int, cmid: str, intervals: tuple[int, ...]) -> None:

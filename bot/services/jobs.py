@@ -33,6 +33,7 @@ ALL_QUEUES = (DISPATCH, PUSH, DEFAULT)  # worker priority order
 # The entry points in workers.jobs, by name.
 DISPATCH_TICKET = "workers.jobs.dispatch_ticket"
 SEND_PUSH = "workers.jobs.send_push"
+SEND_PUSHES = "workers.jobs.send_pushes"
 DOWNLOAD_MEDIA = "workers.jobs.download_media"
 CHECK_DEADLINES = "workers.jobs.check_deadlines"
 CLOSE_IF_UNANSWERED = "workers.jobs.close_if_unanswered"
@@ -54,6 +55,11 @@ def push_job_id(client_msg_id: str) -> str:
     return f"push-{client_msg_id}"
 
 
+def batch_job_id(first_client_msg_id: str) -> str:
+    """The job sending a transaction's pushes, named by its first (a push is in one batch only)."""
+    return f"pushes-{first_client_msg_id}"
+
+
 @dataclass(frozen=True)
 class Job:
     """One RQ job to enqueue: what, with which id, on which queue, when and how often to retry.
@@ -71,6 +77,8 @@ class Job:
     timeout: int = JOB_TIMEOUT
     result_ttl: int = RESULT_TTL
     fresh: bool = False
+    # Not enqueued while this other job waits: the batch job that holds the push (`send_pushes`).
+    unless: str | None = None
 
 
 def dispatch_job(ticket_id: int, attempt: int = 1, assignee_openid: str | None = None, fresh: bool = False) -> Job:
@@ -80,9 +88,15 @@ def dispatch_job(ticket_id: int, attempt: int = 1, assignee_openid: str | None =
 
 
 def push_job(push_id: int, client_msg_id: str, retry_intervals: tuple[int, ...],
-             delay: timedelta | None = None) -> Job:
+             delay: timedelta | None = None, unless: str | None = None) -> Job:
     return Job(SEND_PUSH, (push_id,), push_job_id(client_msg_id), queue=PUSH, delay=delay,
-               retry=tuple(retry_intervals), result_ttl=0)
+               retry=tuple(retry_intervals), result_ttl=0, unless=unless)
+
+
+def push_batch_job(push_ids: list[int], job_id: str, retry_intervals: tuple[int, ...]) -> Job:
+    # fresh: the rows were made in the committing transaction, so nothing can wait for them yet.
+    return Job(SEND_PUSHES, (list(push_ids),), job_id, queue=PUSH, retry=tuple(retry_intervals), result_ttl=0,
+               fresh=True)
 
 
 def media_job(media_row_id: int, fresh: bool = False) -> Job:
@@ -117,11 +131,19 @@ def _waiting(redis_raw: redis_lib.Redis, job_id: str) -> bool:
     return redis_raw.hget(f"rq:job:{job_id}", "status") in WAITING
 
 
+def waiting(redis_raw: redis_lib.Redis, job_ids: list[str]) -> list[bool]:
+    """`_waiting` for several jobs, in one round trip."""
+    pipe = redis_raw.pipeline(transaction=False)
+    for job_id in job_ids:
+        pipe.hget(f"rq:job:{job_id}", "status")
+    return [status in WAITING for status in pipe.execute()] if job_ids else []
+
+
 def enqueue(redis_raw: redis_lib.Redis, job: Job, pipeline: Any = None) -> bool:
     """Enqueue `job`. Never raises; False when Redis is unreachable (the sweep will pick it up).
     With `pipeline` (fresh jobs only) the commands are queued on it for the caller to execute."""
     try:
-        if not job.fresh and _waiting(redis_raw, job.job_id):
+        if not job.fresh and (_waiting(redis_raw, job.job_id) or (job.unless and _waiting(redis_raw, job.unless))):
             return True
         q = queue(redis_raw, job.queue)
         opts: dict[str, Any] = dict(job_id=job.job_id, job_timeout=job.timeout, result_ttl=job.result_ttl,

@@ -9,9 +9,12 @@ The durable side is the rows themselves — tickets in `received`, pushes in `pe
 `pending`: if the process dies between commit and flush, `sweep` enqueues whatever waited longer
 than `dispatch.outbox_after`, so nothing that reached the database is lost.
 
-The one choice — send a push from this process after the commit, or enqueue a push job — is made
+The one choice — send a push from this process after the commit, or enqueue a job — is made
 here, by the session's mode (`send_in_process`): the dispatch job sends the pushes it records
-itself (no worker hand-over per push); everyone else enqueues them.
+itself (no worker hand-over per push); everyone else enqueues ONE job for all the pushes the
+transaction recorded (`send_pushes`: an emergency's alerts to the member and every staff member
+are one job, one claim and one record transaction, not one of each per push). The rows name that
+job (`payload["job"]`), so a push job for one of them (the sweep, a re-record) waits for it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.clock import utcnow
 from bot.domain.statuses import PushStatus, TicketStatus
-from bot.services.jobs import Job, dispatch_job, enqueue, push_job
+from bot.services.jobs import Job, batch_job_id, dispatch_job, enqueue, push_batch_job, push_job
 from bot.storage.models import Push, Ticket
 
 log = logging.getLogger(__name__)
@@ -44,10 +47,20 @@ class Outbox:
     sender: Callable[[list[Any]], None] | None = None
     # The caller flushes itself, on its own Redis pipeline (the webhook: one round trip per message).
     deferred: bool = False
+    # New push rows for one `send_pushes` job (when not sending in process), and its id.
+    batch: list[int] = field(default_factory=list)
+    batch_id: str | None = None
+    retry_intervals: tuple[int, ...] = ()
 
     @property
     def labels(self) -> list[str]:
-        return [j.job_id for j in self.jobs] + [f"push {getattr(p, 'push_id', p)}" for p in self.pushes]
+        return ([j.job_id for j in self.all_jobs] + [f"push {getattr(p, 'push_id', p)}" for p in self.pushes])
+
+    @property
+    def all_jobs(self) -> list[Job]:
+        if not self.batch or self.batch_id is None:
+            return self.jobs
+        return [*self.jobs, push_batch_job(self.batch, self.batch_id, self.retry_intervals)]
 
 
 def of(session: Session) -> Outbox:
@@ -62,15 +75,35 @@ def add(session: Session, job: Job) -> None:
     of(session).jobs.append(job)
 
 
-def add_push(session: Session, push_id: int, client_msg_id: str, retry_intervals: tuple[int, ...],
-             ready: Callable[[], Any]) -> None:
-    """A recorded push: sent in-process after the commit when the session sends in process
-    (`ready()` builds what sending needs, inside the transaction), else enqueued as a push job."""
+def batch_for(session: Session, client_msg_id: str) -> str | None:
+    """The id of the job that will send this session's new pushes (None when it sends them in
+    process); the first new push names it. Asked before the row is written, which records it."""
+    box = of(session)
+    if box.sender is not None:
+        return None
+    if box.batch_id is None:
+        box.batch_id = batch_job_id(client_msg_id)
+    return box.batch_id
+
+
+def unname_batch(session: Session) -> None:
+    """The push that named the batch existed already (an older row, not in it): the next new one
+    names it."""
+    box = of(session)
+    if not box.batch:
+        box.batch_id = None
+
+
+def add_push(session: Session, push_id: int, retry_intervals: tuple[int, ...], ready: Callable[[], Any]) -> None:
+    """A push row made in this transaction: sent in-process after the commit when the session
+    sends in process (`ready()` builds what sending needs, inside the transaction), else by the
+    session's one `send_pushes` job (`batch_for` named it)."""
     box = of(session)
     if box.sender is not None:
         box.pushes.append(ready())
     else:
-        box.jobs.append(push_job(push_id, client_msg_id, retry_intervals))
+        box.batch.append(push_id)
+        box.retry_intervals = retry_intervals
 
 
 def send_in_process(session: Session, sender: Callable[[list[Any]], None]) -> None:
@@ -91,15 +124,18 @@ def flush(redis_raw: redis_lib.Redis, box: Outbox | None, pipeline: Any = None) 
     if box is None:
         return
     own = None
-    if pipeline is None and sum(job.fresh for job in box.jobs) > 1:
+    # RQ puts a pipeline in MULTI on an immediate enqueue, which must come before any queued
+    # command: immediate jobs first, scheduled ones (deadline checks) after.
+    todo = sorted(box.all_jobs, key=lambda job: job.at is not None or job.delay is not None)
+    if pipeline is None and sum(job.fresh for job in todo) > 1:
         own = pipeline = redis_raw.pipeline()  # fresh jobs (a dispatch's deadline checks): one round trip
-    for job in box.jobs:
+    for job in todo:
         enqueue(redis_raw, job, pipeline)
     if own is not None:
         try:
             own.execute()
         except (redis_lib.RedisError, OSError) as exc:
-            log.warning("could not enqueue %d jobs (%s); the sweep will pick them up", len(box.jobs),
+            log.warning("could not enqueue %d jobs (%s); the sweep will pick them up", len(todo),
                         type(exc).__name__)
     if box.pushes and box.sender is not None:
         try:
@@ -118,10 +154,12 @@ def sweep(session_factory: Callable[[], Any], redis_raw: redis_lib.Redis, older_
             .where(Ticket.status == TicketStatus.received, Ticket.created_at <= cutoff)
         ).all()
         pushes = s.execute(
-            select(Push.id, Push.client_msg_id).where(Push.status == PushStatus.pending, Push.created_at <= cutoff)
+            select(Push.id, Push.client_msg_id, Push.payload)
+            .where(Push.status == PushStatus.pending, Push.created_at <= cutoff)
         ).all()
     sent_t = sum(enqueue(redis_raw, dispatch_job(tid, attempt + 1)) for tid, attempt in tickets)
-    sent_p = sum(enqueue(redis_raw, push_job(pid, cmid, retry_intervals)) for pid, cmid in pushes)
+    sent_p = sum(enqueue(redis_raw, push_job(pid, cmid, retry_intervals, unless=(payload or {}).get("job")))
+                 for pid, cmid, payload in pushes)
     if tickets or pushes:
         log.info("outbox sweep: %s tickets, %s pushes re-enqueued", sent_t, sent_p)
     return {"tickets": sent_t, "pushes": sent_p}

@@ -16,11 +16,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, cast
 
 from rq import get_current_job
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -28,9 +27,11 @@ from bot.domain import templates, texts
 from bot.domain.clock import utcnow
 from bot.domain.statuses import PUSH_LABELS, PushStatus
 from bot.services import custom_once, jobs, outbox
+from bot.services.channel import CUSTOM, TEMPLATE, choose_channel, pick_channel
 from bot.services.steward import Steward
 from bot.services.tickets import add_event
-from bot.storage.models import CouncilMember, Push, Resident, Ticket
+from bot.storage.models import CouncilMember, Push, Ticket
+from bot.storage.push_insert import insert_push
 from bot.wechat.client import shared_client
 from bot.wechat.errors import OutsideWindow, Throttled, TransientError, UserUnreachable, WeChatError
 
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 PENDING, SENT, DELIVERED, FAILED = (PushStatus.pending.value, PushStatus.sent.value, PushStatus.delivered.value,
                                     PushStatus.failed.value)
 UNKNOWN = PushStatus.unknown.value
-TEMPLATE, CUSTOM = "template", "custom"
 
 # push kind → which `[templates]` id it uses
 TEMPLATE_FOR = {
@@ -78,41 +78,41 @@ def queue_push(
     content: dict[str, str],
     text: str,
     url: str | None = None,
-) -> Push:
-    """Record a push (idempotent by client_msg_id); it is sent after `session` commits (the outbox)."""
+) -> int:
+    """Record a push (idempotent by client_msg_id); it is sent after `session` commits (the outbox).
+    Returns the push's id."""
     cmid = client_msg_id(ticket.id if ticket else None, kind, tag, openid)
-    push = session.scalars(select(Push).where(Push.client_msg_id == cmid)).first()
     in_process = outbox.of(session).sender is not None
-    if push is None:
-        tpl_id = getattr(config.templates, TEMPLATE_FOR.get(kind, "notice"), "") or None
-        push = Push(
-            ticket_id=ticket.id if ticket else None,
-            openid=openid,
-            kind=kind,
-            channel=TEMPLATE,
-            client_msg_id=cmid,
-            template_id=tpl_id,
-            payload={"data": template_data(config, kind, content), "text": text, "url": url, "tag": str(tag)},
-            status=PENDING,
-            # Sent in-process right after the commit: the attempt is counted here, as `deliver`
-            # counts it in its own commit before sending.
-            attempts=1 if in_process else 0,
-        )
-        session.add(push)
-        session.flush()
-        if in_process:  # only rows made here: an older pending row may have a job waiting
-            row = push
-            outbox.add_push(session, push.id, cmid, config.dispatch.retry_intervals,
-                            lambda: Ready.of(row, choose_channel(session, config, row)))
-            return push
+    tpl_id = getattr(config.templates, TEMPLATE_FOR.get(kind, "notice"), "") or None
+    payload: dict[str, Any] = {"data": template_data(config, kind, content), "text": text, "url": url, "tag": str(tag)}
+    batch = outbox.batch_for(session, cmid)
+    if batch:
+        payload["job"] = batch  # the job that sends it: a push job for this row waits for that one
+    # Sent in-process right after the commit: the attempt (and a customer-service try) is counted
+    # in this INSERT, as `deliver` counts it in its own commit before sending.
+    channel, tried = pick_channel(session, config, openid, text) if in_process else (TEMPLATE, None)
+    session.flush()  # the ORM's pending changes first (the statement below goes past it)
+    push_id = insert_push(session.connection(), dict(
+        ticket_id=ticket.id if ticket else None, openid=openid, kind=kind, channel=TEMPLATE, client_msg_id=cmid,
+        template_id=tpl_id, payload=payload, status=PENDING, attempts=1 if in_process else 0, custom_tried_at=tried,
+    ))
+    if push_id is not None:
+        # Only rows made here: an older pending row may have a job waiting (below).
+        new_id = push_id
+        outbox.add_push(session, new_id, config.dispatch.retry_intervals,
+                        lambda: Ready(new_id, kind, channel, openid, cmid, tpl_id, payload))
+        return new_id
+    outbox.unname_batch(session)  # the name was this row's; it belongs to an older transaction
+    push = session.scalars(select(Push).where(Push.client_msg_id == cmid)).one()
     if push.status == PENDING:
         schedule_send(session, config, push)
-    return push
+    return push.id
 
 
 def schedule_send(session: Session, config: Config, push: Push) -> None:
-    """Send a pending push by a push job after `session` commits."""
-    outbox.add(session, jobs.push_job(push.id, push.client_msg_id, config.dispatch.retry_intervals))
+    """Send a pending push by a push job after `session` commits (unless its batch job waits)."""
+    outbox.add(session, jobs.push_job(push.id, push.client_msg_id, config.dispatch.retry_intervals,
+                                      unless=(push.payload or {}).get("job")))
 
 
 @dataclass(frozen=True)
@@ -133,29 +133,6 @@ class Ready:
     def of(cls, push: Push, channel: str) -> Ready:
         return cls(push.id, push.kind, channel, push.openid, push.client_msg_id, push.template_id,
                    dict(push.payload or {}), channel == TEMPLATE and push.custom_tried_at is not None)
-
-
-def last_message_at(session: Session, openid: str) -> Any:
-    """The receiver's last message to us, as a resident or as a council member (one statement)."""
-    resident, member = session.execute(select(
-        select(Resident.last_message_at).where(Resident.openid == openid).scalar_subquery(),
-        select(CouncilMember.last_message_at).where(CouncilMember.openid == openid).scalar_subquery(),
-    )).one()
-    return max((t for t in (resident, member) if t is not None), default=None)
-
-
-def choose_channel(session: Session, config: Config, push: Push) -> str:
-    """Customer-service text when the receiver wrote within the window; template otherwise.
-    Choosing customer-service records the try in the caller's transaction, committed before the
-    send; a push tried once never goes customer-service again (bot.services.custom_once)."""
-    if push.custom_tried_at is not None:
-        return TEMPLATE
-    text = (push.payload or {}).get("text")
-    last = last_message_at(session, push.openid)
-    if text and last is not None and utcnow() - last < timedelta(hours=config.dispatch.custom_window_hours):
-        push.custom_tried_at = utcnow()
-        return CUSTOM
-    return TEMPLATE
 
 
 def _err(exc: WeChatError) -> str:
@@ -235,10 +212,19 @@ def deliver(steward: Steward, push_id: int, last_try: bool, ready: Ready | None 
     return SENT
 
 
+_RECORD_SENT = (update(Push).where(Push.id == bindparam("push_id"))
+                .values(status=bindparam("status"), channel=bindparam("channel"),
+                        wechat_msgid=bindparam("wechat_msgid"), error=bindparam("error"), updated_at=bindparam("at")))
+
+
 def record_sent(steward: Steward, rows: list[dict[str, Any]]) -> None:
-    """Mark sent pushes in one transaction (an UPDATE by primary key per row, no read-back)."""
+    """Mark sent pushes in one transaction: one Core UPDATE by primary key, executed for all rows
+    (no ORM bulk-update machinery, no read-back)."""
+    now = utcnow()
+    params = [{"push_id": r["id"], "status": r["status"], "channel": r["channel"], "wechat_msgid": r["wechat_msgid"],
+               "error": r["error"], "at": now} for r in rows]
     with steward.session() as s:
-        s.execute(update(Push), rows)
+        s.connection().execute(_RECORD_SENT, params)
 
 
 def _untry_custom(steward: Steward, push_id: int) -> None:
@@ -346,6 +332,9 @@ def ensure_member_row(session: Session, config: Config, openid: str) -> CouncilM
     return row
 
 
+_UNREACHABLE = select(CouncilMember.openid).where(CouncilMember.reachable.is_(False))  # built once: every dispatch
+
+
 def unreachable_openids(session: Session) -> set[str]:
-    return set(session.scalars(select(CouncilMember.openid).where(CouncilMember.reachable.is_(False))))
+    return set(session.scalars(_UNREACHABLE))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,16 @@ def engine_for(url: str) -> Engine:
 
     _engines[url] = engine
     return engine
+
+
+def _after_fork_in_child() -> None:
+    # A forked child (gunicorn --preload, RQ's work horse) must not use its parent's pooled
+    # connections: it starts new ones and leaves the parent's sockets alone (SQLAlchemy's advice).
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def describe_error(exc: BaseException, limit: int = 300) -> str:
