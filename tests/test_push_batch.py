@@ -1,6 +1,7 @@
 """A transaction's pushes go out in one `send_pushes` job (an emergency's alerts to the member and
 every staff member): one job on the push queue, each receiver messaged once, and neither the
-sweep nor a push job of its own ever sends a batched push a second time."""
+sweep nor a push job of its own ever sends a batched push a second time. An emergency's batch
+goes on the urgent queue, which workers take before any dispatch job."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ def _alert(st, tid: int) -> list[Push]:
     return [p for p in push_rows(st, tid) if p.kind == "emergency"]
 
 
-def _queued(st) -> list[str]:
-    return [j.decode() for j in st.redis_raw.lrange(f"rq:queue:{jobs.PUSH}", 0, -1)]
+def _queued(st, queue: str = jobs.URGENT) -> list[str]:
+    """Job ids waiting on `queue` (an emergency's alerts: the urgent queue)."""
+    return [j.decode() for j in st.redis_raw.lrange(f"rq:queue:{queue}", 0, -1)]
 
 
 def test_a_transactions_pushes_are_one_job_and_each_receiver_gets_one_message(steward_live):
@@ -90,3 +92,31 @@ def test_a_push_row_is_inserted_once_per_client_msg_id(any_db_url):
     with db_mod.session_scope(any_db_url) as s:
         (push,) = s.query(Push).all()
         assert (push.id, push.openid, push.payload) == (first, "o-x", {"text": "你好"}) and push.created_at
+
+
+def test_an_emergencys_alerts_go_out_before_a_backlog_of_dispatch_jobs(steward_live):
+    """At 50 messages/s the alerts waited behind the dispatch jobs (p95 1.9 s against 30 ms for
+    tasks): now they are on the urgent queue, which a worker takes first."""
+    st = steward_live
+    backlog = [new_ticket(st, resident=f"o-backlog-{n}") for n in range(5)]  # dispatch jobs waiting
+    assert len(_queued(st, jobs.DISPATCH)) == 5
+    tid = new_ticket(st, enqueue=False, urgent=True, resident="o-emergency-1")
+    _alert(st, tid)
+    assert len(_queued(st, jobs.URGENT)) == 1 and not _queued(st, jobs.PUSH)
+    drain(st)
+    alerts = [p for p in push_rows(st, tid) if p.kind == "emergency"]
+    tasks = [p for t in backlog for p in push_rows(st, t) if p.kind == "task"]
+    assert alerts and len(tasks) == 5 and {p.status for p in alerts + tasks} == {"sent"}
+    # the sandbox numbers messages in the order it received them
+    assert max(int(p.wechat_msgid) for p in alerts) < min(int(p.wechat_msgid) for p in tasks)
+
+
+def test_an_ordinary_tickets_pushes_stay_on_the_push_queue(steward_live):
+    st = steward_live
+    tid = new_ticket(st, enqueue=False)
+    with st.session() as s:
+        from bot.services.push import queue_push
+
+        queue_push(s, st.config, ticket=s.get(Ticket, tid), openid=st.config.staff_openids[0], kind="notice",
+                   tag="t", content={"title": "通知"}, text="通知")
+    assert len(_queued(st, jobs.PUSH)) == 1 and not _queued(st, jobs.URGENT)

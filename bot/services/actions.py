@@ -81,7 +81,7 @@ def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
     if a.courtyard:
         merges.suggest(run.session, run.steward.config, ticket)
     # No job can exist for a ticket this transaction created: `fresh` rides on the webhook's pipeline.
-    outbox.add(run.session, jobs.dispatch_job(ticket.id, fresh=True))
+    outbox.add(run.session, jobs.dispatch_job(ticket.id, fresh=True, urgent=bool(ticket.urgent)))
     return hb.Outcome(a, True, ref=ticket.ref)
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import utcnow
-from bot.domain.statuses import PushStatus, TicketStatus
+from bot.domain.statuses import PushKind, PushStatus, TicketStatus
 from bot.services.jobs import Job, batch_job_id, dispatch_job, enqueue, push_batch_job, push_job
 from bot.storage.models import Push, Ticket
 
@@ -51,6 +51,7 @@ class Outbox:
     batch: list[int] = field(default_factory=list)
     batch_id: str | None = None
     retry_intervals: tuple[int, ...] = ()
+    urgent: bool = False  # the batch holds an urgent push: it goes on the urgent queue
 
     @property
     def labels(self) -> list[str]:
@@ -60,7 +61,7 @@ class Outbox:
     def all_jobs(self) -> list[Job]:
         if not self.batch or self.batch_id is None:
             return self.jobs
-        return [*self.jobs, push_batch_job(self.batch, self.batch_id, self.retry_intervals)]
+        return [*self.jobs, push_batch_job(self.batch, self.batch_id, self.retry_intervals, self.urgent)]
 
 
 def of(session: Session) -> Outbox:
@@ -94,7 +95,8 @@ def unname_batch(session: Session) -> None:
         box.batch_id = None
 
 
-def add_push(session: Session, push_id: int, retry_intervals: tuple[int, ...], ready: Callable[[], Any]) -> None:
+def add_push(session: Session, push_id: int, retry_intervals: tuple[int, ...], ready: Callable[[], Any],
+             urgent: bool = False) -> None:
     """A push row made in this transaction: sent in-process after the commit when the session
     sends in process (`ready()` builds what sending needs, inside the transaction), else by the
     session's one `send_pushes` job (`batch_for` named it)."""
@@ -104,6 +106,7 @@ def add_push(session: Session, push_id: int, retry_intervals: tuple[int, ...], r
     else:
         box.batch.append(push_id)
         box.retry_intervals = retry_intervals
+        box.urgent = box.urgent or urgent
 
 
 def send_in_process(session: Session, sender: Callable[[list[Any]], None]) -> None:
@@ -150,16 +153,18 @@ def sweep(session_factory: Callable[[], Any], redis_raw: redis_lib.Redis, older_
     cutoff = utcnow() - timedelta(seconds=older_than)
     with session_factory() as s:
         tickets = s.execute(
-            select(Ticket.id, Ticket.dispatch_attempt)
+            select(Ticket.id, Ticket.dispatch_attempt, Ticket.urgent)
             .where(Ticket.status == TicketStatus.received, Ticket.created_at <= cutoff)
         ).all()
         pushes = s.execute(
-            select(Push.id, Push.client_msg_id, Push.payload)
+            select(Push.id, Push.client_msg_id, Push.payload, Push.kind)
             .where(Push.status == PushStatus.pending, Push.created_at <= cutoff)
         ).all()
-    sent_t = sum(enqueue(redis_raw, dispatch_job(tid, attempt + 1)) for tid, attempt in tickets)
-    sent_p = sum(enqueue(redis_raw, push_job(pid, cmid, retry_intervals, unless=(payload or {}).get("job")))
-                 for pid, cmid, payload in pushes)
+    sent_t = sum(enqueue(redis_raw, dispatch_job(tid, attempt + 1, urgent=bool(urgent)))
+                 for tid, attempt, urgent in tickets)
+    sent_p = sum(enqueue(redis_raw, push_job(pid, cmid, retry_intervals, unless=(payload or {}).get("job"),
+                                             urgent=kind == PushKind.emergency))
+                 for pid, cmid, payload, kind in pushes)
     if tickets or pushes:
         log.info("outbox sweep: %s tickets, %s pushes re-enqueued", sent_t, sent_p)
     return {"tickets": sent_t, "pushes": sent_p}

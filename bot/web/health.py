@@ -30,7 +30,7 @@ def _queues() -> list[Queue]:
 
 
 # What the queue and worker names mean, for the page; the names themselves stay (in <code>) for the logs.
-QUEUE_LABELS = {"dispatch": "派单", "push": "推送", "default": "其他任务"}
+QUEUE_LABELS = {"urgent": "紧急推送", "dispatch": "派单", "push": "推送", "default": "其他任务"}
 WORKER_STATES = {"idle": "空闲", "busy": "忙碌", "started": "已启动", "suspended": "已暂停"}
 
 
