@@ -111,11 +111,12 @@ class BacklogProbe:
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
-            dispatch, push = self.r.llen("rq:queue:dispatch"), self.r.llen("rq:queue:push")
+            dispatch = self.r.llen("rq:queue:dispatch")
+            push = self.r.llen("rq:queue:push") + self.r.llen("rq:queue:urgent")  # urgent: alerts, urgent tickets
             with self.engine.connect() as conn:
                 received = conn.scalar(text("SELECT count(*) FROM tickets WHERE status = 'received'")) or 0
             self.samples.append((time.time() - self.t0, dispatch, push, received))
-            print(f"  t={time.time() - self.t0:5.1f} s  backlog: dispatch queue {dispatch}, push queue {push}, "
+            print(f"  t={time.time() - self.t0:5.1f} s  backlog: dispatch queue {dispatch}, push + urgent queues {push}, "
                   f"tickets received {received}", flush=True)
 
     def line(self) -> str:
@@ -248,12 +249,12 @@ def main() -> int:
         deadline = time.time() + args.drain
         while time.time() < deadline:
             tap.poll()
-            queued = sum(r.llen(f"rq:queue:{q}") for q in ("dispatch", "push"))  # the alerts too
+            queued = sum(r.llen(f"rq:queue:{q}") for q in ("urgent", "dispatch", "push"))  # the alerts too
             if len(first_push()) >= len(tickets_by_msg()) >= len(answers) - len(joined) and not queued:
                 break
             time.sleep(0.5)
         tap.stop()
-        backlog = {q: r.llen(f"rq:queue:{q}") for q in ("dispatch", "push", "default")}
+        backlog = {q: r.llen(f"rq:queue:{q}") for q in ("urgent", "dispatch", "push", "default")}
 
         msg_ticket = tickets_by_msg()
         pushed = first_push()
@@ -291,7 +292,7 @@ def main() -> int:
                 windows.setdefault(int((sent_at[i] - t_start) // 5), []).append(pushed[msg_ticket[i]] - sent_at[i])
         print("message → push by 5 s of sending, p95 ms: "
               + " ".join(f"{ms(windows[w], 95)}" for w in sorted(windows)))
-        print(f"backlog (dispatch + push jobs queued) per 5 s of sending: {probe.line()}")
+        print(f"backlog (dispatch + push + urgent jobs queued) per 5 s of sending: {probe.line()}")
         print(f"tickets {n_tickets} by status {statuses}; {len(joined)} messages joined an open ticket; "
               f"sandbox recorded {len(tap.entries)} messages")
         print(f"CPU during the stream (% of one core, {loadgen.machine()['nproc']} cores): {cpu_line}")
