@@ -6,11 +6,12 @@ no response the document does not describe."""
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from schemathesis import GenerationMode, checks
 
 from bot.web import api_docs, tokens
@@ -105,9 +106,13 @@ def test_api_conforms_to_its_document(app, write_token, path, method, mode):
     operation = schemathesis.openapi.from_wsgi("/api/openapi.json", app)[path][method]
     auth = {"Authorization": f"Bearer {write_token}"}
 
+    # 25 examples per operation and mode in CI; ST_EXAMPLES=400 for a deeper run by hand
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=int(os.environ.get("ST_EXAMPLES", "25")), deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def check(case) -> None:
+        # A negative case whose only breach is a parameter with no value ({"": []}) is sent without
+        # it — nothing invalid reaches the app, so its 200 is right (seen once in CI: ?courtyard=c1).
+        assume(mode is GenerationMode.POSITIVE or all(v != [] for v in (case.query or {}).values()))
         case.call_and_validate(headers=auth, checks=POSITIVE if mode is GenerationMode.POSITIVE else NEGATIVE)
 
     check()
