@@ -22,6 +22,7 @@ import redis as redis_lib
 from rq import Queue, Retry
 
 from bot.domain import clock
+from bot.domain.statuses import PushKind
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,12 @@ class Job:
     fresh: bool = False
     # Not enqueued while this other job waits: the batch job that holds the push (`send_pushes`).
     unless: str | None = None
+
+
+def urgent_push(kind: str, ticket_urgent: bool | None) -> bool:
+    """Whether a push goes on the urgent queue: an emergency alert, or anything about an urgent ticket.
+    The one rule for a new push's batch and for the sweep's re-enqueue of a pending one."""
+    return kind == PushKind.emergency or bool(ticket_urgent)
 
 
 def dispatch_job(ticket_id: int, attempt: int = 1, assignee_openid: str | None = None, fresh: bool = False,

@@ -30,8 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import utcnow
-from bot.domain.statuses import PushKind, PushStatus, TicketStatus
-from bot.services.jobs import Job, batch_job_id, dispatch_job, enqueue, push_batch_job, push_job
+from bot.domain.statuses import PushStatus, TicketStatus
+from bot.services.jobs import Job, batch_job_id, dispatch_job, enqueue, push_batch_job, push_job, urgent_push
 from bot.storage.models import Push, Ticket
 
 log = logging.getLogger(__name__)
@@ -157,14 +157,15 @@ def sweep(session_factory: Callable[[], Any], redis_raw: redis_lib.Redis, older_
             .where(Ticket.status == TicketStatus.received, Ticket.created_at <= cutoff)
         ).all()
         pushes = s.execute(
-            select(Push.id, Push.client_msg_id, Push.payload, Push.kind)
+            select(Push.id, Push.client_msg_id, Push.payload, Push.kind, Ticket.urgent)
+            .outerjoin(Ticket, Ticket.id == Push.ticket_id)
             .where(Push.status == PushStatus.pending, Push.created_at <= cutoff)
         ).all()
     sent_t = sum(enqueue(redis_raw, dispatch_job(tid, attempt + 1, urgent=bool(urgent)))
                  for tid, attempt, urgent in tickets)
     sent_p = sum(enqueue(redis_raw, push_job(pid, cmid, retry_intervals, unless=(payload or {}).get("job"),
-                                             urgent=kind == PushKind.emergency))
-                 for pid, cmid, payload, kind in pushes)
+                                             urgent=urgent_push(kind, urgent)))
+                 for pid, cmid, payload, kind, urgent in pushes)
     if tickets or pushes:
         log.info("outbox sweep: %s tickets, %s pushes re-enqueued", sent_t, sent_p)
     return {"tickets": sent_t, "pushes": sent_p}

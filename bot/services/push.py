@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import templates, texts
 from bot.domain.clock import utcnow
-from bot.domain.statuses import PUSH_LABELS, PushKind, PushStatus
+from bot.domain.statuses import PUSH_LABELS, PushStatus
 from bot.services import custom_once, jobs, outbox
 from bot.services.channel import CUSTOM, TEMPLATE, choose_channel, pick_channel
 from bot.services.steward import Steward
@@ -101,7 +101,7 @@ def queue_push(
         new_id = push_id
         outbox.add_push(session, new_id, config.dispatch.retry_intervals,
                         lambda: Ready(new_id, kind, channel, openid, cmid, tpl_id, payload),
-                        urgent=kind == PushKind.emergency or bool(ticket is not None and ticket.urgent))
+                        urgent=jobs.urgent_push(kind, ticket is not None and ticket.urgent))
         return new_id
     outbox.unname_batch(session)  # the name was this row's; it belongs to an older transaction
     push = session.scalars(select(Push).where(Push.client_msg_id == cmid)).one()
