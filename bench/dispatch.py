@@ -32,9 +32,9 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from bot import config as config_mod  # noqa: E402
 from bot.runtime import set_worker_steward  # noqa: E402
-from bot.services import jobs  # noqa: E402
-from bot.services.steward import Steward  # noqa: E402
-from bot.services.tickets import create_ticket  # noqa: E402
+from bot.services.tickets.lifecycle import create_ticket  # noqa: E402
+from bot.services.uow import jobs  # noqa: E402
+from bot.services.uow.steward import Steward  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
 from bot.storage.models import Push, Ticket  # noqa: E402
 

@@ -84,10 +84,11 @@ def main() -> int:
     from bot.domain.clock import utcnow
     from bot.runtime import set_worker_steward
     from bot.sandbox.state import note_user_message
-    from bot.services import dispatch, jobs
-    from bot.services.push import queue_push
-    from bot.services.steward import Steward
-    from bot.services.tickets import create_ticket
+    from bot.services.dispatch import assign as dispatch
+    from bot.services.push.send import queue_push
+    from bot.services.tickets.lifecycle import create_ticket
+    from bot.services.uow import jobs
+    from bot.services.uow.steward import Steward
     from bot.storage.migrate import upgrade
     from bot.storage.models import Push, Resident
 

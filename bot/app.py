@@ -10,10 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import configure_mappers
 
 from bot import config as config_mod
-from bot import web
 from bot.entrypoints import member_page, webhook, wx_oauth
 from bot.sandbox import views as sandbox_views
-from bot.services.steward import Steward
+from bot.services.uow.steward import Steward
+from bot.web import blueprints as web
 from handlers.classify import classify
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from bot import config as config_mod
-from bot.services.steward import Steward
+from bot.services.uow.steward import Steward
 
 
 def current() -> Steward:

@@ -109,7 +109,7 @@ def _only(ctx: Context, statuses: tuple[str, ...]) -> str | None:
 
 
 def _read(msg: Inbound, ctx: Context) -> Parsed | None:
-    text = spoken(msg.text)  # a transcript reaches here as text too (bot.services.voice)
+    text = spoken(msg.text)  # a transcript reaches here as text too (bot.services.inbound.voice)
     return parse(text, member=ctx.member is not None) or _natural(text, ctx)
 
 

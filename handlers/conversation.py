@@ -77,3 +77,8 @@ CONVERSATION = Conversation(
     ),
     fallbacks=(d.Fallback(),),
 )
+
+
+def decide(msg: Inbound, ctx: Context) -> Decision:
+    """The conversation's decision: the state's handlers, entry points, then the fallback."""
+    return CONVERSATION.decide(msg, ctx)

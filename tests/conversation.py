@@ -32,9 +32,9 @@ from sqlalchemy import select
 
 from bot.domain import clock
 from bot.sandbox import state as sbx
-from bot.services.push import ensure_member_row
-from bot.services.steward import Steward
+from bot.services.push.send import ensure_member_row
 from bot.services.sweep import sweep
+from bot.services.uow.steward import Steward
 from bot.storage.models import Resident, Ticket
 from tests.fixtures_dispatch import drain
 from tests.wechat_client import WeChatTestClient

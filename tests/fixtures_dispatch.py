@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from bot.domain import clock
 from bot.sandbox import state as sbx
-from bot.services import jobs
-from bot.services.steward import Steward
-from bot.services.tickets import create_ticket
+from bot.services.tickets.lifecycle import create_ticket
+from bot.services.uow import jobs
+from bot.services.uow.steward import Steward
 from bot.storage.models import Push, Resident, Ticket, TicketEvent
 from workers.run import make_worker
 

@@ -488,8 +488,8 @@ INBOUND = st.builds(
 @given(INBOUND, st.sampled_from([None, "c3", "c99"]), st.dictionaries(st.sampled_from(["step", "pending", "x"]),
                                                                      st.text(max_size=10), max_size=2))
 def test_decide_never_raises_and_replies_fit_wechat(sample_config, inbound, courtyard, state):
-    import handlers
     from handlers.base import Context, Inbound
+    from handlers.conversation import decide
 
     kind, text, event, key, openid = inbound
     members = [m.openid for m in sample_config.members]
@@ -497,7 +497,7 @@ def test_decide_never_raises_and_replies_fit_wechat(sample_config, inbound, cour
         openid = members[0]
     msg = Inbound(openid=openid, kind=kind, text=text, event=event if kind == "event" else None, event_key=key)
     ctx = Context(config=sample_config, courtyard=courtyard, state=state, member=sample_config.member(openid))
-    decision = handlers.decide(msg, ctx)
+    decision = decide(msg, ctx)
     if decision.reply is not None:
         assert len(decision.reply.encode("utf-8")) <= MAX_REPLY_BYTES
 
@@ -526,7 +526,7 @@ def test_over_long_fields_are_refused_or_stored_never_spooled(field, value, db_a
     """Column limits (openid 64, msg_type 32, dedup_key 160) are real on PostgreSQL. A forged over-long
     field must be refused (400) or stored — not taken for a database outage and spooled, where
     `steward replay` would trip over it on every run."""
-    from bot.services.replay import replay
+    from bot.services.inbound.replay import replay
     from bot.storage import spool
 
     steward = db_app.extensions["steward"]

@@ -7,7 +7,7 @@ from datetime import datetime as dt
 
 import pytest
 
-from bot.services import tickets
+from bot.services.tickets import lifecycle as tickets
 from tests.workbench_helpers import make_ticket
 
 AUTH = {"Authorization": "Bearer sample-api-token-change-me"}

@@ -39,9 +39,9 @@ def test_import_contracts_hold() -> None:
 @pytest.mark.parametrize(
     ("module", "planted", "broken"),
     [
-        ("bot/services/outbox.py", "import workers.jobs", "bot/ never imports workers/"),
+        ("bot/services/uow/outbox.py", "import workers.jobs", "bot/ never imports workers/"),
         ("handlers/text.py", "import redis", "handlers/ is pure"),
-        ("bot/domain/clock.py", "import bot.services.steward", "No import cycles"),
+        ("bot/domain/clock.py", "import bot.services.uow.steward", "No import cycles"),
     ],
 )
 def test_a_planted_bad_import_breaks_a_contract(tmp_path: Path, module: str, planted: str, broken: str) -> None:
@@ -86,3 +86,78 @@ def test_every_package_says_what_lives_there() -> None:
     missing = [str(p.relative_to(ROOT)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("__init__.py")
                if "migrations" not in p.parts and not ast.get_docstring(ast.parse(p.read_text()))]
     assert missing == []
+
+
+def _module_name(root: Path, path: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_cycles(root: Path) -> list[list[str]]:
+    """Cycles in what importing a module runs: `import a.b.c` and `from a.b import c` run the faces
+    `a` and `a.b` too, so a face that imports its rooms and a room that imports through the face
+    is a cycle, though no two sibling modules import each other."""
+    paths = {_module_name(root, p): p for pkg in PACKAGES for p in (root / pkg).rglob("*.py")
+             if "migrations" not in p.parts}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        runs: set[str] = set()
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + ([node.module] if node.module else []))
+                targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            for target in targets:
+                parts = target.split(".")
+                prefixes = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+                runs |= {m for m in prefixes if m in paths and m != name}
+        # A module's own ancestors are already being imported when it runs: only an explicit
+        # `from <ancestor> import …` makes it wait on the face.
+        explicit = {node.module for node in ast.walk(ast.parse(path.read_text()))
+                    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
+        graph[name] = {m for m in runs if not name.startswith(m + ".") or m in explicit}
+    cycles, index, low, stack, on_stack = [], {}, {}, [], set()
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return cycles
+
+
+def test_no_import_cycles_package_faces_included() -> None:
+    assert _import_cycles(ROOT) == []
+
+
+def test_a_face_that_imports_its_rooms_makes_a_cycle(tmp_path: Path) -> None:
+    for pkg in PACKAGES:
+        shutil.copytree(ROOT / pkg, tmp_path / pkg, ignore=shutil.ignore_patterns("__pycache__", "model", "corpus"))
+    face = tmp_path / "handlers" / "__init__.py"
+    face.write_text(face.read_text() + "\nfrom handlers.conversation import decide  # planted by the test\n")
+    assert any("handlers" in cycle and "handlers.conversation" in cycle for cycle in _import_cycles(tmp_path))

@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 
 from bot.config import load
-from handlers import decide
 from handlers.base import CallbackAnswer, Context, Inbound, Outcome, TicketView
 from handlers.callback import callback_question, parse_answer
+from handlers.conversation import decide
 from handlers.replies import compose
 
 CFG = load("config.example.toml")

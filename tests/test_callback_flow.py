@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain import clock
-from bot.services.council import apply_callback_answer, apply_council_command
-from bot.services.steward import Steward
+from bot.services.casework.council import apply_callback_answer, apply_council_command
+from bot.services.uow.steward import Steward
 from bot.storage.models import Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_FIXER, RESIDENT, drain, events_of, new_ticket, pushes_to, ticket_of

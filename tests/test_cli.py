@@ -192,7 +192,7 @@ def test_config_check_without_a_file(tmp_path, monkeypatch, production_mode):
 
 
 def test_user_passwd(env):
-    from bot.services.users import verify
+    from bot.services.community.users import verify
     from bot.storage import db
 
     assert run("db", "upgrade").exit_code == 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.config import load
-from handlers import decide
 from handlers.base import AttachMedia, Context, CouncilCommand, Inbound, Outcome
 from handlers.commands import parse
+from handlers.conversation import decide
 from handlers.replies import compose
 from handlers.state import MediaRef
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.clock import utcnow
-from bot.services import intake
+from bot.services.inbound import intake
 from bot.storage.models import Event, Resident
 from tests.fixtures_dispatch import *  # noqa: F403
 

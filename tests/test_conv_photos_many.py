@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import select
 
-from bot.services import intake
+from bot.services.inbound import intake
 from bot.storage.models import Media
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.oauth_helpers import open_as
@@ -210,7 +210,7 @@ def test_a_photo_held_before_a_deploy_goes_with_the_ticket(chat):
 def test_an_album_arriving_all_at_once_keeps_every_photo(chat, app, config):
     """WeChat sends an album's photos as separate requests a few milliseconds apart, served in
     parallel: each reads the dialogue state, adds its photo and writes it back. The resident's
-    dialogue lock (bot/services/dialogue_lock.py) makes them take turns, so none is overwritten."""
+    dialogue lock (bot/services/inbound/dialogue_lock.py) makes them take turns, so none is overwritten."""
     import threading
 
     from tests.wechat_client import WeChatTestClient

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.services import media_store
-from bot.services.council import apply_council_command, attach_finish_photo
-from bot.services.links import action_link, make_token
+from bot.services.casework.council import apply_council_command, attach_finish_photo
+from bot.services.media import store as media_store
+from bot.services.push.links import action_link, make_token
 from bot.storage.models import Media
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import (
@@ -60,7 +60,7 @@ def test_return_needs_a_reason_and_goes_to_triage(steward_live):
     for staff in st.config.staff_openids:
         assert any("这是物业的事" in str(m) for m in pushes_to(st, staff))
     # staff re-dispatch skips the member who returned it
-    from bot.services.dispatch import request_dispatch
+    from bot.services.dispatch.assign import request_dispatch
 
     with st.session() as s:
         from bot.storage.models import Ticket

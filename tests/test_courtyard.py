@@ -347,8 +347,8 @@ def test_the_organisation_a_courtyard_is_named_after_is_a_place_of_its_own(text:
 
 
 def test_a_weak_match_is_confirmed_with_the_resident() -> None:
-    from handlers import decide
     from handlers.base import Context, CreateTicket, Inbound
+    from handlers.conversation import decide
     from handlers.state import DialogueState
 
     def send(text: str, state: DialogueState) -> tuple:
@@ -367,8 +367,8 @@ def test_a_weak_match_is_confirmed_with_the_resident() -> None:
 
 
 def test_an_urgent_message_with_a_guess_opens_at_once_and_confirms_after() -> None:
-    from handlers import decide
     from handlers.base import Context, CreateTicket, Inbound, SetCourtyard
+    from handlers.conversation import decide
     from handlers.state import DialogueState
 
     ctx = Context(config=CFG, courtyard=None, state=DialogueState())

@@ -1,4 +1,4 @@
-"""The dialogue state machine driven through `handlers.decide()` (pure, no I/O).
+"""The dialogue state machine driven through `handlers.conversation.decide()` (pure, no I/O).
 
 The real classifier runs under every test; the low-confidence cases use messages the model really
 is unsure about ("楼下那个事"), so the menu is reached the way a resident reaches it.
@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.config import load
-from handlers import decide
 from handlers.base import (
     AddToTicket,
     AttachMedia,
@@ -30,6 +29,7 @@ from handlers.base import (
     UpdateResident,
     Withdraw,
 )
+from handlers.conversation import decide
 from handlers.replies import MAX_BYTES, compose
 from handlers.state import DialogueState, MediaRef
 

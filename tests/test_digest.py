@@ -19,7 +19,7 @@ from bot.domain import gooddeeds
 from bot.domain.scrub import scrub
 from bot.domain.topics import Item, cluster
 from bot.sandbox import state as sandbox_state
-from bot.services import digest as digest_service
+from bot.services.digest import build as digest_service
 from bot.storage import db
 from bot.storage.models import MonthlyProblem, Registration, Resident, Ticket
 from tests import digest_fixture as fx

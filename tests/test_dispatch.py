@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.sandbox import state as sbx
-from bot.services import jobs
+from bot.services.uow import jobs
 from bot.storage.models import Push, Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import (
@@ -160,7 +160,7 @@ def test_worker_warm_up_opens_the_database_and_survives_it_being_down(steward_li
     import socket
     from dataclasses import replace
 
-    from bot.services.steward import Steward
+    from bot.services.uow.steward import Steward
     from workers.run import warm_up
 
     warm_up(steward_live)  # the real database: no warning

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from bot.services import workcalendar
-from bot.services.dispatch import dispatch_ticket, open_load
+from bot.services.community import workcalendar
+from bot.services.dispatch.assign import dispatch_ticket, open_load
 from bot.storage import db as db_mod
 from bot.storage import redis_conn
 from bot.wechat.client import shared_client

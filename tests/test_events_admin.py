@@ -156,7 +156,7 @@ def test_an_event_already_past_cannot_be_edited(client, steward, event_id):
 
 
 def test_reminder_the_day_before(steward, client, event_id):
-    from bot.services import event_reminders
+    from bot.services.events import reminders as event_reminders
 
     local_now = to_local(utcnow())
     tomorrow_9 = dt(local_now.year, local_now.month, local_now.day, 9) + timedelta(days=1) - timedelta(hours=8)

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from bot.config import load
-from handlers import decide, events, faq
+from handlers import events, faq
 from handlers.base import (
     Context,
     Decision,
@@ -18,6 +18,7 @@ from handlers.base import (
     Outcome,
     UpdateResident,
 )
+from handlers.conversation import decide
 from handlers.replies import compose
 
 CFG = load("config.example.toml")

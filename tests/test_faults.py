@@ -25,7 +25,7 @@ from sqlalchemy import select
 from bench import loadgen
 from bot import config as config_mod
 from bot.sandbox import state as sandbox
-from bot.services.steward import Steward
+from bot.services.uow.steward import Steward
 from bot.storage import db as db_mod
 from bot.storage.models import CouncilMember, InboundMessage, Push, Ticket, TicketEvent
 from bot.wechat.signing import SignedPoster, build_text_xml

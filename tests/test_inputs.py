@@ -123,7 +123,7 @@ def test_api_path_refused(client, ref):
 
 
 def test_council_page_note_with_nul_is_400(client, steward, config, live_app):
-    from bot.services.links import make_token
+    from bot.services.push.links import make_token
     from tests.oauth_helpers import open_as
 
     with steward.session() as s:

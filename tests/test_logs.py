@@ -41,7 +41,7 @@ def db_url(any_db_url):
 
 
 def test_webhook_failure_logs_and_stores_no_personal_data(wechat, steward, monkeypatch, caplog):
-    import handlers
+    from bot.services.inbound import intake
 
     def broken(msg, ctx):
         # A real database error with the sender's openid and words bound to it.
@@ -52,7 +52,7 @@ def test_webhook_failure_logs_and_stores_no_personal_data(wechat, steward, monke
         with db_mod.engine_for("sqlite:///:memory:").connect() as conn:
             conn.execute(text("SELECT * FROM nowhere WHERE x = :p"), secret)
 
-    monkeypatch.setattr(handlers, "decide", broken)
+    monkeypatch.setattr(intake, "decide", broken)
     caplog.set_level(logging.INFO)
     words = f"3号院楼道灯坏了 电话{PHONE}"
     assert wechat.text(OPENID, words).status == 200

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.sandbox import state
-from bot.services.links import action_link
+from bot.services.push.links import action_link
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_BACKUP, C3_FIXER, drain, new_ticket, ticket_of
 from tests.oauth_helpers import open_as

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from bot import config as config_mod
 from bot.cli.main import main
 from bot.sandbox import state
-from bot.services import menu
+from bot.services.community import menu
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "config.example.toml"

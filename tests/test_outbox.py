@@ -14,9 +14,9 @@ import pytest
 import redis as redis_lib
 
 from bot.domain import clock
-from bot.services import jobs
-from bot.services.dispatch import dispatch_ticket
+from bot.services.dispatch.assign import dispatch_ticket
 from bot.services.sweep import sweep_outbox
+from bot.services.uow import jobs
 from tests.fixtures_dispatch import *  # noqa: F403  (fixtures; redis_url is overridden below)
 from tests.fixtures_dispatch import C3_FIXER, drain, new_ticket, pushes_to, ticket_of
 

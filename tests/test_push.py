@@ -10,8 +10,8 @@ from sqlalchemy import select
 from bot.domain import clock
 from bot.sandbox import events as sbx_events
 from bot.sandbox import state as sbx
-from bot.services.delivery import record_delivery
-from bot.services.push import client_msg_id
+from bot.services.push.delivery import record_delivery
+from bot.services.push.send import client_msg_id
 from bot.storage.models import Push, Resident
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_FIXER, RESIDENT, drain, events_of, new_ticket, push_rows, pushes_to
@@ -39,7 +39,7 @@ def test_5xx_three_times_then_200_is_one_delivered_push(steward_live):
 def test_client_msg_id_is_deterministic_and_recorded_before_sending(steward_live):
     st = steward_live
     tid = new_ticket(st, enqueue=False)
-    from bot.services.dispatch import dispatch_ticket
+    from bot.services.dispatch.assign import dispatch_ticket
 
     # dispatch_ticket = this transaction, then the sends: the rows are committed before any send
     assert dispatch_ticket(st, tid, 1, in_process=False) == "dispatched"
@@ -163,7 +163,7 @@ def test_customer_service_outcome_unknown_without_template_asks_staff(steward_li
     st = steward_live
     _wrote_just_now(st)
     tid = new_ticket(st, enqueue=False)
-    from bot.services.dispatch import dispatch_ticket
+    from bot.services.dispatch.assign import dispatch_ticket
 
     assert dispatch_ticket(st, tid, 1, in_process=False) == "dispatched"
     with st.session() as s:  # no template to fall back on for this one

@@ -6,10 +6,10 @@ goes on the urgent queue, which workers take before any dispatch job."""
 from __future__ import annotations
 
 from bot.domain import clock
-from bot.services import jobs
-from bot.services.emergencies import alert_staff
-from bot.services.inline import send_batch
+from bot.services.dispatch.emergencies import alert_staff
+from bot.services.push.inline import send_batch
 from bot.services.sweep import sweep_outbox
+from bot.services.uow import jobs
 from bot.storage import db as db_mod
 from bot.storage.models import Push, Ticket
 from bot.storage.push_insert import insert_push
@@ -115,7 +115,7 @@ def test_an_ordinary_tickets_pushes_stay_on_the_push_queue(steward_live):
     st = steward_live
     tid = new_ticket(st, enqueue=False)
     with st.session() as s:
-        from bot.services.push import queue_push
+        from bot.services.push.send import queue_push
 
         queue_push(s, st.config, ticket=s.get(Ticket, tid), openid=st.config.staff_openids[0], kind="notice",
                    tag="t", content={"title": "通知"}, text="通知")

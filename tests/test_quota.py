@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.domain import clock
 from bot.sandbox import state
-from bot.services.push import queue_push
+from bot.services.push.send import queue_push
 from bot.storage.models import Push, Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import RESIDENT, drain, new_ticket, pushes_to

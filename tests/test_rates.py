@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.clock import to_local, utcnow
-from bot.services import tickets
 from bot.services.rates import ALL, month_rates
+from bot.services.tickets import lifecycle as tickets
 from bot.storage import db
 from tests import rates_oracle
 from tests.workbench_helpers import event, login, make_ticket, post_form
@@ -28,7 +28,7 @@ def build_march(s) -> None:
     event(s, a, dt(2026, 3, 2, 2), X, D)
     event(s, a, dt(2026, 3, 2, 5), D, A)
     event(s, a, dt(2026, 3, 3, 2), A, W)
-    # as bot.services.council.apply_callback_answer writes it: the answer, then the close
+    # as bot.services.casework.council.apply_callback_answer writes it: the answer, then the close
     event(s, a, dt(2026, 3, 4, 2), W, W, kind="callback", data={"solved": True, "rating": 5})
     event(s, a, dt(2026, 3, 4, 2), W, C, kind="closed", data={"reason": "resolved"})
 
@@ -49,7 +49,7 @@ def build_march(s) -> None:
     event(s, d, dt(2026, 3, 12), X, D)
     event(s, d, dt(2026, 3, 12, 0, 30), D, A)
     event(s, d, dt(2026, 3, 12, 3), A, W)
-    # as bot.services.callback.close_missing writes it: a note, then an ordinary resolved close
+    # as bot.services.casework.callback.close_missing writes it: a note, then an ordinary resolved close
     event(s, d, dt(2026, 3, 16, 3), W, W, kind="callback_missing")
     event(s, d, dt(2026, 3, 16, 3), W, C, kind="closed", data={"reason": "resolved"})
 

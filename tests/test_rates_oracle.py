@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 
 from bot.config import RatesSettings
 from bot.domain.clock import to_local, utcnow
-from bot.services import tickets
 from bot.services.rates import month_rates, months_rates, refresh_cache
+from bot.services.tickets import lifecycle as tickets
 from bot.storage import db
 from bot.storage.models import MonthlyRates, Ticket, TicketEvent
 from tests import rates_oracle

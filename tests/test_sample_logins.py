@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from bot import config as config_mod
-from bot.services.users import set_password, sync_config_staff
+from bot.services.community.users import set_password, sync_config_staff
 from tests.workbench_helpers import ADMIN, CSRF_RE, STAFF
 
 

@@ -64,7 +64,7 @@ def test_a_session_without_the_server_side_version_is_refused(client, steward):
 
 
 def test_password_change_ends_sessions(client, steward):
-    from bot.services import users
+    from bot.services.community import users
 
     login(client, STAFF)
     with steward.session() as s:

@@ -7,9 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.config import load
-from handlers import decide
 from handlers.base import Context, Inbound
-from handlers.conversation import CONVERSATION
+from handlers.conversation import CONVERSATION, decide
 from handlers.state import MAX_HELD, VERSION, DialogueState, LastTicket, MediaRef, Request, Step, hold
 
 CFG = load("config.example.toml")

@@ -7,7 +7,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.clock import utcnow
-from bot.services import tickets
+from bot.services.tickets import lifecycle as tickets
 from bot.storage import db
 from bot.storage.models import Event, InboundMessage, Registration, Ticket, TicketEvent
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot.services import audio
+from bot.services.media import audio
 from bot.storage.models import Media, MediaBlob, Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import drain, pushes_to
@@ -91,7 +91,7 @@ class TestWithTheSandboxAsr:
         assert told and "听取" in str(told[-1]) and "打字" not in str(told[-1])
 
     def test_a_retried_job_hears_it_once(self, steward_live, live, wechat):
-        from bot.services.media_fetch import download_media
+        from bot.services.inbound.media_fetch import download_media
 
         wechat.voice(ELDER, "", media_id=_upload(live, "3号院下水道堵了 污水漫出来了"))
         drain(steward_live)
@@ -167,7 +167,7 @@ def test_local_model_when_the_operator_installed_one():
     import os
 
     from bot.config import VoiceSettings
-    from bot.services import transcribe
+    from bot.services.media import transcribe
 
     model = os.environ.get("STEWARD_TEST_WHISPER_MODEL", "")
     pytest.importorskip("faster_whisper")

@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot.services.links import action_link
+from bot.services.push.links import action_link
 from bot.storage.models import Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_FIXER, drain

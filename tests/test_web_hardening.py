@@ -34,7 +34,7 @@ def test_security_headers_on_pages(client, steward):
 
 
 def test_api_and_council_pages_are_not_stored(client, steward, config, live_app):
-    from bot.services.links import make_token
+    from bot.services.push.links import make_token
     from tests.oauth_helpers import open_as
 
     with steward.session() as s:
@@ -87,7 +87,7 @@ def test_forbidden_method_and_csrf_pages(client, steward):
 def test_expired_council_link_is_410_in_chinese(client, steward, config, monkeypatch):
     import itsdangerous.timed
 
-    from bot.services.links import make_token
+    from bot.services.push.links import make_token
 
     with steward.session() as s:
         t = make_ticket(s, courtyard="c3")

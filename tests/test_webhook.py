@@ -173,12 +173,12 @@ def test_65kb_body_413(client, config, steward):
 
 
 def test_failure_inside_handler_answers_success_and_keeps_raw(wechat, steward, monkeypatch):
-    import handlers
+    from bot.services.inbound import intake
 
     def broken(msg, ctx):
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(handlers, "decide", broken)
+    monkeypatch.setattr(intake, "decide", broken)
     ex = wechat.text(RESIDENT, "3号院楼道灯坏了")
     assert ex.status == 200 and ex.body == b"success"
     with steward.session() as s:
@@ -189,7 +189,7 @@ def test_failure_inside_handler_answers_success_and_keeps_raw(wechat, steward, m
 
     # Replay after the fault is gone: the ticket appears, exactly once.
     monkeypatch.undo()
-    from bot.services.replay import replay
+    from bot.services.inbound.replay import replay
 
     assert replay(steward) == (1, 0, 0)
     assert count(steward, Ticket) == 1

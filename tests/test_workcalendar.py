@@ -12,8 +12,8 @@ from bot.domain import clock
 from bot.domain import deadlines as dl
 from bot.domain.clock import from_local
 from bot.domain.workcalendar import WorkCalendar, from_config
-from bot.services import workcalendar
-from bot.services.dispatch import dispatch_now
+from bot.services.community import workcalendar
+from bot.services.dispatch.assign import dispatch_now
 from bot.storage import db
 from bot.storage.models import CalendarDay
 from tests.workbench_helpers import COUNCIL_C3, STAFF, login, make_ticket, post_form

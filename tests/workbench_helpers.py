@@ -9,7 +9,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from bot.services import tickets
+from bot.services.tickets import lifecycle as tickets
 from bot.storage.models import Ticket, TicketEvent
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -1,13 +1,20 @@
 """RQ job entry points: each takes ids, finds the worker's `Steward`, and calls into `bot.services`.
 
-`bot.services.jobs` enqueues these by their dotted names (`workers.jobs.dispatch_ticket` …), so
+`bot.services.uow.jobs` enqueues these by their dotted names (`workers.jobs.dispatch_ticket` …), so
 nothing in `bot/` imports this package. Keep them thin: what a job does lives in the service layer.
 """
 
 from __future__ import annotations
 
 from bot.runtime import for_worker
-from bot.services import callback, deadline_sweep, dispatch, event_reminders, inline, media_fetch, push, sweep
+from bot.services import sweep
+from bot.services.casework import callback
+from bot.services.dispatch import assign as dispatch
+from bot.services.dispatch import deadlines as deadline_sweep
+from bot.services.events import reminders as event_reminders
+from bot.services.inbound import media_fetch
+from bot.services.push import inline
+from bot.services.push import send as push
 
 
 def dispatch_ticket(ticket_id: int, attempt: int = 1, assignee_openid: str | None = None) -> str:

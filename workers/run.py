@@ -3,7 +3,7 @@
 RQ 2.12 has a cron scheduler (`rq.cron.CronScheduler`), but it is a separate long-running process
 with its own loop. We keep one process kind instead: every worker runs RQ's scheduler
 (`with_scheduler=True`, which RQ makes a single active holder via a Redis lock) and on start makes
-sure the self-rescheduling sweep job exists (`bot.services.deadline_sweep.periodic_sweep`, one job id per
+sure the self-rescheduling sweep job exists (`bot.services.dispatch.deadlines.periodic_sweep`, one job id per
 time slot, so many workers still make one chain). The sweep is idempotent, so an extra run is
 harmless and a lost one is made up by the next.
 """
@@ -24,9 +24,9 @@ from sqlalchemy import text
 
 import workers.jobs  # noqa: F401 — imported before the first job arrives (see warm_up)
 from bot.runtime import for_worker, set_worker_steward
-from bot.services import jobs
-from bot.services.steward import Steward
 from bot.services.sweep import schedule_next_sweep
+from bot.services.uow import jobs
+from bot.services.uow.steward import Steward
 
 log = logging.getLogger(__name__)
 

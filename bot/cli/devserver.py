@@ -20,8 +20,8 @@ import click
 from bot import config as config_mod
 from bot.app import create_app
 from bot.domain.clock import from_local, to_local, utcnow
-from bot.services.steward import Steward
-from bot.services.sync import sync_from_config
+from bot.services.community.sync import sync_from_config
+from bot.services.uow.steward import Steward
 from bot.storage import redis_conn
 from bot.storage.migrate import upgrade
 from bot.storage.models import Event

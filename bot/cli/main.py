@@ -16,14 +16,14 @@ from bot.cli.chat import run_chat
 from bot.cli.devserver import run_dev
 from bot.cli.pdf import to_pdf
 from bot.sandbox.standalone import create_sandbox_app
-from bot.services import digest as digest_service
-from bot.services import menu as menu_service
-from bot.services import workcalendar
-from bot.services.replay import replay as run_replay
-from bot.services.steward import Steward
-from bot.services.sync import sync_from_config
-from bot.services.training import train_from_db
-from bot.services.users import UserError, add_user, set_password
+from bot.services.community import menu as menu_service
+from bot.services.community import workcalendar
+from bot.services.community.sync import sync_from_config
+from bot.services.community.users import UserError, add_user, set_password
+from bot.services.digest import build as digest_service
+from bot.services.inbound.replay import replay as run_replay
+from bot.services.inbound.training import train_from_db
+from bot.services.uow.steward import Steward
 from bot.storage.migrate import upgrade
 from bot.web import digest as digest_page
 from bot.web.tokens import TokenError, add, list_tokens, revoke

@@ -4,7 +4,7 @@
 the member (by a hash — no openid in URLs or access logs). It shows the task and buttons
 接单 / 退单 / 进展 / 办结. Each form carries a second signed token bound to the page token and the
 verb, so a form cannot be forged from another site, plus Flask-WTF's token when CSRFProtect is on.
-The actions are the same functions the WeChat commands use (`bot.services.council`).
+The actions are the same functions the WeChat commands use (`bot.services.casework.council`).
 
 A link can be forwarded: the page shows the task and acts only for the member WeChat vouches for
 (web authorisation, `bot.entrypoints.wx_oauth`); anyone else sees no name, phone or words and cannot act.
@@ -36,8 +36,9 @@ from bot.domain.deadlines import format_local
 from bot.domain.statuses import EVENT_LABELS
 from bot.entrypoints.wx_oauth import authorize_redirect, is_visitor, visitor_openid
 from bot.runtime import current
-from bot.services import links, media_store
-from bot.services.council import apply_council_command
+from bot.services.casework.council import apply_council_command
+from bot.services.media import store as media_store
+from bot.services.push import links
 from bot.storage.models import Media, Ticket, TicketEvent
 
 bp = Blueprint("council_pages", __name__, url_prefix="/m")

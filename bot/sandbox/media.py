@@ -6,7 +6,7 @@ import hashlib
 import struct
 import zlib
 
-from bot.services import audio
+from bot.services.media import audio
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

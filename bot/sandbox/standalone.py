@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from bot.config import Config
 from bot.sandbox.views import bp
-from bot.services.steward import Steward
+from bot.services.uow.steward import Steward
 
 
 def create_sandbox_app(config: Config) -> Flask:

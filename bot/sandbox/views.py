@@ -16,8 +16,9 @@ from flask import Blueprint, abort, jsonify, render_template, request
 
 from bot.domain import templates
 from bot.runtime import current
-from bot.sandbox import api, oauth, state
-from bot.services import audio
+from bot.sandbox import api, oauth, state, window
+from bot.services.inbound.receive import message_handled
+from bot.services.media import audio
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox", template_folder="templates")
 
@@ -28,6 +29,8 @@ def _exempt_from_csrf(setup: Any) -> None:
     csrf = setup.app.extensions.get("csrf")
     if csrf is not None:
         csrf.exempt(bp)
+    # The webhook's messages open the customer-service window here as they would on WeChat.
+    message_handled.connect(window.note_inbound)
 
 
 def _redis() -> state.Redis:

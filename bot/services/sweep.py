@@ -15,13 +15,14 @@ from datetime import timedelta
 import redis as redis_lib
 
 from bot.domain.clock import utcnow
-from bot.services import jobs, media, outbox
-from bot.services.callback import expire_callbacks
-from bot.services.deadline_sweep import sweep_deadlines
-from bot.services.emergencies import chase_unaccepted
-from bot.services.event_reminders import send_due_reminders
+from bot.services.casework.callback import expire_callbacks
+from bot.services.dispatch.deadlines import sweep_deadlines
+from bot.services.dispatch.emergencies import chase_unaccepted
+from bot.services.events.reminders import send_due_reminders
+from bot.services.media import attach as media
 from bot.services.rates.cache import refresh_cache
-from bot.services.steward import Steward
+from bot.services.uow import jobs, outbox
+from bot.services.uow.steward import Steward
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def refetch_media(steward: Steward) -> int:
 
 
 def sweep_outbox(steward: Steward, older_than: float | None = None) -> dict[str, int]:
-    """Tickets and pushes that waited too long for their job (`bot.services.outbox.sweep`)."""
+    """Tickets and pushes that waited too long for their job (`bot.services.uow.outbox.sweep`)."""
     config = steward.config
     wait = config.dispatch.outbox_after if older_than is None else older_than
     return outbox.sweep(steward.session, steward.redis_raw, wait, config.dispatch.retry_intervals)

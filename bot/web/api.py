@@ -15,9 +15,9 @@ from bot import config as config_mod
 from bot import runtime
 from bot.domain.clock import utcnow
 from bot.domain.statuses import TicketStatus
-from bot.services import tickets
 from bot.services.rates import ALL, Rates, describe, month_of, month_rates, rankings
-from bot.services.tickets import get_by_ref
+from bot.services.tickets import lifecycle as tickets
+from bot.services.tickets.lifecycle import get_by_ref
 from bot.storage.models import Ticket, TicketEvent
 from bot.web import api_docs, cursors, tokens
 from bot.web.inputs import (

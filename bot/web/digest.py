@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from bot import runtime
 from bot.domain.clock import to_local, utcnow
-from bot.services import digest as digest_service
+from bot.services.digest import build as digest_service
 from bot.web import charts
 from bot.web.auth import require_login
 

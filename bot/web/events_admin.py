@@ -1,6 +1,6 @@
 """Community activities: create and edit (a new time or place is told to everyone signed up), cancel
 (with a reason, told to them too), the roster with its waitlist, check-in, roster export, and the
-reminder push to registrants the day before (`bot.services.event_reminders`)."""
+reminder push to registrants the day before (`bot.services.events.reminders`)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from werkzeug.wrappers import Response
 
 from bot import runtime
 from bot.domain.clock import from_local, to_local, utcnow
-from bot.services import notices, registrations
-from bot.services.event_reminders import enqueue_reminder
+from bot.services.events import registrations
+from bot.services.events.reminders import enqueue_reminder
+from bot.services.push import notices
 from bot.storage.models import Event, Registration, Resident
 from bot.web import exports
 from bot.web.auth import require_login

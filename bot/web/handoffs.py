@@ -1,5 +1,5 @@
 """人工: residents who asked for a person. Staff read what they sent, answer them (a customer-service
-message), and release the conversation back to the bot (`bot.services.handoffs`)."""
+message), and release the conversation back to the bot (`bot.services.dispatch.handoffs`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from bot import runtime
-from bot.services import handoffs, intake
+from bot.services.dispatch import handoffs
+from bot.services.inbound import intake
 from bot.storage.models import Handoff, InboundMessage, Push, Resident
 from bot.web.auth import require_login
 from bot.wechat.security import Rejected, parse_xml

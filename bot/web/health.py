@@ -10,7 +10,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 
 from bot import runtime
-from bot.services.jobs import ALL_QUEUES
+from bot.services.uow.jobs import ALL_QUEUES
 from bot.web.auth import require_login
 
 bp = Blueprint("health", __name__, url_prefix="/admin/queues")

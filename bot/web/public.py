@@ -4,7 +4,7 @@ the workbench's numbers (`bot.services.rates`, the same rules and cache), shown 
 Residents' privacy by construction: the board shows structured facts (category, subcategory,
 courtyard, status, dates, the outcome) and, as its only text, the public summary staff wrote or
 approved on the ticket page — never the resident's own words. That summary still goes through
-`bot.web.scrub`. Grievances appear only when staff published them, and nothing about the resident
+`bot.domain.public_scrub`. Grievances appear only when staff published them, and nothing about the resident
 (text, openid, name, phone) is selected from the database at all.
 """
 
@@ -15,10 +15,10 @@ from sqlalchemy import func, or_, select
 
 from bot import runtime
 from bot.domain.clock import to_local, utcnow
+from bot.domain.public_scrub import scrub
 from bot.domain.statuses import CLOSE_REASONS, OPEN_STATUSES, STATUS_LABELS
 from bot.services.rates import ALL, Rates, describe, month_bounds, month_rates, rankings
 from bot.storage.models import Ticket
-from bot.web.scrub import scrub
 
 __all__ = ["bp", "board", "scrub"]
 

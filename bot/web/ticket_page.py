@@ -12,11 +12,12 @@ from sqlalchemy import select
 from bot import runtime
 from bot.domain.clock import utcnow
 from bot.domain.statuses import CLOSE_REASONS
-from bot.services import intake, media_store
-from bot.services.media_store import ORIGINAL, PLAYABLE
-from bot.services.tickets import TransitionError, get_by_ref
+from bot.services.casework import staff as act
+from bot.services.inbound import intake
+from bot.services.media import store as media_store
+from bot.services.media.store import ORIGINAL, PLAYABLE
+from bot.services.tickets.lifecycle import TransitionError, get_by_ref
 from bot.storage.models import Media, Push, Ticket, TicketEvent
-from bot.web import staff_actions as act
 from bot.web.auth import ensure_can_see, require_login
 from handlers.classify import SUBCATEGORIES
 from handlers.state import Step

@@ -34,10 +34,10 @@ if TYPE_CHECKING:
 
 ALL = "_all"  # the whole community, next to the courtyard ids
 NO_COURTYARD = "none"
-OVERDUE_KINDS = ("escalated",)  # 督办: a missed deadline (bot.services.deadline_sweep)
+OVERDUE_KINDS = ("escalated",)  # 督办: a missed deadline (bot.services.dispatch.deadlines)
 # Events that change no status but count: the resident's callback answer (data: solved, rating) and
-# the note that the callback went unanswered, written just before the close (bot.services.callback).
-RATING_KINDS = ("callback",)  # the resident's callback answer (bot.services.council)
+# the note that the callback went unanswered, written just before the close (bot.services.casework.callback).
+RATING_KINDS = ("callback",)  # the resident's callback answer (bot.services.casework.council)
 MISSING_KINDS = ("callback_missing",)
 LATE_ACCEPT_WINDOW = timedelta(days=7)  # an accept later than this after the month is late anyway
 UNABLE, ANSWERED = "unable_to_fix", "answered"

@@ -1,7 +1,7 @@
 """pushes.custom_tried_at: a customer-service send was attempted (its outcome may be unknown)
 
 WeChat's customer-service messages have no idempotency key, so the attempt is recorded before the
-send; a push with this set is never sent as a customer-service message again (bot.services.push).
+send; a push with this set is never sent as a customer-service message again (bot.services.push.send).
 
 Revision ID: 0006
 Revises: 0001

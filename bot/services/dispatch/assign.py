@@ -1,0 +1,213 @@
+"""Dispatch (派单): route a ticket to its council member, set its deadlines, push the task.
+
+`dispatch_ticket(ticket_id, attempt)` is idempotent in the database: it claims the attempt with a
+compare-and-set on `tickets.dispatch_attempt` (attempt-1 → attempt) in the same transaction as the
+status change and the push rows, so however often the job runs, the ticket is dispatched once per
+attempt. Attempt 1 is the first dispatch; later attempts are the backup after 43004, a staff
+re-dispatch, or 重办 after a "not solved" callback.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.domain import deadlines, routing, texts
+from bot.domain.clock import utcnow
+from bot.services.community import workcalendar
+from bot.services.push import inline
+from bot.services.push.links import action_link
+from bot.services.push.send import PENDING, queue_push, schedule_send, unreachable_openids
+from bot.services.tickets.lifecycle import add_event, transition
+from bot.services.uow import jobs, outbox
+from bot.services.uow.steward import Steward
+from bot.storage.models import Push, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
+
+DISPATCHABLE = ("received", "triage", "dispatched")
+
+
+def dispatch_ticket(steward: Steward, ticket_id: int, attempt: int = 1, assignee_openid: str | None = None,
+                    in_process: bool = True) -> str:
+    """The dispatch job: claim, route, write the push rows in one transaction; once it has committed
+    its outbox sends the new pushes from this process (`in_process`; else as push jobs).
+    Returns what happened: dispatched | triage | already | skipped | missing."""
+    config = steward.config
+    with steward.session() as s:
+        # An UPDATE gives a CursorResult (Session.execute is typed to return the plain Result).
+        claimed = cast(CursorResult[Any], s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.dispatch_attempt == attempt - 1)
+            .values(dispatch_attempt=attempt)
+            .execution_options(synchronize_session=False)
+        )).rowcount == 1
+        ticket = s.scalars(select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)).first()
+        if ticket is None:
+            return "missing"
+        if not claimed:
+            if ticket.dispatch_attempt == attempt:
+                # A run that died after commit left them unsent; as push jobs (deterministic ids),
+                # never in-process, so a push job already waiting for one is not raced.
+                requeue_pending(s, config, ticket.id)
+            log.info("ticket %s attempt %s already dispatched", ticket.ref, attempt)
+            return "already"
+        allowed = DISPATCHABLE + (("accepted",) if assignee_openid else ())
+        if ticket.status not in allowed:
+            add_event(s, ticket, "dispatch_skipped", note=f"状态为{ticket.status_label}，不再派单",
+                      data={"attempt": attempt})
+            return "skipped"
+        if in_process:
+            outbox.send_in_process(s, lambda pushes: inline.send_all(steward, pushes))
+        return dispatch_now(s, config, ticket, attempt, assignee_openid)
+
+
+def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assignee_openid: str | None) -> str:
+    previous = ticket.status
+    again = previous == "dispatched" and ticket.reopen_count > 0 and ticket.finished_at is not None
+    route = routing.choose(
+        config,
+        ticket.courtyard_id,
+        ticket.category,
+        ticket.subcategory,
+        unreachable=unreachable_openids(s),
+        exclude=(returned_by(s, ticket.id) | _reporter_if_member(config, ticket)) - {assignee_openid},
+        prefer=assignee_openid or (ticket.assignee_openid if again else None),
+        load=open_load(s, [m.openid for m in config.council(ticket.courtyard_id)] if ticket.courtyard_id else []),
+    )
+    if route.triage:
+        return to_triage(s, config, ticket, attempt, route.reason)
+    now = utcnow()
+    member = route.primary
+    assert member is not None  # routing.choose always sets the primary when it does not triage
+    ticket.assignee_openid, ticket.assignee_name = member.openid, member.name
+    ticket.backup_openid = route.backup.openid if route.backup else None
+    ticket.accept_due_at = deadlines.accept_due(config, ticket.category, ticket.subcategory, ticket.urgent, now)
+    ticket.finish_due_at = deadlines.finish_due(config, ticket.category, now, workcalendar.current(s, config))
+    transition(
+        s, ticket, "dispatched", "dispatched", at=now,
+        note=f"派给{member.name}" + (f"（备岗：{route.backup.name}）" if route.backup else ""),
+        data={
+            "attempt": attempt,
+            "assignee": member.openid,
+            "assignee_name": member.name,
+            "backup": ticket.backup_openid,
+            "skill": route.skill,
+            "outside": [p.key for p in route.outside],
+            "again": again,
+        },
+    )
+    said = _callback_words(s, ticket.id) if again else ""
+    content, text = texts.task(config, ticket, action_link(config, ticket.id, member.openid), again=again, said=said)
+    queue_push(s, config, ticket=ticket, openid=member.openid, kind="task", tag=attempt, content=content,
+               text=text, url=action_link(config, ticket.id, member.openid))
+    for party in route.outside:
+        if party.openid:
+            content, text = texts.outside(config, ticket, party.name)
+            queue_push(s, config, ticket=ticket, openid=party.openid, kind="outside", tag="o", content=content,
+                       text=text)
+    if route.outside:
+        add_event(s, ticket, "outside_notified", note="、".join(p.name for p in route.outside),
+                  data={"parties": [p.key for p in route.outside]})
+    if ticket.resident_openid and (previous in ("received", "triage") or again):
+        content, text = texts.notice_dispatched(config, ticket, member.name, again=again)
+        queue_push(s, config, ticket=ticket, openid=ticket.resident_openid, kind="notice", tag=f"d{attempt}",
+                   content=content, text=text)
+    schedule_deadline_checks(s, config, ticket)
+    log.info("ticket %s dispatched (attempt %s)", ticket.ref, attempt)
+    return "dispatched"
+
+
+def to_triage(s: Session, config: Config, ticket: Ticket, attempt: int, reason: str) -> str:
+    """Nobody on the council can take it (or no courtyard): community staff assign it by hand."""
+    first_time = ticket.status != "triage"
+    if first_time:
+        transition(s, ticket, "triage", "triage", note=reason, data={"attempt": attempt})
+    else:
+        add_event(s, ticket, "triage", note=reason, data={"attempt": attempt})
+    ticket.assignee_openid = ticket.assignee_name = ticket.backup_openid = None
+    for staff in config.staff_openids:
+        content, text = texts.triage(config, ticket, reason)
+        queue_push(s, config, ticket=ticket, openid=staff, kind="triage", tag=attempt, content=content, text=text)
+    if ticket.resident_openid and attempt == 1:
+        content, text = texts.notice_triage(config, ticket)
+        queue_push(s, config, ticket=ticket, openid=ticket.resident_openid, kind="notice", tag="triage",
+                   content=content, text=text)
+    log.info("ticket %s to triage (attempt %s)", ticket.ref, attempt)
+    return "triage"
+
+
+def schedule_deadline_checks(s: Session, config: Config, ticket: Ticket) -> None:
+    """Reminder and deadline checks via RQ's scheduler; the periodic sweep covers a lost one."""
+    deadline = deadlines.current_deadline(config, ticket)
+    if deadline is None:
+        return
+    tid, attempt = ticket.id, ticket.dispatch_attempt
+    for label, at in (("remind", deadline.remind), ("due", deadline.due)):
+        job_id = f"deadline-{tid}-{attempt}-{deadline.kind}-{label}"
+        # fresh: this transaction claimed the attempt, so no job with this id waits yet — no
+        # read-back per job, and the outbox sends both on one Redis pipeline.
+        outbox.add(s, replace(jobs.call_job(jobs.CHECK_DEADLINES, tid, job_id=job_id, at=at), fresh=True))
+
+
+def request_dispatch(
+    session: Session, config: Config, ticket: Ticket, *, assignee_openid: str | None = None,
+    actor: str = "system", actor_name: str | None = None, note: str | None = None,
+) -> int:
+    """Staff (workbench) re-dispatch: enqueue the next attempt after `session` commits.
+    Returns that attempt number. `assignee_openid` names the member to put first."""
+    nxt = ticket.dispatch_attempt + 1
+    add_event(session, ticket, "redispatch_requested", actor=actor, actor_name=actor_name, note=note,
+              data={"attempt": nxt, "assignee": assignee_openid})
+    outbox.add(session, jobs.dispatch_job(ticket.id, nxt, assignee_openid))
+    return nxt
+
+
+def _reporter_if_member(config: Config, ticket: Ticket) -> set[str]:
+    """A member's own report goes to another member of the council (nobody assigns himself)."""
+    who = ticket.resident_openid or ""
+    return {who} if config.member(who) is not None else set()
+
+
+def _callback_words(s: Session, ticket_id: int) -> str:
+    """What the resident said when answering "not solved" (the reopened task carries it)."""
+    note = s.scalars(select(TicketEvent.note).where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "callback")
+                     .order_by(TicketEvent.id.desc()).limit(1)).first()
+    return note or ""
+
+
+# The per-dispatch reads, built once (constructing a statement costs more CPU than running it).
+_RETURNED_BY = select(TicketEvent.actor).where(TicketEvent.ticket_id == bindparam("ticket_id"),
+                                               TicketEvent.kind == "returned")
+_OPEN_LOAD = (select(Ticket.assignee_openid, func.count())
+              .where(Ticket.assignee_openid.in_(bindparam("openids", expanding=True)),
+                     Ticket.status.in_(("dispatched", "accepted")))
+              .group_by(Ticket.assignee_openid))
+
+
+def returned_by(s: Session, ticket_id: int) -> set[str]:
+    """Members who returned (退单) this ticket are not given it again."""
+    return {actor for (actor,) in s.connection().execute(_RETURNED_BY, {"ticket_id": ticket_id})}
+
+
+def open_load(s: Session, openids: list[str]) -> dict[str, int]:
+    """Open tickets per member, for the candidates only: counting every open ticket of the
+    community (a scan growing with the ledger) in every dispatch job was per-ticket cost that
+    made a long run fall behind. By the assignee index, a handful of rows per member."""
+    if not openids:
+        return {}
+    s.flush()  # Core on the connection: tickets this session changed must be in the database first
+    rows = s.connection().execute(_OPEN_LOAD, {"openids": openids}).all()
+    return {openid: n for openid, n in rows if openid is not None}  # never None: the IN above
+
+
+def requeue_pending(s: Session, config: Config, ticket_id: int) -> int:
+    pending = list(s.scalars(select(Push).where(Push.ticket_id == ticket_id, Push.status == PENDING)))
+    for push in pending:
+        schedule_send(s, config, push)
+    return len(pending)

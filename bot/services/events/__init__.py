@@ -1,0 +1,1 @@
+"""Community activities: sign-ups with capacity and a waitlist, reminders the day before."""

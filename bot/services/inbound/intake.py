@@ -1,0 +1,293 @@
+"""From an inbound message to a reply: context, decision, actions in one transaction.
+
+The webhook runs `handle` inside the same transaction that stores the raw message (one commit on
+the happy path); if anything fails it rolls back and stores the raw row as `failed` in a fresh
+transaction, so nothing is lost and `steward replay` runs it again through `process`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, bindparam, case, func, select
+from sqlalchemy.orm import Session
+
+from bot.domain.clock import to_local, utcnow
+from bot.domain.statuses import OPEN_STATUSES, EventStatus
+from bot.services.inbound.actions import EXECUTORS, Run
+from bot.services.uow import outbox
+from bot.services.uow.steward import Steward
+from bot.storage.models import CouncilMember as MemberRow
+from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket, TicketEvent
+from bot.wechat.messages import to_inbound
+from bot.wechat.security import parse_xml
+from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
+from handlers.conversation import decide
+from handlers.replies import compose
+from handlers.state import DialogueState
+
+log = logging.getLogger(__name__)
+
+DIALOGUE_KEY = "steward:dialogue:{}"
+
+
+@dataclass
+class Handled:
+    reply: str | None
+    state: DialogueState | None
+    run: Run
+    outbox: outbox.Outbox
+
+
+def load_state(steward: Steward, openid: str) -> DialogueState:
+    try:
+        raw = steward.redis.get(DIALOGUE_KEY.format(openid))
+    except Exception:  # Redis down: carry on without dialogue memory rather than fail the message
+        log.warning("dialogue state unavailable", exc_info=True)
+        return DialogueState()
+    return parse_state(raw)
+
+
+def parse_state(raw: str | bytes | None) -> DialogueState:
+    """The stored JSON as a state; another version or garbage reads as a fresh state."""
+    return DialogueState.from_json(raw)
+
+
+def save_state(steward: Steward, openid: str, state: DialogueState | None, pipe: Any = None) -> None:
+    """Write (or clear) the dialogue state; queued on `pipe` when given (the caller executes it)."""
+    key = DIALOGUE_KEY.format(openid)
+    try:
+        r = pipe if pipe is not None else steward.redis
+        if state is not None and not state.is_empty():
+            ttl = steward.config.dialogue_ttl
+            if state.handoff_until is not None:  # a hand-off outlives the usual memory
+                ttl = max(ttl, int(steward.config.conversation.handoff_minutes * 60) + 60)
+            r.set(key, state.to_json(), ex=ttl)
+        else:
+            r.delete(key)
+    except Exception:
+        log.warning("could not save dialogue state", exc_info=True)
+
+
+def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) -> list[EventView]:
+    """The next events with their registered count and whether `openid` holds a place: one grouped
+    query (it used to load each event's registrations lazily, one query per event)."""
+    reg = Registration
+    registered = func.count(case((reg.status == "registered", 1)))
+    mine = func.count(case((and_(reg.openid == openid, reg.guest == "", reg.status != "cancelled"), 1)))
+    rows = session.execute(
+        select(Event.id, Event.title, Event.starts_at, Event.place, Event.capacity, Event.courtyard_id,
+               registered, mine, Event.status)
+        .outerjoin(reg, reg.event_id == Event.id)
+        .where(Event.starts_at >= now)
+        .group_by(Event.id)
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+    ).all()
+    return [EventView(i, title, to_local(at), place, cap, n, cy, m > 0, status == EventStatus.cancelled)
+            for i, title, at, place, cap, cy, n, m, status in rows]
+
+
+# Statements built once (not per message): executing a prebuilt statement skips construction and
+# cache-key work that, per message, costs as much as the database round trip.
+_VIEW_COLUMNS = (Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
+                 Ticket.assignee_openid, Ticket.urgent)
+_OPEN_TICKETS = (
+    select(*_VIEW_COLUMNS)
+    .where(Ticket.resident_openid == bindparam("openid"), Ticket.status.in_(OPEN_STATUSES))
+    .order_by(Ticket.id.desc())
+    .limit(bindparam("limit"))
+)
+_TASKS = (
+    select(*_VIEW_COLUMNS)
+    .where(Ticket.assignee_openid == bindparam("openid"), Ticket.status.in_(("dispatched", "accepted")))
+    .order_by(Ticket.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def _views(rows: Sequence[Any]) -> list[TicketView]:
+    return [TicketView(ref or "", st, cat, cy, text, at, who, bool(urgent))
+            for ref, st, cat, cy, text, at, who, urgent in rows]
+
+
+def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[TicketView]:
+    """The sender's open tickets as views, read as plain rows (no ORM objects to build and track)."""
+    return _views(session.connection().execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all())
+
+
+_QUESTION_MARK = ("？", "?", "吗", "哪", "几", "什么", "啥")
+
+
+def with_questions(session: Session, views: list[TicketView], now: Any) -> list[TicketView]:
+    """Mark the open tickets whose member asked the resident something lately (进展 R1001 请问是几号楼？):
+    the resident's next words answer it. One query, only for residents with open tickets."""
+    if not views:
+        return views
+    since = now - timedelta(hours=24)
+    rows = session.execute(
+        select(Ticket.ref, TicketEvent.kind, TicketEvent.note).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(Ticket.ref.in_([v.ref for v in views]), TicketEvent.kind.in_(("progress", "resident_followup")),
+               TicketEvent.at >= since)
+        .order_by(TicketEvent.id)
+    ).all()
+    last: dict[str | None, tuple[str, str | None]] = {}  # (refs are never None here: the IN above)
+    for ref, kind, note in rows:  # the newest wins: a resident's answer clears the member's question
+        last[ref] = (kind, note)
+    asked = {ref: note for ref, (kind, note) in last.items()
+             if kind == "progress" and note and any(q in note for q in _QUESTION_MARK)}
+    return [replace(v, question=asked[v.ref]) if v.ref in asked else v for v in views]
+
+
+def task_views(session: Session, openid: str, limit: int = 30) -> list[TicketView]:
+    """A council member's open tasks (assigned to them)."""
+    return _views(session.connection().execute(_TASKS, {"openid": openid, "limit": limit}).all())
+
+
+class LazyEvents(Sequence[EventView]):
+    """`ctx.events`, read on first use: only event talk (活动, 报名…) looks at it, so most messages
+    skip the query. Used only while the message's transaction is open (handle → compose)."""
+
+    def __init__(self, load: Callable[[], list[EventView]]) -> None:
+        self._load = load
+        self._items: list[EventView] | None = None
+
+    def _get(self) -> list[EventView]:
+        if self._items is None:
+            self._items = self._load()
+        return self._items
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 — Sequence's int/slice overloads
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: str | None,
+                  state: DialogueState | None = None) -> Context:
+    cfg = steward.config
+    now = utcnow()
+    mine = with_questions(session, open_ticket_views(session, msg.openid), now)
+    member = cfg.member(msg.openid)
+    if member is not None:
+        # Only configured members have a row worth reading (a deactivated one is not a member).
+        row = session.scalars(select(MemberRow).where(MemberRow.openid == msg.openid)).first()
+        if row is not None and not row.active:
+            member = None
+    return Context(
+        config=cfg,
+        courtyard=courtyard or (member.courtyard if member is not None else None),  # a member's own courtyard
+        state=load_state(steward, msg.openid) if state is None else state,
+        member=member,
+        open_tickets=mine,
+        awaiting_callback=[t for t in mine if t.status == "awaiting_callback"],
+        events=LazyEvents(lambda: upcoming_events(session, msg.openid, now)),  # type: ignore[arg-type]
+        now=now,
+        tasks=task_views(session, msg.openid) if member is not None else [],
+    )
+
+
+@functools.cache
+def _touch_statement(dialect: str, changed: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (openid) DO UPDATE SET <changed> … RETURNING courtyard_id, per dialect and
+    set of changed columns (a handful in all), built once."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    # Core, not the ORM entity: no ORM bulk-insert layer per message (declarative types it FromClause)
+    table = cast(Table, Resident.__table__)
+    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    excluded = stmt.excluded
+    set_ = {c: excluded[c] for c in changed} or {"openid": excluded.openid}
+    return stmt.on_conflict_do_update(index_elements=[table.c.openid], set_=set_).returning(
+        table.c.courtyard_id, table.c.no_default_offer)
+
+
+def touch_resident(session: Session, msg: Inbound, steward: Steward | None = None) -> tuple[str | None, bool]:
+    """Create or update the sender's resident row in one statement; return their courtyard and
+    whether they declined the default-courtyard offer."""
+    now = utcnow()
+    changes: dict[str, Any] = {}
+    if msg.kind != "event" or msg.event in ("subscribe", "scan", "click", "view", "location"):
+        # The 48-hour customer-service window opens on a user's message or interaction.
+        changes["last_message_at"] = now
+    if msg.kind == "event" and msg.event == "unsubscribe":
+        changes["subscribed"] = False
+    elif msg.kind == "event" and msg.event == "subscribe":
+        changes["subscribed"] = True
+    stmt = _touch_statement(session.get_bind().dialect.name, tuple(changes))
+    courtyard, no_offer = session.connection().execute(
+        stmt, {"openid": msg.openid, "created_at": now, "no_default_offer": False, **changes}).one()
+    # Council-member rows exist only for configured members (`ensure_member_row`): skip the query
+    # for everyone else — nearly every message.
+    if steward is None or steward.config.member(msg.openid) is not None:
+        member = session.scalars(select(MemberRow).where(MemberRow.openid == msg.openid)).first()
+        if member is not None:
+            member.last_message_at = now
+            if not member.reachable and msg.event != "unsubscribe":
+                member.reachable, member.unreachable_reason = True, None
+            session.flush()
+    return courtyard, bool(no_offer)
+
+
+def handle(session: Session, steward: Steward, msg: Inbound, state: DialogueState | None = None) -> Handled:
+    """Decide and carry out `msg` inside `session` (the caller commits, then calls `finish`)."""
+    courtyard, no_offer = touch_resident(session, msg, steward)
+    ctx = build_context(session, steward, msg, courtyard, state)
+    if no_offer and not ctx.state.declined_default:  # remembered in the database, not only for the TTL
+        ctx.state = replace(ctx.state, declined_default=True)
+    decision: Decision = decide(msg, ctx)
+    run = Run(steward, msg, session)
+    outbox.of(session).deferred = True  # `finish` flushes it, on the same pipeline as the state
+    outcomes: list[Outcome] = [EXECUTORS[type(a)](run, a) for a in decision.actions]
+    return Handled(compose(decision, outcomes, ctx), decision.state, run, outbox.of(session))
+
+
+def finish(steward: Steward, done: Handled, extra: Callable[[Any], None] | None = None) -> None:
+    """After commit: enqueue the jobs, save the dialogue state (and `extra`, the webhook's dedup
+    reply) in ONE Redis round trip. Never raises: the outbox sweep covers a lost enqueue."""
+    openid = done.run.msg.openid
+    try:
+        pipe = steward.redis_raw.pipeline()
+        outbox.flush(steward.redis_raw, done.outbox, pipe)  # RQ puts the pipeline in MULTI: its commands go first
+        save_state(steward, openid, done.state, pipe)
+        if extra is not None:
+            extra(pipe)
+        pipe.execute()
+    except Exception:
+        log.warning("post-commit Redis steps failed; the outbox sweep will enqueue", exc_info=True)
+
+
+def process(steward: Steward, inbound_id: int) -> str | None:
+    """Run the message stored as `inbound_id` (replay); return the reply text (None: nothing to say)."""
+    with steward.session() as session:
+        row = session.get(InboundMessage, inbound_id)
+        if row is None:
+            return None
+        msg = to_inbound(parse_xml(row.raw.encode("utf-8")))
+        done = handle(session, steward, msg)
+        row.status = "handled"
+        row.error = None
+        row.ticket_id = done.run.ticket_ids[0] if done.run.ticket_ids else None
+    finish(steward, done)
+    return done.reply
+
+
+def mark_failed(steward: Steward, inbound_id: int, error: str) -> None:
+    try:
+        with steward.session() as session:
+            row = session.get(InboundMessage, inbound_id)
+            if row is not None:
+                row.status, row.error = "failed", error[:2000]
+    except Exception:
+        log.exception("could not mark inbound message %s failed", inbound_id)

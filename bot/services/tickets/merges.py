@@ -1,0 +1,38 @@
+"""Reports from different residents about the same thing in the same courtyard: staff see a
+suggested merge on the new ticket (an event); they decide, and `bot.services.push.notices.merged` tells
+the reporters when they do."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.domain.clock import utcnow
+from bot.services.tickets import lifecycle as tickets
+from bot.storage.models import Ticket
+from handlers import followup
+from handlers.base import Context, TicketView
+
+LOOKBACK = timedelta(days=3)
+OPEN = ("received", "dispatched", "accepted", "triage")
+
+
+def suggest(session: Session, config: Config, ticket: Ticket) -> str | None:
+    """The ref suggested as the same thing (and the note written on `ticket`), or None."""
+    rows = session.execute(
+        select(Ticket.ref, Ticket.text, Ticket.status).where(
+            Ticket.courtyard_id == ticket.courtyard_id, Ticket.id != ticket.id,
+            Ticket.resident_openid != ticket.resident_openid, Ticket.status.in_(OPEN),
+            Ticket.created_at >= utcnow() - LOOKBACK).order_by(Ticket.id.desc()).limit(5)).all()
+    ctx = Context(config=config)
+    for ref, text, status in rows:
+        if ref is None:  # never: every ticket gets its ref on insert (bot.storage.ticket_insert)
+            continue
+        if followup.same_subject(ticket.text, TicketView(ref, status, "", ticket.courtyard_id, text), ctx):
+            tickets.add_event(session, ticket, "note", data={"suggest_merge": ref},
+                              note=f"可能与 {ref} 是同一件事（另一位居民也报了），核实后可标为重复合并。")
+            return ref
+    return None

@@ -1,0 +1,185 @@
+"""How work reaches RQ: queue names, deterministic job ids, and jobs named by their entry point.
+
+`bot/` never imports `workers/`: a job is enqueued by the dotted name of its function in
+`workers.jobs`, which RQ imports in the worker process. Job ids are deterministic (ticket +
+attempt, push + client_msg_id), so enqueueing the same work twice while it waits is one job. That is
+only a first line: the jobs themselves are idempotent in the database (a compare-and-set on
+`tickets.dispatch_attempt`, `pushes.client_msg_id` unique), so a job that runs twice anyway — a
+retry, a sweep, a dead worker — still dispatches and pushes once.
+
+Nothing here raises when Redis is down: the ticket or push is already committed, and the outbox
+sweep (`bot.services.uow.outbox.sweep`) enqueues whatever waited too long.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis as redis_lib
+from rq import Queue, Retry
+
+from bot.domain import clock
+from bot.domain.statuses import PushKind
+
+log = logging.getLogger(__name__)
+
+URGENT = "urgent"  # pushes about a person or a home in danger: ahead of every dispatch job
+DISPATCH = "dispatch"
+PUSH = "push"
+DEFAULT = "default"
+ALL_QUEUES = (URGENT, DISPATCH, PUSH, DEFAULT)  # worker priority order
+
+# The entry points in workers.jobs, by name.
+DISPATCH_TICKET = "workers.jobs.dispatch_ticket"
+SEND_PUSH = "workers.jobs.send_push"
+SEND_PUSHES = "workers.jobs.send_pushes"
+DOWNLOAD_MEDIA = "workers.jobs.download_media"
+CHECK_DEADLINES = "workers.jobs.check_deadlines"
+CLOSE_IF_UNANSWERED = "workers.jobs.close_if_unanswered"
+PERIODIC_SWEEP = "workers.jobs.periodic_sweep"
+SEND_EVENT_REMINDER = "workers.jobs.send_event_reminder"
+
+# Our jobs make at most a couple of 5-second WeChat calls. The timeout also decides how soon a job
+# whose worker was SIGKILLed counts as abandoned and is retried (RQ: timeout + 60 s), so keep it short.
+JOB_TIMEOUT = 30
+MEDIA_JOB_TIMEOUT = 120  # downloads can be slow
+RESULT_TTL = 3600
+
+
+def dispatch_job_id(ticket_id: int, attempt: int) -> str:
+    return f"dispatch-{ticket_id}-{attempt}"
+
+
+def push_job_id(client_msg_id: str) -> str:
+    return f"push-{client_msg_id}"
+
+
+def batch_job_id(first_client_msg_id: str) -> str:
+    """The job sending a transaction's pushes, named by its first (a push is in one batch only)."""
+    return f"pushes-{first_client_msg_id}"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One RQ job to enqueue: what, with which id, on which queue, when and how often to retry.
+
+    `fresh`: the rows behind it were created in the same transaction, so no job with this id can be
+    waiting yet — the "already waiting" read is skipped, and the enqueue may ride on a pipeline."""
+
+    func: str
+    args: tuple[Any, ...]
+    job_id: str
+    queue: str = DEFAULT
+    at: datetime | None = None  # naive UTC on the project clock; via RQ's scheduler
+    delay: timedelta | None = None
+    retry: tuple[int, ...] = ()
+    timeout: int = JOB_TIMEOUT
+    result_ttl: int = RESULT_TTL
+    fresh: bool = False
+    # Not enqueued while this other job waits: the batch job that holds the push (`send_pushes`).
+    unless: str | None = None
+
+
+def urgent_push(kind: str, ticket_urgent: bool | None) -> bool:
+    """Whether a push goes on the urgent queue: an emergency alert, or anything about an urgent ticket.
+    The one rule for a new push's batch and for the sweep's re-enqueue of a pending one."""
+    return kind == PushKind.emergency or bool(ticket_urgent)
+
+
+def dispatch_job(ticket_id: int, attempt: int = 1, assignee_openid: str | None = None, fresh: bool = False,
+                 urgent: bool = False) -> Job:
+    # result_ttl 0: nobody reads a dispatch job's return value; Retry covers DB hiccups (idempotent job).
+    return Job(DISPATCH_TICKET, (ticket_id, attempt, assignee_openid), dispatch_job_id(ticket_id, attempt),
+               queue=URGENT if urgent else DISPATCH, retry=(5, 30, 120), result_ttl=0, fresh=fresh)
+
+
+def push_job(push_id: int, client_msg_id: str, retry_intervals: tuple[int, ...],
+             delay: timedelta | None = None, unless: str | None = None, urgent: bool = False) -> Job:
+    return Job(SEND_PUSH, (push_id,), push_job_id(client_msg_id), queue=URGENT if urgent else PUSH, delay=delay,
+               retry=tuple(retry_intervals), result_ttl=0, unless=unless)
+
+
+def push_batch_job(push_ids: list[int], job_id: str, retry_intervals: tuple[int, ...], urgent: bool = False) -> Job:
+    # fresh: the rows were made in the committing transaction, so nothing can wait for them yet.
+    # urgent: an emergency's alerts must not wait behind a busy minute's dispatch jobs (at 50 msg/s
+    # they did: p95 1.9 s from commit to sent against 30 ms for tasks, docs/BENCHMARKS.md).
+    return Job(SEND_PUSHES, (list(push_ids),), job_id, queue=URGENT if urgent else PUSH,
+               retry=tuple(retry_intervals), result_ttl=0, fresh=True)
+
+
+def media_job(media_row_id: int, fresh: bool = False) -> Job:
+    return Job(DOWNLOAD_MEDIA, (media_row_id,), f"media-{media_row_id}", retry=(10, 60, 300),
+               timeout=MEDIA_JOB_TIMEOUT, fresh=fresh)
+
+
+def call_job(func: str, *args: Any, job_id: str, at: datetime | None = None) -> Job:
+    return Job(func, args, job_id, at=at)
+
+
+_queues: dict[tuple[int, str], Queue] = {}
+
+
+def queue(redis_raw: redis_lib.Redis, name: str) -> Queue:
+    """One Queue per client and name: a Queue caches the server version, which RQ otherwise asks
+    for (an INFO round trip) on every enqueue."""
+    key = (id(redis_raw), name)
+    q = _queues.get(key)
+    if q is None or q.connection is not redis_raw:
+        if len(_queues) > 64:  # tests make many clients; production has one or two
+            _queues.clear()
+        q = _queues[key] = Queue(name, connection=redis_raw)
+    return q
+
+
+WAITING = {b"queued", b"scheduled", b"started", b"deferred"}
+
+
+def _waiting(redis_raw: redis_lib.Redis, job_id: str) -> bool:
+    """The job is already queued or running: enqueueing it again would put its id on the queue twice."""
+    return redis_raw.hget(f"rq:job:{job_id}", "status") in WAITING
+
+
+def waiting(redis_raw: redis_lib.Redis, job_ids: list[str]) -> list[bool]:
+    """`_waiting` for several jobs, in one round trip."""
+    pipe = redis_raw.pipeline(transaction=False)
+    for job_id in job_ids:
+        pipe.hget(f"rq:job:{job_id}", "status")
+    return [status in WAITING for status in pipe.execute()] if job_ids else []
+
+
+def enqueue(redis_raw: redis_lib.Redis, job: Job, pipeline: Any = None) -> bool:
+    """Enqueue `job`. Never raises; False when Redis is unreachable (the sweep will pick it up).
+    With `pipeline` (fresh jobs only) the commands are queued on it for the caller to execute."""
+    try:
+        if not job.fresh and (_waiting(redis_raw, job.job_id) or (job.unless and _waiting(redis_raw, job.unless))):
+            return True
+        q = queue(redis_raw, job.queue)
+        opts: dict[str, Any] = dict(job_id=job.job_id, job_timeout=job.timeout, result_ttl=job.result_ttl,
+                                    retry=Retry(max=len(job.retry), interval=list(job.retry)) if job.retry else None)
+        delay = job.delay
+        if job.at is not None:
+            # A real delay from the project clock: tests that drive `bot.domain.clock` see scheduled
+            # checks as "later", and the periodic sweep covers them.
+            delay = timedelta(seconds=max((job.at - clock.utcnow()).total_seconds(), 0.0))
+        if delay is not None:
+            q.enqueue_in(delay, job.func, *job.args, pipeline=pipeline if job.fresh else None, **opts)
+        else:
+            q.enqueue(job.func, *job.args, pipeline=pipeline if job.fresh else None, **opts)
+        return True
+    except (redis_lib.RedisError, OSError) as exc:
+        # The DB row is committed; the sweep picks it up. Say so, without personal data.
+        log.warning("could not enqueue %s (%s); the sweep will pick it up", job.job_id, exc.__class__.__name__)
+        return False
+
+
+def enqueue_dispatch(redis_raw: redis_lib.Redis, ticket_id: int, attempt: int = 1,
+                     assignee_openid: str | None = None) -> bool:
+    return enqueue(redis_raw, dispatch_job(ticket_id, attempt, assignee_openid))
+
+
+def enqueue_push(redis_raw: redis_lib.Redis, push_id: int, client_msg_id: str, retry_intervals: tuple[int, ...],
+                 delay: timedelta | None = None) -> bool:
+    return enqueue(redis_raw, push_job(push_id, client_msg_id, retry_intervals, delay))
