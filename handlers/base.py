@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.config import Config
+from bot.config import Config, CouncilMember
 from handlers.state import DialogueState, Held, coerce
 
 
@@ -66,7 +66,7 @@ class Context:
     config: Config
     courtyard: str | None = None  # the resident's bound courtyard
     state: DialogueState = field(default_factory=DialogueState)  # dialogue state (kept in Redis by bot)
-    member: Any = None  # bot.config.CouncilMember when the sender is on a council
+    member: CouncilMember | None = None  # when the sender is on a council
     open_tickets: list[TicketView] = field(default_factory=list)  # the sender's own open tickets
     awaiting_callback: list[TicketView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)  # upcoming events

@@ -14,28 +14,6 @@ from handlers.base import CallbackAnswer, Context, Decision, Inbound, LateRating
 from handlers.state import CallbackRating, Step
 from handlers.text import bare, cn_to_int, find_ref, newest
 
-MAX_SUMMARY = 30
-
-
-def _short(text: str, limit: int = MAX_SUMMARY) -> str:
-    s = " ".join((text or "").split())
-    return s[:limit] + "…" if len(s) > limit else s
-
-
-def callback_question(ref: str, summary: str, done: str = "") -> str:
-    """The text the workers send when a ticket is finished (办结): `summary` is the resident's own
-    words, `done` the member's note (said apart, never put in the resident's mouth)."""
-    s = _short(summary)
-    about = f"您反映的「{s}」" if s else "您反映的问题"
-    note = f"理事会说：{_short(done)}\n" if done.strip() else ""
-    return (
-        f"{about}（工单 {ref}）理事会已经办好了。\n{note}"
-        "请您回个数字给这次服务打分：\n"
-        "5 很满意　4 满意　3 一般　2 不满意　1 很不满意\n"
-        "要是问题还没解决，请回 0，我们马上重新安排。"
-    )
-
-
 # --- understanding the answer ----------------------------------------------------------------
 
 _NOT_SOLVED = re.compile(

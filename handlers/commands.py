@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.domain.vocabulary import TicketStatus
 from handlers.base import AttachMedia, Context, CouncilCommand, Decision, Inbound
 from handlers.state import DialogueState, MediaRef
 
@@ -96,9 +97,9 @@ def _natural(text: str, ctx: Context) -> Parsed | None:
     if len(b) > 24 or _QUESTION.search(b) or "没" in b:
         return None
     if _DONE.search(b):
-        return Parsed("finish", _only(ctx, ("accepted", "dispatched")), (text or "").strip())
+        return Parsed("finish", _only(ctx, (TicketStatus.accepted, TicketStatus.dispatched)), (text or "").strip())
     if _TAKE.match(b):
-        return Parsed("accept", _only(ctx, ("dispatched",)), "")
+        return Parsed("accept", _only(ctx, (TicketStatus.dispatched,)), "")
     return None
 
 
@@ -175,12 +176,12 @@ def task_list(ctx: Context) -> str:
     """A member's open tasks, urgent first, short enough for one phone screen."""
     if not ctx.tasks:
         return "您现在没有待办的任务。有新任务会第一时间通知您。"
-    ordered = sorted(ctx.tasks, key=lambda t: (not t.urgent, t.status != "dispatched"))
+    ordered = sorted(ctx.tasks, key=lambda t: (not t.urgent, t.status != TicketStatus.dispatched))
     lines = [f"您有 {len(ordered)} 件任务没办完："]
     for t in ordered[:8]:
         what = " ".join(t.text.split())
         what = what if len(what) <= 14 else what[:14] + "…"
-        state = "待接单" if t.status == "dispatched" else "办理中"
+        state = "待接单" if t.status == TicketStatus.dispatched else "办理中"
         lines.append(f"{'【紧急】' if t.urgent else ''}{t.ref} {state}｜{what}")
     if len(ordered) > 8:
         lines.append(f"还有 {len(ordered) - 8} 件，请在任务页查看。")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from bot.domain.vocabulary import UNFINISHED
 from handlers import callback, commands, events, followup, intake, replies
 from handlers import courtyard as yards
 from handlers.base import BindCourtyard, Context, Decision, Inbound, PushDelivered, Withdraw
@@ -14,7 +15,7 @@ from handlers.intake import ask, keep
 from handlers.state import Step
 from handlers.text import bare, find_ref, is_blank, newest, yes_no
 
-WITHDRAWABLE = ("received", "dispatched", "accepted", "triage")
+WITHDRAWABLE = UNFINISHED
 CANCEL_WORDS = {
     "取消", "不用了", "撤销", "撤回", "不修了", "算了", "不要了", "取消工单", "撤销工单", "取消报修", "不用修了",
     "不用来了", "好了不用了", "别修了", "不办了", "撤了", "不用了谢谢", "算了不用了", "取消吧", "撤销吧",

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.domain.vocabulary import UNFINISHED
 from handlers import courtyard as yards
 from handlers import intake, replies
 from handlers.base import AddToTicket, AttachMedia, Context, Decision, Inbound, TicketView
 from handlers.state import MediaRef, Step, hold
 from handlers.text import bare, newest, yes_no
 
-OPEN = ("received", "dispatched", "accepted", "triage")
+OPEN = UNFINISHED
 _ADDING = re.compile(r"^(?:还有|另外|对了|补充|再补充|而且|并且|顺便说|忘了说|还得说|就是|那个|就那个|刚才那个"
                      r"|就在|位置在|地方在|在[^吗呢啊]{2,})")
 _ALSO = re.compile(r"也(?:不亮|坏|漏|堵|不行|不通|没|是|一样|有)|同样|一样的")

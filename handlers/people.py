@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.domain.vocabulary import UNFINISHED
 from handlers import courtyard as yards
 from handlers import emergency as em
 from handlers import followup, intake, replies
@@ -16,7 +17,7 @@ from handlers.base import Context, Decision, EscalateTicket, HandOff, Inbound, T
 from handlers.state import MediaRef, Request, Step, hold
 from handlers.text import bare, find_ref, newest, yes_no
 
-ESCALATABLE = ("received", "dispatched", "accepted", "triage")  # open and not yet finished
+ESCALATABLE = UNFINISHED
 
 
 def _words(msg: Inbound) -> bool:

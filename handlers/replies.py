@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.config import Config
+from bot.domain.vocabulary import CATEGORY_NAMES, STATUS_LABELS
+from bot.domain.wording import media_unit, media_words, truncate
 from handlers.base import (
     AddToTicket,
     AttachMedia,
@@ -29,24 +29,8 @@ from handlers.base import (
 from handlers.courtyard import choices, courtyard_number
 from handlers.state import MAX_HELD, Held
 
-MAX_BYTES = 2048
-ELLIPSIS = "…"
-CATEGORY_NAMES = {"repair": "报修", "grievance": "投诉", "event": "活动", "inquiry": "咨询", "other": "其他"}
-STATUS_NAMES = {
-    "received": "已受理", "dispatched": "已派单", "accepted": "办理中", "awaiting_callback": "待回访",
-    "triage": "待分派", "closed": "已办结",
-}
 MENU = "没太明白您的意思，请回个数字选一下：\n1 报修（东西坏了要修）\n2 投诉（反映问题）\n3 活动（报名参加）\n4 咨询（问问办事）"
 MENU_CHOICES = {1: "repair", 2: "grievance", 3: "event", 4: "inquiry"}
-
-
-def truncate(text: str, limit: int = MAX_BYTES) -> str:
-    """`text` cut to at most `limit` bytes of UTF-8 at a character boundary, ending in …"""
-    if len(text.encode("utf-8")) <= limit:
-        return text
-    room = limit - len(ELLIPSIS.encode("utf-8"))
-    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
-    return cut.rstrip() + ELLIPSIS
 
 
 def courtyard_label(cfg: Config, courtyard_id: str | None) -> str:
@@ -127,7 +111,7 @@ def ticket_line(t: TicketView, cfg: Config) -> str:
     text = " ".join(t.text.split())
     text = text if len(text) <= 16 else text[:16] + "…"
     where = short_name(cfg, t.courtyard) if t.courtyard else "楼院待确认"
-    return f"{t.ref} {CATEGORY_NAMES.get(t.category, '')}｜{where}｜{text}｜{STATUS_NAMES.get(t.status, t.status)}"
+    return f"{t.ref} {CATEGORY_NAMES.get(t.category, '')}｜{where}｜{text}｜{STATUS_LABELS.get(t.status, t.status)}"
 
 
 def ticket_list(tickets: list[TicketView], cfg: Config) -> str:
@@ -141,23 +125,6 @@ def ticket_list(tickets: list[TicketView], cfg: Config) -> str:
 
 # --- photos, videos and voices ----------------------------------------------------------------
 
-_MEDIA_NAMES = {"image": ("照片", "张"), "video": ("视频", "段"), "voice": ("语音", "段")}
-
-
-def media_words(kinds: Sequence[str]) -> str:
-    """"照片" for one; "3 张照片", "2 张照片和 1 段视频" for several (kinds in the order first sent)."""
-    counts: dict[str, int] = {}
-    for kind in kinds:
-        counts[kind] = counts.get(kind, 0) + 1
-    if len(kinds) <= 1:
-        return _MEDIA_NAMES.get(kinds[0] if kinds else "", ("材料", "个"))[0]
-    parts = []
-    for kind, n in counts.items():
-        name, unit = _MEDIA_NAMES.get(kind, ("材料", "个"))
-        parts.append(f"{n} {unit}{name}")
-    return "和".join(parts)
-
-
 def media_received(held: Held) -> str:
     """收到 for the newest of `held`: the count once there are several (the question is not repeated)."""
     if len(held) == 1:
@@ -167,7 +134,7 @@ def media_received(held: Held) -> str:
 
 def media_full(kind: str) -> str:
     """One more than MAX_HELD before the words: refused, and the resident told what to do."""
-    unit = _MEDIA_NAMES.get(kind, ("", "个"))[1]
+    unit = media_unit(kind)
     return f"这{unit}{media_words([kind])}没收下：一次最多先收 {MAX_HELD} {unit}，登记以后可以接着发。"
 
 
@@ -221,7 +188,7 @@ def _ok_text(out: Outcome, ctx: Context) -> str | None:
         who = out.data.get("member")
         told = f"已转告{who}" if who else "已转告理事会"
         if a.repeat:
-            return (f"这件事已经在办了（工单 {out.ref or a.ref}，{STATUS_NAMES.get(out.data.get('status', ''), '办理中')}）。"
+            return (f"这件事已经在办了（工单 {out.ref or a.ref}，{STATUS_LABELS.get(out.data.get('status', ''), '办理中')}）。"
                     f"您说的已记上，{told}，有进展马上告诉您。")
         shown = [m.kind for m in a.media if m.kind != "voice"]  # (a voice is the message itself)
         with_media = f"（连同{' ' * (len(shown) > 1)}{media_words(shown)}）" if shown else ""

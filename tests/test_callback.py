@@ -7,8 +7,9 @@ from datetime import datetime
 import pytest
 
 from bot.config import load
+from bot.domain.wording import callback_question
 from handlers.base import CallbackAnswer, Context, Inbound, Outcome, TicketView
-from handlers.callback import callback_question, parse_answer
+from handlers.callback import parse_answer
 from handlers.conversation import decide
 from handlers.replies import compose
 

@@ -277,7 +277,7 @@ def test_the_configs_enums_are_the_domains():
     """bot.config sits below bot.domain (it cannot import it): its Literal copies are checked here."""
     from bot.config.features import CLOSE_REASON_KEYS
     from bot.config.schema import PUSH_KINDS
-    from bot.domain.statuses import CloseReason, PushKind
+    from bot.domain.vocabulary import CloseReason, PushKind
 
     assert set(PUSH_KINDS) == {k.value for k in PushKind}
     assert set(CLOSE_REASON_KEYS) == {r.value for r in CloseReason}

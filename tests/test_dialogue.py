@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.config import load
+from bot.domain.wording import MAX_BYTES
 from handlers.base import (
     AddToTicket,
     AttachMedia,
@@ -30,7 +31,7 @@ from handlers.base import (
     Withdraw,
 )
 from handlers.conversation import decide
-from handlers.replies import MAX_BYTES, compose
+from handlers.replies import compose
 from handlers.state import DialogueState, MediaRef
 
 CFG = load("config.example.toml")

@@ -242,7 +242,7 @@ def test_rates_config_refuses_mistakes(key, value):
 
 def test_rates_config_defaults_without_the_section():
     from bot.config import CLOSE_REASON_KEYS, ROOT, RatesSettings, load, parse
-    from bot.domain.statuses import CLOSE_REASONS
+    from bot.domain.vocabulary import CLOSE_REASONS
 
     assert set(CLOSE_REASON_KEYS) == set(CLOSE_REASONS)
 

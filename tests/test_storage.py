@@ -161,12 +161,12 @@ def test_downgrade_and_upgrade_again(any_db_url):
 
 
 def test_check_constraints_take_every_enum_value_and_refuse_others(any_db_url):
-    """A new status or kind in bot.domain.statuses needs a migration that widens the CHECK: this
+    """A new status or kind in bot.domain.vocabulary needs a migration that widens the CHECK: this
     test inserts every value through the migrated schema, so it fails until the migration exists."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import IntegrityError
 
-    from bot.domain.statuses import CloseReason, EventKind, EventStatus, PushKind, PushStatus, TicketStatus
+    from bot.domain.vocabulary import CloseReason, EventKind, EventStatus, PushKind, PushStatus, TicketStatus
 
     engine = create_engine(any_db_url)
     ticket = ("INSERT INTO tickets (ref, status, category, text, urgent, reopen_count, dispatch_attempt, "

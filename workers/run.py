@@ -3,9 +3,9 @@
 RQ 2.12 has a cron scheduler (`rq.cron.CronScheduler`), but it is a separate long-running process
 with its own loop. We keep one process kind instead: every worker runs RQ's scheduler
 (`with_scheduler=True`, which RQ makes a single active holder via a Redis lock) and on start makes
-sure the self-rescheduling sweep job exists (`bot.services.dispatch.deadlines.periodic_sweep`, one job id per
-time slot, so many workers still make one chain). The sweep is idempotent, so an extra run is
-harmless and a lost one is made up by the next.
+sure the self-rescheduling sweep job exists (`workers.jobs.periodic_sweep`, scheduled by
+`bot.services.sweep.schedule_next_sweep` with one job id per time slot, so many workers still make
+one chain). The sweep is idempotent, so an extra run is harmless and a lost one is made up by the next.
 """
 
 from __future__ import annotations

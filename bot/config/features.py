@@ -25,7 +25,7 @@ from bot.config.types import (
 STRICT = ConfigDict(extra="forbid")
 
 CloseReasonKey = Literal["resolved", "answered", "not_responsible", "duplicate", "withdrawn", "unable_to_fix"]
-# bot.domain.statuses.CloseReason (not imported: the config sits below the domain; a test keeps them equal)
+# bot.domain.vocabulary.CloseReason (not imported: the config sits below the domain; a test keeps them equal)
 CLOSE_REASON_KEYS: tuple[str, ...] = get_args(CloseReasonKey)
 Rating = Annotated[Int, between(1, 5)]
 

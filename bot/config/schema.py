@@ -46,7 +46,7 @@ DEFAULT_API_BASE = "https://api.weixin.qq.com/cgi-bin"
 STRICT = ConfigDict(extra="forbid")
 
 # Push kinds and message content keys that `[dispatch.template_fields]` maps (see workers/messages.py).
-# (bot.domain.statuses.PushKind and bot.domain.texts' content keys; a test keeps them equal.)
+# (bot.domain.vocabulary.PushKind and bot.domain.texts' content keys; a test keeps them equal.)
 PushKind = Literal["task", "outside", "triage", "alert", "reminder", "escalation", "notice", "reply", "callback",
                    "emergency", "handoff",
                    "event_reminder"]

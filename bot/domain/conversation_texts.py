@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.config import Config
-from handlers.replies import media_words
+from bot.domain.wording import media_words
 
 Content = tuple[dict[str, str], str]
 

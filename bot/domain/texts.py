@@ -13,12 +13,12 @@ from typing import Any
 from bot.config import Config
 from bot.domain.clock import to_local
 from bot.domain.deadlines import ACCEPT, format_local
-from handlers.callback import callback_question as handler_callback_question
-from handlers.replies import truncate
+from bot.domain.vocabulary import CATEGORY_NAMES, TicketStatus
+from bot.domain.wording import callback_question as handler_callback_question
+from bot.domain.wording import truncate
 
 Content = tuple[dict[str, str], str]
 
-CATEGORY_NAMES = {"repair": "报修", "grievance": "投诉", "event": "活动", "inquiry": "咨询", "other": "其他"}
 
 
 def _what(ticket: Any, limit: int = 60) -> str:
@@ -50,7 +50,7 @@ def task(config: Config, ticket: Any, link: str | None, again: bool = False, sai
     content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": what,
                "deadline": deadline, "due": _due(ticket.accept_due_at), "how": how,
                # A template has no title line since 2023: its short status field says redo / urgent.
-               "status": "重办" if again else ("紧急" if ticket.urgent else "已派单")}
+               "status": "重办" if again else ("紧急" if ticket.urgent else TicketStatus.dispatched.label)}
     heard = f"居民回访时说：「{' '.join(said.split())[:60]}」" if said.strip() else ""
     if heard:
         content["note"] = heard
@@ -62,7 +62,7 @@ def outside(config: Config, ticket: Any, party_name: str) -> Content:
     title = f"【转告{party_name}】{_place(config, ticket)}有居民反映"
     how = "请尽快安排处理，并与本院理事会联系。"
     content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
-               "deadline": format_local(ticket.accept_due_at), "due": _due(ticket.accept_due_at), "status": "已派单",
+               "deadline": format_local(ticket.accept_due_at), "due": _due(ticket.accept_due_at), "status": TicketStatus.dispatched.label,
                "how": how}
     return _text(content, [title, f"工单：{ticket.ref}", f"事项：{content['what']}", how])
 
@@ -120,7 +120,7 @@ def _resident(ticket: Any, title: str, status: str, body: str, how: str = "") ->
 def notice_dispatched(config: Config, ticket: Any, assignee_name: str | None, again: bool = False) -> Content:
     who = f"{config.courtyard_name(ticket.courtyard_id)}理事会" + (f"的{assignee_name}" if assignee_name else "")
     body = f"已重新交给{who}办理。" if again else f"已交给{who}办理，{format_local(ticket.accept_due_at)} 前会接单。"
-    return _resident(ticket, "工单已派出", "已派单", body)
+    return _resident(ticket, "工单已派出", TicketStatus.dispatched.label, body)
 
 
 def notice_triage(config: Config, ticket: Any) -> Content:
@@ -141,7 +141,7 @@ def callback_question(config: Config, ticket: Any, note: str) -> Content:
     summary = " ".join((ticket.text or "").split()) or _what(ticket, 40)  # the resident's own words
     question = handler_callback_question(ticket.ref, summary, note)  # the handlers' own wording
     content = {"title": "工单已办结，请您评价", "ref": ticket.ref, "place": "", "what": _what(ticket, 40),
-               "deadline": "", "status": "待回访", "note": summary,
+               "deadline": "", "status": TicketStatus.awaiting_callback.label, "note": summary,
                "how": "请回个数字打分：5 很满意 4 满意 3 一般 2 不满意 1 很不满意；没解决请回 0"}
     return content, question
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config, CouncilMember
 from bot.domain.deadlines import format_local
-from bot.domain.statuses import EVENT_LABELS
+from bot.domain.vocabulary import EVENT_LABELS
 from bot.entrypoints.wx_oauth import authorize_redirect, is_visitor, visitor_openid
 from bot.runtime import current
 from bot.services.casework.council import apply_council_command
@@ -114,7 +114,7 @@ PAGE = """<!doctype html>
 </ol></div>
 </body></html>"""
 
-# The events a member sees on the task page (their labels: bot.domain.statuses).
+# The events a member sees on the task page (their labels: bot.domain.vocabulary).
 MEMBER_EVENTS = frozenset({"received", "dispatched", "accepted", "progress", "finished", "returned", "reminder",
                            "escalated", "reopened", "callback", "closed", "triage"})
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.domain.clock import utcnow
-from bot.domain.statuses import (
+from bot.domain.vocabulary import (
     STATUS_LABELS,
     CloseReason,
     EventKind,
@@ -269,7 +269,7 @@ class Event(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     reminder_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # scheduled | cancelled (bot.domain.statuses.EventStatus); a cancelled one keeps its roster
+    # scheduled | cancelled (bot.domain.vocabulary.EventStatus); a cancelled one keeps its roster
     status: Mapped[str] = mapped_column(String(16), default=EventStatus.scheduled.value,
                                         server_default=EventStatus.scheduled.value)
     cancel_reason: Mapped[str | None] = mapped_column(String(200))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot import config as config_mod
 from bot import runtime
 from bot.domain.clock import utcnow
-from bot.domain.statuses import TicketStatus
+from bot.domain.vocabulary import TicketStatus
 from bot.services.rates import ALL, Rates, describe, month_of, month_rates, rankings
 from bot.services.tickets import lifecycle as tickets
 from bot.services.tickets.lifecycle import get_by_ref

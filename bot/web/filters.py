@@ -8,7 +8,7 @@ from flask import Flask
 
 from bot import runtime
 from bot.domain.clock import to_local, utcnow
-from bot.domain.statuses import CLOSE_REASONS, EVENT_LABELS, PUSH_LABELS, STATUS_LABELS
+from bot.domain.vocabulary import CLOSE_REASONS, EVENT_LABELS, PUSH_LABELS, STATUS_LABELS
 
 
 def local_time(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

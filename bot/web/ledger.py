@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot import runtime
 from bot.config import Config
 from bot.domain.clock import utcnow
-from bot.domain.statuses import CLOSE_REASONS, STATUS_LABELS
+from bot.domain.vocabulary import CLOSE_REASONS, STATUS_LABELS
 from bot.services.rates import month_bounds
 from bot.storage.models import Ticket
 from bot.web import exports

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from bot import runtime
 from bot.domain.clock import to_local, utcnow
 from bot.domain.public_scrub import scrub
-from bot.domain.statuses import CLOSE_REASONS, OPEN_STATUSES, STATUS_LABELS
+from bot.domain.vocabulary import CLOSE_REASONS, OPEN_STATUSES, STATUS_LABELS
 from bot.services.rates import ALL, Rates, describe, month_bounds, month_rates, rankings
 from bot.storage.models import Ticket
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot import runtime
 from bot.config import Config
 from bot.domain.clock import utcnow
-from bot.domain.statuses import OPEN_STATUSES, STATUS_LABELS
+from bot.domain.vocabulary import OPEN_STATUSES, STATUS_LABELS
 from bot.storage.models import Resident, Ticket
 from bot.web import cursors
 from bot.web.auth import require_login, scope_courtyard

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot import runtime
 from bot.domain.clock import utcnow
-from bot.domain.statuses import CLOSE_REASONS
+from bot.domain.vocabulary import CLOSE_REASONS
 from bot.services.casework import staff as act
 from bot.services.inbound import intake
 from bot.services.media import store as media_store

@@ -16,7 +16,7 @@ from bot.config import Config
 from bot.domain import conversation_texts
 from bot.domain.clock import utcnow
 from bot.domain.public_scrub import scrub
-from bot.domain.statuses import CLOSE_REASONS
+from bot.domain.vocabulary import CLOSE_REASONS
 from bot.services.push import notices
 from bot.services.push.send import queue_push
 from bot.services.tickets import lifecycle as tickets

@@ -1,4 +1,4 @@
-"""Reminders, 督办 escalation and the periodic sweep.
+"""A ticket's deadlines: the reminder before one passes, 督办 escalation after.
 
 `check_deadlines(ticket_id)` looks at the ticket as the database has it now and does whatever is due
 and not yet done (`bot.domain.deadlines.due_actions`), recording each as an event. It runs from RQ's

@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.domain import deadlines, routing
 from bot.domain import emergency_texts as texts
 from bot.domain.clock import utcnow
-from bot.domain.statuses import EventKind, PushKind
+from bot.domain.vocabulary import EventKind, PushKind
 from bot.services.push.links import action_link
 from bot.services.push.send import queue_push
 from bot.services.tickets.lifecycle import add_event

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import conversation_texts as texts
 from bot.domain.clock import utcnow
-from bot.domain.statuses import PushKind
+from bot.domain.vocabulary import PushKind
 from bot.services.push.send import queue_push
 from bot.storage.models import Handoff, Resident
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.domain.clock import to_local
-from bot.domain.statuses import EventStatus
+from bot.domain.vocabulary import EventStatus
 from bot.services.push import notices
 from bot.storage.models import Event, Registration
 from handlers import base as hb

@@ -14,7 +14,7 @@ import redis as redis_lib
 from sqlalchemy import select
 
 from bot.domain.clock import from_local, to_local, utcnow
-from bot.domain.statuses import EventStatus
+from bot.domain.vocabulary import EventStatus
 from bot.services.push.send import queue_push
 from bot.services.uow import jobs
 from bot.services.uow.steward import Steward

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import conversation_texts
-from bot.domain.statuses import EventKind, PushKind
+from bot.domain.vocabulary import EventKind, PushKind
 from bot.services.casework.council import apply_callback_answer, apply_council_command, apply_late_rating
 from bot.services.dispatch import emergencies, handoffs
 from bot.services.dispatch.assign import request_dispatch

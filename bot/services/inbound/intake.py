@@ -18,7 +18,7 @@ from sqlalchemy import Table, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import to_local, utcnow
-from bot.domain.statuses import OPEN_STATUSES, EventStatus
+from bot.domain.vocabulary import OPEN_STATUSES, EventStatus
 from bot.services.inbound.actions import EXECUTORS, Run
 from bot.services.uow import outbox
 from bot.services.uow.steward import Steward

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import conversation_texts
 from bot.domain.clock import utcnow
-from bot.domain.statuses import PushKind
+from bot.domain.vocabulary import PushKind
 from bot.services.push.links import action_link
 from bot.services.push.send import client_msg_id, queue_push
 from bot.services.uow import jobs, outbox

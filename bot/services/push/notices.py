@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.domain.clock import to_local
-from bot.domain.statuses import PushKind
+from bot.domain.vocabulary import PushKind
 from bot.services.push.send import queue_push
 from bot.storage.models import Event, Registration, Ticket
 

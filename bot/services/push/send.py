@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import templates, texts
 from bot.domain.clock import utcnow
-from bot.domain.statuses import PUSH_LABELS, PushStatus
+from bot.domain.vocabulary import PUSH_LABELS, PushStatus
 from bot.services.push import custom_once
 from bot.services.push.channel import CUSTOM, TEMPLATE, choose_channel, pick_channel
 from bot.services.tickets.lifecycle import add_event

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from bot.config import Config
 from bot.domain.clock import BEIJING, from_local
-from bot.domain.statuses import CLOSE_REASONS
+from bot.domain.vocabulary import CLOSE_REASONS
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.domain.clock import utcnow
-from bot.domain.statuses import CLOSE_REASONS, TicketStatus
+from bot.domain.vocabulary import CLOSE_REASONS, TicketStatus
 from bot.storage.models import Ticket, TicketEvent
 from bot.storage.ticket_insert import insert_ticket
 
 S = TicketStatus
 
-# from-status → allowed to-statuses (DESIGN.md's 受理 → 派单 → 接单 → 办理 → 反馈 → 回访 → 办结 loop,
+# from-status → allowed to-statuses (docs/DESIGN.md's 受理 → 派单 → 接单 → 办理 → 反馈 → 回访 → 办结 loop,
 # plus staff closing any open ticket and reopening a closed one).
 ALLOWED: dict[str, set[str]] = {
     S.received: {S.dispatched, S.triage, S.closed},

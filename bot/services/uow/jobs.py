@@ -22,7 +22,7 @@ import redis as redis_lib
 from rq import Queue, Retry
 
 from bot.domain import clock
-from bot.domain.statuses import PushKind
+from bot.domain.vocabulary import PushKind
 
 log = logging.getLogger(__name__)
 

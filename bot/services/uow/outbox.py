@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import utcnow
-from bot.domain.statuses import PushStatus, TicketStatus
+from bot.domain.vocabulary import PushStatus, TicketStatus
 from bot.services.uow.jobs import (
     Job,
     batch_job_id,

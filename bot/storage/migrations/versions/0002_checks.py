@@ -1,4 +1,4 @@
-"""CHECK constraints: statuses, close reasons, event and push kinds hold to bot.domain.statuses
+"""CHECK constraints: statuses, close reasons, event and push kinds hold to bot.domain.vocabulary
 
 Revision ID: 0002
 Revises: 0001

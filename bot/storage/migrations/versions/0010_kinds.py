@@ -1,4 +1,4 @@
-"""Widen the CHECK constraints to this round's statuses and kinds (bot.domain.statuses)
+"""Widen the CHECK constraints to this round's statuses and kinds (bot.domain.vocabulary)
 
 Revision ID: 0010
 Revises: 0006

@@ -1,4 +1,4 @@
-"""Events can be cancelled: events.status (scheduled | cancelled, bot.domain.statuses.EventStatus)
+"""Events can be cancelled: events.status (scheduled | cancelled, bot.domain.vocabulary.EventStatus)
 and the reason staff gave, which the registered and wait-listed residents are told
 
 Revision ID: 0012

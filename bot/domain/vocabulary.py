@@ -1,8 +1,9 @@
-"""Ticket statuses, close reasons, event kinds and push kinds: `str` enums with one label table.
+"""The project's one vocabulary: ticket statuses, close reasons, categories, event kinds and push
+kinds as `str` enums, with one table of the Chinese labels people see on pages and in messages.
 
 Every value stored in `tickets.status`, `tickets.close_reason`, `ticket_events.kind`,
 `pushes.kind` and `pushes.status` is one of these (CHECK constraints in migration 0002 hold the
-database to it); the Chinese labels people see on pages and in messages come from here only.
+database to it). The bottom of the pure layers: `handlers` and the rest of `bot.domain` use it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,16 @@ class CloseReason(_Labelled):
     duplicate = "duplicate"
     withdrawn = "withdrawn"
     unable_to_fix = "unable_to_fix"
+
+
+class Category(_Labelled):
+    """The top-level categories the classifier chooses from (`[[categories]]` names the subcategories)."""
+
+    repair = "repair"
+    grievance = "grievance"
+    event = "event"
+    inquiry = "inquiry"
+    other = "other"
 
 
 class EventKind(_Labelled):
@@ -116,6 +127,11 @@ _LABELS: tuple[tuple[_Labelled, str], ...] = (
     (CloseReason.duplicate, "重复工单"),
     (CloseReason.withdrawn, "居民撤回"),
     (CloseReason.unable_to_fix, "无法解决"),
+    (Category.repair, "报修"),
+    (Category.grievance, "投诉"),
+    (Category.event, "活动"),
+    (Category.inquiry, "咨询"),
+    (Category.other, "其他"),
     (EventKind.received, "受理"),
     (EventKind.dispatched, "派单"),
     (EventKind.accepted, "接单"),
@@ -174,11 +190,14 @@ _LABELS: tuple[tuple[_Labelled, str], ...] = (
 
 LABELS = {(type(k), k.value): v for k, v in _LABELS}
 # Every member has its label (the table above lists each type on its own: a mistake is a KeyError here).
-assert all((type(m), m.value) in LABELS for e in (TicketStatus, CloseReason, EventKind, EventStatus, PushKind, PushStatus)
+assert all((type(m), m.value) in LABELS for e in (TicketStatus, CloseReason, Category, EventKind, EventStatus, PushKind, PushStatus)
            for m in e)
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if s is not TicketStatus.closed)
+# Open and not yet finished: a resident may still add to it, withdraw it or report danger about it.
+UNFINISHED = (TicketStatus.received, TicketStatus.dispatched, TicketStatus.accepted, TicketStatus.triage)
 STATUS_LABELS = {s.value: s.label for s in TicketStatus}
+CATEGORY_NAMES = {c.value: c.label for c in Category}
 CLOSE_REASONS = {r.value: r.label for r in CloseReason}
 EVENT_LABELS = {k.value: k.label for k in EventKind}
 PUSH_LABELS = {k.value: k.label for k in PushKind}
