@@ -133,6 +133,10 @@ class Chat:
             resp = requests.post(f"{public}/sandbox/voice", json={"words": words}, timeout=5)
             assert resp.status_code == 200, self._fail(f"sandbox voice upload: HTTP {resp.status_code}")
             ex = self.wechat.voice(openid, "", media_id=resp.json()["media_id"])
+        elif what.startswith("[扫码]"):  # a scan of a QR code with this scene (SCAN, EventKey = scene)
+            ex = self.wechat.event(openid, "SCAN", what.removeprefix("[扫码]").strip())
+        elif what.startswith("[关注扫码]"):  # a first follow through the QR code (subscribe, qrscene_ + scene)
+            ex = self.wechat.event(openid, "subscribe", "qrscene_" + what.removeprefix("[关注扫码]").strip())
         elif what.startswith("[语音]"):
             ex = self.wechat.voice(openid, what.removeprefix("[语音]").strip(), media_id=f"voice-{len(self.log)}")
         else:

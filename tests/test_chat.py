@@ -92,6 +92,9 @@ def test_build_message_commands(config):
     loc = parse("/location 34.75 113.62 育英街3号院")
     assert loc.findtext("Location_X") == "34.75" and loc.findtext("Label") == "育英街3号院"
     assert parse("/subscribe").findtext("Event") == "subscribe"
+    assert parse("/subscribe inv_abc").findtext("EventKey") == "qrscene_inv_abc"
+    scan = parse("/scan inv_abc")
+    assert scan.findtext("Event") == "SCAN" and scan.findtext("EventKey") == "inv_abc"
     click = parse("/click REPORT")
     assert click.findtext("Event") == "CLICK" and click.findtext("EventKey") == "REPORT"
     assert build_message(config, RESIDENT, "/help") is None

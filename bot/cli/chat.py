@@ -23,9 +23,9 @@ HELP = """命令：
   /image [media_id]       发送一张图片
   /voice 文本             发送语音（真实 AMR 文件，像今天的微信一样不带识别结果；沙箱的 ASR 听出「文本」）
   /location 纬度 经度 [地名] 发送位置
-  /subscribe              关注公众号            /unsubscribe  取消关注
+  /subscribe [SCENE]      关注公众号（带场景值：扫码关注）  /unsubscribe  取消关注
   /click KEY              点击菜单（CLICK 事件）  /view URL     点击菜单链接
-  /scan KEY               扫描带参数二维码
+  /scan SCENE             已关注时扫描带参数二维码（楼院码 c3、理事会邀请码 inv_…）
   /help                   显示本帮助            /quit         退出"""
 
 
@@ -60,8 +60,10 @@ def build_message(config: Config, openid: str, line: str,
                 "用法：/location 纬度 经度 [地名]，例如 /location 34.75 113.62 育英街3号院"
             ) from None
         return signing.build_location_xml(account, me, lat, lon, label=" ".join(parts[2:]))
-    if cmd in ("subscribe", "unsubscribe"):
-        return signing.build_event_xml(account, me, cmd, event_key="" if cmd == "subscribe" else None)
+    if cmd == "subscribe":  # a follow through a QR code carries qrscene_ + the scene, as WeChat sends it
+        return signing.build_event_xml(account, me, cmd, event_key=f"qrscene_{rest}" if rest else "")
+    if cmd == "unsubscribe":
+        return signing.build_event_xml(account, me, cmd, event_key=None)
     if cmd in ("click", "view", "scan"):
         if not rest:
             raise ChatError(f"用法：/{cmd} {'URL' if cmd == 'view' else 'KEY'}")

@@ -13,12 +13,13 @@ import click
 from bot import config as config_mod
 from bot.app import create_app
 from bot.cli.chat import run_chat
+from bot.cli.community import courtyard, member
 from bot.cli.devserver import run_dev
 from bot.cli.pdf import to_pdf
 from bot.sandbox.standalone import create_sandbox_app
 from bot.services.community import menu as menu_service
 from bot.services.community import workcalendar
-from bot.services.community.sync import sync_from_config
+from bot.services.community.sync import config_differences, sync_from_config
 from bot.services.community.users import UserError, add_user, set_password
 from bot.services.digest import build as digest_service
 from bot.services.inbound.replay import replay as run_replay
@@ -84,8 +85,11 @@ def db_upgrade(obj: Ctx, revision: str) -> None:
     cfg = obj.config()
     upgrade(cfg.database_url, revision)
     steward = obj.steward()
-    sync_from_config(steward)
+    differences = sync_from_config(steward)
     click.echo(f"数据库已升级：{_safe_url(cfg.database_url)}")
+    if differences:
+        click.echo(f"配置文件与数据库中的楼院/理事会有 {len(differences)} 处不一致（以数据库为准，未应用；"
+                   f"详见 steward config check）")
     if revision == "head" and cfg.calendar.seed_from_package:
         with steward.session() as s:
             added = workcalendar.seed(s)
@@ -289,6 +293,8 @@ def config_check(obj: Ctx, dev_only: bool) -> None:
         if previous is not None:
             config_mod.set_run_mode(previous)
     click.echo(f"{cfg.source}: 配置无误 / config OK")
+    for line in directory_differences(cfg):
+        click.echo(f"与数据库不一致（以数据库为准，未应用）：{line}")
 @main.group()
 def token() -> None:
     """API tokens (stored as sha256; shown once)."""
@@ -341,6 +347,21 @@ def dev(obj: Ctx, host: str, port: int, no_worker: bool) -> None:
     """Everything in one command: embedded Redis, SQLite, migrations, sandbox, web and a worker."""
     config_mod.set_run_mode(config_mod.RunMode.DEV)  # sample secrets and the sandbox are fine here
     run_dev(obj.config(), host, port, with_worker=not no_worker)
+
+
+main.add_command(member)
+main.add_command(courtyard)
+
+
+def directory_differences(cfg: config_mod.Config) -> list[str]:
+    """The config against the seeded directory; nothing when the database cannot be read."""
+    url = cfg.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []  # never create a database just to compare it
+    try:
+        return config_differences(Steward(cfg))
+    except Exception:  # noqa: BLE001 — no database yet: there is nothing to disagree with
+        return []
 
 
 def _safe_url(url: str) -> str:

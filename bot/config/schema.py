@@ -106,8 +106,9 @@ class CouncilMember:
     openid: NonEmptyStr
     name: NonEmptyStr
     courtyard: Str
-    role: Literal["会长", "副会长", "成员"] = "成员"
+    role: Literal["会长", "副会长", "成员", "楼长"] = "成员"
     skills: tuple[Str, ...] = ()
+    phone: Str = ""  # as given; shown to staff and on the courtyard poster
     # The member agreed to be named in the monthly digest's 好人好事; else "一位理事会成员".
     digest_consent: Bool = False
 

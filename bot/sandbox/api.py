@@ -10,7 +10,7 @@ from flask import Response, jsonify, request
 
 from bot.config import Config
 from bot.domain import templates
-from bot.sandbox import events, media, state
+from bot.sandbox import events, media, qrcode, state
 from bot.sandbox.state import Redis
 
 ERRMSG = {
@@ -47,6 +47,7 @@ ERRMSG = {
     47001: "data format error",
     47003: "argument invalid!",
     48001: "api unauthorized",
+    40097: "invalid args",
 }
 
 
@@ -289,4 +290,6 @@ ENDPOINTS: dict[str, tuple[str, Callable[[Call], Any], bool]] = {
     "menu/create": ("POST", menu_create, True),
     "user/info": ("GET", user_info, True),
     "draft/add": ("POST", draft_add, True),
+    "qrcode/create": ("POST", qrcode.create, True),
+    "showqrcode": ("GET", qrcode.show, False),  # on mp.weixin.qq.com, without an access token
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy import (
     text as sql_text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.domain.clock import utcnow
 from bot.domain.vocabulary import (
@@ -36,17 +35,7 @@ from bot.domain.vocabulary import (
     PushStatus,
     TicketStatus,
 )
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-def one_of(name: str, column: str, values: type[enum.StrEnum], nullable: bool = False) -> CheckConstraint:
-    """The column holds one of the enum's values (migration 0002 and later create these)."""
-    allowed = ", ".join(f"'{v.value}'" for v in values)
-    condition = f"{column} IN ({allowed})"
-    return CheckConstraint(f"{column} IS NULL OR {condition}" if nullable else condition, name=name)
+from bot.storage.base import Base, one_of
 
 
 class Resident(Base):
@@ -62,22 +51,6 @@ class Resident(Base):
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     last_message_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class CouncilMember(Base):
-    """Mirrors the config's council members and keeps what the workers learn (unreachable)."""
-
-    __tablename__ = "council_members"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    openid: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(32))
-    courtyard_id: Mapped[str] = mapped_column(String(16), index=True)
-    role: Mapped[str] = mapped_column(String(16), default="成员")
-    skills: Mapped[str] = mapped_column(String(128), default="")  # comma-separated
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
-    unreachable_reason: Mapped[str | None] = mapped_column(String(128))
-    last_message_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Ticket(Base):
@@ -392,3 +365,10 @@ class Handoff(Base):
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_handoffs_open", "released_at", "asked_at"), Index("ix_handoffs_openid", "openid"))
+
+
+# The community's structure lives beside (same Base, same metadata); re-exported for the callers.
+from bot.storage.community_models import Community as Community  # noqa: E402
+from bot.storage.community_models import CouncilMember as CouncilMember  # noqa: E402
+from bot.storage.community_models import CourtyardRow as CourtyardRow  # noqa: E402
+from bot.storage.community_models import MemberInvitation as MemberInvitation  # noqa: E402

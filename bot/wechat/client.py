@@ -228,6 +228,25 @@ class StewardClient(WeChatClient):
     def get_user_info(self, openid: str) -> dict[str, Any]:
         return self.get("user/info", params={"openid": openid, "lang": "zh_CN"})
 
+    def create_qrcode(self, scene: str, expire_seconds: int | None = None) -> dict[str, Any]:
+        """`qrcode/create` with a string scene: temporary (QR_STR_SCENE, at most 30 days) when
+        `expire_seconds` is given, else permanent (QR_LIMIT_STR_SCENE). Returns ticket, url and
+        expire_seconds as WeChat sends them."""
+        body: dict[str, Any] = {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}}
+        if expire_seconds is not None:
+            body = {"expire_seconds": expire_seconds, "action_name": "QR_STR_SCENE",
+                    "action_info": {"scene": {"scene_str": scene}}}
+        return self.post("qrcode/create", data=body)
+
+    def qrcode_image_url(self, ticket: str) -> str:
+        """Where the QR image is fetched (`showqrcode`, no access token): mp.weixin.qq.com for the
+        real WeChat, beside the API for the sandbox."""
+        from urllib.parse import quote
+
+        root = "https://mp.weixin.qq.com/cgi-bin/" if self.API_BASE_URL == OFFICIAL_ROOT + "cgi-bin/" \
+            else self.API_BASE_URL
+        return f"{root}showqrcode?ticket={quote(ticket, safe='')}"
+
     def add_draft(self, articles: list[dict[str, Any]]) -> str:
         """草稿箱 新建草稿 (`draft/add`): the draft's media_id; staff publish it in the MP console."""
         return str(self.post("draft/add", data={"articles": articles}).get("media_id", ""))

@@ -1,36 +1,22 @@
-"""Mirror the config's council members (and staff accounts) into the database."""
+"""The config seeds an empty database once (courtyards, council members, staff accounts); from then
+on the database is the truth, and where the config disagrees it is reported, never applied."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
+from bot.services.community import members
 from bot.services.community.users import sync_config_staff
 from bot.services.uow.steward import Steward
-from bot.storage.models import CouncilMember
 
 
-def sync_members(session, config) -> int:
-    """Insert or update members from config; members no longer in config are marked inactive.
-
-    Reachability learned by the workers (43004 …) is kept: config does not know it.
-    """
-    rows = {m.openid: m for m in session.scalars(select(CouncilMember))}
-    seen = set()
-    for m in config.members:
-        row = rows.get(m.openid)
-        if row is None:
-            row = CouncilMember(openid=m.openid)
-            session.add(row)
-        row.name, row.courtyard_id, row.role = m.name, m.courtyard, m.role
-        row.skills, row.active = ",".join(m.skills), True
-        seen.add(m.openid)
-    for openid, row in rows.items():
-        if openid not in seen:
-            row.active = False
-    return len(seen)
-
-
-def sync_from_config(steward: Steward) -> None:
+def sync_from_config(steward: Steward) -> list[str]:
+    """Seed the directory if it is empty and sync the staff accounts; returns where the config
+    disagrees with an already-seeded directory (`steward config check` prints them)."""
     with steward.session() as session:
-        sync_members(session, steward.config)
-        sync_config_staff(session, steward.config)
+        seeded = members.seed(session, steward.file_config)
+        sync_config_staff(session, steward.file_config)
+        return [] if seeded else members.differences(session, steward.file_config)
+
+
+def config_differences(steward: Steward) -> list[str]:
+    with steward.session() as session:
+        return members.differences(session, steward.file_config)

@@ -14,11 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, cast
 
+import redis as redis_lib
 from sqlalchemy import Table, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import to_local, utcnow
 from bot.domain.vocabulary import OPEN_STATUSES, EventStatus
+from bot.services.community import invitations
 from bot.services.inbound.actions import EXECUTORS, Run
 from bot.services.uow import outbox
 from bot.services.uow.steward import Steward
@@ -240,9 +242,28 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
     return courtyard, bool(no_offer)
 
 
+def invitation_reply(session: Session, steward: Steward, msg: Inbound) -> str | None:
+    """A council invitation's scan, or the 是 that answers its question (bot.services.community.invitations):
+    handled here, before the dialogue, which never sees it."""
+    event = (msg.event or "").lower()
+    if msg.kind == "event" and event in ("scan", "subscribe") and invitations.is_invitation(msg.event_key):
+        return invitations.on_scan(session, steward.config, steward.redis, msg.openid, msg.event_key or "")
+    if msg.kind == "text" and msg.text and len(msg.text) <= 8:
+        try:
+            return invitations.on_answer(session, steward.config, steward.redis, msg.openid, msg.text)
+        except redis_lib.RedisError:
+            log.warning("invitation answer not checked (Redis)", exc_info=True)
+    return None
+
+
 def handle(session: Session, steward: Steward, msg: Inbound, state: DialogueState | None = None) -> Handled:
     """Decide and carry out `msg` inside `session` (the caller commits, then calls `finish`)."""
     courtyard, no_offer = touch_resident(session, msg, steward)
+    invited = invitation_reply(session, steward, msg)
+    if invited is not None:
+        kept = load_state(steward, msg.openid) if state is None else state
+        outbox.of(session).deferred = True
+        return Handled(invited, kept, Run(steward, msg, session), outbox.of(session))
     ctx = build_context(session, steward, msg, courtyard, state)
     if no_offer and not ctx.state.declined_default:  # remembered in the database, not only for the TTL
         ctx.state = replace(ctx.state, declined_default=True)

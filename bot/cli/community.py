@@ -1,0 +1,93 @@
+"""`steward member …` and `steward courtyard …`: the community's directory from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from bot.services.community import invitations, members
+from bot.services.dispatch import departures
+from bot.services.uow.steward import Steward
+from bot.wechat.client import shared_client
+from bot.wechat.errors import WeChatError
+
+
+def _steward(ctx: click.Context) -> Steward:
+    return ctx.obj.steward()
+
+
+def _echo(data: object, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False) if as_json else text)
+
+
+@click.group()
+def member() -> None:
+    """Council members: invite by QR code, list, remove."""
+
+
+@member.command("invite")
+@click.option("--courtyard", required=True, help="楼院编号，如 c3")
+@click.option("--name", required=True, help="姓名")
+@click.option("--role", default="成员", show_default=True, type=click.Choice(members.ROLES))
+@click.option("--skills", default="", help="技能，逗号分隔，如 维修,调解")
+@click.option("--phone", default=None, help="电话（照原样保存）")
+@click.option("--member-id", type=int, default=None, help="为已有但未绑定的成员重新生成邀请")
+@click.option("--hours", default=72.0, show_default=True, help="二维码有效小时数（最长 720）")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def member_invite(ctx: click.Context, courtyard: str, name: str, role: str, skills: str, phone: str | None,
+                  member_id: int | None, hours: float, as_json: bool) -> None:
+    """Add a member (or take an unbound one) and print the invitation's QR code."""
+    if not 0 < hours <= 720:
+        raise click.ClickException("有效时间应在 0 到 720 小时之间")
+    steward = _steward(ctx)
+    data = None if member_id else members.MemberInput(
+        courtyard=courtyard, name=name, role=role, phone=phone,
+        skills=tuple(s for s in skills.replace("，", ",").split(",") if s.strip()))
+    try:
+        with steward.session() as s:
+            inv = invitations.invite(s, steward.config, shared_client(steward.config, steward.redis),
+                                     member_id=member_id, data=data, hours=hours, actor="cli")
+    except members.DirectoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    except WeChatError as exc:
+        raise click.ClickException(f"微信未能生成二维码（{exc.code}: {exc.message}）") from None
+    _echo(inv.to_dict(), as_json, f"请让 {name} 用微信扫描这个二维码（{inv.expires_at:%Y-%m-%d %H:%M} UTC 前有效，只能用一次）：\n"
+          f"{inv.qr_url}")
+
+
+@member.command("list")
+@click.option("--courtyard", default=None)
+@click.option("--all", "include_inactive", is_flag=True, help="包括已停用的成员")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def member_list(ctx: click.Context, courtyard: str | None, include_inactive: bool, as_json: bool) -> None:
+    """List council members."""
+    steward = _steward(ctx)
+    with steward.session() as s:
+        rows = [members.member_dict(r, steward.config)
+                for r in members.list_members(s, steward.file_config, courtyard, include_inactive)]
+    lines = [f"{r['id']:>4}  {r['courtyard']:<5} {r['name']:<6} {r['role']:<4} {','.join(r['skills']):<10} "
+             f"{'已绑定' if r['bound'] else '未绑定'}{'' if r['active'] else ' 已停用'}" for r in rows]
+    _echo(rows, as_json, "\n".join(lines) or "（没有成员）")
+
+
+@member.command("remove")
+@click.argument("member_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def member_remove(ctx: click.Context, member_id: int, as_json: bool) -> None:
+    """Deactivate a member; his open tasks go to the next member by the routing rules."""
+    steward = _steward(ctx)
+    try:
+        moved = departures.member_leaves(steward, member_id, actor="cli")
+    except members.DirectoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    _echo({"member_id": member_id, "reassigned": moved}, as_json,
+          f"已停用；{len(moved)} 件未办完的事项已转交：{'、'.join(moved) or '无'}")
+
+
+@click.group()
+def courtyard() -> None:
+    """Courtyards: posters with their permanent QR code."""

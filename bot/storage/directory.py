@@ -1,0 +1,141 @@
+"""The community's directory (courtyards, council members) as the rest of the code reads it: the
+file config with its `courtyards` and `members` replaced by the database's, once the database has
+been seeded (a `communities` row exists). Before that the file config is the directory.
+
+Cached per process: a snapshot is reloaded when the Redis version counter moves (checked at most
+every `CHECK_SECONDS`), and at once in the process that made the change (`invalidate`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import redis as redis_lib
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from bot.config import CouncilMember as MemberView
+from bot.config import Courtyard as CourtyardView
+from bot.storage import db
+from bot.storage.models import Community, CouncilMember, CourtyardRow
+
+VERSION_KEY = "steward:directory:version"
+CHECK_SECONDS = 2.0
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    community_id: int
+    courtyards: tuple[CourtyardView, ...]
+    members: tuple[MemberView, ...]  # active and bound, by courtyard then backup order: routing's order
+
+
+@dataclass
+class _Entry:
+    version: str | None
+    snapshot: Snapshot | None
+    checked_at: float
+
+
+_cache: dict[str, _Entry] = {}
+
+
+def community_id(session: Session) -> int | None:
+    """The seeded community (the first; a later issue serves many)."""
+    return session.scalars(select(Community.id).order_by(Community.id).limit(1)).first()
+
+
+def _member_view(row: CouncilMember) -> MemberView:
+    skills = tuple(s for s in (row.skills or "").split(",") if s)
+    return MemberView(openid=row.openid or "", name=row.name, courtyard=row.courtyard_id, role=row.role,  # type: ignore[arg-type]
+                      skills=skills, phone=row.phone or "", digest_consent=bool(row.digest_consent))
+
+
+def load(session: Session) -> Snapshot | None:
+    cid = community_id(session)
+    if cid is None:
+        return None
+    yards = session.scalars(select(CourtyardRow).where(CourtyardRow.community_id == cid, CourtyardRow.active)
+                            .order_by(CourtyardRow.id)).all()
+    rows = session.scalars(
+        select(CouncilMember)
+        .where(CouncilMember.community_id == cid, CouncilMember.active, CouncilMember.openid.is_not(None))
+        .order_by(CouncilMember.courtyard_id, CouncilMember.backup_order, CouncilMember.id)
+    ).all()
+    return Snapshot(
+        community_id=cid,
+        courtyards=tuple(CourtyardView(id=y.key, name=y.name, aliases=tuple(y.aliases or ()), lat=y.lat, lon=y.lon)
+                         for y in yards),
+        members=tuple(_member_view(r) for r in rows),
+    )
+
+
+RedisFactory = Callable[[], "redis_lib.Redis | None"]
+
+
+def _version(redis_factory: RedisFactory) -> str | None:
+    redis = redis_factory()
+    if redis is None:
+        return None
+    try:
+        value = redis.get(VERSION_KEY)
+    except redis_lib.RedisError:
+        return None
+    return None if value is None else str(value)
+
+
+def snapshot(url: str, redis_factory: RedisFactory) -> Snapshot | None:
+    now = time.monotonic()
+    entry = _cache.get(url)
+    if entry is not None and now - entry.checked_at < CHECK_SECONDS:
+        return entry.snapshot
+    version = _version(redis_factory)
+    if entry is not None and version is not None and version == entry.version:
+        entry.checked_at = now
+        return entry.snapshot
+    try:
+        with db.session_scope(url) as s:
+            snap = load(s)
+    except SQLAlchemyError as exc:  # not migrated yet (`steward config check`, a first `db upgrade`)
+        log.debug("directory not loaded: %s", db.describe_error(exc))
+        return entry.snapshot if entry else None
+    _cache[url] = _Entry(version, snap, now)
+    return snap
+
+
+def view(config: Config, redis_factory: RedisFactory) -> Config:
+    snap = snapshot(config.database_url, redis_factory)
+    if snap is None:
+        return config
+    return _merged(config, snap)
+
+
+# (file config, snapshot) → merged; the key objects are kept alive so their ids are not reused.
+_merged_cache: dict[tuple[int, int], tuple[Config, Snapshot, Config]] = {}
+
+
+def _merged(config: Config, snap: Snapshot) -> Config:
+    key = (id(config), id(snap))
+    hit = _merged_cache.get(key)
+    if hit is None:
+        if len(_merged_cache) > 32:
+            _merged_cache.clear()
+        hit = _merged_cache[key] = (config, snap, replace(config, courtyards=snap.courtyards, members=snap.members))
+    return hit[2]
+
+
+def invalidate(url: str, redis: redis_lib.Redis | None) -> None:
+    """After a change: this process reloads at once, the others within `CHECK_SECONDS`."""
+    _cache.pop(url, None)
+    if redis is not None:
+        try:
+            redis.incr(VERSION_KEY)
+        except redis_lib.RedisError as exc:
+            log.warning("directory version not bumped (%s): other processes reload within their cache time",
+                        type(exc).__name__)
