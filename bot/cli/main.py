@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot import config as config_mod
 from bot.app import create_app
 from bot.cli.accounts import config_group, token, user
 from bot.cli.chat import run_chat
