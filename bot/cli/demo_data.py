@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain.clock import from_local, to_local, utcnow
 from bot.domain.deadlines import accept_due
+from bot.domain.sample import DEMO_NAME, DEMO_PREFIX
 from bot.services.tickets import create_ticket
 from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket, TicketEvent
 
-DEMO_PREFIX = "o-demo-sample-"
-DEMO_NAME = "示例居民"
 # (category, subcategory, what a resident says); the courtyard's alias is put in front.
 REPORTS = [
     ("repair", "照明", "楼道灯坏了，晚上黑乎乎的"), ("repair", "照明", "3单元楼道灯不亮好几天了"),
