@@ -49,7 +49,7 @@ CATALOGUE: dict[str, str] = {
     "(Did you mean one of: {possibilities}?)": "（是不是其中之一：{possibilities}？）",
     "{value!r} is not {choice}.": "{value!r} 不是 {choice}。",
     "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。",
-    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
+    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的数字（应为整数或小数）。",
     "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
     "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
     "{name} {filename!r} is a directory.": "{name} {filename!r} 是一个目录。",
