@@ -31,7 +31,7 @@ def seed_for_dev(cfg: config_mod.Config) -> str:
         if not demo_data.has_demo(s) and demo_data.foreign_tickets(s):
             raise DemoRefused("数据库里已经有不是示例数据的工单：示例数据只写进空的开发数据库。"
                               "可以换一个数据库（STEWARD_DATABASE_URL）或删掉 var/steward.db 再试。")
-        done = demo_data.seed(s, cfg)
+        done = demo_data.seed(s, cfg, redis=steward.redis)
     if done.skipped:
         return "示例数据已经在数据库里，没有重复填入。"
     return (f"已填入示例数据：{done.residents} 位{demo_data.DEMO_NAME}、{done.tickets} 件工单、{done.events} 场活动"

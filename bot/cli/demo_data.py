@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from bot.config import Config
 from bot.domain.clock import from_local, to_local, utcnow
 from bot.domain.deadlines import accept_due
 from bot.domain.sample import DEMO_NAME, DEMO_PREFIX
+from bot.services.rates.cache import refresh_cache
 from bot.services.tickets import create_ticket
 from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket, TicketEvent
 
@@ -59,8 +61,9 @@ def _event(s: Session, t: Ticket, at: datetime, kind: str, frm: str | None, to: 
                       actor_name=actor_name, note=note, data=data))
 
 
-def seed(session: Session, config: Config, today: date | None = None) -> Seeded:
-    """Fill the database with the demo month (from the 1st of last month to today); once only."""
+def seed(session: Session, config: Config, today: date | None = None, redis: Any = None) -> Seeded:
+    """Fill the database with the demo month (from the 1st of last month to today); once only. Its
+    events are back-dated, which the rates caches never expect: they are recomputed here."""
     if has_demo(session):
         return Seeded(skipped=True)
     today = today or to_local(utcnow()).date()
@@ -99,6 +102,11 @@ def seed(session: Session, config: Config, today: date | None = None) -> Seeded:
     _thanks(session, config, people, start, today, now)
     out.events = _events(session, people, start, today)
     session.flush()
+    refresh_cache(session, config, redis, months=14)
+    if redis is not None:  # the public board keeps its page a minute (bot/web/public.py): show the month now,
+        for pattern in ("steward:public:*", "steward:qcount:*"):  # and the queue tabs' counts (bot/web/queues.py)
+            for key in redis.scan_iter(pattern):
+                redis.delete(key)
     return out
 
 
