@@ -131,3 +131,18 @@ def test_the_first_hour(newcomer):
         except subprocess.TimeoutExpired:
             os.killpg(dev.pid, signal.SIGKILL)
         log.close()
+        stop_embedded_redis(cwd / "var")
+
+
+def stop_embedded_redis(var: Path) -> None:
+    """`steward dev`'s embedded Redis runs detached from the process group: stop the one it started."""
+    import json
+
+    import redis
+
+    for settings in var.glob("*.settings"):
+        sock = json.loads(settings.read_text(encoding="utf-8")).get("unixsocket")
+        try:
+            redis.Redis(unix_socket_path=sock, socket_timeout=2).shutdown(nosave=True)
+        except redis.RedisError:
+            pass  # gone already (shutdown closes the connection as it succeeds)
