@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from bot.domain.vocabulary import UNFINISHED
-from handlers import callback, commands, events, followup, intake, replies
+from handlers import callback, commands, events, followup, intake, location, replies
 from handlers import courtyard as yards
 from handlers.base import BindCourtyard, Context, Decision, Inbound, PushDelivered, Withdraw
 from handlers.intake import ask, keep
@@ -186,7 +186,7 @@ class AskCourtyard:
         if ctx.state.guess and msg.kind != "location" and yes_no(msg.text) is not None:
             return True
         if msg.kind == "location":
-            return msg.lat is not None and yards.nearest(msg.lat, msg.lon or 0.0, ctx.config.courtyards) is not None
+            return location.place(msg.lat, msg.lon, msg.text, ctx.config.courtyards) is not None
         return yards.answer(msg.text, ctx.config.courtyards) is not None
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
@@ -250,11 +250,10 @@ class Location:
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         cfg = ctx.config
-        where = None
-        if msg.lat is not None and msg.lon is not None:
-            where = yards.nearest(msg.lat, msg.lon, cfg.courtyards)
+        where = location.place(msg.lat, msg.lon, msg.text, cfg.courtyards)
         if where is None:
-            return Decision(reply="这个位置不在我们社区的院里。请直接告诉我是哪个院的事。", state=keep(ctx))
+            return Decision(reply=f"这个位置不在{cfg.community}的院里，离我们社区有点远。请直接告诉我是哪个院的事。",
+                            state=keep(ctx))
         label = replies.courtyard_label(cfg, where)
         if ctx.courtyard == where:
             return Decision(reply=f"收到位置：{label}。有事直接说就行。", state=keep(ctx))

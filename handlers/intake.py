@@ -12,7 +12,7 @@ from typing import Any
 
 from handlers import classify as classifier
 from handlers import courtyard as yards
-from handlers import emergency, events, faq, replies
+from handlers import emergency, events, faq, location, replies
 from handlers.base import (
     AttachMedia,
     BindCourtyard,
@@ -175,7 +175,7 @@ def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
     cfg, state = ctx.config, ctx.state
     pending = state.pending
     if msg.kind == "location" and msg.lat is not None and msg.lon is not None:
-        where = yards.nearest(msg.lat, msg.lon, cfg.courtyards)
+        where = location.place(msg.lat, msg.lon, msg.text, cfg.courtyards)
     elif state.guess and (yes := yes_no(msg.text)) is not None:  # 您说的是…吗？ 是 / 不是
         if not yes:
             return Decision(reply=replies.ask_courtyard(cfg, "好的，那是哪个院？"), state=replace(state, guess=None))
@@ -192,7 +192,8 @@ def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
             return None
         if max(state.asked, 1) >= 2:  # asked twice: register it anyway, staff find the courtyard
             return create(ctx, pending, None)
-        return Decision(reply=replies.ask_courtyard(cfg, "没认出是哪个院。"),
+        missed = "这个位置不在我们社区里。" if msg.kind == "location" else "没认出是哪个院。"
+        return Decision(reply=replies.ask_courtyard(cfg, missed),
                         state=replace(state, asked=max(state.asked, 1) + 1))
     if not pending:  # the greeting's question: remember the courtyard (and hear any request with it)
         bind_action = BindCourtyard(where)

@@ -1,7 +1,9 @@
 """`steward chat --as OPENID`: talk to the bot from a terminal as a WeChat user would.
 
 Each line becomes the XML WeChat would post, signed (and in safe mode encrypted) the same way, sent
-to `/wechat`; the passive reply is printed, then any pushes the sandbox recorded for that openid.
+to `/wechat`; the passive reply is printed. A background thread watches the sandbox's push list and
+prints what the account sends to that openid as it arrives — a task while the member waits, a notice
+long after the resident's last line.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import secrets
 import shlex
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import IO, Any
@@ -146,6 +149,29 @@ class _Sandbox:
         return found
 
 
+class _Watcher(threading.Thread):
+    """Prints new pushes every `interval` seconds until stopped; `flush()` prints them now."""
+
+    def __init__(self, sandbox: _Sandbox, show: Callable[[str], None], interval: float) -> None:
+        super().__init__(daemon=True, name="steward-chat-pushes")
+        self.sandbox, self.show, self.interval = sandbox, show, interval
+        self.lock, self.stopped = threading.Lock(), threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            for message in self.sandbox.new_pushes():
+                self.show(describe_push(message))
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.is_alive():
+            self.join(5)
+
+
 def run_chat(
     config: Config,
     openid: str,
@@ -155,8 +181,10 @@ def run_chat(
     *,
     sandbox_url: str | None = None,
     poll_seconds: float = 1.5,
+    watch_seconds: float = 1.0,
 ) -> None:
-    """Read lines from `input_stream` until EOF or /quit; print replies and pushes to `output`."""
+    """Read lines from `input_stream` until EOF or /quit; print replies to `output`, and pushes as they
+    arrive (checked every `watch_seconds`; after each line and before leaving, `poll_seconds` more)."""
     base = url.rstrip("/")
     webhook = f"{base}/wechat"
     poster = signing.SignedPoster(config.wechat, webhook)
@@ -172,9 +200,30 @@ def run_chat(
     if not sandbox.available:
         say("（连不上沙箱，不显示推送消息）")
     interactive = hasattr(input_stream, "isatty") and input_stream.isatty()
-    while True:
+
+    def show_push(text: str) -> None:  # from the watcher: keep the prompt under what arrived
+        if text:
+            say(f"\n{text}" if interactive else text)
         if interactive:
             print("我> ", end="", file=output, flush=True)
+
+    watcher = _Watcher(_Sandbox(sandbox.base, openid, requests.Session()), show_push, watch_seconds)
+    watcher.sandbox.seen = sandbox.seen
+    if sandbox.available:
+        watcher.start()
+    try:
+        _loop(config, openid, input_stream, say, show_push if interactive else None, sandbox, watcher, poster, webhook,
+              poll_seconds)
+    finally:
+        watcher.stop()
+    say("再见。")
+
+
+def _loop(config: Config, openid: str, input_stream: IO[str], say: Callable[[str], None],
+          prompt: Callable[[str], None] | None, sandbox: _Sandbox, watcher: _Watcher, poster: signing.SignedPoster, webhook: str, poll_seconds: float) -> None:
+    while True:
+        if prompt is not None:
+            prompt("")
         line = input_stream.readline()
         if not line:
             break
@@ -197,10 +246,18 @@ def run_chat(
         except requests.RequestException as exc:
             say(f"（连不上 {webhook}：{exc.__class__.__name__}，服务启动了吗？）")
             continue
-        say(f"公众号：{describe_reply(reply)}" if status == 200 else f"（webhook 返回 HTTP {status}）")
-        deadline = time.monotonic() + poll_seconds
-        while time.monotonic() < deadline:
-            for message in sandbox.new_pushes():
-                say(describe_push(message))
-            time.sleep(0.2)
-    say("再见。")
+        with watcher.lock:
+            say(f"公众号：{describe_reply(reply)}" if status == 200 else f"（webhook 返回 HTTP {status}）")
+        _settle(watcher, poll_seconds)
+    if sandbox.available:
+        _settle(watcher, poll_seconds)  # what the last line set off, before saying goodbye
+
+
+def _settle(watcher: _Watcher, seconds: float) -> None:
+    """Wait `seconds`, printing pushes as they come (the reply's own pushes follow within a moment)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        watcher.flush()
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.2)

@@ -1,87 +1,69 @@
-"""`steward`: the command line (click)."""
+"""`steward`: the command line (click, in Chinese: bot/cli/zh.py)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot import config as config_mod
 from bot.app import create_app
+from bot.cli.accounts import config_group, token, user
 from bot.cli.chat import run_chat
 from bot.cli.community import courtyard, member
+from bot.cli.context import Ctx, pass_ctx
+from bot.cli.demo import demo, seed_for_dev
 from bot.cli.devserver import run_dev
 from bot.cli.pdf import to_pdf
+from bot.cli.zh import CONFIG_HELP, ZhGroup, use_config
 from bot.sandbox.standalone import create_sandbox_app
 from bot.services.community import menu as menu_service
 from bot.services.community import workcalendar
-from bot.services.community.sync import config_differences, sync_from_config
-from bot.services.community.users import UserError, add_user, set_password
+from bot.services.community.sync import sync_from_config
 from bot.services.digest import build as digest_service
 from bot.services.inbound.replay import replay as run_replay
 from bot.services.inbound.training import train_from_db
 from bot.services.uow.steward import Steward
 from bot.storage.migrate import upgrade
 from bot.web import digest as digest_page
-from bot.web.tokens import TokenError, add, list_tokens, revoke
 from bot.wechat.errors import WeChatError
 from handlers.classify import classify_lines
 from handlers.courtyard import locate
 from workers.run import run_worker
 
-
-class Ctx:
-    def __init__(self, config_path: str | None) -> None:
-        self.config_path = config_path
-
-    def config(self) -> config_mod.Config:
-        try:
-            return config_mod.load(self.config_path)
-        except config_mod.ConfigError as exc:
-            raise click.ClickException(exc.report()) from None
-
-    def service_config(self) -> config_mod.Config:
-        """The config of a long-running service (`serve`, `worker`): no sample secrets, no sandbox."""
-        cfg = self.config()
-        try:
-            config_mod.ensure_deployable(cfg)
-        except config_mod.ConfigError as exc:
-            raise click.ClickException(exc.report() + "\n（开发环境请用 steward dev / for development use `steward dev`）") from None
-        return cfg
-
-    def steward(self):
-        return Steward(self.config())
+NO_TABLES = "数据库里还没有数据表：先运行 steward dev（或 steward db upgrade）"
 
 
-pass_ctx = click.make_pass_decorator(Ctx)
-
-
-@click.group()
-@click.option("--config", "config_path", envvar="STEWARD_CONFIG", type=click.Path(dir_okay=False),
-              help="配置文件（默认 config.toml；只有 steward dev 在没有时用 config.example.toml）")
+@click.group(cls=ZhGroup, help="楼院管家：社区公众号的后台。每个命令都接受 --config（放在子命令前后均可）。")
+@click.option("--config", "config_path", envvar="STEWARD_CONFIG", type=click.Path(dir_okay=False), metavar="文件",
+              help=CONFIG_HELP)
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
-    """楼院管家 Courtyard Steward."""
+    ctx.obj = Ctx(None)
     if config_path:
-        # Child processes (the worker started by `steward dev`) must read the same file.
-        os.environ["STEWARD_CONFIG"] = str(Path(config_path).resolve())
-    ctx.obj = Ctx(config_path)
+        use_config(ctx, config_path)
 
 
-@main.group()
+main.add_command(user)
+main.add_command(token)
+main.add_command(config_group)
+main.add_command(demo)
+main.add_command(member)
+main.add_command(courtyard)
+
+
+@main.group(help="数据库：迁移与同步。")
 def db() -> None:
-    """Database migrations."""
+    pass
 
 
-@db.command("upgrade")
-@click.option("--revision", default="head")
+@db.command("upgrade", help="执行数据库迁移，并按配置同步理事会成员和工作台账号。")
+@click.option("--revision", default="head", show_default=True, help="迁移到哪个版本")
 @pass_ctx
 def db_upgrade(obj: Ctx, revision: str) -> None:
-    """Apply migrations and sync council members and staff accounts from the config."""
     cfg = obj.config()
     upgrade(cfg.database_url, revision)
     steward = obj.steward()
@@ -97,92 +79,85 @@ def db_upgrade(obj: Ctx, revision: str) -> None:
         click.echo(f"节假日日历：从 chinesecalendar 补入 {added} 天（已知 {years[0]}–{years[-1]} 年）")
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
+@main.command(help="运行网页（开发用服务器；正式部署用 gunicorn，见 README）。")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=5000, type=int, show_default=True, help="端口")
 @pass_ctx
 def serve(obj: Ctx, host: str, port: int) -> None:
-    """Run the web app (development server; use gunicorn in production, see README)."""
     create_app({"STEWARD_CONFIG": obj.service_config()}).run(host=host, port=port, threaded=True)
 
 
-@main.command()
+@main.command(help="运行一个后台 worker（带调度器：派单、推送、期限检查、回访）。")
 @click.option("--burst", is_flag=True, help="处理完队列就退出")
 @click.option("--fork", is_flag=True, help="每个任务在单独的子进程里运行（更隔离，但更慢）")
 @pass_ctx
 def worker(obj: Ctx, burst: bool, fork: bool) -> None:
-    """Run an RQ worker with the scheduler (delayed jobs, retries, periodic sweeps)."""
     run_worker(Steward(obj.service_config()), burst=burst, simple=not fork)
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5001, type=int)
+@main.command(help="单独运行模拟的微信接口（沙箱，开发和测试用）。")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=5001, type=int, show_default=True, help="端口")
 @pass_ctx
 def sandbox(obj: Ctx, host: str, port: int) -> None:
-    """Run the fake WeChat API on its own."""
-    create_sandbox_app(obj.config()).run(host=host, port=port, threaded=True)
+    create_sandbox_app(obj.dev_config()).run(host=host, port=port, threaded=True)
 
 
-@main.command()
-@click.option("--as", "openid", required=True, help="以哪个 openid 的身份发消息")
+@main.command(help="在终端里和公众号聊天：每行按微信的方式签名（安全模式下加密）后发给 webhook，推送随到随显示。")
+@click.option("--as", "openid", required=True, help="以哪个 openid 的身份发消息，如 o-demo-resident-1")
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="webhook 所在地址")
 @pass_ctx
 def chat(obj: Ctx, openid: str, url: str) -> None:
-    """Chat with the bot from the terminal, signed as WeChat signs (a dev tool: `steward dev`'s sample
-    config is fine here, as it is for `steward dev` itself)."""
-    config_mod.set_run_mode(config_mod.RunMode.DEV)
-    run_chat(obj.config(), openid, url)
+    run_chat(obj.dev_config(), openid, url)
 
 
-@main.command()
+@main.command(help="从标准输入逐行读取居民的话，每行输出一个 JSON（类别、子类、置信度、楼院）。")
 @pass_ctx
 def classify(obj: Ctx) -> None:
-    """Read lines on stdin, write one JSON object per line (category, courtyard …)."""
-    courtyards = obj.config().courtyards
+    courtyards = obj.dev_config().courtyards
     for row in classify_lines((line.rstrip("\n") for line in sys.stdin), lambda t: locate(t, courtyards)):
         click.echo(json.dumps(row, ensure_ascii=False))
 
 
-@main.command()
+@main.command(help="用语料和工作人员的改类记录重新训练分类模型。")
 @pass_ctx
 def train(obj: Ctx) -> None:
-    """Retrain the classifier with the corpus plus staff reclassifications."""
     with obj.steward().session() as session:
         path = train_from_db(session)
     click.echo(f"模型已更新：{path}")
 
 
-@main.command()
-@click.option("--limit", default=1000, type=int)
+@main.command(help="重放处理失败的消息，以及数据库停机时暂存的消息。")
+@click.option("--limit", default=1000, type=int, show_default=True, help="最多重放多少条")
 @pass_ctx
 def replay(obj: Ctx, limit: int) -> None:
-    """Re-run messages that failed or were spooled while the database was down."""
     done = run_replay(obj.steward(), limit)
     click.echo(f"重放完成：成功 {done.ok} 条，失败 {done.failed} 条，有毒消息 {done.poison} 条（已标记 poison 并跳过）")
     if done.failed:  # the database, not a message: worth a non-zero exit
         sys.exit(1)
 
 
-@main.command()
+@main.command(help="生成「育英社情」月报：话题、三率、每月一题、好人好事、活动（可打印成 A4）。")
 @click.option("--month", default=None, help="哪个月，YYYY-MM（默认上个月）")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="写到这个文件：.html（可直接打印成 A4），或 .pdf（需要装有 chromium）")
 @click.option("--pdf", is_flag=True, help="另存一份同名的 PDF（需要装有 chromium）")
 @pass_ctx
 def digest(obj: Ctx, month: str | None, out: Path, pdf: bool) -> None:
-    """The monthly 育英社情 digest: topics, rates, 每月一题, 好人好事, events (printable A4)."""
     ym = digest_page.parse_month(month)
     if ym is None:
         raise click.BadParameter("月份应写成 YYYY-MM，如 2026-11", param_hint="--month")
-    cfg = obj.config()
+    cfg = obj.dev_config()
     app = create_app({"STEWARD_CONFIG": cfg})
     steward = app.extensions["steward"]
-    with app.test_request_context("/staff/digest/"):
-        with steward.session() as s:
-            d = digest_service.build(s, cfg, ym[0], ym[1], redis=steward.redis)
-        html = digest_page.render(d, standalone=True)
-        article = digest_page.article(d) if cfg.digest.wechat_draft else None
+    try:
+        with app.test_request_context("/staff/digest/"):
+            with steward.session() as s:
+                d = digest_service.build(s, cfg, ym[0], ym[1], redis=steward.redis)
+            html = digest_page.render(d, standalone=True)
+            article = digest_page.article(d) if cfg.digest.wechat_draft else None
+    except (OperationalError, ProgrammingError):
+        raise click.ClickException(f"{NO_TABLES}（{_safe_url(cfg.database_url)}）") from None
     html_path = out.with_suffix(".html") if out.suffix.lower() == ".pdf" else out
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(html, encoding="utf-8")
@@ -202,26 +177,24 @@ def digest(obj: Ctx, month: str | None, out: Path, pdf: bool) -> None:
         click.echo(f"已保存为公众号草稿：{media_id}")
 
 
-@main.group()
+@main.group(help="公众号自定义菜单（配置里的 [[menu.button]]）。")
 def menu() -> None:
-    """The account's custom menu (`[[menu.button]]` in the config)."""
+    pass
 
 
-@menu.command("show")
+@menu.command("show", help="按微信的规则检查配置的菜单，并打印 menu/create 的请求体。")
 @pass_ctx
 def menu_show(obj: Ctx) -> None:
-    """Check the configured menu and print the menu/create body."""
     try:
-        body = menu_service.payload(obj.config())
+        body = menu_service.payload(obj.dev_config())
     except menu_service.MenuError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(body, ensure_ascii=False, indent=2))
 
 
-@menu.command("push")
+@menu.command("push", help="按微信的规则检查菜单并发布（menu/create）。")
 @pass_ctx
 def menu_push(obj: Ctx) -> None:
-    """Check the configured menu against WeChat's rules and publish it (menu/create)."""
     try:
         body = menu_service.publish(obj.steward())
     except menu_service.MenuError as exc:
@@ -232,136 +205,17 @@ def menu_push(obj: Ctx) -> None:
     click.echo(f"菜单已发布：{names}（{obj.config().wechat.api_base_url}）")
 
 
-@main.group()
-def user() -> None:
-    """Workbench accounts."""
-
-
-@user.command("add")
-@click.argument("username")
-@click.option("--name", required=True, help="显示的姓名")
-@click.option("--role", type=click.Choice(["admin", "staff", "council"]), default="staff")
-@click.option("--courtyard", default=None, help="理事会账号所属楼院 id，如 c3")
-@click.password_option(envvar="STEWARD_NEW_USER_PASSWORD")
-@pass_ctx
-def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | None, password: str) -> None:
-    cfg = obj.config()
-    if role == "council" and cfg.courtyard(courtyard) is None:
-        raise click.ClickException("理事会账号需要 --courtyard，且必须是配置里的楼院 id（如 c3）")
-    try:
-        with obj.steward().session() as session:
-            add_user(session, username, name, password, role, courtyard)
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"已添加账号 {username}（{role}）")
-
-
-@user.command("passwd")
-@click.argument("username")
-@click.password_option(envvar="STEWARD_NEW_USER_PASSWORD")
-@pass_ctx
-def user_passwd(obj: Ctx, username: str, password: str) -> None:
-    """Set a new password for an existing account."""
-
-    try:
-        with obj.steward().session() as session:
-            set_password(session, username, password)
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"已为 {username} 设置新密码")
-
-
-@main.group("config")
-def config_group() -> None:
-    """The configuration file."""
-
-
-@config_group.command("check")
-@click.option("--dev", "dev_only", is_flag=True, help="只按 steward dev 的要求检查（允许示例值和沙箱）")
-@pass_ctx
-def config_check(obj: Ctx, dev_only: bool) -> None:
-    """Validate the config (as `serve` and `worker` would) and print every problem in Chinese and English."""
-    previous = config_mod.set_run_mode(config_mod.RunMode.DEV) if dev_only else None
-    try:
-        cfg = config_mod.load(obj.config_path)
-        problems = [] if dev_only else config_mod.deployment_problems(cfg)
-        if problems:
-            raise config_mod.ConfigError(source=cfg.source, problems=problems)
-    except config_mod.ConfigError as exc:
-        raise click.ClickException(exc.report()) from None
-    finally:
-        if previous is not None:
-            config_mod.set_run_mode(previous)
-    click.echo(f"{cfg.source}: 配置无误 / config OK")
-    for line in directory_differences(cfg):
-        click.echo(f"与数据库不一致（以数据库为准，未应用）：{line}")
-@main.group()
-def token() -> None:
-    """API tokens (stored as sha256; shown once)."""
-
-
-@token.command("add")
-@click.argument("name")
-@click.option("--role", type=click.Choice(["read", "write"]), default="read")
-@click.option("--courtyard", default=None, help="只能看这个楼院（如 c3）；不填为全部楼院")
-@pass_ctx
-def token_add(obj: Ctx, name: str, role: str, courtyard: str | None) -> None:
-
-    try:
-        with obj.steward().session() as session:
-            value, _ = add(session, obj.config(), name, role, courtyard)
-    except TokenError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"已添加令牌 {name}（{role}{'，' + courtyard if courtyard else ''}）。只显示这一次，请妥善保存：")
-    click.echo(value)
-
-
-@token.command("list")
-@pass_ctx
-def token_list(obj: Ctx) -> None:
-
-    with obj.steward().session() as session:
-        for t in list_tokens(session):
-            state = f"已吊销 {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "有效"
-            click.echo(f"{t.name}\t{t.role}\t{t.courtyard_id or '全部楼院'}\t{t.created_at:%Y-%m-%d}\t{state}")
-
-
-@token.command("revoke")
-@click.argument("name")
-@pass_ctx
-def token_revoke(obj: Ctx, name: str) -> None:
-
-    with obj.steward().session() as session:
-        n = revoke(session, name)
-    if not n:
-        raise click.ClickException(f"没有名为 {name} 的有效令牌")
-    click.echo(f"已吊销令牌 {name}")
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
+@main.command(help="一条命令启动全部：内置 Redis、SQLite、迁移、微信沙箱、网页和一个 worker。")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=5000, type=int, show_default=True, help="端口")
 @click.option("--no-worker", is_flag=True, help="不启动后台 worker")
+@click.option("--demo", is_flag=True, help="先填入一个月的示例数据（工单、事件、评价、月报；明确标为示例）")
 @pass_ctx
-def dev(obj: Ctx, host: str, port: int, no_worker: bool) -> None:
-    """Everything in one command: embedded Redis, SQLite, migrations, sandbox, web and a worker."""
-    config_mod.set_run_mode(config_mod.RunMode.DEV)  # sample secrets and the sandbox are fine here
-    run_dev(obj.config(), host, port, with_worker=not no_worker)
-
-
-main.add_command(member)
-main.add_command(courtyard)
-
-
-def directory_differences(cfg: config_mod.Config) -> list[str]:
-    """The config against the seeded directory; nothing when the database cannot be read."""
-    url = cfg.database_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return []  # never create a database just to compare it
-    try:
-        return config_differences(Steward(cfg))
-    except Exception:  # noqa: BLE001 — no database yet: there is nothing to disagree with
-        return []
+def dev(obj: Ctx, host: str, port: int, no_worker: bool, demo: bool) -> None:
+    cfg = obj.dev_config()  # sample secrets and the sandbox are fine here
+    if demo:
+        click.echo(seed_for_dev(cfg))
+    run_dev(cfg, host, port, with_worker=not no_worker)
 
 
 def _safe_url(url: str) -> str:

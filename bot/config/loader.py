@@ -51,7 +51,7 @@ def resolve_path(path: str | os.PathLike | None = None) -> Path:
     if local.exists():
         return local
     if samples_allowed():
-        log.warning("config.toml not found; steward dev uses the sample config %s", EXAMPLE_CONFIG)
+        log.warning("没有 config.toml：开发环境使用示例配置 %s（config.toml not found; using the sample）", EXAMPLE_CONFIG)
         return EXAMPLE_CONFIG
     raise ConfigError(problems=[Problem(
         "", f"找不到配置文件 config.toml（当前目录 {Path.cwd()}）：复制 config.example.toml 为 config.toml 并改掉所有"

@@ -12,6 +12,8 @@ from bot.domain.scrub import SURNAMES, scrub
 
 THANKS = re.compile(r"感谢|谢谢|多谢|多亏|点赞|表扬|好人|热心|辛苦|帮了大忙")
 NEIGHBOUR = re.compile(rf"邻居|楼上|楼下|对门|隔壁|街坊|小伙子|姑娘|[{SURNAMES}](?:阿姨|大爷|大妈|叔叔|师傅|大姐|大哥|奶奶|爷爷)")
+# A callback answer starts with the rating ("5 师傅修得很好", "5分，谢谢", "五星！"): not the resident's words.
+RATING_PREFIX = re.compile(r"^\s*(?:[1-5１-５](?:\s*(?:分|星|颗星))?|[一二三四五](?:分|星|颗星))(?![0-9０-９号楼层单元栋院])[\s,，.。!！:：、]*")
 MEMBER = "member"
 NEIGHBOUR_KIND = "neighbour"
 ANONYMOUS_MEMBER = "一位理事会成员"
@@ -44,7 +46,7 @@ def printable(text: str, deed: Deed, members: Sequence[CouncilMember], residents
     """The resident's words with their own and other residents' names gone, and every member's name
     gone unless that member consented."""
     hidden = [*residents, *(m.name for m in members if not m.digest_consent)]
-    out = text
+    out = RATING_PREFIX.sub("", text, count=1) or text
     if deed.member is not None and not deed.member.digest_consent:
         out = out.replace(deed.member.name, "某某")
     return scrub(out, limit=limit, names=hidden)

@@ -231,9 +231,10 @@ def page() -> Any:
     people = []
     for openid in openids:
         member = config.member(openid)
-        label = (
-            f"{member.name}（{config.courtyard_name(member.courtyard)} {member.role}）" if member else "居民"
-        )
+        if member:
+            label = f"{member.name}（{config.courtyard_name(member.courtyard)} {member.role}）"
+        else:
+            label = "社区工作人员" if openid in config.staff_openids else "居民"
         recent = list(reversed(state.messages(redis, openid)[-10:]))
         for m in recent:
             m["when"] = _beijing(m["time"])

@@ -23,6 +23,7 @@ from bot.web import (
     public,
     queues,
     rates,
+    sample_banner,
     ticket_page,
 )
 from bot.web import calendar as calendar_page
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_app(app)
     web_filters.init_app(app)
+    sample_banner.init_app(app)
     for module in (auth, queues, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page, health,
                    public, api, api_docs):
         app.register_blueprint(module.bp)

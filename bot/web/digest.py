@@ -58,7 +58,7 @@ def bars(rows: Sequence[tuple[str, int, int]], title: str) -> Markup:
     return Markup("".join(parts))
 
 
-def render(digest: digest_service.Digest, standalone: bool = False) -> str:
+def render(digest: digest_service.Digest, standalone: bool = False, this_month: str | None = None) -> str:
     cfg = runtime.current().config
     top = digest.sections[0]
     yards = digest.sections[1:]
@@ -71,7 +71,7 @@ def render(digest: digest_service.Digest, standalone: bool = False) -> str:
         courtyard_name=cfg.courtyard_name, standalone=standalone,
         # A standalone file carries its CSS; served pages link it (the CSP allows no inline style).
         inline_css=Markup(f"<style>{CSS.read_text(encoding='utf-8')}</style>") if standalone else None,
-        draft_enabled=cfg.digest.wechat_draft,
+        draft_enabled=cfg.digest.wechat_draft, this_month=this_month,
     )
 
 
@@ -107,7 +107,13 @@ def _build(ym: tuple[int, int]) -> digest_service.Digest:
 
 @bp.get("/")
 def index():  # noqa: ANN201
-    return render(_build(_month_or_400()))
+    d = _build(_month_or_400())
+    this_month = None
+    if not d.sections[0].total:  # an empty month (a fresh install): point at this month so far, if it has any
+        now = to_local(utcnow())
+        if (now.year, now.month) != (d.year, d.month) and _build((now.year, now.month)).sections[0].total:
+            this_month = digest_service.label((now.year, now.month))
+    return render(d, this_month=this_month)
 
 
 @bp.post("/problem")

@@ -31,6 +31,9 @@ def _queues() -> list[Queue]:
 
 # What the queue and worker names mean, for the page; the names themselves stay (in <code>) for the logs.
 QUEUE_LABELS = {"urgent": "紧急推送", "dispatch": "派单", "push": "推送", "default": "其他任务"}
+JOB_LABELS = {"dispatch_ticket": "派单", "send_push": "推送一条消息", "send_pushes": "批量推送", "download_media": "下载照片或语音",
+              "check_deadlines": "检查期限", "close_if_unanswered": "回访到期办结", "send_event_reminder": "活动提醒",
+              "periodic_sweep": "定时巡检"}
 WORKER_STATES = {"idle": "空闲", "busy": "忙碌", "started": "已启动", "suspended": "已暂停"}
 
 
@@ -57,13 +60,14 @@ def index():  # noqa: ANN201
                 failed.append({"queue": q.name, "id": job.id, "func": job.func_name,
                                "ended_at": job.ended_at, "error": exc.strip().splitlines()[-1:] or [""]})
     workers = [
-        {"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names()),
+        {"label": f"工作进程 {n}", "where": f"{w.hostname or '?'} · 进程号 {w.pid or '?'}", "name": w.name,
+         "state": w.get_state(), "queues": "、".join(QUEUE_LABELS.get(q, q) for q in w.queue_names()),
          "job": (w.get_current_job_id() or ""), "heartbeat": w.last_heartbeat,
          "ok": w.successful_job_count, "failed": w.failed_job_count}
-        for w in Worker.all(connection=conn)
+        for n, w in enumerate(sorted(Worker.all(connection=conn), key=lambda w: w.name), start=1)
     ]
     return render_template("web/health.html", queues=queues, failed=failed, workers=workers,
-                           queue_labels=QUEUE_LABELS, worker_states=WORKER_STATES)
+                           queue_labels=QUEUE_LABELS, worker_states=WORKER_STATES, job_labels=JOB_LABELS)
 
 
 @bp.post("/retry")

@@ -60,7 +60,9 @@ def index():  # noqa: ANN201
         min_due=cfg.rates.ranking_min_due,
         satisfied_ratings="、".join(map(str, cfg.rates.satisfied_ratings)),
         definitions=describe(cfg),
-        trend_svg=charts.trend(labels, trend_values, f"{scope_name}近 12 个月三率走势"),
+        trend_svg=charts.trend(labels, trend_values, f"{scope_name}近 12 个月三率走势") if any(
+            v is not None for vs in trend_values.values() for v in vs) else None,
+        has_tickets=any(r.dispatched for m in by_month.values() for r in m.values()),
         comparison_svg=charts.comparison([c.name for c, _ in rows], comp_values, f"{year}年{month}月各楼院三率对比"),
         locked=scope_courtyard() is not None,
     )

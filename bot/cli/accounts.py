@@ -1,0 +1,132 @@
+"""`steward user …`, `steward token …`, `steward config check`: accounts, API tokens, the config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot import config as config_mod
+from bot.cli.context import Ctx, pass_ctx
+from bot.cli.zh import ZhGroup
+from bot.services.community.sync import config_differences
+from bot.services.community.users import UserError, add_user, set_password
+from bot.services.uow.steward import Steward
+from bot.web.tokens import TokenError, add, list_tokens, revoke
+
+PASSWORD_HELP = "新密码（不填则提示输入两次；也可用环境变量 STEWARD_NEW_USER_PASSWORD）"
+
+
+@click.group(cls=ZhGroup, help="工作台账号：添加账号、设置密码。")
+def user() -> None:
+    pass
+
+
+@user.command("add", help="添加一个工作台账号（密码经询问后加密保存）。")
+@click.argument("username", metavar="用户名")
+@click.option("--name", required=True, help="显示的姓名")
+@click.option("--role", type=click.Choice(["admin", "staff", "council"]), default="staff", show_default=True,
+              help="角色：admin 管理员，staff 工作人员，council 理事会")
+@click.option("--courtyard", default=None, help="理事会账号所属楼院 id，如 c3")
+@click.password_option(envvar="STEWARD_NEW_USER_PASSWORD", prompt="密码", help=PASSWORD_HELP)
+@pass_ctx
+def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | None, password: str) -> None:
+    cfg = obj.config()
+    if role == "council" and cfg.courtyard(courtyard) is None:
+        raise click.ClickException("理事会账号需要 --courtyard，且必须是配置里的楼院 id（如 c3）")
+    try:
+        with obj.steward().session() as session:
+            add_user(session, username, name, password, role, courtyard)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已添加账号 {username}（{role}）")
+
+
+@user.command("passwd", help="为已有账号设置新密码。")
+@click.argument("username", metavar="用户名")
+@click.password_option(envvar="STEWARD_NEW_USER_PASSWORD", prompt="密码", help=PASSWORD_HELP)
+@pass_ctx
+def user_passwd(obj: Ctx, username: str, password: str) -> None:
+    try:
+        with obj.steward().session() as session:
+            set_password(session, username, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已为 {username} 设置新密码")
+
+
+@click.group("config", cls=ZhGroup, help="配置文件。")
+def config_group() -> None:
+    pass
+
+
+@config_group.command("check", help="按 serve 和 worker 的要求检查配置，列出每个问题（中英文），有问题时退出码为 1。")
+@click.option("--dev", "dev_only", is_flag=True, help="只按 steward dev 的要求检查（允许示例值和沙箱）")
+@pass_ctx
+def config_check(obj: Ctx, dev_only: bool) -> None:
+    previous = config_mod.set_run_mode(config_mod.RunMode.DEV) if dev_only else None
+    try:
+        cfg = config_mod.load(obj.config_path)
+        problems = [] if dev_only else config_mod.deployment_problems(cfg)
+        if problems:
+            raise config_mod.ConfigError(source=cfg.source, problems=problems)
+    except config_mod.ConfigError as exc:
+        raise click.ClickException(exc.report()) from None
+    finally:
+        if previous is not None:
+            config_mod.set_run_mode(previous)
+    click.echo(f"{cfg.source}: 配置无误 / config OK")
+    for line in directory_differences(cfg):
+        click.echo(f"与数据库不一致（以数据库为准，未应用）：{line}")
+
+
+def directory_differences(cfg: config_mod.Config) -> list[str]:
+    """The config against the seeded directory; nothing when the database cannot be read."""
+    url = cfg.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []  # never create a database just to compare it
+    try:
+        return config_differences(Steward(cfg))
+    except Exception:  # noqa: BLE001 — no database yet: there is nothing to disagree with
+        return []
+
+
+@click.group(cls=ZhGroup, help="JSON 接口令牌（只显示一次，按 sha256 保存）。")
+def token() -> None:
+    pass
+
+
+@token.command("add", help="新建一个接口令牌并显示一次。")
+@click.argument("name", metavar="名称")
+@click.option("--role", type=click.Choice(["read", "write"]), default="read", show_default=True,
+              help="read 只读，write 可写")
+@click.option("--courtyard", default=None, help="只能看这个楼院（如 c3）；不填为全部楼院")
+@pass_ctx
+def token_add(obj: Ctx, name: str, role: str, courtyard: str | None) -> None:
+    try:
+        with obj.steward().session() as session:
+            value, _ = add(session, obj.config(), name, role, courtyard)
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已添加令牌 {name}（{role}{'，' + courtyard if courtyard else ''}）。只显示这一次，请妥善保存：")
+    click.echo(value)
+
+
+@token.command("list", help="列出所有接口令牌（不显示令牌本身）。")
+@pass_ctx
+def token_list(obj: Ctx) -> None:
+    with obj.steward().session() as session:
+        for t in list_tokens(session):
+            state = f"已吊销 {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "有效"
+            click.echo(f"{t.name}\t{t.role}\t{t.courtyard_id or '全部楼院'}\t{t.created_at:%Y-%m-%d}\t{state}")
+
+
+@token.command("revoke", help="吊销一个接口令牌。")
+@click.argument("name", metavar="名称")
+@pass_ctx
+def token_revoke(obj: Ctx, name: str) -> None:
+    with obj.steward().session() as session:
+        n = revoke(session, name)
+    if not n:
+        raise click.ClickException(f"没有名为 {name} 的有效令牌")
+    click.echo(f"已吊销令牌 {name}")
