@@ -6,6 +6,7 @@ import json
 
 import click
 
+from bot.cli.zh import ZhGroup
 from bot.services.community import invitations, members
 from bot.services.dispatch import departures
 from bot.services.uow.steward import Steward
@@ -21,24 +22,23 @@ def _echo(data: object, as_json: bool, text: str) -> None:
     click.echo(json.dumps(data, ensure_ascii=False) if as_json else text)
 
 
-@click.group()
+@click.group(cls=ZhGroup, help="理事会成员：扫码邀请、列出、停用。")
 def member() -> None:
-    """Council members: invite by QR code, list, remove."""
+    pass
 
 
-@member.command("invite")
+@member.command("invite", help="新增成员（或为未绑定的成员重发），生成一次性的邀请二维码。")
 @click.option("--courtyard", required=True, help="楼院编号，如 c3")
 @click.option("--name", required=True, help="姓名")
-@click.option("--role", default="成员", show_default=True, type=click.Choice(members.ROLES))
+@click.option("--role", default="成员", show_default=True, type=click.Choice(members.ROLES), help="角色")
 @click.option("--skills", default="", help="技能，逗号分隔，如 维修,调解")
 @click.option("--phone", default=None, help="电话（照原样保存）")
 @click.option("--member-id", type=int, default=None, help="为已有但未绑定的成员重新生成邀请")
 @click.option("--hours", default=72.0, show_default=True, help="二维码有效小时数（最长 720）")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def member_invite(ctx: click.Context, courtyard: str, name: str, role: str, skills: str, phone: str | None,
                   member_id: int | None, hours: float, as_json: bool) -> None:
-    """Add a member (or take an unbound one) and print the invitation's QR code."""
     if not 0 < hours <= 720:
         raise click.ClickException("有效时间应在 0 到 720 小时之间")
     steward = _steward(ctx)
@@ -57,13 +57,12 @@ def member_invite(ctx: click.Context, courtyard: str, name: str, role: str, skil
           f"{inv.qr_url}")
 
 
-@member.command("list")
-@click.option("--courtyard", default=None)
+@member.command("list", help="列出理事会成员。")
+@click.option("--courtyard", default=None, help="只列这个楼院，如 c3")
 @click.option("--all", "include_inactive", is_flag=True, help="包括已停用的成员")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def member_list(ctx: click.Context, courtyard: str | None, include_inactive: bool, as_json: bool) -> None:
-    """List council members."""
     steward = _steward(ctx)
     with steward.session() as s:
         rows = [members.member_dict(r, steward.config)
@@ -73,12 +72,11 @@ def member_list(ctx: click.Context, courtyard: str | None, include_inactive: boo
     _echo(rows, as_json, "\n".join(lines) or "（没有成员）")
 
 
-@member.command("remove")
-@click.argument("member_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@member.command("remove", help="停用一位成员；他未办完的事项按派单规则转给下一位。")
+@click.argument("member_id", type=int, metavar="成员编号")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @click.pass_context
 def member_remove(ctx: click.Context, member_id: int, as_json: bool) -> None:
-    """Deactivate a member; his open tasks go to the next member by the routing rules."""
     steward = _steward(ctx)
     try:
         moved = departures.member_leaves(steward, member_id, actor="cli")
@@ -88,6 +86,6 @@ def member_remove(ctx: click.Context, member_id: int, as_json: bool) -> None:
           f"已停用；{len(moved)} 件未办完的事项已转交：{'、'.join(moved) or '无'}")
 
 
-@click.group()
+@click.group(cls=ZhGroup, help="楼院：带永久二维码的张贴海报。")
 def courtyard() -> None:
-    """Courtyards: posters with their permanent QR code."""
+    pass
