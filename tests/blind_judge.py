@@ -69,7 +69,8 @@ def play(chat: Chat, conversation: dict[str, Any]) -> Verdict:
         before = _before(chat)
         chat.say(who, _line(turn))
         reply = "\n".join([chat.reply, *chat.got.get(chat.openid(who), [])])
-        verdict.misses += [f"turn {n}: {m}" for m in _judge(chat, turn.get("expect") or {}, before, reply)]
+        verdict.misses += [f"turn {n}: {m}" for m in _judge(chat, turn.get("expect") or {}, before, reply,
+                                                             chat.openid(who))]
     return verdict
 
 
@@ -118,7 +119,7 @@ def _before(chat: Chat) -> _Before:
     return _Before(total, newest.id if newest else None, added, pushes)
 
 
-def _judge(chat: Chat, expect: dict[str, Any], before: _Before, reply: str) -> list[str]:
+def _judge(chat: Chat, expect: dict[str, Any], before: _Before, reply: str, sender: str) -> list[str]:
     misses: list[str] = []
     with chat.steward.session() as s:
         new = list(s.scalars(select(Ticket).order_by(Ticket.id).offset(before.tickets)))
@@ -151,7 +152,7 @@ def _judge(chat: Chat, expect: dict[str, Any], before: _Before, reply: str) -> l
     if expect.get("adds_to_previous") is False and not expect.get("new_tickets") and added > before.events:
         misses.append("the words were added to the earlier ticket")
     if "member_told" in expect:
-        told = _member_told(chat, subject)
+        told = _member_told(chat, subject, sender)
         if told != bool(expect["member_told"]):
             misses.append("the council member was told" if told else "the council member was not told")
     for fragment in expect.get("reply_mentions") or []:
@@ -163,8 +164,9 @@ def _judge(chat: Chat, expect: dict[str, Any], before: _Before, reply: str) -> l
     return misses
 
 
-def _member_told(chat: Chat, tickets: list[Ticket]) -> bool:
-    """Any council member of the tickets' courtyards received something during the turn."""
+def _member_told(chat: Chat, tickets: list[Ticket], sender: str) -> bool:
+    """Any council member of the tickets' courtyards, other than the sender (whose answer is no news
+    to him), received something during the turn."""
     openids = {m.openid for t in tickets if t.courtyard_id for m in chat.steward.config.council(t.courtyard_id)}
     openids |= {t.assignee_openid for t in tickets if t.assignee_openid}
-    return any(chat.got.get(o) for o in openids)
+    return any(chat.got.get(o) for o in openids - {sender})
