@@ -12,6 +12,7 @@ import click
 
 from bot import config as config_mod
 from bot.app import create_app
+from bot.cli import accounts
 from bot.cli.chat import run_chat
 from bot.cli.devserver import run_dev
 from bot.cli.pdf import to_pdf
@@ -19,7 +20,6 @@ from bot.sandbox.standalone import create_sandbox_app
 from bot.services.community import menu as menu_service
 from bot.services.community import workcalendar
 from bot.services.community.sync import sync_from_config
-from bot.services.community.users import UserError, add_user, set_password
 from bot.services.digest import build as digest_service
 from bot.services.inbound.replay import replay as run_replay
 from bot.services.inbound.training import train_from_db
@@ -228,45 +228,6 @@ def menu_push(obj: Ctx) -> None:
     click.echo(f"菜单已发布：{names}（{obj.config().wechat.api_base_url}）")
 
 
-@main.group()
-def user() -> None:
-    """Workbench accounts."""
-
-
-@user.command("add")
-@click.argument("username")
-@click.option("--name", required=True, help="显示的姓名")
-@click.option("--role", type=click.Choice(["admin", "staff", "council"]), default="staff")
-@click.option("--courtyard", default=None, help="理事会账号所属楼院 id，如 c3")
-@click.password_option(envvar="STEWARD_NEW_USER_PASSWORD")
-@pass_ctx
-def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | None, password: str) -> None:
-    cfg = obj.config()
-    if role == "council" and cfg.courtyard(courtyard) is None:
-        raise click.ClickException("理事会账号需要 --courtyard，且必须是配置里的楼院 id（如 c3）")
-    try:
-        with obj.steward().session() as session:
-            add_user(session, username, name, password, role, courtyard)
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"已添加账号 {username}（{role}）")
-
-
-@user.command("passwd")
-@click.argument("username")
-@click.password_option(envvar="STEWARD_NEW_USER_PASSWORD")
-@pass_ctx
-def user_passwd(obj: Ctx, username: str, password: str) -> None:
-    """Set a new password for an existing account."""
-
-    try:
-        with obj.steward().session() as session:
-            set_password(session, username, password)
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"已为 {username} 设置新密码")
-
-
 @main.group("config")
 def config_group() -> None:
     """The configuration file."""
@@ -341,6 +302,9 @@ def dev(obj: Ctx, host: str, port: int, no_worker: bool) -> None:
     """Everything in one command: embedded Redis, SQLite, migrations, sandbox, web and a worker."""
     config_mod.set_run_mode(config_mod.RunMode.DEV)  # sample secrets and the sandbox are fine here
     run_dev(obj.config(), host, port, with_worker=not no_worker)
+
+
+main.add_command(accounts.user)
 
 
 def _safe_url(url: str) -> str:
