@@ -3,9 +3,8 @@ section, cross-references, environment overrides, and what may not run as a serv
 
 from __future__ import annotations
 
-import re
-
 import dataclasses
+import re
 import tomllib
 from pathlib import Path
 
