@@ -392,3 +392,22 @@ class Handoff(Base):
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_handoffs_open", "released_at", "asked_at"), Index("ix_handoffs_openid", "openid"))
+
+
+class Deployment(Base):
+    """One row: this deployment's id, made by migration 0013, in every idempotency key sent outside
+    (WeChat's client_msg_id): two deployments sharing one official account never drop each other's pushes."""
+
+    __tablename__ = "deployment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployment_id: Mapped[str] = mapped_column(String(16))
+
+
+class UsedQuery(Base):
+    """A webhook query string (timestamp, nonce, signatures) used while Redis was away, with its
+    body's digest: the database's unique key refuses the same query with another body (a replay)."""
+
+    __tablename__ = "used_queries"
+    query_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body_digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
