@@ -59,9 +59,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:
+        """Liveness: the process answers (a restart would not help a database outage)."""
         return "ok", 200
 
+    @app.get("/readyz")
+    def readyz() -> tuple[dict[str, str], int]:
+        """Readiness: 503 while the database or Redis cannot be reached (take this instance out of rotation)."""
+        return readiness(app.extensions["steward"])
+
     return app
+
+
+def readiness(steward: Steward) -> tuple[dict[str, str], int]:
+    checks = {"database": "ok", "redis": "ok"}
+    try:
+        with steward.session() as s:
+            s.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 — any failure means not ready
+        checks["database"] = "unreachable"
+    try:
+        steward.redis.ping()
+    except Exception:  # noqa: BLE001
+        checks["redis"] = "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    return {"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503
 
 
 def warm_up(app: Flask) -> None:

@@ -4,6 +4,7 @@ section, cross-references, environment overrides, and what may not run as a serv
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from pathlib import Path
 
@@ -227,7 +228,7 @@ def test_the_sample_is_not_deployable_and_each_key_is_named():
 
 
 def test_missing_short_and_sample_secrets(tmp_path):
-    text = MINIMAL.replace('token = "t"', 'token = "a-real-token"').replace('app_secret = "s"', 'app_secret = ""')
+    text = MINIMAL.replace('token = "t"', 'token = "a-real-token-8f3k2"').replace('app_secret = "s"', 'app_secret = ""')
     text = text.replace('app_id = "a"', 'app_id = "a"\nencoding_aes_key = "SampleKey' + "x" * 34 + '"')
     cfg = config_mod.load(_write(tmp_path, text + '[web]\nsecret_key = "short"\n[api]\ntokens = ["x" ]\n'
                                  '[sandbox]\nenabled = true\n'))
@@ -281,3 +282,31 @@ def test_the_configs_enums_are_the_domains():
 
     assert set(PUSH_KINDS) == {k.value for k in PushKind}
     assert set(CLOSE_REASON_KEYS) == {r.value for r in CloseReason}
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("token", "x", "太短"),
+    ("secret_key", "a" * 16, "太单一"),
+    ("secret_key", "a1" * 12, "重复太多"),
+    ("token", "abcdefghijklmnopqrst", "太单一"),
+])
+def test_weak_secrets_are_refused_by_config_check_and_serve(tmp_path, key, value, words, production_mode):
+    from click.testing import CliRunner
+
+    from bot.cli.main import main
+
+    text = config_mod.production_copy(EXAMPLE.read_text(encoding="utf-8"))
+    text = re.sub(rf'(?m)^{key} *= *"[^"]*"', f'{key} = "{value}"', text, count=1)
+    path = _write(tmp_path, text, "config.toml")
+    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert result.exit_code != 0 and words in result.output, result.output
+    result = CliRunner().invoke(main, ["--config", str(path), "serve", "--port", "1"])
+    assert result.exit_code != 0 and words in result.output, result.output
+
+
+def test_strong_secrets_pass(tmp_path):
+    text = config_mod.production_copy(EXAMPLE.read_text(encoding="utf-8"))
+    text = re.sub(r'(?m)^token *= *"[^"]*"', 'token = "Yy-3c8Kq1zR"', text, count=1)  # WeChat allows 3–32
+    cfg = config_mod.load(_write(tmp_path, text, "config.toml"))
+    assert [p.loc for p in config_mod.deployment_problems(cfg)] == ["wechat.token"]
+    assert config_mod.weakness("Yy-3c8Kq1zR-7mPw") is None

@@ -16,7 +16,7 @@ from bot.cli.main import main
 from bot.cli.pdf import converter
 from bot.config import CouncilMember
 from bot.domain import gooddeeds
-from bot.domain.scrub import scrub
+from bot.domain.public_scrub import scrub
 from bot.domain.topics import Item, cluster
 from bot.sandbox import state as sandbox_state
 from bot.services.digest import build as digest_service

@@ -45,6 +45,10 @@ def test_a_dispatch_job_sends_both_pushes_with_one_commit_and_one_redis_pipeline
     def statement(_conn, _cursor, sql, *_rest) -> None:  # noqa: ANN001
         statements.append(sql)
 
+    from bot.services.push.deployment import deployment_id
+
+    with st.session() as s:
+        deployment_id(s)  # read once per process and database (issue 23), not per push
     event.listen(engine, "commit", count)
     event.listen(engine, "before_cursor_execute", statement)
     try:

@@ -11,6 +11,7 @@ from bot.domain import clock
 from bot.sandbox import events as sbx_events
 from bot.sandbox import state as sbx
 from bot.services.push.delivery import record_delivery
+from bot.services.push.deployment import deployment_id
 from bot.services.push.send import client_msg_id
 from bot.storage.models import Push, Resident
 from tests.fixtures_dispatch import *  # noqa: F403
@@ -45,7 +46,8 @@ def test_client_msg_id_is_deterministic_and_recorded_before_sending(steward_live
     assert dispatch_ticket(st, tid, 1, in_process=False) == "dispatched"
     task = _task(st, tid)
     assert task.status == "pending" and pushes_to(st, C3_FIXER) == []
-    assert task.client_msg_id == client_msg_id(tid, "task", 1, C3_FIXER)
+    with st.session() as s:
+        assert task.client_msg_id == client_msg_id(tid, "task", 1, C3_FIXER, deployment_id(s))
     assert C3_FIXER not in task.client_msg_id
     assert send_push(task.id) == "sent"
     assert send_push(task.id) == "sent"  # a second run finds it sent

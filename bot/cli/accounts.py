@@ -1,4 +1,4 @@
-"""`steward user …`, `steward token …`, `steward config check`: accounts, API tokens, the config."""
+"""`steward user …` (add, passwd, disable / enable, unlock), `steward token …`, `steward config check`."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from bot import config as config_mod
 from bot.cli.context import Ctx, pass_ctx
 from bot.cli.zh import ZhGroup
 from bot.services.community.sync import config_differences
-from bot.services.community.users import UserError, add_user, set_password
+from bot.services.community.users import UserError, add_user, set_active, set_password
 from bot.services.uow.steward import Steward
+from bot.web.sessions import unlock
 from bot.web.tokens import TokenError, add, list_tokens, revoke
 
 PASSWORD_HELP = "新密码（不填则提示输入两次；也可用环境变量 STEWARD_NEW_USER_PASSWORD）"
 
 
-@click.group(cls=ZhGroup, help="工作台账号：添加账号、设置密码。")
+@click.group(cls=ZhGroup, help="工作台账号：添加、设置密码、停用 / 启用、解除登录限制。")
 def user() -> None:
     pass
 
@@ -42,7 +43,7 @@ def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | Non
     click.echo(f"已添加账号 {username}（{role}）")
 
 
-@user.command("passwd", help="为已有账号设置新密码。")
+@user.command("passwd", help="为已有账号设置新密码；该账号原有的登录全部失效。")
 @click.argument("username", metavar="用户名")
 @click.password_option(envvar="STEWARD_NEW_USER_PASSWORD", prompt="密码", help=PASSWORD_HELP)
 @pass_ctx
@@ -52,7 +53,39 @@ def user_passwd(obj: Ctx, username: str, password: str) -> None:
             set_password(session, username, password)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"已为 {username} 设置新密码")
+    click.echo(f"已为 {username} 设置新密码（原有登录已全部失效）")
+
+
+def _set_active(obj: Ctx, username: str, active: bool) -> None:
+    try:
+        with obj.steward().session() as session:
+            set_active(session, username, active)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@user.command("disable", help="停用账号：不能再登录，原有登录全部失效。")
+@click.argument("username", metavar="用户名")
+@pass_ctx
+def user_disable(obj: Ctx, username: str) -> None:
+    _set_active(obj, username, False)
+    click.echo(f"已停用账号 {username}（原有登录已全部失效）")
+
+
+@user.command("enable", help="重新启用一个停用的账号。")
+@click.argument("username", metavar="用户名")
+@pass_ctx
+def user_enable(obj: Ctx, username: str) -> None:
+    _set_active(obj, username, True)
+    click.echo(f"已启用账号 {username}")
+
+
+@user.command("unlock", help="清除账号在所有地址上的登录失败计数（被锁时由管理员解锁）。")
+@click.argument("username", metavar="用户名")
+@pass_ctx
+def user_unlock(obj: Ctx, username: str) -> None:
+    n = unlock(obj.steward().redis, username)
+    click.echo(f"已解除 {username} 的登录限制（清除 {n} 个计数）")
 
 
 @click.group("config", cls=ZhGroup, help="配置文件。")

@@ -218,6 +218,7 @@ def dev(obj: Ctx, host: str, port: int, no_worker: bool, demo: bool) -> None:
     run_dev(cfg, host, port, with_worker=not no_worker)
 
 
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url

@@ -27,6 +27,7 @@ from bot.config.samples import (
     ensure_deployable,
     is_sample,
     production_copy,
+    weakness,
 )
 from bot.config.schema import (
     DEFAULT_API_BASE,
@@ -50,5 +51,5 @@ __all__ = [
     "DigestSettings", "DispatchSettings", "FaqEntry", "MediaSettings", "MenuButton", "VoiceSettings", "Problem", "RatesSettings", "RouteRule", "RunMode",
     "SandboxSection", "StaffAccount", "Templates", "WebSecurity", "WeChatConfig",
     "apply_overrides", "deployment_problems", "ensure_deployable", "is_sample", "load", "parse",
-    "production_copy", "resolve_path", "run_mode", "samples_allowed", "set_run_mode",
+    "production_copy", "resolve_path", "run_mode", "samples_allowed", "set_run_mode", "weakness",
 ]

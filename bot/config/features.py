@@ -107,6 +107,9 @@ class ConversationSettings:
     question_minutes: PositiveFloat = 30.0  # a question (which courtyard? 1–4?) owns its answers this long
     followup_minutes: NonNegativeFloat = 10.0  # words this soon after a ticket may be about that ticket
     handoff_minutes: PositiveFloat = 60.0  # the bot stays quiet this long after 转人工 unless staff release it
+    # A resident's new tickets per hour; beyond it messages are kept on one staff review item
+    # (status triage: no council push) and the resident is told (issue 23: one openid opened 493).
+    reports_per_hour: PositiveInt = 10
 
 
 @dataclass(frozen=True, config=STRICT)

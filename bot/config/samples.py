@@ -24,13 +24,33 @@ def is_sample(value: str) -> bool:
     return any(marker in folded for marker in SAMPLE_MARKERS)
 
 
-def _secret(loc: str, value: str, min_length: int = 1) -> list[Problem]:
+MIN_CLASSES = 2  # of lower case, upper case, digits, other characters
+MIN_DISTINCT = 8  # different characters: "aaaaaaaaaaaaaaaa" is long but no secret
+
+
+def weakness(value: str, min_length: int = MIN_SECRET_LENGTH) -> tuple[str, str] | None:
+    """Why `value` is too weak for a secret — (Chinese, English) — or None."""
+    if len(value) < min_length:
+        return f"太短，至少 {min_length} 个字符", f"too short, at least {min_length} characters"
+    classes = sum(any(test(c) for c in value) for test in (str.islower, str.isupper, str.isdigit,
+                                                           lambda c: not c.isalnum()))
+    if classes < MIN_CLASSES:
+        return ("太单一：至少混用两类字符（小写字母、大写字母、数字、符号）",
+                "too uniform: mix at least two kinds of characters (lower, upper, digits, symbols)")
+    if len(set(value)) < MIN_DISTINCT:
+        return (f"重复太多：至少要有 {MIN_DISTINCT} 个不同的字符（可用 python -c \"import secrets; print(secrets.token_hex(16))\" 生成）",
+                f"too repetitive: at least {MIN_DISTINCT} different characters")
+    return None
+
+
+def _secret(loc: str, value: str, min_length: int = MIN_SECRET_LENGTH) -> list[Problem]:
     if not value:
         return [Problem(loc, "缺少这一密钥（可写在配置里或用环境变量）", "secret is missing (set it in the file or the environment)")]
     if is_sample(value):
         return [Problem(loc, "还是示例值，请换成真实的密钥", "is still the sample value; set the real secret")]
-    if len(value) < min_length:
-        return [Problem(loc, f"太短，至少 {min_length} 个字符", f"too short, at least {min_length} characters")]
+    weak = weakness(value, min_length)
+    if weak:
+        return [Problem(loc, weak[0], weak[1])]
     return []
 
 
@@ -45,9 +65,9 @@ def deployment_problems(cfg: Config) -> list[Problem]:
     problems += _secret("wechat.app_secret", cfg.wechat.app_secret)
     if cfg.wechat.safe_mode:
         problems += _secret("wechat.encoding_aes_key", cfg.wechat.encoding_aes_key)
-    problems += _secret("web.secret_key", cfg.secret_key, MIN_SECRET_LENGTH)
+    problems += _secret("web.secret_key", cfg.secret_key)
     for i, token in enumerate(cfg.api_tokens):
-        problems += _secret(f"api.tokens[{i}]", token, MIN_SECRET_LENGTH)
+        problems += _secret(f"api.tokens[{i}]", token)
     for i, acc in enumerate(cfg.staff):
         if acc.password:
             problems.append(Problem(f"staff[{i}].password",

@@ -221,6 +221,9 @@ class WebSecurity(Section):
     login_failures_per_address: PositiveInt = 30  # per client address, all accounts
     login_failures_account_total: PositiveInt = 50  # per account, all addresses (slows distributed guessing)
     login_window_minutes: PositiveInt = 15
+    # Past login_failures_account_total, an address that has not failed for the account still gets one
+    # try per this many seconds (so guessing from many addresses cannot lock the owner out everywhere).
+    login_account_delay_seconds: PositiveInt = 30
 
 
 class WebSection(WebSecurity):

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.config import CouncilMember
-from bot.domain.scrub import SURNAMES, scrub
+from bot.domain.public_scrub import SURNAMES, scrub
 
 THANKS = re.compile(r"感谢|谢谢|多谢|多亏|点赞|表扬|好人|热心|辛苦|帮了大忙")
 NEIGHBOUR = re.compile(rf"邻居|楼上|楼下|对门|隔壁|街坊|小伙子|姑娘|[{SURNAMES}](?:阿姨|大爷|大妈|叔叔|师傅|大姐|大哥|奶奶|爷爷)")

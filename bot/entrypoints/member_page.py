@@ -143,6 +143,24 @@ def _not_for_you() -> Response:
     return Response(ELSEWHERE, status=403, mimetype="text/html")
 
 
+MOVED = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>工单</title><link rel="stylesheet" href="{{ url_for('static', filename='council.css') }}"></head><body>
+{% for m in messages %}<p class="msg">{{ m }}</p>{% endfor %}
+<p class="card">这件工单已转给其他楼院或其他人办理，您不用再处理，谢谢！</p></body></html>"""
+
+
+def still_his(t: Ticket, member: CouncilMember) -> bool:
+    """Re-checked on every view and action: the ticket is still in the member's courtyard and not
+    assigned to somebody else (a link outlives a move or a reassignment)."""
+    return t.courtyard_id == member.courtyard and t.assignee_openid in (None, member.openid)
+
+
+def _moved() -> Response:
+    """A ticket moved away or reassigned: no words, history, photos or buttons."""
+    return Response(render_template_string(MOVED, messages=get_flashed_messages()), status=403, mimetype="text/html")
+
+
 @bp.get("/ticket/<token>")
 def ticket_page(token: str):  # noqa: ANN201
     steward = current()
@@ -156,13 +174,15 @@ def ticket_page(token: str):  # noqa: ANN201
         t = s.get(Ticket, ticket_id)
         if t is None:
             abort(404)
+        if not still_his(t, member):
+            return _moved()
         events = [
             {"when": format_local(e.at), "what": EVENT_LABELS.get(e.kind, e.kind), "note": e.note}
             for e in s.query(TicketEvent).filter_by(ticket_id=t.id).order_by(TicketEvent.id)
             if e.kind in MEMBER_EVENTS
         ]
-        acts = _actions(t.status) if t.courtyard_id == member.courtyard else []
-        shown = _media(s, t, token) if t.courtyard_id == member.courtyard else {}
+        acts = _actions(t.status)
+        shown = _media(s, t, token)
         return render_template_string(
             PAGE, t=t, place=config.courtyard_name(t.courtyard_id), accept_due=format_local(t.accept_due_at),
             finish_due=format_local(t.finish_due_at), actions=acts, events=events, wtf=_wtf_token(),
@@ -193,7 +213,7 @@ def media_file(token: str, media_id: int):  # noqa: ANN201
         m, t = s.get(Media, media_id), s.get(Ticket, ticket_id)
         if m is None or t is None or m.ticket_id != ticket_id:
             abort(404)
-        if t.courtyard_id != member.courtyard:  # moved to another courtyard: not his residents' photos now
+        if not still_his(t, member):  # moved or reassigned: not his residents' photos now
             abort(403)
         found = media_store.get(s, steward.config, m.id, media_store.PLAYABLE, media_store.ORIGINAL)
     if found is None:

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, g, request
 
 from bot.runtime import current
 from bot.services.inbound import receive as inbound
+from bot.services.inbound import replay_guard
 from bot.wechat.messages import BadMessage, text_reply_xml, to_inbound
 from bot.wechat.security import (
     MAX_BODY,
@@ -61,7 +62,8 @@ def receive() -> Response:
         body = _read_body()
         opened = open_callback(cfg, request.args.to_dict(), body)
         fields = opened.fields
-        claim_query(steward.redis, request.args.to_dict(), body, cfg.timestamp_tolerance)
+        if not claim_query(steward.redis, request.args.to_dict(), body, cfg.timestamp_tolerance):
+            replay_guard.claim_in_database(steward, request.args.to_dict(), body, cfg.timestamp_tolerance)
         to_inbound(fields)  # validates the required fields before anything is stored
         _check_lengths(fields)
         check_recipient(cfg, fields)

@@ -372,3 +372,5 @@ from bot.storage.community_models import Community as Community  # noqa: E402
 from bot.storage.community_models import CouncilMember as CouncilMember  # noqa: E402
 from bot.storage.community_models import CourtyardRow as CourtyardRow  # noqa: E402
 from bot.storage.community_models import MemberInvitation as MemberInvitation  # noqa: E402
+from bot.storage.guard_models import Deployment as Deployment  # noqa: E402
+from bot.storage.guard_models import UsedQuery as UsedQuery  # noqa: E402

@@ -5,6 +5,7 @@ process), roles admin / staff / council."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Protocol, cast
 from urllib.parse import urlsplit
@@ -107,9 +108,14 @@ def ensure_can_see(ticket: Ticket) -> None:
         abort(403)
 
 
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: never bounce a fresh login to another host.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Only same-site paths: never bounce a fresh login to another host, and nothing a Location
+    # header cannot carry (a newline made the redirect a 500 after the login had happened).
+    if (target and len(target) <= 200 and target.startswith("/") and not target.startswith("//")
+            and not _UNSAFE_IN_NEXT.search(target) and not urlsplit(target).netloc):
         return target
     return url_for("queues.index")
 
@@ -124,7 +130,9 @@ def login():  # noqa: ANN201
     password = (request.form.get("password") or "")[:256]
     throttle = sessions.Throttle(username)
     if throttle.blocked():
-        flash(f"登录失败次数太多，请 {throttle.cfg.login_window_minutes} 分钟后再试。", "error")
+        wait = throttle.wait_seconds
+        flash(f"登录失败次数太多，请 {wait // 60} 分钟后再试。" if wait >= 60 else f"登录失败次数太多，请 {wait} 秒后再试。",
+              "error")
         return render_template("web/login.html", username=username), 429
     steward = runtime.current()
     with steward.session() as s:

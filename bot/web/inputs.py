@@ -60,9 +60,48 @@ def check_value(name: str, value: str, limit: int) -> None:
         raise BadInput(f"「{_label(name)}」太长了（最多 {limit} 个字）。")
 
 
+MAX_JSON = 16 * 1024  # bytes of a JSON body (a note is at most 2,000 characters)
+MAX_JSON_DEPTH = 8  # nesting of arrays and objects (the API's bodies are one flat object)
+
+
+def json_depth(data: bytes) -> int:
+    """How deep arrays and objects nest in `data` (brackets inside strings do not count); linear,
+    no recursion — the point is to refuse `[` × 2,000 before a recursive parser sees it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def check_json() -> None:
+    """A JSON body is bounded in size and depth before anything parses it."""
+    if not request.is_json:
+        return
+    length = request.content_length
+    if length is None or length > MAX_JSON:
+        raise BadInput(f"请求体太大（JSON 最多 {MAX_JSON // 1024} KB，并需注明长度）。")
+    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+        raise BadInput(f"JSON 嵌套太深（最多 {MAX_JSON_DEPTH} 层）。")
+
+
 def check_request() -> None:
     if request.blueprint in SKIP_BLUEPRINTS or request.endpoint in (None, "static"):
         return
+    check_json()
     for name, value in request.args.items(multi=True):
         check_name(name)
         check_value(name, value, MAX_ARG)

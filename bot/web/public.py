@@ -37,6 +37,7 @@ def board(year: int, month: int) -> dict:
     sections = []
     with steward.session() as s:
         rates = month_rates(s, cfg, year, month, redis=steward.redis)
+        names = [m.name for m in cfg.members]  # council members named in a summary: masked too
         for c in cfg.courtyards:
             in_month = (Ticket.courtyard_id == c.id, Ticket.created_at >= start, Ticket.created_at < end)
             # Only the public columns are selected: no resident, assignee or resident text.
@@ -61,7 +62,7 @@ def board(year: int, month: int) -> dict:
                 "items": [
                     {"ref": r.ref, "category": cfg.categories[r.category].name if r.category in cfg.categories
                      else "其他", "sub": r.subcategory or "",
-                     "summary": scrub(r.public_summary, SUMMARY_LEN) if r.public_summary else "",
+                     "summary": scrub(r.public_summary, SUMMARY_LEN, names) if r.public_summary else "",
                      "status": STATUS_LABELS.get(r.status, r.status),
                      "outcome": CLOSE_REASONS.get(r.close_reason or "", "已办结") if r.status == "closed" else "",
                      "day": to_local(r.created_at).strftime("%m-%d"),

@@ -75,21 +75,34 @@ def still_valid(version: int, now: float | None = None) -> bool:
 
 
 class Throttle:
-    """Failure counters for one login attempt (an account name from one client address)."""
+    """Failure counters for one login attempt (an account name from one client address).
+
+    Past the per-account total the account is not locked everywhere: an address that has not failed
+    for it may still try, one attempt per `login_account_delay_seconds` for the account (a gate key),
+    so the owner gets in from a new address after a short wait while guessing stays slow.
+    `steward user unlock NAME` clears the account's counters."""
 
     def __init__(self, username: str) -> None:
         self.cfg = settings()
         self.redis = runtime.current().redis
         addr = request.remote_addr or "-"
-        account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:20]
-        self.keys = (f"steward:login:fail:pair:{addr}:{account}", f"steward:login:fail:addr:{addr}",
-                     f"steward:login:fail:acct:{account}")
+        self.account = account_digest(username)
+        self.keys = (f"{PREFIX}pair:{addr}:{self.account}", f"{PREFIX}addr:{addr}", f"{PREFIX}acct:{self.account}")
         self.limits = (self.cfg.login_failures_per_account, self.cfg.login_failures_per_address,
                        self.cfg.login_failures_account_total)
+        self.wait_seconds = self.cfg.login_window_minutes * 60
 
     def blocked(self) -> bool:
-        counts = self.redis.mget(self.keys)
-        return any(int(c or 0) >= limit for c, limit in zip(counts, self.limits, strict=True))
+        pair, addr, acct = (int(c or 0) for c in self.redis.mget(self.keys))
+        if pair >= self.limits[0] or addr >= self.limits[1]:
+            return True
+        if acct < self.limits[2]:
+            return False
+        self.wait_seconds = self.cfg.login_account_delay_seconds
+        if pair:
+            return True  # this address already failed for the account: it waits out the window
+        gate = f"{PREFIX}gate:{self.account}"
+        return not self.redis.set(gate, 1, nx=True, ex=self.cfg.login_account_delay_seconds)
 
     def failed(self) -> None:
         pipe = self.redis.pipeline(transaction=True)
@@ -101,3 +114,18 @@ class Throttle:
     def succeeded(self) -> None:
         # Only this client's count for this account: a success elsewhere says nothing about an attacker.
         self.redis.delete(self.keys[0])
+
+
+PREFIX = "steward:login:fail:"
+
+
+def account_digest(username: str) -> str:
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:20]
+
+
+def unlock(redis, username: str) -> int:  # noqa: ANN001 — a redis client
+    """Clear every failure counter of `username` (all addresses); returns how many keys went."""
+    account = account_digest(username)
+    keys = [f"{PREFIX}acct:{account}", f"{PREFIX}gate:{account}",
+            *redis.scan_iter(match=f"{PREFIX}pair:*:{account}", count=500)]
+    return int(redis.delete(*keys))

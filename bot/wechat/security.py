@@ -6,7 +6,8 @@ is AES-CBC encrypted with the EncodingAESKey (wechatpy's PrpCrypto does the ciph
 In plain mode the signature covers the query string only, not the body: a captured query string
 would carry any body for the whole timestamp window. `claim_query` remembers each used (timestamp,
 nonce, signature[, msg_signature]) in Redis with the digest of the body it came with, for as long
-as the timestamp is accepted; the same query with another body is refused.
+as the timestamp is accepted; the same query with another body is refused. While Redis is away the
+same pair goes to the database (`used_queries`, unique by the query's digest).
 """
 
 from __future__ import annotations
@@ -59,15 +60,20 @@ def check_timestamp(timestamp: str | None, tolerance: int, now: float | None = N
         raise Rejected(403, "stale timestamp")
 
 
-def claim_query(redis, args: dict[str, str], body: bytes, tolerance: int) -> None:  # noqa: ANN001
-    """Record this signed query string as used (call after its signatures are verified). A second
-    use with the same body is WeChat retrying (the de-duplication answers it); with another body it
-    is a replay and raises Rejected(403). Without Redis the check is skipped (logged): refusing every
-    message during an outage would show residents "该公众号暂时无法提供服务"."""
+def query_digests(args: dict[str, str], body: bytes) -> tuple[str, str]:
+    """(the signed query string's digest, the body's digest)."""
     parts = (args.get("timestamp", ""), args.get("nonce", ""), args.get("signature", ""),
              args.get("msg_signature", ""))
-    key = QUERY_KEY.format(hashlib.sha256("|".join(parts).encode()).hexdigest())
-    digest = hashlib.sha256(body).hexdigest()
+    return hashlib.sha256("|".join(parts).encode()).hexdigest(), hashlib.sha256(body).hexdigest()
+
+
+def claim_query(redis, args: dict[str, str], body: bytes, tolerance: int) -> bool:  # noqa: ANN001
+    """Record this signed query string as used (call after its signatures are verified). A second
+    use with the same body is WeChat retrying (the de-duplication answers it); with another body it
+    is a replay and raises Rejected(403). Returns False when Redis could not be asked: the caller
+    then checks in the database (`bot.services.inbound.replay_guard`), never skips the check."""
+    query, digest = query_digests(args, body)
+    key = QUERY_KEY.format(query)
     try:
         pipe = redis.pipeline(transaction=False)
         # Accepted while |now - timestamp| <= tolerance: at most 2 × tolerance from now.
@@ -75,12 +81,13 @@ def claim_query(redis, args: dict[str, str], body: bytes, tolerance: int) -> Non
         pipe.get(key)
         _, stored = pipe.execute()
     except Exception:
-        log.warning("Redis unavailable: used webhook query strings are not checked")
-        return
+        log.warning("Redis unavailable: used webhook query strings are checked in the database")
+        return False
     if isinstance(stored, bytes):
         stored = stored.decode()
     if stored is not None and not hmac.compare_digest(stored, digest):
         raise Rejected(403, "query string already used")
+    return True
 
 
 def parse_xml(body: bytes | str) -> dict[str, str]:

@@ -42,7 +42,7 @@ def add_user(
         user = StaffUser(username=username)
         session.add(user)
     if user.id is not None:
-        user.session_version = (user.session_version or 0) + 1  # a new password ends old sessions
+        end_sessions(user)  # a new password, role or courtyard ends old sessions
     user.name = name
     user.password_hash = generate_password_hash(password)
     user.role = role
@@ -66,6 +66,23 @@ def set_password(session: Session, username: str, password: str) -> StaffUser:
         raise UserError(f"没有账号 {username}（先用 steward user add 添加）")
     _check_password(password)
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    session.flush()
+    return user
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Every session of this account (cookies copied anywhere included) is void from its next request."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def set_active(session: Session, username: str, active: bool) -> StaffUser:
+    """`steward user disable / enable`: a disabled account cannot log in and its sessions end."""
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
+    if user is None:
+        raise UserError(f"没有账号 {username}")
+    user.active = active
+    end_sessions(user)
     session.flush()
     return user
 

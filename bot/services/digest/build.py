@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import topics as topic_mod
 from bot.domain.clock import utcnow
-from bot.domain.scrub import scrub
+from bot.domain.public_scrub import scrub
 from bot.services import rates
 from bot.services.digest import sources
 from bot.services.rates import ALL, Rates, month_bounds

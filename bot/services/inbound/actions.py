@@ -20,6 +20,7 @@ from bot.services.casework.council import apply_callback_answer, apply_council_c
 from bot.services.dispatch import emergencies, handoffs
 from bot.services.dispatch.assign import request_dispatch
 from bot.services.events import registrations
+from bot.services.inbound import budget
 from bot.services.media import attach as media_service
 from bot.services.push.delivery import record_delivery
 from bot.services.push.send import queue_push
@@ -67,6 +68,12 @@ def _heard(run: Run) -> str | None:
 
 
 def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
+    # An emergency is never held by the budget: a real fire after ten reports must still alert staff.
+    if not a.emergency and budget.over_budget(run.session, run.steward.config, run.msg.openid):
+        item, _ = budget.hold(run.session, run.msg.openid, a)
+        _add_media(run, item, a.media)
+        run.ticket_ids.append(item.id)
+        return hb.Outcome(a, True, ref=item.ref, message=budget.HELD_REPLY)
     ticket = tickets.create_ticket(
         run.session,
         category=a.category,
@@ -215,11 +222,14 @@ def add_to_ticket(run: Run, a: hb.AddToTicket) -> hb.Outcome:
     ticket = tickets.get_by_ref(run.session, a.ref)
     if ticket is None or ticket.resident_openid != run.msg.openid or ticket.status == "closed":
         return hb.Outcome(a, False, message="对不起，没找到这件事的工单。请再说一遍是什么事。")
+    held = budget.over_budget(run.session, run.steward.config, run.msg.openid)  # kept, not relayed
     event = tickets.add_event(run.session, ticket, EventKind.resident_followup.value, actor=run.msg.openid,
                               note=a.text, data={"repeat": a.repeat})
     run.ticket_ids.append(ticket.id)  # the message (and a transcribed voice) belongs to it
     _add_media(run, ticket, a.media)
     member = ticket.assignee_openid
+    if held:
+        return hb.Outcome(a, True, ref=ticket.ref, message=budget.HELD_REPLY)
     if member and member != run.msg.openid:
         cfg = run.steward.config
         run.session.flush()

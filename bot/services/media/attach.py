@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.domain import conversation_texts
 from bot.domain.clock import utcnow
 from bot.domain.vocabulary import PushKind
+from bot.services.push.deployment import deployment_id
 from bot.services.push.links import action_link
 from bot.services.push.send import client_msg_id, queue_push
 from bot.services.uow import jobs, outbox
@@ -58,8 +59,8 @@ def tell_member(session: Session, config: Config, ticket: Ticket, media: Sequenc
 
 def _told_recently(session: Session, ticket: Ticket, member: str) -> bool:
     """A media notice for this ticket went to this member within TOLD_RECENTLY (its client_msg_id
-    is t<ticket>-notice-m<media>-<member's digest>, as push.client_msg_id builds it)."""
-    pattern = client_msg_id(ticket.id, PushKind.notice.value, "m%", member)
+    is <deployment>-t<ticket>-notice-m<media>-<member's digest>, as push.client_msg_id builds it)."""
+    pattern = client_msg_id(ticket.id, PushKind.notice.value, "m%", member, deployment_id(session))
     found = session.scalars(select(Push.id).where(Push.ticket_id == ticket.id, Push.client_msg_id.like(pattern),
                                                   Push.created_at > utcnow() - TOLD_RECENTLY).limit(1)).first()
     return found is not None

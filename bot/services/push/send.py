@@ -28,6 +28,7 @@ from bot.domain.clock import utcnow
 from bot.domain.vocabulary import PUSH_LABELS, PushStatus
 from bot.services.push import custom_once
 from bot.services.push.channel import CUSTOM, TEMPLATE, choose_channel, pick_channel
+from bot.services.push.deployment import deployment_id
 from bot.services.tickets.lifecycle import add_event
 from bot.services.uow import jobs, outbox
 from bot.services.uow.steward import Steward
@@ -55,10 +56,15 @@ TEMPLATE_FOR = {
     "notice": "notice",
     "callback": "callback",
 }
-def client_msg_id(ticket_id: int | None, kind: str, tag: str | int, openid: str) -> str:
-    """Deterministic per ticket / kind / attempt-or-event / receiver; short; no openid in clear."""
+def client_msg_id(ticket_id: int | None, kind: str, tag: str | int, openid: str, deployment: str) -> str:
+    """Deterministic per deployment / ticket / kind / attempt-or-event / receiver; at most 64
+    characters (a longer one ends in a digest of the whole, never cut to a prefix another push
+    shares); no openid in clear."""
     who = hashlib.sha1(openid.encode()).hexdigest()[:10]
-    return f"t{ticket_id or 0}-{kind}-{tag}-{who}"[:64]
+    full = f"{deployment}-t{ticket_id or 0}-{kind}-{tag}-{who}"
+    if len(full) <= 64 or "%" in full:  # "%": a LIKE pattern (media notices), never stored
+        return full
+    return f"{full[:53]}-{hashlib.sha1(full.encode()).hexdigest()[:10]}"
 
 
 def template_data(config: Config, kind: str, content: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -82,7 +88,7 @@ def queue_push(
 ) -> int:
     """Record a push (idempotent by client_msg_id); it is sent after `session` commits (the outbox).
     Returns the push's id."""
-    cmid = client_msg_id(ticket.id if ticket else None, kind, tag, openid)
+    cmid = client_msg_id(ticket.id if ticket else None, kind, tag, openid, deployment_id(session))
     in_process = outbox.of(session).sender is not None
     tpl_id = getattr(config.templates, TEMPLATE_FOR.get(kind, "notice"), "") or None
     payload: dict[str, Any] = {"data": template_data(config, kind, content), "text": text, "url": url, "tag": str(tag)}
