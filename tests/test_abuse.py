@@ -526,7 +526,7 @@ def test_over_long_fields_are_refused_or_stored_never_spooled(field, value, db_a
     """Column limits (openid 64, msg_type 32, dedup_key 160) are real on PostgreSQL. A forged over-long
     field must be refused (400) or stored — not taken for a database outage and spooled, where
     `steward replay` would trip over it on every run."""
-    from bot.services.inbound import replay
+    from bot.services.inbound.replay import replay
     from bot.storage import spool
 
     steward = db_app.extensions["steward"]

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.cli.main import main
-from bot.services.inbound import replay
+from bot.services.inbound.replay import replay
 from bot.storage import spool
 from bot.storage.models import InboundMessage, Ticket
 from bot.wechat import signing

@@ -189,7 +189,7 @@ def test_failure_inside_handler_answers_success_and_keeps_raw(wechat, steward, m
 
     # Replay after the fault is gone: the ticket appears, exactly once.
     monkeypatch.undo()
-    from bot.services.inbound import replay
+    from bot.services.inbound.replay import replay
 
     assert replay(steward) == (1, 0, 0)
     assert count(steward, Ticket) == 1
