@@ -8,7 +8,8 @@ import re
 
 from handlers import commands, intake, replies
 from handlers import courtyard as yards
-from handlers.base import BindCourtyard, Context, Decision, Inbound, MoveTicket, UpdateResident
+from handlers.actions import BindCourtyard, MoveTicket, UpdateResident
+from handlers.base import Context, Decision, Inbound
 from handlers.state import Step
 from handlers.text import bare
 

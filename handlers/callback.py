@@ -10,7 +10,8 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from handlers.base import CallbackAnswer, Context, Decision, Inbound, LateRating, TicketView
+from handlers.actions import CallbackAnswer, LateRating
+from handlers.base import Context, Decision, Inbound, TicketView
 from handlers.state import CallbackRating, Step
 from handlers.text import bare, cn_to_int, find_ref, newest
 

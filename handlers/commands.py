@@ -10,7 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from handlers.base import AttachMedia, Context, CouncilCommand, Decision, Inbound
+from handlers.actions import AttachMedia, CouncilCommand
+from handlers.base import Context, Decision, Inbound
 from handlers.state import DialogueState, MediaRef
 
 VERBS: dict[str, str] = {

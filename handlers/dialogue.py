@@ -9,7 +9,8 @@ import re
 
 from handlers import callback, commands, events, followup, intake, replies
 from handlers import courtyard as yards
-from handlers.base import BindCourtyard, Context, Decision, Inbound, PushDelivered, Withdraw
+from handlers.actions import BindCourtyard, PushDelivered, Withdraw
+from handlers.base import Context, Decision, Inbound
 from handlers.intake import ask, keep
 from handlers.state import Step
 from handlers.text import bare, find_ref, is_blank, newest, yes_no

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from handlers.base import Context, Decision, EventCancel, EventSignup, EventView, Inbound, UpdateResident
+from handlers.actions import EventCancel, EventSignup, UpdateResident
+from handlers.base import Context, Decision, EventView, Inbound
 from handlers.state import Step
 from handlers.text import NUM, SURNAMES, bare, cn_to_int, find_name, find_phone, number_answer
 

@@ -13,7 +13,8 @@ from dataclasses import replace
 
 from handlers import courtyard as yards
 from handlers import intake, replies
-from handlers.base import AddToTicket, AttachMedia, Context, Decision, Inbound, TicketView
+from handlers.actions import AddToTicket, AttachMedia
+from handlers.base import Context, Decision, Inbound, TicketView
 from handlers.state import MediaRef, Step, hold
 from handlers.text import bare, newest, yes_no
 

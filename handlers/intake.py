@@ -13,17 +13,8 @@ from typing import Any
 from handlers import classify as classifier
 from handlers import courtyard as yards
 from handlers import emergency, events, faq, replies
-from handlers.base import (
-    AttachMedia,
-    BindCourtyard,
-    Context,
-    CreateTicket,
-    Decision,
-    Inbound,
-    SetCourtyard,
-    TicketView,
-    UpdateResident,
-)
+from handlers.actions import AttachMedia, BindCourtyard, CreateTicket, SetCourtyard, UpdateResident
+from handlers.base import Context, Decision, Inbound, TicketView
 from handlers.state import DialogueState, Held, LastTicket, MediaRef, Request, Step, hold
 from handlers.text import bare, find_name, find_phone, newest, number_answer, yes_no
 

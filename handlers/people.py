@@ -12,7 +12,8 @@ from dataclasses import replace
 from handlers import courtyard as yards
 from handlers import emergency as em
 from handlers import followup, intake, replies
-from handlers.base import Context, Decision, EscalateTicket, HandOff, Inbound, TicketView, Withdraw
+from handlers.actions import EscalateTicket, HandOff, Withdraw
+from handlers.base import Context, Decision, Inbound, TicketView
 from handlers.state import MediaRef, Request, Step, hold
 from handlers.text import bare, find_ref, newest, yes_no
 

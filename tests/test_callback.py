@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 
 from bot.config import load
-from handlers.base import CallbackAnswer, Context, Inbound, Outcome, TicketView
+from handlers.actions import CallbackAnswer
+from handlers.base import Context, Inbound, Outcome, TicketView
 from handlers.callback import callback_question, parse_answer
 from handlers.conversation import decide
 from handlers.replies import compose

@@ -347,7 +347,8 @@ def test_the_organisation_a_courtyard_is_named_after_is_a_place_of_its_own(text:
 
 
 def test_a_weak_match_is_confirmed_with_the_resident() -> None:
-    from handlers.base import Context, CreateTicket, Inbound
+    from handlers.actions import CreateTicket
+    from handlers.base import Context, Inbound
     from handlers.conversation import decide
     from handlers.state import DialogueState
 
@@ -367,7 +368,8 @@ def test_a_weak_match_is_confirmed_with_the_resident() -> None:
 
 
 def test_an_urgent_message_with_a_guess_opens_at_once_and_confirms_after() -> None:
-    from handlers.base import Context, CreateTicket, Inbound, SetCourtyard
+    from handlers.actions import CreateTicket, SetCourtyard
+    from handlers.base import Context, Inbound
     from handlers.conversation import decide
     from handlers.state import DialogueState
 

@@ -13,22 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.config import load
-from handlers.base import (
+from handlers.actions import (
     AddToTicket,
     AttachMedia,
     BindCourtyard,
-    Context,
     CreateTicket,
-    Decision,
-    EventView,
-    Inbound,
-    Outcome,
     PushDelivered,
     SetCourtyard,
-    TicketView,
     UpdateResident,
     Withdraw,
 )
+from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
 from handlers.conversation import decide
 from handlers.replies import MAX_BYTES, compose
 from handlers.state import DialogueState, MediaRef

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.clock import to_local, utcnow
 from bot.domain.statuses import OPEN_STATUSES, EventStatus
-from bot.services.inbound.actions import EXECUTORS, Run
+from bot.services.inbound import actions, relays  # noqa: F401 — importing them registers their executors
+from bot.services.inbound.run import Run, execute
 from bot.services.uow import outbox
 from bot.services.uow.steward import Steward
 from bot.storage.models import CouncilMember as MemberRow
@@ -247,9 +248,9 @@ def handle(session: Session, steward: Steward, msg: Inbound, state: DialogueStat
     if no_offer and not ctx.state.declined_default:  # remembered in the database, not only for the TTL
         ctx.state = replace(ctx.state, declined_default=True)
     decision: Decision = decide(msg, ctx)
-    run = Run(steward, msg, session)
+    run = Run(steward.config, msg, session)
     outbox.of(session).deferred = True  # `finish` flushes it, on the same pipeline as the state
-    outcomes: list[Outcome] = [EXECUTORS[type(a)](run, a) for a in decision.actions]
+    outcomes: list[Outcome] = [execute(run, a) for a in decision.actions]
     return Handled(compose(decision, outcomes, ctx), decision.state, run, outbox.of(session))
 
 
