@@ -362,7 +362,7 @@ def test_a_weak_match_is_confirmed_with_the_resident() -> None:
     d, _ = send("是的", state)
     assert [a.courtyard for a in d.actions if isinstance(a, CreateTicket)] == ["c19"]
     d, state2 = send("不是", state)
-    assert "哪个院" in d.reply and state2.guess is None
+    assert "哪个院" in d.reply and state2.pending.guess is None
     d, _ = send("3号院", state2)
     assert [a.courtyard for a in d.actions if isinstance(a, CreateTicket)] == ["c3"]
 
