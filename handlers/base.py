@@ -4,7 +4,8 @@
 dialogue state, open tickets, whether the sender is a council member), and asks
 `handlers.decide()` for a `Decision`: actions for `bot` to carry out, the next dialogue state,
 and the words of the reply. Outcomes of the actions (a ticket's ref, a refused command) come
-back to `handlers.replies.compose()` so every word the resident reads is chosen here.
+back to `handlers.replies.compose()`, which asks each action for its words (`Action.reply`), so
+every word the resident reads is chosen in `handlers`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.config import Config, CouncilMember
-from handlers.state import DialogueState, Held, coerce
+from handlers.state import DialogueState, coerce
 
 
 @dataclass(frozen=True)
@@ -89,136 +90,17 @@ class Context:
 
 
 @dataclass(frozen=True)
-class CreateTicket:
-    category: str
-    subcategory: str | None
-    courtyard: str | None
-    text: str
-    urgent: bool = False
-    confidence: float = 1.0
-    media: Held = ()  # every photo / voice held for it, in the order sent
-    emergency: str | None = None  # handlers.emergency kind (person, fire, gas, lift, …) when one
+class Action:
+    """Something `bot` must do (the classes are in `handlers.actions`, or beside their handler). Each
+    says what its outcome means to the resident; `bot` registers one executor per class."""
 
+    def reply(self, out: Outcome, ctx: Context) -> str | None:
+        """The words when it worked (None: nothing to say)."""
+        return None
 
-@dataclass(frozen=True)
-class BindCourtyard:
-    courtyard: str
-
-
-@dataclass(frozen=True)
-class SetCourtyard:
-    """The resident names the courtyard of a ticket opened without one (urgent: opened at once)."""
-
-    courtyard: str
-    ref: str | None = None  # None: the sender's newest open ticket that has no courtyard
-
-
-@dataclass(frozen=True)
-class UpdateResident:
-    unit: str | None = None
-    phone: str | None = None
-    name: str | None = None
-    no_default_offer: bool = False  # said 2 to 以后默认…？
-
-
-@dataclass(frozen=True)
-class MoveTicket:
-    """不对，是15号院: the ticket just made belongs to another courtyard."""
-
-    ref: str
-    courtyard: str
-
-
-@dataclass(frozen=True)
-class AttachMedia:
-    """Photos, videos or voices for a ticket (one message's, or all those held meanwhile): its member is told once."""
-
-    ref: str
-    media: Held
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Withdraw:
-    ref: str
-    said: str = ""  # the resident's words (the member is told them)
-
-
-@dataclass(frozen=True)
-class EscalateTicket:
-    """The resident reports danger about a ticket already open: make it urgent, tell its member and staff."""
-
-    ref: str
-    said: str
-    emergency: str | None = None
-
-
-@dataclass(frozen=True)
-class HandOff:
-    """The resident asks for a person: staff are told; the bot is quiet until `minutes` pass or release."""
-
-    said: str
-    minutes: float
-
-
-@dataclass(frozen=True)
-class AddToTicket:
-    """Words (or a voice) about an open ticket: kept on it and relayed to its member."""
-
-    ref: str
-    text: str
-    media: Held = ()
-    repeat: bool = False  # the same complaint again: the resident is told it is in hand
-
-
-@dataclass(frozen=True)
-class CouncilCommand:
-    verb: str  # accept | return | progress | finish
-    ref: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class CallbackAnswer:
-    ref: str
-    solved: bool | None
-    rating: int | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class LateRating:
-    """A rating sent after the "solved" answer closed the ticket."""
-
-    ref: str
-    rating: int
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class EventSignup:
-    event_id: int
-    name: str | None = None
-    phone: str | None = None
-    guest: str = ""  # a second place, for this person (named by the resident)
-
-
-@dataclass(frozen=True)
-class EventCancel:
-    event_id: int
-
-
-@dataclass(frozen=True)
-class PushDelivered:
-    msg_id: str | None
-    status: str
-
-
-Action = (
-    CreateTicket | BindCourtyard | SetCourtyard | UpdateResident | MoveTicket | AttachMedia | Withdraw | EscalateTicket | HandOff | AddToTicket
-    | CouncilCommand
-    | CallbackAnswer | LateRating | EventSignup | EventCancel | PushDelivered
-)
+    def failed(self, out: Outcome) -> str:
+        """The words when it did not (and bot gave no reason of its own)."""
+        return "对不起，刚才没办成，请过一会儿再试一次。"
 
 
 @dataclass

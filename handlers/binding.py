@@ -8,8 +8,9 @@ import re
 
 from handlers import commands, intake, replies
 from handlers import courtyard as yards
-from handlers.base import BindCourtyard, Context, Decision, Inbound, MoveTicket, UpdateResident
-from handlers.state import Step
+from handlers.actions import BindCourtyard, MoveTicket, UpdateResident
+from handlers.base import Context, Decision, Inbound
+from handlers.state import CourtyardAsked
 from handlers.text import bare
 
 _INTRO = re.compile(r"^(?:我|俺|咱)(?:们)?(?:家)?(?:是|住|在|住在|就在|家在|是住|住的是)")
@@ -46,7 +47,7 @@ class SelfIntro:
             actions.append(UpdateResident(unit=unit))
         if where is None and ctx.courtyard is None:
             return Decision(actions=actions, reply=f"门牌记下了：{unit}。请问是哪个院的？直接说院名或院号就行。",
-                            state=intake.ask(ctx, Step.ASK_COURTYARD))
+                            state=intake.ask(ctx, CourtyardAsked()))
         tail = f"门牌记下了：{unit}。" if unit else ""
         return Decision(actions=actions, reply=(tail + "有事直接说就行。"), state=intake.keep(ctx))
 

@@ -10,8 +10,9 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from handlers.base import CallbackAnswer, Context, Decision, Inbound, LateRating, TicketView
-from handlers.state import CallbackRating, Step
+from handlers.actions import CallbackAnswer, LateRating
+from handlers.base import Context, Decision, Inbound, TicketView
+from handlers.state import CallbackRating, RatingAsked
 from handlers.text import bare, cn_to_int, find_ref, newest
 
 # --- understanding the answer ----------------------------------------------------------------
@@ -104,7 +105,7 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
         )
     note = msg.text.strip()[:200]
     if solved and rating is None:  # 修好了: close it, and let the next message carry the rating
-        asked = state.asking(Step.RATE_AFTER, ctx.clock, subject=ticket.ref)
+        asked = state.asking(RatingAsked(ticket.ref), ctx.clock)
         return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note)], state=asked,
                         reply="太好了！再回个数字给这次服务打个分吧：5 很满意 … 1 很不满意。")
     return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note)], state=state)
@@ -116,12 +117,13 @@ class RateAfter:
     name = "rate_after"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        if msg.kind not in ("text", "voice") or not ctx.state.subject:
+        if msg.kind not in ("text", "voice") or not isinstance(ctx.state.pending, RatingAsked):
             return False
         parsed = parse_answer(msg.text)
         return parsed is not None and parsed[1] is not None
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         _, rating = parse_answer(msg.text) or (None, None)
-        ref = ctx.state.subject or ""
+        asked = ctx.state.pending
+        ref = asked.ref if isinstance(asked, RatingAsked) else ""
         return Decision(actions=[LateRating(ref, int(rating or 0), msg.text.strip()[:200])], state=ctx.state.settled())

@@ -11,7 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.domain.vocabulary import TicketStatus
-from handlers.base import AttachMedia, Context, CouncilCommand, Decision, Inbound
+from handlers.actions import AttachMedia, CouncilCommand
+from handlers.base import Context, Decision, Inbound
 from handlers.state import DialogueState, MediaRef
 
 VERBS: dict[str, str] = {

@@ -2,7 +2,7 @@
 
 `first` runs in every state (platform events, a member's commands, emergencies, a person's
 hand-off): nothing the bot asked may hold them up. Then the handlers of the state the last reply
-left (`states[step]`: the question asked owns its answers — digits included — until it is
+left (`states[type(state.pending)]`: the question asked owns its answers — digits included — until it is
 answered or its timeout passes), then the `entry_points` that start something new, then the
 `fallbacks` (the last always matches). A question older than its timeout reads as not asked.
 """
@@ -15,26 +15,35 @@ from dataclasses import dataclass, field, replace
 from handlers import binding, callback, followup, people
 from handlers import dialogue as d
 from handlers.base import Context, Decision, Handler, Inbound
-from handlers.state import Step
+from handlers.state import (
+    BindOffered,
+    CourtyardAsked,
+    EventsListed,
+    FollowUpAsked,
+    MenuShown,
+    Question,
+    RatingAsked,
+    WithdrawAsked,
+)
 
 
 @dataclass(frozen=True)
 class Conversation:
     first: Sequence[Handler]
-    states: dict[str, Sequence[Handler]]
+    states: dict[type[Question], Sequence[Handler]]  # the question pending → the handlers of its answers
     entry_points: Sequence[Handler]
     fallbacks: Sequence[Handler]
-    timeouts: dict[str, float] = field(default_factory=dict)  # step → seconds; else the config's
+    timeouts: dict[type[Question], float] = field(default_factory=dict)  # seconds; else the config's
 
-    def timeout(self, ctx: Context, step: str) -> float:
-        return self.timeouts.get(step, ctx.config.conversation.question_minutes * 60.0)
+    def timeout(self, ctx: Context, question: type[Question]) -> float:
+        return self.timeouts.get(question, ctx.config.conversation.question_minutes * 60.0)
 
     def expire(self, ctx: Context) -> Context:
         """The context with a question past its timeout (and a hand-off past its end) forgotten."""
-        state, now = ctx.state, ctx.clock
+        state, now, q = ctx.state, ctx.clock, ctx.state.pending
         if now is None:
             return ctx
-        if state.step and state.step_at is not None and now - state.step_at > self.timeout(ctx, state.step):
+        if q is not None and q.at is not None and now - q.at > self.timeout(ctx, type(q)):
             state = state.settled()
         if state.handoff_until is not None and now > state.handoff_until:
             state = replace(state, handoff_until=None)
@@ -43,7 +52,8 @@ class Conversation:
     def route(self, msg: Inbound, ctx: Context) -> tuple[Handler, Context]:
         """The handler that decides `msg`, and the context it sees (timeouts applied)."""
         ctx = self.expire(ctx)
-        chain = (*self.first, *self.states.get(ctx.state.step or "", ()), *self.entry_points, *self.fallbacks)
+        asked = () if ctx.state.pending is None else self.states.get(type(ctx.state.pending), ())
+        chain = (*self.first, *asked, *self.entry_points, *self.fallbacks)
         for handler in chain:
             if handler.match(msg, ctx):
                 return handler, ctx
@@ -62,13 +72,13 @@ CONVERSATION = Conversation(
         d.FinishPhoto(), d.Council(), binding.MyTasks(), people.Emergency(), people.HandedOff(), people.Help(), people.Person(),
     ),
     states={
-        Step.CONFIRM_BIND: (binding.Correction(), d.ConfirmBinding()),
-        Step.ASK_COURTYARD: (_CANCEL, _MY, people.NewProblemWhileAsked(), binding.AllCourtyards(), d.AskCourtyard()),
-        Step.MENU: (_CANCEL, _MY, d.Menu()),
-        Step.EVENT_PICK: (d.Events(),),
-        Step.CONFIRM_WITHDRAW: (people.ConfirmWithdraw(),),
-        Step.RATE_AFTER: (callback.RateAfter(),),
-        Step.FOLLOWUP_OR_NEW: (followup.FollowUpOrNew(), followup.MorePhotos()),
+        BindOffered: (binding.Correction(), d.ConfirmBinding()),
+        CourtyardAsked: (_CANCEL, _MY, people.NewProblemWhileAsked(), binding.AllCourtyards(), d.AskCourtyard()),
+        MenuShown: (_CANCEL, _MY, d.Menu()),
+        EventsListed: (d.Events(),),
+        WithdrawAsked: (people.ConfirmWithdraw(),),
+        RatingAsked: (callback.RateAfter(),),
+        FollowUpAsked: (followup.FollowUpOrNew(), followup.MorePhotos()),
     },
     entry_points=(
         d.Callback(), binding.Correction(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),

@@ -10,9 +10,10 @@ import re
 from bot.domain.vocabulary import UNFINISHED
 from handlers import callback, commands, events, followup, intake, location, replies
 from handlers import courtyard as yards
-from handlers.base import BindCourtyard, Context, Decision, Inbound, PushDelivered, Withdraw
+from handlers.actions import BindCourtyard, PushDelivered, Withdraw
+from handlers.base import Context, Decision, Inbound
 from handlers.intake import ask, keep
-from handlers.state import Step
+from handlers.state import BindOffered, CourtyardAsked, EventsListed
 from handlers.text import bare, find_ref, is_blank, newest, yes_no
 
 WITHDRAWABLE = UNFINISHED
@@ -70,7 +71,7 @@ class Subscribe:
             return Decision(reply=None, state=ctx.state)
         if ctx.courtyard:
             return Decision(reply=replies.greeting(cfg, bound=True), state=keep(ctx))
-        return Decision(reply=replies.greeting(cfg, bound=False), state=ask(ctx, Step.ASK_COURTYARD))
+        return Decision(reply=replies.greeting(cfg, bound=False), state=ask(ctx, CourtyardAsked()))
 
 
 # The click keys of `[menu]` answered here (`steward menu push` refuses any other); GUIDE is the help text.
@@ -89,7 +90,7 @@ class MenuClick:
         if key == "MY_TICKETS":
             return Decision(reply=replies.ticket_list(ctx.open_tickets, cfg), state=ctx.state)
         if key == "EVENTS":
-            listed = ask(ctx, events.STEP) if ctx.events else keep(ctx)
+            listed = ask(ctx, EventsListed()) if ctx.events else keep(ctx)
             return Decision(reply=events.list_text(ctx.events), state=listed)
         if key == "REPORT":
             where = "" if ctx.courtyard else "哪个院、"
@@ -149,7 +150,7 @@ class CancelRequest:
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         state = ctx.state
-        if state.pending:
+        if state.request:
             return Decision(reply="好的，已取消，这件事不登记了。", state=keep(ctx))
         ref = find_ref(msg.text)
         candidates = [t for t in ctx.open_tickets if t.status in WITHDRAWABLE]
@@ -181,9 +182,10 @@ class AskCourtyard:
     def match(self, msg: Inbound, ctx: Context) -> bool:
         if msg.kind not in ("text", "voice", "location"):
             return False
-        if ctx.state.pending:
+        if ctx.state.request:
             return msg.kind == "location" or _words(msg)
-        if ctx.state.guess and msg.kind != "location" and yes_no(msg.text) is not None:
+        q = ctx.state.pending
+        if isinstance(q, CourtyardAsked) and q.guess and msg.kind != "location" and yes_no(msg.text) is not None:
             return True
         if msg.kind == "location":
             return location.place(msg.lat, msg.lon, msg.text, ctx.config.courtyards) is not None
@@ -199,7 +201,7 @@ class Menu:
     name = "menu"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        return bool(ctx.state.pending) and _words(msg) and not is_blank(msg.text)
+        return bool(ctx.state.request) and _words(msg) and not is_blank(msg.text)
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         decision = intake.answer_menu(msg, ctx)
@@ -258,7 +260,7 @@ class Location:
         if ctx.courtyard == where:
             return Decision(reply=f"收到位置：{label}。有事直接说就行。", state=keep(ctx))
         return Decision(reply=f"您在{label}附近。" + replies.offer_binding(cfg, where),
-                        state=ask(ctx, Step.CONFIRM_BIND, offer=where))
+                        state=ask(ctx, BindOffered(where)))
 
 
 class Blank:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from handlers.base import Context, Decision, EventCancel, EventSignup, EventView, Inbound, UpdateResident
-from handlers.state import Step
+from handlers.actions import EventCancel, EventSignup, UpdateResident
+from handlers.base import Context, Decision, EventView, Inbound
+from handlers.state import EventsListed
 from handlers.text import NUM, SURNAMES, bare, cn_to_int, find_name, find_phone, number_answer
 
-STEP = Step.EVENT_PICK  # after the list was shown: a bare number picks an event
+STEP = EventsListed.tag  # after the list was shown (that question pending) a bare number picks an event
 WEEKDAYS = "一二三四五六日"
 _CANCEL = re.compile(r"取消报名|取消活动|不去了|去不了|不参加了?|退出|不报了|退报名|撤销报名|来不了|取消")
 _SIGNUP = re.compile(r"报名|报个名|参加|算我|我要去|我想去|想去|我去|带我|加我|登记|预约|占个位|留个位|报上")
@@ -109,7 +110,7 @@ def matches_explicit(msg: Inbound, ctx: Context) -> bool:
     if msg.kind not in ("text", "voice"):
         return False
     b = bare(msg.text)
-    if ctx.state.step == STEP and ctx.events and (
+    if isinstance(ctx.state.pending, EventsListed) and ctx.events and (
         number_answer(msg.text) is not None or _SIGNUP.search(b) or _CANCEL.search(b)
     ):
         return True
@@ -124,8 +125,8 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
     text, events = msg.text, ctx.events
     b = bare(text)
     state = ctx.state.settled()
-    picking = ctx.state.step == STEP
-    listed = ctx.state.asking(STEP, ctx.clock)
+    picking = isinstance(ctx.state.pending, EventsListed)
+    listed = ctx.state.asking(EventsListed(), ctx.clock)
     if _CANCEL.search(b) and not _SIGNUP.search(b.replace("报名", "")):
         mine = [e for e in events if e.mine]
         target = find_event(text, mine or events)

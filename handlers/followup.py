@@ -14,8 +14,9 @@ from dataclasses import replace
 from bot.domain.vocabulary import UNFINISHED
 from handlers import courtyard as yards
 from handlers import intake, replies
-from handlers.base import AddToTicket, AttachMedia, Context, Decision, Inbound, TicketView
-from handlers.state import MediaRef, Step, hold
+from handlers.actions import AddToTicket, AttachMedia
+from handlers.base import Context, Decision, Inbound, TicketView
+from handlers.state import FollowUpAsked, MediaRef, hold
 from handlers.text import bare, newest, yes_no
 
 OPEN = UNFINISHED
@@ -120,7 +121,7 @@ class FollowUp:
             media = hold(media, MediaRef(msg.media_id, "voice")) or media
         if verdict == "ask":
             return Decision(reply=_which(ticket),
-                            state=intake.ask(ctx, Step.FOLLOWUP_OR_NEW, subject=ticket.ref, held_text=text, media=media))
+                            state=intake.ask(ctx, FollowUpAsked(ticket.ref, text), media=media))
         add = AddToTicket(ticket.ref, text, media, repeat=verdict == "repeat")
         return Decision(actions=[add], state=replace(ctx.state, media=()))
 
@@ -146,7 +147,7 @@ def photo(msg: Inbound, ctx: Context) -> Decision | None:
     assert ticket is not None
     what = "照片" if kind == "image" else "视频"
     return Decision(reply=f"{what}收到了。" + _which(ticket),
-                    state=intake.ask(ctx, Step.FOLLOWUP_OR_NEW, subject=ticket.ref, media=(item,)))
+                    state=intake.ask(ctx, FollowUpAsked(ticket.ref), media=(item,)))
 
 
 def _which(ticket: TicketView) -> str:
@@ -161,9 +162,9 @@ class MorePhotos:
     name = "more_photos"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        state = ctx.state
-        return msg.kind in PHOTO_KINDS and bool(msg.media_id) and bool(state.subject) and bool(
-            state.held_text or state.media)
+        state, q = ctx.state, ctx.state.pending
+        return msg.kind in PHOTO_KINDS and bool(msg.media_id) and isinstance(q, FollowUpAsked) and bool(
+            q.words or state.media)
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         kind = "image" if msg.kind == "image" else "video"
@@ -179,11 +180,15 @@ class FollowUpOrNew:
     name = "followup_or_new"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        held = bool(ctx.state.held_text or ctx.state.media)
-        return msg.kind in ("text", "voice") and held and bool(ctx.state.subject) and _choice(msg.text) is not None
+        q = ctx.state.pending
+        if not isinstance(q, FollowUpAsked) or not (q.words or ctx.state.media):
+            return False
+        return msg.kind in ("text", "voice") and _choice(msg.text) is not None
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        held, ref, media = ctx.state.held_text or "", ctx.state.subject or "", ctx.state.media
+        q = ctx.state.pending
+        assert isinstance(q, FollowUpAsked)
+        held, ref, media = q.words or "", q.ref, ctx.state.media
         if _choice(msg.text):
             if not held and media:  # photos alone
                 return Decision(actions=[AttachMedia(ref, media)], state=ctx.state.settled(media=()))

@@ -1,7 +1,7 @@
 """A resident's request in words: category, courtyard, urgency, and the next dialogue step.
 
-The state it reads and writes is `handlers.state.DialogueState` (step, pending, asked, offer, last,
-media …); `Step` names the questions asked here: ask_courtyard, confirm_bind, menu.
+The state it reads and writes is `handlers.state.DialogueState` (the pending question, last, media …);
+the questions asked here: `CourtyardAsked`, `BindOffered`, `MenuShown`.
 """
 
 from __future__ import annotations
@@ -13,18 +13,20 @@ from typing import Any
 from handlers import classify as classifier
 from handlers import courtyard as yards
 from handlers import emergency, events, faq, location, replies
-from handlers.base import (
-    AttachMedia,
-    BindCourtyard,
-    Context,
-    CreateTicket,
-    Decision,
-    Inbound,
-    SetCourtyard,
-    TicketView,
-    UpdateResident,
+from handlers.actions import AttachMedia, BindCourtyard, CreateTicket, SetCourtyard, UpdateResident
+from handlers.base import Context, Decision, Inbound, TicketView
+from handlers.state import (
+    BindOffered,
+    CourtyardAsked,
+    DialogueState,
+    Held,
+    LastTicket,
+    MediaRef,
+    MenuShown,
+    Question,
+    Request,
+    hold,
 )
-from handlers.state import DialogueState, Held, LastTicket, MediaRef, Request, Step, hold
 from handlers.text import bare, find_name, find_phone, newest, number_answer, yes_no
 
 TICKET_CATEGORIES = ("repair", "grievance", "inquiry")
@@ -44,9 +46,9 @@ def keep(ctx: Context, **extra: Any) -> DialogueState:
     return ctx.state.settled(**{k: v for k, v in extra.items() if v is not None})
 
 
-def ask(ctx: Context, step: str, **extra: Any) -> DialogueState:
-    """The state after asking the question `step` now."""
-    return ctx.state.asking(step, ctx.clock, **{k: v for k, v in extra.items() if v is not None})
+def ask(ctx: Context, question: Question, **extra: Any) -> DialogueState:
+    """The state after asking `question` now."""
+    return ctx.state.asking(question, ctx.clock, **{k: v for k, v in extra.items() if v is not None})
 
 
 def menu_choice(text: str) -> str | None:
@@ -96,7 +98,7 @@ def route(msg: Inbound, ctx: Context, text: str, media: Held = (), second_try: b
             return Decision(reply=answer, state=keep(ctx, media=media or None))
         if not second_try:
             pending = _pending(text, category, sub, confidence, urgent, media)
-            return Decision(reply=replies.MENU, state=ask(ctx, Step.MENU, pending=pending))
+            return Decision(reply=replies.MENU, state=ask(ctx, MenuShown(pending)))
         if category not in TICKET_CATEGORIES:  # still unsure after the menu: staff sort it out
             category, sub = "inquiry", None
     if category == "other":
@@ -129,13 +131,13 @@ def ticket_or_ask(ctx: Context, request: Request, notice: str | None = None) -> 
         decision = create(ctx, request, None, notice)
         decision.reply = (replies.confirm_courtyard(cfg, guess) if guess
                           else replies.ask_courtyard(cfg, "请告诉我是哪个院，我们马上通知理事会。"))
-        decision.state = (decision.state or ctx.state).asking(Step.ASK_COURTYARD, ctx.clock, placed=True, asked=1,
-                                                               guess=guess)
+        decision.state = (decision.state or ctx.state).asking(CourtyardAsked(asked=1, placed=True, guess=guess),
+                                                               ctx.clock)
         return decision
     if where is None:
         reply = replies.confirm_courtyard(cfg, guess) if guess else replies.ask_courtyard(cfg, "请问是哪个院的事？")
         return Decision(reply=reply, urgent_notice=notice,
-                        state=ask(ctx, Step.ASK_COURTYARD, pending=request, asked=1, guess=guess))
+                        state=ask(ctx, CourtyardAsked(request, asked=1, guess=guess)))
     offer = where if ctx.courtyard is None and not ctx.state.declined_default else None
     return create(ctx, request, where, notice, offer=offer)
 
@@ -158,7 +160,7 @@ def create(ctx: Context, request: Request, where: str | None, notice: str | None
     last = LastTicket(request.text, request.category, at=ctx.clock, courtyard=where)
     state = ctx.state.settled(media=(), last=last)
     if offer:
-        state = state.asking(Step.CONFIRM_BIND, ctx.clock, offer=offer)
+        state = state.asking(BindOffered(offer), ctx.clock)
         reply = replies.offer_binding(cfg, offer)
     elif request.category == "repair" and not media and not request.urgent:
         reply = "有照片的话可以直接发过来，师傅看得更清楚。"
@@ -173,16 +175,18 @@ def create(ctx: Context, request: Request, where: str | None, notice: str | None
 def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
     """The reply to "which courtyard?" (None: not an answer; let the message be read afresh)."""
     cfg, state = ctx.config, ctx.state
-    pending = state.pending
+    q = state.pending if isinstance(state.pending, CourtyardAsked) else CourtyardAsked()
+    pending = q.request
     if msg.kind == "location" and msg.lat is not None and msg.lon is not None:
         where = location.place(msg.lat, msg.lon, msg.text, cfg.courtyards)
-    elif state.guess and (yes := yes_no(msg.text)) is not None:  # 您说的是…吗？ 是 / 不是
+    elif q.guess and (yes := yes_no(msg.text)) is not None:  # 您说的是…吗？ 是 / 不是
         if not yes:
-            return Decision(reply=replies.ask_courtyard(cfg, "好的，那是哪个院？"), state=replace(state, guess=None))
-        where = state.guess
+            return Decision(reply=replies.ask_courtyard(cfg, "好的，那是哪个院？"),
+                            state=replace(state, pending=replace(q, guess=None)))
+        where = q.guess
     else:
         where = yards.answer(msg.text, cfg.courtyards)
-    if state.placed:  # the ticket exists already (urgent): tell it where it belongs
+    if q.placed:  # the ticket exists already (urgent): tell it where it belongs
         if where is None:
             return None
         bind = [BindCourtyard(where)] if ctx.courtyard is None else []
@@ -190,20 +194,18 @@ def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
     if where is None:
         if not pending:
             return None
-        if max(state.asked, 1) >= 2:  # asked twice: register it anyway, staff find the courtyard
+        if max(q.asked, 1) >= 2:  # asked twice: register it anyway, staff find the courtyard
             return create(ctx, pending, None)
         missed = "这个位置不在我们社区里。" if msg.kind == "location" else "没认出是哪个院。"
         return Decision(reply=replies.ask_courtyard(cfg, missed),
-                        state=replace(state, asked=max(state.asked, 1) + 1))
+                        state=replace(state, pending=replace(q, asked=max(q.asked, 1) + 1)))
     if not pending:  # the greeting's question: remember the courtyard (and hear any request with it)
         bind_action = BindCourtyard(where)
         if msg.kind != "location" and len(yards.leftover(msg.text, cfg.courtyards)) >= 3:
             decision = route(msg, replace(ctx, courtyard=where, state=keep(ctx)), msg.text.strip())
             decision.actions.insert(0, bind_action)
-            if decision.state is not None and decision.state.step == Step.CONFIRM_BIND:
-                decision.state = decision.state.settled()
-            elif decision.state is not None:
-                decision.state = replace(decision.state, offer=None)
+            if decision.state is not None and isinstance(decision.state.pending, BindOffered):
+                decision.state = decision.state.settled()  # bound just now: no 以后默认…？
             return decision
         return Decision(actions=[bind_action], reply="有事直接说就行。", state=keep(ctx))
     danger = emergency.read(pending.text) if pending.urgent else None
@@ -216,7 +218,7 @@ def answer_courtyard(msg: Inbound, ctx: Context) -> Decision | None:
 
 def answer_binding(msg: Inbound, ctx: Context) -> Decision | None:
     yes = yes_no(msg.text)
-    offer = ctx.state.offer
+    offer = ctx.state.pending.offer if isinstance(ctx.state.pending, BindOffered) else None
     if yes is None or not offer:
         return None
     if yes:
@@ -226,7 +228,7 @@ def answer_binding(msg: Inbound, ctx: Context) -> Decision | None:
 
 
 def answer_menu(msg: Inbound, ctx: Context) -> Decision | None:
-    pending = ctx.state.pending
+    pending = ctx.state.request
     choice = menu_choice(msg.text)
     if not pending:
         return None
@@ -274,13 +276,14 @@ def media(msg: Inbound, ctx: Context) -> Decision:
     if not msg.media_id:
         return Decision(reply="收到了。有事请打字或发语音告诉我。", state=ctx.state)
     item, state = MediaRef(msg.media_id, kind), ctx.state
-    pending = state.pending
-    if pending:  # asked for the courtyard or the category: the photo joins that request
-        again = "请回个数字选一下。" if state.step == Step.MENU else "请告诉我是哪个院。"
-        held = hold(pending.media, item)
+    q = state.pending
+    if isinstance(q, CourtyardAsked | MenuShown) and q.request:  # the photo joins the request asked about
+        again = "请回个数字选一下。" if isinstance(q, MenuShown) else "请告诉我是哪个院。"
+        held = hold(q.request.media, item)
         if held is None:
             return Decision(reply=replies.media_full(kind) + again, state=state)
-        return Decision(reply=replies.media_received(held) + again, state=replace(state, pending=replace(pending, media=held)))
+        joined = replace(q, request=replace(q.request, media=held))
+        return Decision(reply=replies.media_received(held) + again, state=replace(state, pending=joined))
     held = hold(state.media, item)
     if held is None:
         return Decision(reply=replies.media_full(kind) + "请先用文字或语音说说是哪个院、什么问题。", state=state)

@@ -13,8 +13,9 @@ from bot.domain.vocabulary import UNFINISHED
 from handlers import courtyard as yards
 from handlers import emergency as em
 from handlers import followup, intake, replies
-from handlers.base import Context, Decision, EscalateTicket, HandOff, Inbound, TicketView, Withdraw
-from handlers.state import MediaRef, Request, Step, hold
+from handlers.actions import EscalateTicket, HandOff, Withdraw
+from handlers.base import Context, Decision, Inbound, TicketView
+from handlers.state import CourtyardAsked, MediaRef, Request, WithdrawAsked, hold
 from handlers.text import bare, find_ref, newest, yes_no
 
 ESCALATABLE = UNFINISHED
@@ -64,7 +65,9 @@ class NewProblemWhileAsked:
     name = "new_problem_while_asked"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        if not (_words(msg) and ctx.state.placed) or yards.answer(msg.text, ctx.config.courtyards) is None:
+        q = ctx.state.pending
+        opened = isinstance(q, CourtyardAsked) and q.placed
+        if not (_words(msg) and opened) or yards.answer(msg.text, ctx.config.courtyards) is None:
             return False
         placed = [t for t in ctx.open_tickets if t.courtyard is None and t.urgent]
         return followup.names_a_problem(msg.text, ctx) and not any(
@@ -76,7 +79,7 @@ class NewProblemWhileAsked:
         declined = ctx.state.declined_default
         fresh = replace(ctx, state=ctx.state.settled(declined_default=True))  # no 以后默认…？ over the question
         decision = intake.route(msg, fresh, msg.text.strip())
-        state = (decision.state or fresh.state).asking(Step.ASK_COURTYARD, ctx.clock, placed=True, asked=1, guess=where)
+        state = (decision.state or fresh.state).asking(CourtyardAsked(asked=1, placed=True, guess=where), ctx.clock)
         decision.state = replace(state, declined_default=declined)
         label = replies.courtyard_label(ctx.config, where)
         decision.reply = f"刚才那件紧急的事也在{label}吗？回复“是”，不是的话告诉我是哪个院。"
@@ -192,17 +195,19 @@ class Withdrawal:
             return Decision(actions=[Withdraw(ticket.ref, note)], state=ctx.state.settled(last=None))
         what = ticket.text if len(ticket.text) <= 14 else ticket.text[:14] + "…"
         return Decision(reply=f"是要撤销工单 {ticket.ref}「{what}」吗？回 1 撤销，回 2 不撤。",
-                        state=intake.ask(ctx, Step.CONFIRM_WITHDRAW, subject=ticket.ref, held_text=note))
+                        state=intake.ask(ctx, WithdrawAsked(ticket.ref, note)))
 
 
 class ConfirmWithdraw:
     name = "confirm_withdraw"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        return _words(msg) and bool(ctx.state.subject) and yes_no(msg.text) is not None
+        return _words(msg) and isinstance(ctx.state.pending, WithdrawAsked) and yes_no(msg.text) is not None
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
-        ref = ctx.state.subject or ""
+        q = ctx.state.pending
+        assert isinstance(q, WithdrawAsked)
+        ref = q.ref
         if yes_no(msg.text):
-            return Decision(actions=[Withdraw(ref, ctx.state.held_text or "")], state=ctx.state.settled(last=None))
+            return Decision(actions=[Withdraw(ref, q.said)], state=ctx.state.settled(last=None))
         return Decision(reply=f"好的，工单 {ref} 继续办，有进展会告诉您。", state=ctx.state.settled())

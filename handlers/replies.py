@@ -1,8 +1,8 @@
 """Every word a resident or council member reads: the passive reply and the texts it is built from.
 
 `compose(decision, outcomes, ctx)` puts the emergency notice first, then what came of each action
-(ticket ref and courtyard, refused commands), then the decision's own words — never over the
-2048 bytes of UTF-8 WeChat allows for a passive reply.
+(the action's own words: `Action.reply` / `Action.failed`, see `handlers.actions`), then the
+decision's own words — never over the 2048 bytes of UTF-8 WeChat allows for a passive reply.
 """
 
 from __future__ import annotations
@@ -10,22 +10,7 @@ from __future__ import annotations
 from bot.config import Config
 from bot.domain.vocabulary import CATEGORY_NAMES, STATUS_LABELS
 from bot.domain.wording import media_unit, media_words, truncate
-from handlers.base import (
-    AddToTicket,
-    AttachMedia,
-    BindCourtyard,
-    CallbackAnswer,
-    Context,
-    CouncilCommand,
-    CreateTicket,
-    Decision,
-    EscalateTicket,
-    EventCancel,
-    EventSignup,
-    Outcome,
-    TicketView,
-    Withdraw,
-)
+from handlers.base import Context, Decision, Outcome, TicketView
 from handlers.courtyard import choices, courtyard_number
 from handlers.state import MAX_HELD, Held
 
@@ -141,83 +126,6 @@ def media_full(kind: str) -> str:
 # --- outcomes ---------------------------------------------------------------------------------
 
 
-def _created(out: Outcome, ctx: Context) -> str:
-    a = out.action
-    assert isinstance(a, CreateTicket)
-    where = courtyard_label(ctx.config, a.courtyard)
-    if a.emergency:  # never "报修" when someone may be in danger
-        head = "已按紧急求助登记" if a.emergency in ("person", "lift") else "已按紧急情况登记"
-        hours = f"{ctx.config.urgent_accept_hours:g}"
-        return (f"{head}，工单号 {out.ref}，楼院：{where}。"
-                f"已同时通知理事会和社区工作人员，{hours} 小时内一定有人联系您。")
-    if a.category == "repair":
-        head = "已受理您的报修"
-    elif a.category == "grievance":
-        head = "已受理您反映的问题"
-    else:
-        head = "您的问题已登记"
-    tail = "已按紧急情况通知理事会，会尽快有人联系您。" if a.urgent else "理事会会尽快安排，有进展会通知您。"
-    return f"{head}，工单号 {out.ref}，楼院：{where}。{tail}"
-
-
-def _council(out: Outcome) -> str:
-    a = out.action
-    assert isinstance(a, CouncilCommand)
-    ref = out.ref or a.ref
-    return {
-        "accept": f"已接单 {ref}，请尽快处理。办好后回复：办结 {ref} 说明",
-        "return": f"已退单 {ref}，社区会重新派单。",
-        "progress": f"进展已记下（{ref}），会告诉居民。",
-        "finish": f"已办结 {ref}，辛苦了！有现场照片可以直接发过来，会附在工单上。",
-    }.get(a.verb, f"已处理 {ref}。")
-
-
-def _ok_text(out: Outcome, ctx: Context) -> str | None:
-    a = out.action
-    if isinstance(a, CreateTicket):
-        return _created(out, ctx)
-    if isinstance(a, BindCourtyard):
-        return f"好的，记住了：您是{courtyard_label(ctx.config, a.courtyard)}的。"
-    if isinstance(a, AttachMedia):
-        return f"{media_words([m.kind for m in a.media])}已补充到工单 {out.ref or a.ref}。"
-    if isinstance(a, Withdraw):
-        who = out.data.get("member")
-        told = f"已告诉{who}不用来了。" if who else "不会再派人了。"
-        return f"好的，工单 {out.ref or a.ref} 已撤销，{told}"
-    if isinstance(a, AddToTicket):
-        who = out.data.get("member")
-        told = f"已转告{who}" if who else "已转告理事会"
-        if a.repeat:
-            return (f"这件事已经在办了（工单 {out.ref or a.ref}，{STATUS_LABELS.get(out.data.get('status', ''), '办理中')}）。"
-                    f"您说的已记上，{told}，有进展马上告诉您。")
-        shown = [m.kind for m in a.media if m.kind != "voice"]  # (a voice is the message itself)
-        with_media = f"（连同{' ' * (len(shown) > 1)}{media_words(shown)}）" if shown else ""
-        return f"已补充到工单 {out.ref or a.ref}{with_media}，{told}。"
-    if isinstance(a, EscalateTicket):
-        who = out.data.get("assignee")
-        told = f"已马上通知{who}和社区工作人员" if who else "已马上通知理事会和社区工作人员"
-        return f"您的工单 {out.ref or a.ref} 已改为紧急，{told}。"
-    if isinstance(a, CouncilCommand):
-        return _council(out)
-    if isinstance(a, CallbackAnswer):
-        if a.solved is False:
-            return f"对不起，没给您办好。已重新交给理事会办理（工单 {out.ref or a.ref}），会尽快再联系您。"
-        return "谢谢您的评价！以后有事随时找我们。"
-    if isinstance(a, EventSignup):
-        return "报名成功！"
-    if isinstance(a, EventCancel):
-        return "已取消报名。"
-    return None
-
-
-def _failed_text(out: Outcome) -> str:
-    if isinstance(out.action, CreateTicket):
-        return "对不起，刚才没登记上，请过一会儿再发一次。"
-    if isinstance(out.action, CouncilCommand):
-        return f"没办成：工单 {out.action.ref} 现在不能这样操作。"
-    return "对不起，刚才没办成，请过一会儿再试一次。"
-
-
 def compose(decision: Decision, outcomes: list[Outcome], ctx: Context) -> str | None:
     """The passive reply: urgent notice, outcomes, then the decision's words; None when silent."""
     parts: list[str] = []
@@ -227,11 +135,11 @@ def compose(decision: Decision, outcomes: list[Outcome], ctx: Context) -> str | 
         if out.message:  # bot's own words (a refusal, a registration's details) win
             parts.append(out.message)
         elif out.ok:
-            text = _ok_text(out, ctx)
+            text = out.action.reply(out, ctx)  # each action says what its outcome means
             if text:
                 parts.append(text)
         else:
-            parts.append(_failed_text(out))
+            parts.append(out.action.failed(out))
     if decision.reply:
         parts.append(decision.reply)
     return truncate("\n".join(parts)) if parts else None

@@ -1,61 +1,39 @@
 """The dialogue state: what the bot remembers about one conversation between two messages.
 
 `bot` keeps it in Redis as JSON (`to_json` / `from_json`) with a TTL; `handlers` read and return it
-as a typed, immutable value. A stored state of an unknown version (or not JSON at all) reads as a
-fresh state: forgetting a half-asked question is safe, misreading one is not. Version 2 (one held
-photo) is read into today's shape, so a photo held across a deploy is not lost.
+as a typed, immutable value. The question the last reply asked is one field, `pending`: a `Question`
+subclass (which question, what its answer needs, when it was asked). A stored state of an unknown
+version (or not JSON at all) reads as a fresh state: forgetting a half-asked question is safe,
+misreading one is not. Versions 2 (one held photo) and 3 (the question in flat fields) are read into
+today's shape, so a question or a photo held across a deploy is not lost.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import MISSING, asdict, dataclass, fields, replace
+from typing import Any, get_args, get_type_hints
 
-VERSION = 3  # 1 was the untyped dict of issue 10's time (no "version" key); 2 held one photo
-READABLE = (2, VERSION)
-MAX_HELD = 9  # WeChat's album sends at most 9 at a time
+from handlers.questions import (
+    MAX_HELD,
+    BindOffered,
+    CourtyardAsked,
+    EventsListed,
+    FollowUpAsked,
+    Held,
+    MediaRef,
+    MenuShown,
+    Question,
+    RatingAsked,
+    Request,
+    Step,
+    WithdrawAsked,
+    hold,
+)
 
+VERSION = 4  # 1: the untyped dict of issue 10's time (no "version" key); 2 held one photo; 3 kept the
+READABLE = (2, 3, VERSION)  # pending question in nine flat fields (step, step_at, pending, asked, …)
 
-class Step:
-    """The question the last reply asked (the conversation's state); None: nothing is pending."""
-
-    ASK_COURTYARD = "ask_courtyard"  # 请问是哪个院的事？
-    CONFIRM_BIND = "confirm_bind"  # 以后默认是3号院吗？
-    MENU = "menu"  # 1 报修 2 投诉 3 活动 4 咨询
-    EVENT_PICK = "event_pick"  # the event list was shown: a number picks one
-    CONFIRM_WITHDRAW = "confirm_withdraw"  # 是要撤销 R1001 吗？
-    FOLLOWUP_OR_NEW = "followup_or_new"  # 是补充 R1001，还是另一件事？
-    RATE_AFTER = "rate_after"  # 修好了 → 再回个数字打个分吧
-
-
-@dataclass(frozen=True)
-class MediaRef:
-    media_id: str
-    kind: str  # image | voice | video
-
-
-Held = tuple[MediaRef, ...]  # photos, videos, voices waiting for a ticket, in the order sent
-
-
-def hold(held: Held, item: MediaRef) -> Held | None:
-    """`held` with `item` added at the end (already held: unchanged); None when it is full."""
-    if item in held:
-        return held
-    return (*held, item) if len(held) < MAX_HELD else None
-
-
-@dataclass(frozen=True)
-class Request:
-    """A request waiting for an answer (the courtyard, the category) before it becomes a ticket."""
-
-    text: str
-    category: str
-    subcategory: str | None = None
-    confidence: float = 1.0
-    urgent: bool = False
-    media: Held = ()
-    emergency: str | None = None  # handlers.emergency kind when it is one
 
 
 @dataclass(frozen=True)
@@ -76,35 +54,35 @@ class CallbackRating:
     ref: str
     rating: int | None = None
 
-
 @dataclass(frozen=True)
 class DialogueState:
     version: int = VERSION
-    step: str | None = None
-    step_at: float | None = None  # epoch seconds when `step` was asked (its timeout counts from here)
-    pending: Request | None = None
-    asked: int = 0  # how many times the current question was asked
-    offer: str | None = None  # the courtyard offered as the default
-    placed: bool = False  # the pending request is already a ticket (urgent): the answer moves it
+    pending: Question | None = None  # the question the last reply asked, waiting for its answer
     last: LastTicket | None = None
     media: Held = ()  # photos sent before any words (or while asked 补充 or 新的事): they go together
     finish_photo: str | None = None  # a member's next photo belongs to this ref (after 办结)
     callback_rating: CallbackRating | None = None
-    subject: str | None = None  # the ref a pending yes/no or 1/2 question is about
-    held_text: str | None = None  # the words waiting on FOLLOWUP_OR_NEW
     declined_default: bool = False  # answered 2 to 以后默认…？: not asked again
     handoff_until: float | None = None  # a person has the conversation until then (epoch seconds)
-    guess: str | None = None  # the courtyard only guessed from an organisation's name: 您说的是…吗？
+
+    @property
+    def step(self) -> str | None:
+        """The pending question's tag (None: nothing asked)."""
+        return self.pending.tag if self.pending is not None else None
+
+    @property
+    def request(self) -> Request | None:
+        """The request waiting on the pending question (which courtyard? which kind?), if any."""
+        q = self.pending
+        return q.request if isinstance(q, CourtyardAsked | MenuShown) else None
 
     def settled(self, **extra: Any) -> DialogueState:
-        """This state with the finished question's fields cleared, plus `extra`."""
-        cleared = replace(self, step=None, step_at=None, pending=None, asked=0, offer=None, placed=False,
-                          subject=None, held_text=None, guess=None)
-        return replace(cleared, **extra) if extra else cleared
+        """This state with the question answered (or dropped), plus `extra`."""
+        return replace(self, pending=None, **extra)
 
-    def asking(self, step: str, now: float | None, **extra: Any) -> DialogueState:
-        """This state with a new question asked at `now`."""
-        return replace(self.settled(), step=step, step_at=now, **extra)
+    def asking(self, question: Question, now: float | None, **extra: Any) -> DialogueState:
+        """This state with `question` asked at `now`."""
+        return replace(self, pending=replace(question, at=now), **extra)
 
     def is_empty(self) -> bool:
         return self == DialogueState()
@@ -112,7 +90,10 @@ class DialogueState:
     # --- JSON ---------------------------------------------------------------------------------
 
     def to_json(self) -> str:
-        return json.dumps(_strip(asdict(self)), ensure_ascii=False, separators=(",", ":"))
+        data = _strip(asdict(replace(self, pending=None)))
+        if self.pending is not None:
+            data["pending"] = _question_dict(self.pending)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes | None) -> DialogueState:
@@ -127,25 +108,18 @@ class DialogueState:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DialogueState:
         """A state from its JSON form; another version, or a malformed one, reads as fresh."""
-        if data.get("version") not in READABLE:
+        version = data.get("version")
+        if version not in READABLE:
             return cls()
         try:
             return cls(
-                step=_str(data.get("step")),
-                step_at=_num(data.get("step_at")),
-                pending=_request(data.get("pending")),
-                asked=int(data.get("asked") or 0),
-                offer=_str(data.get("offer")),
-                placed=bool(data.get("placed")),
+                pending=_question(data.get("pending")) if version == VERSION else _flat_question(data),
                 last=_build(LastTicket, data.get("last")),
                 media=_held(data.get("media")),
                 finish_photo=_str(data.get("finish_photo")),
                 callback_rating=_build(CallbackRating, data.get("callback_rating")),
-                subject=_str(data.get("subject")),
-                held_text=_str(data.get("held_text")),
                 declined_default=bool(data.get("declined_default")),
                 handoff_until=_num(data.get("handoff_until")),
-                guess=_str(data.get("guess")),
             )
         except (TypeError, ValueError):
             return cls()
@@ -188,14 +162,72 @@ def _request(v: Any) -> Request | None:
                    emergency=_str(v.get("emergency")))
 
 
+def _question_dict(q: Question) -> dict[str, Any]:
+    """A question's JSON form: its tag, and the fields that differ from their defaults."""
+    defaults = {f.name: f.default for f in fields(q) if f.default is not MISSING}
+    return {"q": q.tag, **{k: v for k, v in asdict(q).items() if k not in defaults or v != defaults[k]}}
+
+
+def _question(v: Any) -> Question | None:
+    """A question from its JSON form (version 4); an unknown tag reads as nothing asked, a field of
+    the wrong type raises ValueError (the whole state then reads as fresh)."""
+    if not isinstance(v, dict) or not isinstance(v.get("q"), str):
+        return None
+    cls = Question.kinds.get(v["q"])
+    if cls is None:
+        return None
+    hints = get_type_hints(cls)
+    args: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in v:
+            continue
+        value, hint = v[f.name], hints[f.name]
+        if Request in (hint, *get_args(hint)):
+            value = _request(value) if value is not None else None
+        elif float in (hint, *get_args(hint)) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, hint):
+            raise ValueError(f"{cls.__name__}.{f.name}: {value!r}")
+        args[f.name] = value
+    return cls(**args)  # a required field missing: TypeError (fresh state)
+
+
+FLAT = ("step", "step_at", "asked", "offer", "placed", "subject", "held_text", "guess")  # version 3's
+
+
+def _flat_question(data: dict[str, Any]) -> Question | None:
+    """Versions 2 and 3 kept the question in flat fields: the same question in today's shape. Fields
+    its step never read are dropped (as they were ignored), and so is a step missing what it needs."""
+    step, at, request = _str(data.get("step")), _num(data.get("step_at")), _request(data.get("pending"))
+    subject, words = _str(data.get("subject")), _str(data.get("held_text"))
+    offer = _str(data.get("offer"))
+    if step == Step.ASK_COURTYARD:
+        return CourtyardAsked(request, int(data.get("asked") or 0), bool(data.get("placed")), _str(data.get("guess")),
+                              at=at)
+    if step == Step.CONFIRM_BIND and offer:
+        return BindOffered(offer, at=at)
+    if step == Step.MENU and request:
+        return MenuShown(request, at=at)
+    if step == Step.EVENT_PICK:
+        return EventsListed(at=at)
+    if step == Step.CONFIRM_WITHDRAW and subject:
+        return WithdrawAsked(subject, words or "", at=at)
+    if step == Step.FOLLOWUP_OR_NEW and subject:
+        return FollowUpAsked(subject, words, at=at)
+    if step == Step.RATE_AFTER and subject:
+        return RatingAsked(subject, at=at)
+    return None
+
+
 def coerce(value: DialogueState | dict[str, Any] | None) -> DialogueState:
     """A state from what a caller holds: a state, its JSON dict (tests build these), or nothing."""
     if isinstance(value, DialogueState):
         return value
-    if isinstance(value, dict) and value:
-        return DialogueState.from_dict({"version": VERSION, **value})
+    if isinstance(value, dict) and value:  # (in the flat form of version 3 when it has a flat field)
+        return DialogueState.from_dict({"version": 3 if set(FLAT) & value.keys() else VERSION, **value})
     return DialogueState()
 
 
-__all__ = ["MAX_HELD", "VERSION", "CallbackRating", "DialogueState", "Held", "LastTicket", "MediaRef", "Request", "Step",
-           "coerce", "hold"]
+__all__ = ["MAX_HELD", "VERSION", "BindOffered", "CallbackRating", "CourtyardAsked", "DialogueState", "EventsListed",
+           "FollowUpAsked", "Held", "LastTicket", "MediaRef", "MenuShown", "Question", "RatingAsked", "Request", "Step",
+           "WithdrawAsked", "coerce", "hold"]  # (the questions re-exported: one place to import the state from)

@@ -8,7 +8,8 @@ import pytest
 
 from bot.config import load
 from bot.domain.wording import callback_question
-from handlers.base import CallbackAnswer, Context, Inbound, Outcome, TicketView
+from handlers.actions import CallbackAnswer
+from handlers.base import Context, Inbound, Outcome, TicketView
 from handlers.callback import parse_answer
 from handlers.conversation import decide
 from handlers.replies import compose

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import load
-from handlers.base import AttachMedia, Context, CouncilCommand, Inbound, Outcome
+from handlers.actions import AttachMedia, CouncilCommand
+from handlers.base import Context, Inbound, Outcome
 from handlers.commands import parse
 from handlers.conversation import decide
 from handlers.replies import compose

@@ -347,7 +347,8 @@ def test_the_organisation_a_courtyard_is_named_after_is_a_place_of_its_own(text:
 
 
 def test_a_weak_match_is_confirmed_with_the_resident() -> None:
-    from handlers.base import Context, CreateTicket, Inbound
+    from handlers.actions import CreateTicket
+    from handlers.base import Context, Inbound
     from handlers.conversation import decide
     from handlers.state import DialogueState
 
@@ -361,13 +362,14 @@ def test_a_weak_match_is_confirmed_with_the_resident() -> None:
     d, _ = send("是的", state)
     assert [a.courtyard for a in d.actions if isinstance(a, CreateTicket)] == ["c19"]
     d, state2 = send("不是", state)
-    assert "哪个院" in d.reply and state2.guess is None
+    assert "哪个院" in d.reply and state2.pending.guess is None
     d, _ = send("3号院", state2)
     assert [a.courtyard for a in d.actions if isinstance(a, CreateTicket)] == ["c3"]
 
 
 def test_an_urgent_message_with_a_guess_opens_at_once_and_confirms_after() -> None:
-    from handlers.base import Context, CreateTicket, Inbound, SetCourtyard
+    from handlers.actions import CreateTicket, SetCourtyard
+    from handlers.base import Context, Inbound
     from handlers.conversation import decide
     from handlers.state import DialogueState
 

@@ -14,22 +14,17 @@ from hypothesis import strategies as st
 
 from bot.config import load
 from bot.domain.wording import MAX_BYTES
-from handlers.base import (
+from handlers.actions import (
     AddToTicket,
     AttachMedia,
     BindCourtyard,
-    Context,
     CreateTicket,
-    Decision,
-    EventView,
-    Inbound,
-    Outcome,
     PushDelivered,
     SetCourtyard,
-    TicketView,
     UpdateResident,
     Withdraw,
 )
+from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
 from handlers.conversation import decide
 from handlers.replies import compose
 from handlers.state import DialogueState, MediaRef
@@ -137,7 +132,7 @@ def test_courtyard_named_in_the_text_needs_no_question() -> None:
     chat = Chat()
     d = chat.send("俺是粮食局家属院的，2号楼下水道堵了")
     assert tickets(d)[0].courtyard == "c3"
-    assert chat.state.offer == "c3"
+    assert chat.state.pending.offer == "c3"
 
 
 def test_courtyard_in_text_beats_the_binding() -> None:
@@ -189,7 +184,7 @@ def test_low_confidence_menu_then_1_is_a_repair() -> None:
     chat = Chat("c3")
     d = chat.send(VAGUE)
     assert d.actions == [] and "1 报修" in d.reply and "4 咨询" in d.reply
-    assert chat.state.pending.text == VAGUE
+    assert chat.state.request.text == VAGUE
     (t,) = tickets(chat.send("1"))
     assert (t.category, t.courtyard, t.text) == ("repair", "c3", VAGUE)
 

@@ -8,16 +8,8 @@ import pytest
 
 from bot.config import load
 from handlers import events, faq
-from handlers.base import (
-    Context,
-    Decision,
-    EventCancel,
-    EventSignup,
-    EventView,
-    Inbound,
-    Outcome,
-    UpdateResident,
-)
+from handlers.actions import EventCancel, EventSignup, UpdateResident
+from handlers.base import Context, Decision, EventView, Inbound, Outcome
 from handlers.conversation import decide
 from handlers.replies import compose
 

@@ -20,7 +20,7 @@ from bot.services.tickets.lifecycle import TransitionError, get_by_ref
 from bot.storage.models import Media, Push, Ticket, TicketEvent
 from bot.web.auth import ensure_can_see, require_login
 from handlers.classify import SUBCATEGORIES
-from handlers.state import Step
+from handlers.state import RatingAsked
 
 bp = Blueprint("ticket", __name__, url_prefix="/staff/t")
 require_login(bp)
@@ -102,11 +102,11 @@ def do(ref: str, action: str):  # noqa: ANN201
             else:
                 msg = act.publish(s, ticket, current_user, f.get("published") == "1")
         flash(msg, "ok")
-        if action == "close" and f.get("reason") == "answered" and resident:
+        if action == "close" and f.get("reason") == "answered" and resident and tref:
             # The notice asks for a 1–5 rating: the resident's next digits answer it.
             state = intake.load_state(steward, resident)
             now = utcnow().replace(tzinfo=UTC).timestamp()  # the handlers' clock: naive UTC read as UTC
-            intake.save_state(steward, resident, state.asking(Step.RATE_AFTER, now, subject=tref))
+            intake.save_state(steward, resident, state.asking(RatingAsked(tref), now))
     except TransitionError as exc:
         flash(str(exc), "error")
     return redirect(url_for("ticket.show", ref=ref))

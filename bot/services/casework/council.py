@@ -25,7 +25,8 @@ from bot.services.push.send import ensure_member_row, queue_push
 from bot.services.tickets.lifecycle import TransitionError, add_event, close, get_by_ref, transition
 from bot.services.uow import jobs, outbox
 from bot.storage.models import Ticket, TicketEvent
-from handlers.base import AttachMedia, CallbackAnswer, CouncilCommand, LateRating, Outcome
+from handlers.actions import AttachMedia, CallbackAnswer, CouncilCommand, LateRating
+from handlers.base import Outcome
 from handlers.state import MediaRef
 
 log = logging.getLogger(__name__)

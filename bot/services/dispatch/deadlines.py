@@ -123,7 +123,8 @@ def _done_actions_of(s: Session, ticket_ids: list[int], chunk: int = 500) -> dic
             .where(TicketEvent.ticket_id.in_(ticket_ids[i : i + chunk]),
                    TicketEvent.kind.in_(tuple(EVENT_FOR.values())))
         ).all()
-        for tid, kind, data in rows:
-            out.setdefault(tid, set()).add(
-                (back[kind], (data or {}).get("deadline", ""), int((data or {}).get("attempt", 0))))
+        for row in rows:
+            data = row.data or {}
+            out.setdefault(row.ticket_id, set()).add(
+                (back[row.kind], data.get("deadline", ""), int(data.get("attempt", 0))))
     return out

@@ -11,6 +11,7 @@ from bot.domain.vocabulary import EventStatus
 from bot.services.push import notices
 from bot.storage.models import Event, Registration
 from handlers import base as hb
+from handlers.actions import EventCancel, EventSignup
 
 
 def _when(event: Event) -> str:
@@ -22,7 +23,7 @@ def _active(event: Event) -> list[Registration]:
     return [r for r in event.registrations if r.status == "registered"]
 
 
-def sign_up(session: Session, a: hb.EventSignup, openid: str, courtyard: str | None = None,
+def sign_up(session: Session, a: EventSignup, openid: str, courtyard: str | None = None,
             courtyard_name: str = "") -> hb.Outcome:
     event = session.get(Event, a.event_id, with_for_update=True)
     if event is None:
@@ -58,7 +59,7 @@ def sign_up(session: Session, a: hb.EventSignup, openid: str, courtyard: str | N
     return hb.Outcome(a, True, data={"status": status}, message=text)
 
 
-def cancel(session: Session, a: hb.EventCancel, openid: str) -> hb.Outcome:
+def cancel(session: Session, a: EventCancel, openid: str) -> hb.Outcome:
     event = session.get(Event, a.event_id, with_for_update=True)
     reg = None
     if event is not None:

@@ -1,48 +1,33 @@
-"""Carrying out a `Decision`'s actions inside the message's transaction.
+"""Executors of the actions about a ticket, inside the message's transaction: open one, name or
+correct its courtyard, add photos or words, withdraw it, make it urgent.
 
-Each executor takes the run (session, steward, message) and one action and returns an `Outcome`;
-work that must wait until the transaction commits (enqueueing jobs) goes to its outbox.
+Each is registered with `@executes(ActionClass)` (`bot.services.inbound.run`); work that must wait
+until the transaction commits (enqueueing jobs) goes to the session's outbox.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.domain import conversation_texts
 from bot.domain.vocabulary import EventKind, PushKind
-from bot.services.casework.council import apply_callback_answer, apply_council_command, apply_late_rating
-from bot.services.dispatch import emergencies, handoffs
+from bot.services.dispatch import emergencies
 from bot.services.dispatch.assign import request_dispatch
-from bot.services.events import registrations
 from bot.services.inbound import budget
+from bot.services.inbound.run import Run, executes
 from bot.services.media import attach as media_service
-from bot.services.push.delivery import record_delivery
 from bot.services.push.send import queue_push
 from bot.services.tickets import lifecycle as tickets
 from bot.services.tickets import merges
 from bot.services.uow import jobs, outbox
-from bot.services.uow.steward import Steward
-from bot.storage.models import Event, Media, Resident, Ticket
+from bot.storage.models import Media, Ticket
+from handlers import actions as ha
 from handlers import base as hb
 from handlers.state import Held
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Run:
-    """One message being carried out: its session, and the tickets it created."""
-
-    steward: Steward
-    msg: hb.Inbound
-    session: Session
-    ticket_ids: list[int] = field(default_factory=list)
 
 
 def _add_media(run: Run, ticket: Ticket, media: Held) -> None:
@@ -59,7 +44,7 @@ def _add_media(run: Run, ticket: Ticket, media: Held) -> None:
                       data={"kind": rows[0].kind, "count": len(rows)})
     for row in rows:
         outbox.add(run.session, jobs.media_job(row.id, fresh=True))
-    media_service.tell_member(run.session, run.steward.config, ticket, rows)  # he sees what the resident sent
+    media_service.tell_member(run.session, run.config, ticket, rows)  # he sees what the resident sent
 
 
 def _heard(run: Run) -> str | None:
@@ -67,9 +52,10 @@ def _heard(run: Run) -> str | None:
     return (run.msg.text.strip()[:500] or None) if run.msg.kind == "voice" else None
 
 
-def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
+@executes(ha.CreateTicket)
+def create_ticket(run: Run, a: ha.CreateTicket) -> hb.Outcome:
     # An emergency is never held by the budget: a real fire after ten reports must still alert staff.
-    if not a.emergency and budget.over_budget(run.session, run.steward.config, run.msg.openid):
+    if not a.emergency and budget.over_budget(run.session, run.config, run.msg.openid):
         item, _ = budget.hold(run.session, run.msg.openid, a)
         _add_media(run, item, a.media)
         run.ticket_ids.append(item.id)
@@ -88,27 +74,18 @@ def create_ticket(run: Run, a: hb.CreateTicket) -> hb.Outcome:
     _add_media(run, ticket, a.media)
     run.ticket_ids.append(ticket.id)
     if a.urgent:  # staff hear of danger at once, not when a deadline is missed
-        emergencies.alert_staff(run.session, run.steward.config, ticket, a.emergency)
+        emergencies.alert_staff(run.session, run.config, ticket, a.emergency)
     if a.courtyard:
-        merges.suggest(run.session, run.steward.config, ticket)
+        merges.suggest(run.session, run.config, ticket)
     # No job can exist for a ticket this transaction created: `fresh` rides on the webhook's pipeline.
     outbox.add(run.session, jobs.dispatch_job(ticket.id, fresh=True, urgent=bool(ticket.urgent)))
     return hb.Outcome(a, True, ref=ticket.ref)
 
 
-def _resident(run: Run) -> Resident:
-    return run.session.scalars(select(Resident).where(Resident.openid == run.msg.openid)).one()
 
-
-def bind_courtyard(run: Run, a: hb.BindCourtyard) -> hb.Outcome:
-    if run.steward.config.courtyard(a.courtyard) is None:
-        return hb.Outcome(a, False, message="没有找到这个楼院，请再说一下是哪个院。")
-    _resident(run).courtyard_id = a.courtyard
-    return hb.Outcome(a, True)
-
-
-def set_courtyard(run: Run, a: hb.SetCourtyard) -> hb.Outcome:
-    cfg = run.steward.config
+@executes(ha.SetCourtyard)
+def set_courtyard(run: Run, a: ha.SetCourtyard) -> hb.Outcome:
+    cfg = run.config
     if cfg.courtyard(a.courtyard) is None:
         return hb.Outcome(a, False, message="没有找到这个楼院，请再说一下是哪个院。")
     if a.ref:
@@ -133,17 +110,9 @@ def set_courtyard(run: Run, a: hb.SetCourtyard) -> hb.Outcome:
                       message=f"好的，工单 {ticket.ref} 已转给{cfg.courtyard_name(a.courtyard)}理事会。")
 
 
-def update_resident(run: Run, a: hb.UpdateResident) -> hb.Outcome:
-    resident = _resident(run)
-    for name in ("unit", "phone", "name", "no_default_offer"):
-        value = getattr(a, name)
-        if value:
-            setattr(resident, name, value)
-    return hb.Outcome(a, True)
-
-
-def move_ticket(run: Run, a: hb.MoveTicket) -> hb.Outcome:
-    cfg = run.steward.config
+@executes(ha.MoveTicket)
+def move_ticket(run: Run, a: ha.MoveTicket) -> hb.Outcome:
+    cfg = run.config
     ticket = tickets.get_by_ref(run.session, a.ref)
     if ticket is None or ticket.resident_openid != run.msg.openid or ticket.status not in OPEN_TO_MOVE:
         return hb.Outcome(a, False, message="这件事已经在办了，改楼院请发“转人工”找工作人员。")
@@ -176,7 +145,7 @@ def _own_or_assigned(run: Run, ref: str) -> Ticket | None:
     ticket = tickets.get_by_ref(run.session, ref)
     if ticket is None:
         return None
-    member = run.steward.config.member(run.msg.openid)
+    member = run.config.member(run.msg.openid)
     if ticket.resident_openid == run.msg.openid:
         return ticket
     if member is not None and member.courtyard == ticket.courtyard_id:
@@ -184,7 +153,8 @@ def _own_or_assigned(run: Run, ref: str) -> Ticket | None:
     return None
 
 
-def attach_media(run: Run, a: hb.AttachMedia) -> hb.Outcome:
+@executes(ha.AttachMedia)
+def attach_media(run: Run, a: ha.AttachMedia) -> hb.Outcome:
     ticket = _own_or_assigned(run, a.ref)
     if ticket is None:
         return hb.Outcome(a, False, message=f"没有找到您的工单 {a.ref}。")
@@ -192,7 +162,8 @@ def attach_media(run: Run, a: hb.AttachMedia) -> hb.Outcome:
     return hb.Outcome(a, True, ref=ticket.ref)
 
 
-def withdraw(run: Run, a: hb.Withdraw) -> hb.Outcome:
+@executes(ha.Withdraw)
+def withdraw(run: Run, a: ha.Withdraw) -> hb.Outcome:
     ticket = tickets.get_by_ref(run.session, a.ref)
     if ticket is None or ticket.resident_openid != run.msg.openid:
         return hb.Outcome(a, False, message=f"没有找到您的工单 {a.ref}。")
@@ -202,7 +173,7 @@ def withdraw(run: Run, a: hb.Withdraw) -> hb.Outcome:
     except tickets.TransitionError as exc:
         return hb.Outcome(a, False, ref=ticket.ref, message=str(exc))
     if member:  # told at once, so nobody climbs five floors for nothing
-        cfg = run.steward.config
+        cfg = run.config
         content, text = conversation_texts.withdrawn_member(cfg, ticket, a.said)
         queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag="withdrawn",
                    content=content, text=text)
@@ -210,19 +181,21 @@ def withdraw(run: Run, a: hb.Withdraw) -> hb.Outcome:
     return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None})
 
 
-def escalate_ticket(run: Run, a: hb.EscalateTicket) -> hb.Outcome:
+@executes(ha.EscalateTicket)
+def escalate_ticket(run: Run, a: ha.EscalateTicket) -> hb.Outcome:
     ticket = tickets.get_by_ref(run.session, a.ref)
     if ticket is None or ticket.resident_openid != run.msg.openid or ticket.status == "closed":
         return hb.Outcome(a, False, message="")
-    emergencies.escalate(run.session, run.steward.config, ticket, a.said, a.emergency, run.msg.openid)
+    emergencies.escalate(run.session, run.config, ticket, a.said, a.emergency, run.msg.openid)
     return hb.Outcome(a, True, ref=ticket.ref, data={"assignee": ticket.assignee_name})
 
 
-def add_to_ticket(run: Run, a: hb.AddToTicket) -> hb.Outcome:
+@executes(ha.AddToTicket)
+def add_to_ticket(run: Run, a: ha.AddToTicket) -> hb.Outcome:
     ticket = tickets.get_by_ref(run.session, a.ref)
     if ticket is None or ticket.resident_openid != run.msg.openid or ticket.status == "closed":
         return hb.Outcome(a, False, message="对不起，没找到这件事的工单。请再说一遍是什么事。")
-    held = budget.over_budget(run.session, run.steward.config, run.msg.openid)  # kept, not relayed
+    held = budget.over_budget(run.session, run.config, run.msg.openid)  # kept, not relayed
     event = tickets.add_event(run.session, ticket, EventKind.resident_followup.value, actor=run.msg.openid,
                               note=a.text, data={"repeat": a.repeat})
     run.ticket_ids.append(ticket.id)  # the message (and a transcribed voice) belongs to it
@@ -231,75 +204,10 @@ def add_to_ticket(run: Run, a: hb.AddToTicket) -> hb.Outcome:
     if held:
         return hb.Outcome(a, True, ref=ticket.ref, message=budget.HELD_REPLY)
     if member and member != run.msg.openid:
-        cfg = run.steward.config
+        cfg = run.config
         run.session.flush()
         content, text = conversation_texts.followup_member(cfg, ticket, a.text, a.repeat)
         queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"f{event.id}",
                    content=content, text=text)
     return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None,
                                                       "status": ticket.status})
-
-
-def hand_off(run: Run, a: hb.HandOff) -> hb.Outcome:
-    handoffs.open_handoff(run.session, run.steward.config, run.msg.openid, a.said, a.minutes)
-    return hb.Outcome(a, True)
-
-
-def council_command(run: Run, a: hb.CouncilCommand) -> hb.Outcome:
-    return apply_council_command(run.session, run.steward.config, run.msg.openid, a.verb, a.ref, a.note)
-
-
-def callback_answer(run: Run, a: hb.CallbackAnswer) -> hb.Outcome:
-    return apply_callback_answer(
-        run.session, run.steward.config, run.msg.openid, a.ref, a.solved, a.rating, a.note
-    )
-
-
-def late_rating(run: Run, a: hb.LateRating) -> hb.Outcome:
-    return apply_late_rating(run.session, run.steward.config, run.msg.openid, a.ref, a.rating, a.note)
-
-
-def event_signup(run: Run, a: hb.EventSignup) -> hb.Outcome:
-    cfg, where = run.steward.config, _resident(run).courtyard_id
-    event_yard = run.session.get(Event, a.event_id)
-    name = cfg.courtyard_name(event_yard.courtyard_id) if event_yard is not None else ""
-    return registrations.sign_up(run.session, a, run.msg.openid, where, name)
-
-
-def event_cancel(run: Run, a: hb.EventCancel) -> hb.Outcome:
-    out = registrations.cancel(run.session, a, run.msg.openid)
-    promoted = out.data.get("promoted") if out.ok else None
-    if promoted:  # the promised "有空位会通知您"
-        cfg = run.steward.config
-        text = f"有空位了！您已从候补转为正式报名「{out.data['event']}」，{out.data['when']}，地点：{out.data['place']}。"
-        content = {"title": "活动候补转正", "ref": "", "place": out.data["place"], "what": out.data["event"][:20],
-                   "deadline": out.data["when"], "status": "已报名", "how": text, "note": text}
-        queue_push(run.session, cfg, ticket=None, openid=promoted, kind=PushKind.notice.value,
-                   tag=f"ev{a.event_id}-r{out.data['promoted_id']}", content=content, text=text)
-    return out
-
-
-def push_delivered(run: Run, a: hb.PushDelivered) -> hb.Outcome:
-    record_delivery(run.session, a.msg_id, a.status)
-    return hb.Outcome(a, True)
-
-
-# action type → its executor (each takes that one type: Any stands for "the key's type")
-EXECUTORS: dict[type[hb.Action], Callable[[Run, Any], hb.Outcome]] = {
-    hb.CreateTicket: create_ticket,
-    hb.BindCourtyard: bind_courtyard,
-    hb.SetCourtyard: set_courtyard,
-    hb.UpdateResident: update_resident,
-    hb.MoveTicket: move_ticket,
-    hb.AttachMedia: attach_media,
-    hb.Withdraw: withdraw,
-    hb.EscalateTicket: escalate_ticket,
-    hb.HandOff: hand_off,
-    hb.AddToTicket: add_to_ticket,
-    hb.CouncilCommand: council_command,
-    hb.CallbackAnswer: callback_answer,
-    hb.LateRating: late_rating,
-    hb.EventSignup: event_signup,
-    hb.EventCancel: event_cancel,
-    hb.PushDelivered: push_delivered,
-}

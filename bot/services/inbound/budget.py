@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain.clock import utcnow
 from bot.storage.models import Ticket, TicketEvent
-from handlers import base as hb
+from handlers import actions as ha
 
 REVIEW = "频繁留言待核"
 HELD_REPLY = ("您这一小时里已经反映了很多事项，刚才这条我们已经收到并记下了，会由社区工作人员统一查看后联系您，"
@@ -39,7 +39,7 @@ def over_budget(session: Session, config: Config, openid: str) -> bool:
     return (made or 0) + (relayed or 0) >= limit
 
 
-def hold(session: Session, openid: str, a: hb.CreateTicket) -> tuple[Ticket, bool]:
+def hold(session: Session, openid: str, a: ha.CreateTicket) -> tuple[Ticket, bool]:
     """Keep the report on the resident's open review item (made on the first held report, in
     `triage`: staff see it, no dispatch job, no push). Returns (the item, whether it is new)."""
     from bot.services.tickets import lifecycle as tickets

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from bot.domain.clock import to_local, utcnow
 from bot.domain.vocabulary import OPEN_STATUSES, EventStatus
 from bot.services.community import invitations
-from bot.services.inbound.actions import EXECUTORS, Run
+from bot.services.inbound import actions, relays  # noqa: F401 — importing them registers their executors
+from bot.services.inbound.run import Run, execute
 from bot.services.uow import outbox
 from bot.services.uow.steward import Steward
 from bot.storage.models import CouncilMember as MemberRow
@@ -80,8 +81,8 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
     """The next events with their registered count and whether `openid` holds a place: one grouped
     query (it used to load each event's registrations lazily, one query per event)."""
     reg = Registration
-    registered = func.count(case((reg.status == "registered", 1)))
-    mine = func.count(case((and_(reg.openid == openid, reg.guest == "", reg.status != "cancelled"), 1)))
+    registered = func.count(case((reg.status == "registered", 1))).label("registered")
+    mine = func.count(case((and_(reg.openid == openid, reg.guest == "", reg.status != "cancelled"), 1))).label("mine")
     rows = session.execute(
         select(Event.id, Event.title, Event.starts_at, Event.place, Event.capacity, Event.courtyard_id,
                registered, mine, Event.status)
@@ -91,8 +92,10 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
     ).all()
-    return [EventView(i, title, to_local(at), place, cap, n, cy, m > 0, status == EventStatus.cancelled)
-            for i, title, at, place, cap, cy, n, m, status in rows]
+    return [EventView(id=r.id, title=r.title, starts_at=to_local(r.starts_at), place=r.place, capacity=r.capacity,
+                      registered=r.registered, courtyard=r.courtyard_id, mine=r.mine > 0,
+                      cancelled=r.status == EventStatus.cancelled)
+            for r in rows]
 
 
 # Statements built once (not per message): executing a prebuilt statement skips construction and
@@ -114,8 +117,10 @@ _TASKS = (
 
 
 def _views(rows: Sequence[Any]) -> list[TicketView]:
-    return [TicketView(ref or "", st, cat, cy, text, at, who, bool(urgent))
-            for ref, st, cat, cy, text, at, who, urgent in rows]
+    """Rows of `_VIEW_COLUMNS`, read by column name."""
+    return [TicketView(ref=r.ref or "", status=r.status, category=r.category, courtyard=r.courtyard_id, text=r.text,
+                       created_at=r.created_at, assignee=r.assignee_openid, urgent=bool(r.urgent))
+            for r in rows]
 
 
 def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[TicketView]:
@@ -139,8 +144,8 @@ def with_questions(session: Session, views: list[TicketView], now: Any) -> list[
         .order_by(TicketEvent.id)
     ).all()
     last: dict[str | None, tuple[str, str | None]] = {}  # (refs are never None here: the IN above)
-    for ref, kind, note in rows:  # the newest wins: a resident's answer clears the member's question
-        last[ref] = (kind, note)
+    for r in rows:  # the newest wins: a resident's answer clears the member's question
+        last[r.ref] = (r.kind, r.note)
     asked = {ref: note for ref, (kind, note) in last.items()
              if kind == "progress" and note and any(q in note for q in _QUESTION_MARK)}
     return [replace(v, question=asked[v.ref]) if v.ref in asked else v for v in views]
@@ -228,8 +233,9 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
     elif msg.kind == "event" and msg.event == "subscribe":
         changes["subscribed"] = True
     stmt = _touch_statement(session.get_bind().dialect.name, tuple(changes))
-    courtyard, no_offer = session.connection().execute(
+    row = session.connection().execute(
         stmt, {"openid": msg.openid, "created_at": now, "no_default_offer": False, **changes}).one()
+    courtyard, no_offer = row.courtyard_id, row.no_default_offer
     # Council-member rows exist only for configured members (`ensure_member_row`): skip the query
     # for everyone else — nearly every message.
     if steward is None or steward.config.member(msg.openid) is not None:
@@ -263,14 +269,14 @@ def handle(session: Session, steward: Steward, msg: Inbound, state: DialogueStat
     if invited is not None:
         kept = load_state(steward, msg.openid) if state is None else state
         outbox.of(session).deferred = True
-        return Handled(invited, kept, Run(steward, msg, session), outbox.of(session))
+        return Handled(invited, kept, Run(steward.config, msg, session), outbox.of(session))
     ctx = build_context(session, steward, msg, courtyard, state)
     if no_offer and not ctx.state.declined_default:  # remembered in the database, not only for the TTL
         ctx.state = replace(ctx.state, declined_default=True)
     decision: Decision = decide(msg, ctx)
-    run = Run(steward, msg, session)
+    run = Run(steward.config, msg, session)
     outbox.of(session).deferred = True  # `finish` flushes it, on the same pipeline as the state
-    outcomes: list[Outcome] = [EXECUTORS[type(a)](run, a) for a in decision.actions]
+    outcomes: list[Outcome] = [execute(run, a) for a in decision.actions]
     return Handled(compose(decision, outcomes, ctx), decision.state, run, outbox.of(session))
 
 

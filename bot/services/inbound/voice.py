@@ -20,7 +20,7 @@ from bot.domain import texts
 from bot.domain.clock import utcnow
 from bot.services.dispatch.assign import to_triage
 from bot.services.inbound import dialogue_lock, intake
-from bot.services.inbound.actions import Run
+from bot.services.inbound.run import Run
 from bot.services.media import transcribe
 from bot.services.media.attach import tell_member
 from bot.services.push.send import queue_push
@@ -47,7 +47,7 @@ def needs_listening(msg: Inbound) -> bool:
 def accept(session: Session, steward: Steward, msg: Inbound, state: DialogueState | None) -> intake.Handled:
     """The webhook's part: record the voice, reply at once. The dialogue state is left as it is."""
     courtyard, _ = intake.touch_resident(session, msg, steward)
-    run = Run(steward, msg, session)
+    run = Run(steward.config, msg, session)
     outbox.of(session).deferred = True  # `intake.finish` flushes it with the webhook's pipeline
     state = intake.load_state(steward, msg.openid) if state is None else state
     just_opened = handler_intake.last_ticket(intake.build_context(session, steward, msg, courtyard, state))

@@ -28,10 +28,12 @@ def suggest(session: Session, config: Config, ticket: Ticket) -> str | None:
             Ticket.resident_openid != ticket.resident_openid, Ticket.status.in_(OPEN),
             Ticket.created_at >= utcnow() - LOOKBACK).order_by(Ticket.id.desc()).limit(5)).all()
     ctx = Context(config=config)
-    for ref, text, status in rows:
+    for row in rows:
+        ref = row.ref
         if ref is None:  # never: every ticket gets its ref on insert (bot.storage.ticket_insert)
             continue
-        if followup.same_subject(ticket.text, TicketView(ref, status, "", ticket.courtyard_id, text), ctx):
+        view = TicketView(ref=ref, status=row.status, category="", courtyard=ticket.courtyard_id, text=row.text)
+        if followup.same_subject(ticket.text, view, ctx):
             tickets.add_event(session, ticket, "note", data={"suggest_merge": ref},
                               note=f"可能与 {ref} 是同一件事（另一位居民也报了），核实后可标为重复合并。")
             return ref
