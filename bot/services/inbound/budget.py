@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.domain.clock import utcnow
+from bot.services.tickets import lifecycle as tickets
 from bot.storage.models import Ticket, TicketEvent
 from handlers import actions as ha
 
@@ -42,8 +43,6 @@ def over_budget(session: Session, config: Config, openid: str) -> bool:
 def hold(session: Session, openid: str, a: ha.CreateTicket) -> tuple[Ticket, bool]:
     """Keep the report on the resident's open review item (made on the first held report, in
     `triage`: staff see it, no dispatch job, no push). Returns (the item, whether it is new)."""
-    from bot.services.tickets import lifecycle as tickets
-
     item = session.scalars(select(Ticket).where(Ticket.resident_openid == openid, Ticket.subcategory == REVIEW,
                                                 Ticket.status == "triage").order_by(Ticket.id.desc())).first()
     words = a.text.strip()[:1000]
