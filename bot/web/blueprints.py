@@ -19,6 +19,7 @@ from bot.web import (
     handoffs,
     health,
     inputs,
+    intake,
     ledger,
     public,
     queues,
@@ -50,7 +51,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_app(app)
     web_filters.init_app(app)
-    for module in (auth, queues, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page, health,
+    for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page, health,
                    public, api, api_docs):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
