@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from bot.web import (
     api,
     api_docs,
+    audit_page,
     auth,
     errors,
     events_admin,
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     web_filters.init_app(app)
     for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page, health,
-                   public, api, api_docs):
+                   audit_page, public, api, api_docs):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:
