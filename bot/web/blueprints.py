@@ -15,6 +15,7 @@ from bot.web import (
     api_docs,
     audit_page,
     auth,
+    council_admin,
     errors,
     events_admin,
     handoffs,
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_app(app)
     web_filters.init_app(app)
-    for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page, health,
+    for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page, health, council_admin,
                    audit_page, public, api, api_docs):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
