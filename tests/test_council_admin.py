@@ -142,3 +142,18 @@ def test_poster_carries_the_courtyards_permanent_qr_code(steward_live, wechat, c
     assert posters.data_uri(content) in html and "<style>" in html and "/static/" not in html
     bad = CliRunner().invoke(main, ["--config", EXAMPLE, "courtyard", "poster", "c99", "--out", str(out)])
     assert bad.exit_code != 0 and "没有这个楼院" in bad.output
+
+
+def test_the_new_pages_are_chinese(steward_live, client):
+    from tests.workbench_helpers import english_words
+
+    login(client, ADMIN)
+    client.get("/admin/council")  # seeds the directory
+    with steward_live.session() as s:
+        mid = s.scalars(select(CouncilMember.id).where(CouncilMember.openid == C3_CHAIR)).one()
+    for path in ("/admin/courtyards", "/admin/council", f"/admin/council/{mid}", "/admin/courtyards/c3/poster",
+                 "/staff/new/", "/admin/audit/", "/staff/?tab=callback"):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        # the audit log names its actors as the system does (staff:NAME)
+        assert not english_words(resp.get_data(as_text=True)) - {"staff", "admin"}, path

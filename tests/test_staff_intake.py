@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.domain.clock import utcnow
 from bot.services.rates import month_of, month_rates
-from bot.storage.models import Resident, Ticket, TicketIntake
+from bot.storage.models import AuditEntry, Resident, Ticket, TicketIntake
 from bot.web import tokens
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_FIXER, RESIDENT, drain, events_of, pushes_to, ticket_of
@@ -141,3 +141,38 @@ def test_form_refuses_bad_input_and_keeps_what_was_typed(steward_live, client):
     assert resp.status_code == 400 and "居民电话" in page and "王秀英" in page and "楼道灯坏了" in page
     with steward_live.session() as s:
         assert s.scalars(select(Ticket)).first() is None
+
+
+def test_intake_rows_and_audit_on_every_database(any_db_url, config):
+    """The one-statement ticket insert (PostgreSQL), the intake row, the phone look-up and the audit
+    log's retention on SQLite and PostgreSQL."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from bot.services.casework import staff
+    from bot.services.community import audit
+    from bot.services.inbound import staff_intake
+    from bot.storage import db
+
+    with db.session_scope(any_db_url) as s:
+        s.add(Resident(openid="o-known", phone="13800000005"))
+    with db.session_scope(any_db_url) as s:
+        known = staff_intake.open_ticket(s, config, staff_intake.Report(
+            "来访", "c3", "grievance", "楼上天天半夜跺脚", "李", "13800000005"), "staff:liu", "刘")
+        unknown = staff_intake.open_ticket(s, config, staff_intake.Report(
+            "走访", "c5", "repair", "5号楼下水道堵了", None, "0371-1234567", ("https://example.org/a.jpg",)),
+            "staff:liu", "刘")
+        assert known.resident_openid == "o-known" and unknown.resident_openid is None
+        unknown.status = "awaiting_callback"
+        actor = SimpleNamespace(username="liu", name="刘")
+        assert "重办" in staff.phone_callback(s, unknown, actor, config, "0", "", "还是堵")
+        old = audit.record(s, "cli", "token_add", "令牌 old")
+        audit.record(s, "cli", "token_add", "令牌 new")
+        s.flush()
+        old.at = utcnow() - timedelta(days=366)
+    with db.session_scope(any_db_url) as s:
+        rows = {i.channel: i for i in s.scalars(select(TicketIntake))}
+        assert set(rows) == {"来访", "走访"} and rows["走访"].photos == ["https://example.org/a.jpg"]
+        assert s.get(Ticket, unknown.id).reopen_count == 1
+        assert audit.purge(s, 365) == 1
+        assert [e.target for e in s.scalars(select(AuditEntry))] == ["令牌 new"]
