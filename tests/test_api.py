@@ -84,8 +84,11 @@ def test_openapi_document(client):
 
 
 def test_no_csrf_needed_for_api(client, refs):
-    # The API is read-only; a POST is simply not allowed (405), not a CSRF failure (400).
-    assert client.post("/api/tickets", headers=AUTH).status_code == 405
+    # Bearer tokens, no CSRF: a POST without a token in the form is judged on its body alone.
+    resp = client.post("/api/tickets", headers=AUTH)
+    assert resp.status_code == 400 and "JSON" in resp.get_json()["error"] and "CSRF" not in resp.get_data(as_text=True)
+    assert client.post("/api/tickets", headers=AUTH, json={"channel": "电话", "courtyard": "c3", "category": "repair",
+                                                           "text": "楼道灯坏了"}).status_code == 201
 
 
 def test_urgent_first_and_paging_across_the_boundary(client, steward):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
+from bot.app import create_app
 from bot.cli.zh import ZhGroup
 from bot.services.community import invitations, members
 from bot.services.dispatch import departures
 from bot.services.uow.steward import Steward
+from bot.web import council_admin
 from bot.wechat.client import shared_client
 from bot.wechat.errors import WeChatError
 
@@ -89,3 +92,22 @@ def member_remove(ctx: click.Context, member_id: int, as_json: bool) -> None:
 @click.group(cls=ZhGroup, help="楼院：带永久二维码的张贴海报。")
 def courtyard() -> None:
     pass
+
+
+@courtyard.command("poster", help="生成楼院的 A4 张贴海报（带永久二维码，扫码即归到该楼院）。")
+@click.argument("key", metavar="楼院编号")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="写到这个 HTML 文件（二维码内嵌在文件里，用浏览器打印成 A4）")
+@click.pass_context
+def courtyard_poster(ctx: click.Context, key: str, out: Path) -> None:
+    app = create_app({"STEWARD_CONFIG": ctx.obj.config()})
+    try:
+        with app.test_request_context("/admin/courtyards"):
+            html = council_admin.render_poster(key, standalone=True)
+    except members.DirectoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    except WeChatError as exc:
+        raise click.ClickException(f"微信未能生成二维码（{exc.code}: {exc.message}）") from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    click.echo(f"{key} 的海报 → {out}")

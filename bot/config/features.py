@@ -65,6 +65,13 @@ class CalendarSettings:
 
 
 @dataclass(frozen=True, config=STRICT)
+class AuditSettings:
+    """`[audit]`: the audit log of logins, exports, accounts, tokens and the directory."""
+
+    keep_days: PositiveInt = 365  # older entries are removed by the periodic sweep
+
+
+@dataclass(frozen=True, config=STRICT)
 class DigestSettings:
     """`[digest]`: the monthly 育英社情 digest (`steward digest`, /staff/digest)."""
 

@@ -142,6 +142,7 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         sandbox=f.sandbox,
         spool_dir=f.spool.dir,
         calendar=f.calendar,
+        audit=f.audit,
         digest=f.digest,
         raw=data,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config.features import (
+    AuditSettings,
     CalendarSettings,
     ConversationSettings,
     DigestSettings,
@@ -75,6 +76,7 @@ class Config:
     sandbox: SandboxSection = field(default_factory=SandboxSection)
     spool_dir: str = "var/spool"
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.dataclasses import dataclass
 
 from bot.config.features import (
+    AuditSettings,
     CalendarSettings,
     ConversationSettings,
     DigestSettings,
@@ -316,6 +317,7 @@ class ConfigFile(Section):
     emergency: EmergencySettings = EmergencySettings()
     menu: MenuSection = MenuSection()
     calendar: CalendarSettings = CalendarSettings()
+    audit: AuditSettings = AuditSettings()
     digest: DigestSettings = DigestSettings()
     members: tuple[CouncilMember, ...] = ()
     staff: tuple[StaffAccount, ...] = ()

@@ -16,6 +16,7 @@ import redis as redis_lib
 
 from bot.domain.clock import utcnow
 from bot.services.casework.callback import expire_callbacks
+from bot.services.community import audit
 from bot.services.dispatch.deadlines import sweep_deadlines
 from bot.services.dispatch.emergencies import chase_unaccepted
 from bot.services.events.reminders import send_due_reminders
@@ -39,7 +40,14 @@ def sweep(steward: Steward) -> dict[str, int]:
     result["event_reminders"] = _guarded("event_reminders", lambda: send_due_reminders(steward))
     result["rates_months"] = _guarded("rates", lambda: refresh_rates(steward))
     result["media_refetched"] = _guarded("media", lambda: refetch_media(steward))
+    result["audit_purged"] = _guarded("audit", lambda: purge_audit(steward))
     return result
+
+
+def purge_audit(steward: Steward) -> int:
+    """Audit entries older than `[audit] keep_days`."""
+    with steward.session() as s:
+        return audit.purge(s, steward.config.audit.keep_days)
 
 
 def refetch_media(steward: Steward) -> int:

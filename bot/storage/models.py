@@ -368,9 +368,11 @@ class Handoff(Base):
 
 
 # The community's structure lives beside (same Base, same metadata); re-exported for the callers.
+from bot.storage.community_models import AuditEntry as AuditEntry  # noqa: E402
 from bot.storage.community_models import Community as Community  # noqa: E402
 from bot.storage.community_models import CouncilMember as CouncilMember  # noqa: E402
 from bot.storage.community_models import CourtyardRow as CourtyardRow  # noqa: E402
 from bot.storage.community_models import MemberInvitation as MemberInvitation  # noqa: E402
 from bot.storage.guard_models import Deployment as Deployment  # noqa: E402
 from bot.storage.guard_models import UsedQuery as UsedQuery  # noqa: E402
+from bot.storage.intake_models import TicketIntake as TicketIntake  # noqa: E402

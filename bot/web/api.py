@@ -15,6 +15,7 @@ from bot import config as config_mod
 from bot import runtime
 from bot.domain.clock import utcnow
 from bot.domain.vocabulary import TicketStatus
+from bot.services.inbound import staff_intake
 from bot.services.rates import ALL, Rates, describe, month_of, month_rates, rankings
 from bot.services.tickets import lifecycle as tickets
 from bot.services.tickets.lifecycle import get_by_ref
@@ -199,5 +200,54 @@ def add_note(ref: str):  # noqa: ANN201
             return _error(404, "没有这个工单")
         tickets.add_event(s, t, "note", actor=f"api:{grant.name}"[:64], actor_name=grant.name[:32], note=note.strip())
     resp = jsonify({"ref": ref, "ok": True})
+    resp.status_code = 201
+    return resp
+
+
+_REPORT_FIELDS = {"channel": "渠道", "courtyard": "楼院", "category": "分类", "text": "反映内容",
+                  "resident_name": "居民姓名", "resident_phone": "居民电话"}
+
+
+def _report(body: Any) -> staff_intake.Report:
+    """The JSON body as a Report; a wrong type is a 400 naming the field (values: staff_intake.check)."""
+    if not isinstance(body, dict):
+        raise BadInput("请求体应为 JSON 对象")
+    values: dict[str, str | None] = {}
+    for key, label in _REPORT_FIELDS.items():
+        value = body.get(key)
+        required = key in ("channel", "courtyard", "category", "text")
+        if value is None and not required:
+            values[key] = None
+        elif not isinstance(value, str) or (required and not value.strip()):
+            raise BadInput(f"「{label}」应为{'非空' if required else ''}字符串")
+        else:
+            values[key] = value
+    photos = body.get("photos", [])
+    if photos is None:
+        photos = []
+    if not isinstance(photos, list) or not all(isinstance(p, str) for p in photos):
+        raise BadInput("「照片」应为网址字符串的数组")
+    return staff_intake.Report(str(values["channel"]), str(values["courtyard"]), str(values["category"]),
+                               str(values["text"]), values["resident_name"], values["resident_phone"], tuple(photos))
+
+
+@bp.post("/tickets")
+def new_ticket():  # noqa: ANN201
+    """A report taken by phone, at the counter … (write tokens; a courtyard token only for its courtyard)."""
+    grant = _grant()
+    if not grant.can_write:
+        return _error(403, "这个令牌只能读取，不能写入")
+    report = _report(request.get_json(silent=True))
+    if grant.courtyard and report.courtyard != grant.courtyard:
+        return _error(403, "这个令牌只能给本楼院建工单")
+    steward = runtime.current()
+    try:
+        with steward.session() as s:
+            t = staff_intake.open_ticket(s, steward.config, report, actor=f"api:{grant.name}"[:64],
+                                         actor_name=grant.name[:32])
+            ref = t.ref
+    except staff_intake.IntakeError as exc:
+        raise BadInput(str(exc)) from None
+    resp = jsonify({"ref": ref})
     resp.status_code = 201
     return resp

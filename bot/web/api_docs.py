@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from bot import runtime
 from bot.config import Config
+from bot.services.inbound import staff_intake
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -38,6 +39,9 @@ def document(cfg: Config) -> dict[str, Any]:
     params = doc["components"]["parameters"]
     params["Courtyard"]["schema"]["enum"] = [c.id for c in cfg.courtyards]
     params["Category"]["schema"]["enum"] = [*cfg.categories, "other"]
+    new = doc["components"]["schemas"]["NewTicket"]["properties"]
+    new["courtyard"]["enum"] = [c.id for c in cfg.courtyards]
+    new["category"]["enum"] = list(staff_intake.categories(cfg))
     return doc
 
 

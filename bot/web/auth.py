@@ -15,7 +15,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import update
 
 from bot import runtime
-from bot.services.community import users
+from bot.services.community import audit, users
 from bot.storage.models import StaffUser, Ticket
 from bot.web import sessions
 
@@ -150,6 +150,8 @@ def login():  # noqa: ANN201
         return render_template("web/login.html", username=username), 403
     if web_user is None:
         throttle.failed()
+        with steward.session() as s:
+            audit.record(s, f"staff:{username}", "login_failed", f"账号 {username}", address=request.remote_addr)
         log.info("workbench login failed")
         flash("用户名或密码不对。", "error")
         return render_template("web/login.html", username=username), 401
@@ -158,6 +160,8 @@ def login():  # noqa: ANN201
     session.clear()  # nothing from before the login carries over
     login_user(web_user)
     sessions.begin(version)
+    with steward.session() as s:
+        audit.record(s, f"staff:{web_user.username}", "login", f"账号 {web_user.username}", address=request.remote_addr)
     log.info("workbench login: %s", web_user.username)
     return redirect(target)
 

@@ -13,12 +13,15 @@ from flask_wtf.csrf import CSRFProtect
 from bot.web import (
     api,
     api_docs,
+    audit_page,
     auth,
+    council_admin,
     errors,
     events_admin,
     handoffs,
     health,
     inputs,
+    intake,
     ledger,
     public,
     queues,
@@ -52,8 +55,8 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     web_filters.init_app(app)
     sample_banner.init_app(app)
-    for module in (auth, queues, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page, health,
-                   public, api, api_docs):
+    for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page,
+                   health, council_admin, audit_page, public, api, api_docs):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:

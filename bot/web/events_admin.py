@@ -18,7 +18,7 @@ from bot.services.events import registrations
 from bot.services.events.reminders import enqueue_reminder
 from bot.services.push import notices
 from bot.storage.models import Event, Registration, Resident
-from bot.web import exports
+from bot.web import audit_page, exports
 from bot.web.auth import require_login
 
 bp = Blueprint("events_admin", __name__, url_prefix="/staff/events")
@@ -235,4 +235,5 @@ def export(event_id: int, fmt: str):  # noqa: ANN201
         rows = [[i, e.name, e.phone, e.courtyard, REG_STATUS.get(e.reg.status, e.reg.status),
                  "是" if e.reg.checked_in else "", to_local(e.reg.created_at).strftime("%Y-%m-%d %H:%M")]
                 for i, e in enumerate(kept, start=1)]
+        audit_page.note(s, "export", f"活动名单 {event.title[:60]}（{fmt}）", after={"rows": len(rows)})
     return exports.response(fmt, ROSTER_HEADERS, rows, f"roster-{event_id}.{fmt}", sheet="名单")

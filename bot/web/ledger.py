@@ -16,7 +16,7 @@ from bot.domain.clock import utcnow
 from bot.domain.vocabulary import CLOSE_REASONS, STATUS_LABELS
 from bot.services.rates import month_bounds
 from bot.storage.models import Ticket
-from bot.web import exports
+from bot.web import audit_page, exports
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.filters import local_time
 from bot.web.inputs import choice_value
@@ -129,9 +129,10 @@ def export(fmt: str):  # noqa: ANN201
         abort(404)
     steward = runtime.current()
     year, month, courtyard = _params()
+    name = f"ledger-{year:04d}-{month:02d}-{courtyard or 'all'}.{fmt}"
     with steward.session() as s:
         ledger = rows(s, steward.config, year, month, courtyard)
-    name = f"ledger-{year:04d}-{month:02d}-{courtyard or 'all'}.{fmt}"
+        audit_page.note(s, "export", f"台账 {name}", after={"rows": len(ledger)})
     title = f"{steward.config.courtyard_name(courtyard) if courtyard else '全社区'} {year}年{month}月台账"
     return exports.response(fmt, COLUMNS, [r.cells() for r in ledger], name, sheet="台账", title=title,
                             wrap=(4,))

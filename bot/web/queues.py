@@ -21,7 +21,7 @@ from bot import runtime
 from bot.config import Config
 from bot.domain.clock import utcnow
 from bot.domain.vocabulary import OPEN_STATUSES, STATUS_LABELS
-from bot.storage.models import Resident, Ticket
+from bot.storage.models import Resident, Ticket, TicketIntake
 from bot.web import cursors
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.inputs import BadInput, choice_value
@@ -36,6 +36,7 @@ TABS = {
     "triage": "待分派",
     "overdue": "已超时",
     "open": "未办结",
+    "callback": "电话回访",
     "search": "查找",
 }
 REF_RE = re.compile(r"^[Rr]\d+$")
@@ -58,6 +59,8 @@ def tab_filter(tab: str, args: dict[str, str], now: datetime) -> list[Any]:
                 Ticket.confidence < cfg.confidence_threshold,
             ),
         ]
+    if tab == "callback":  # no WeChat to ask in: staff call (bot.services.inbound.staff_intake)
+        return [_open(), Ticket.status == "awaiting_callback", Ticket.resident_openid.is_(None)]
     if tab == "overdue":
         return [
             _open(),
@@ -88,7 +91,9 @@ def search_filter(session: Session, q: str) -> list[Any]:
         )
     )
     like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    conds = [Ticket.text.like(like, escape="\\"), Ticket.resident_openid == q]
+    conds = [Ticket.text.like(like, escape="\\"), Ticket.resident_openid == q,
+             Ticket.id.in_(select(TicketIntake.ticket_id).where(or_(TicketIntake.resident_phone == q,
+                                                                    TicketIntake.resident_name == q)))]
     if openids:
         conds.append(Ticket.resident_openid.in_(openids))
     return [or_(*conds)]
@@ -154,7 +159,7 @@ def index():  # noqa: ANN201
     now = utcnow()
     with runtime.current().session() as s:
         counts = {}
-        for name in ("triage", "overdue", "open"):
+        for name in ("triage", "overdue", "open", "callback"):
             clauses = _scoped(tab_filter(name, {} if name != tab else args, now))
             key = f"{name}|{scope}|" + ("|".join(args.values()) if name == tab == "open" else "")
             counts[name] = count_label(bounded_count(s, clauses, key))

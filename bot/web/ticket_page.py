@@ -13,7 +13,7 @@ from bot import runtime
 from bot.domain.clock import utcnow
 from bot.domain.vocabulary import CLOSE_REASONS
 from bot.services.casework import staff as act
-from bot.services.inbound import intake
+from bot.services.inbound import intake, staff_intake
 from bot.services.media import store as media_store
 from bot.services.media.store import ORIGINAL, PLAYABLE
 from bot.services.tickets.lifecycle import TransitionError, get_by_ref
@@ -26,9 +26,9 @@ bp = Blueprint("ticket", __name__, url_prefix="/staff/t")
 require_login(bp)
 
 PUSH_STATUS = {"pending": "待发送", "sent": "已发送", "delivered": "已送达", "failed": "发送失败"}
-STAFF_ONLY = {"reclassify", "move", "duplicate", "publish", "dispatch", "summary"}
+STAFF_ONLY = {"reclassify", "move", "duplicate", "publish", "dispatch", "summary", "phone_callback"}
 ACTIONS = ("reclassify", "dispatch", "move", "reassign", "note", "reply", "duplicate", "close", "reopen", "publish",
-           "summary")
+           "summary", "phone_callback")
 
 
 def _load(session, ref: str) -> Ticket:  # noqa: ANN001
@@ -48,6 +48,7 @@ def show(ref: str):  # noqa: ANN201
         events = list(s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)))
         pushes = list(s.scalars(select(Push).where(Push.ticket_id == ticket.id).order_by(Push.id)))
         media = list(s.scalars(select(Media).where(Media.ticket_id == ticket.id).order_by(Media.id)))
+        intake = staff_intake.intake_of(s, ticket.id)
         s.expunge_all()
     transcripts = [e.data.get("recognition") for e in events if e.data and e.data.get("recognition")]
     return render_template(
@@ -56,6 +57,7 @@ def show(ref: str):  # noqa: ANN201
         events=events,
         pushes=pushes,
         media=media,
+        intake=intake,
         transcripts=transcripts,
         push_status=PUSH_STATUS,
         members=cfg.council(ticket.courtyard_id) if ticket.courtyard_id else [],
@@ -97,6 +99,9 @@ def do(ref: str, action: str):  # noqa: ANN201
                 msg = act.close(s, ticket, current_user, f.get("reason", ""), f.get("referral"), f.get("note"), cfg)
             elif action == "reopen":
                 msg = act.reopen(s, ticket, current_user, f.get("note"))
+            elif action == "phone_callback":
+                msg = act.phone_callback(s, ticket, current_user, cfg, f.get("solved", ""), f.get("rating"),
+                                         f.get("note"))
             elif action == "summary":
                 msg = act.public_summary(s, ticket, current_user, f.get("public_summary", ""))
             else:

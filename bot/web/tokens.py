@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.domain.clock import utcnow
+from bot.services.community import audit
 from bot.storage.models import ApiToken
 
 ROLES = ("read", "write")
@@ -46,7 +47,7 @@ def digest(token: str) -> str:
 
 
 def add(session: Session, config: Config, name: str, role: str = "read",
-        courtyard: str | None = None) -> tuple[str, ApiToken]:
+        courtyard: str | None = None, actor: str = "cli") -> tuple[str, ApiToken]:
     """A new token (returned once, never stored) and its row."""
     name = name.strip()
     if not name or len(name) > 64:
@@ -61,6 +62,7 @@ def add(session: Session, config: Config, name: str, role: str = "read",
     row = ApiToken(name=name, token_hash=digest(token), role=role, courtyard_id=courtyard)
     session.add(row)
     session.flush()
+    audit.record(session, actor, "token_add", f"令牌 {name}", None, {"role": role, "courtyard": courtyard})
     return token, row
 
 
@@ -68,11 +70,12 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
-def revoke(session: Session, name: str) -> int:
+def revoke(session: Session, name: str, actor: str = "cli") -> int:
     """Revoke the valid tokens called `name`; how many."""
     rows = list(session.scalars(select(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))))
     for row in rows:
         row.revoked_at = utcnow()
+        audit.record(session, actor, "token_revoke", f"令牌 {name}", {"role": row.role, "courtyard": row.courtyard_id})
     return len(rows)
 
 

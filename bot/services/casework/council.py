@@ -227,6 +227,21 @@ def apply_callback_answer(
     if solved is None and rating is None:
         return _out(session, action, False, ticket.ref, "问题解决了请回个数字 1 到 5 打分；没解决请回 0。")
     who: _Actor = {"actor": openid, "actor_name": "居民"}
+    reopened = record_callback(session, config, ticket, who["actor"], who["actor_name"], solved, rating, note)
+    if reopened:
+        return _out(session, action, True, ticket.ref, f"抱歉没有解决好。工单 {ticket.ref} 已重新派单，我们会尽快处理。",
+                    reopened=True)
+    if rating is not None and rating <= LOW_RATING:
+        return _out(session, action, True, ticket.ref, SORRY.format(ref=ticket.ref), rating=rating)
+    thanks = f"谢谢您的评价（{rating} 分）！" if rating else ""  # no rating yet: the reply asks for it
+    return _out(session, action, True, ticket.ref, f"{thanks}工单 {ticket.ref} 已办结。", rating=rating)
+
+
+def record_callback(session: Session, config: Config, ticket: Ticket, actor: str, actor_name: str,
+                    solved: bool | None, rating: int | None, note: str = "") -> bool:
+    """The 回访 answer on a ticket awaiting it (the resident's in WeChat, or staff's 电话回访): "not
+    solved" reopens it (重办, re-dispatched; True), else it closes as resolved. Checked by the caller."""
+    who: _Actor = {"actor": actor, "actor_name": actor_name}
     if solved is False:
         ticket.solved, ticket.rating = False, rating
         ticket.reopen_count += 1
@@ -235,16 +250,13 @@ def apply_callback_answer(
         transition(session, ticket, "dispatched", "reopened", **who, note=note or "居民反映问题未解决，重办",
                    data={"reopen_count": ticket.reopen_count})
         outbox.add(session, jobs.dispatch_job(ticket.id, ticket.dispatch_attempt + 1))
-        return _out(session, action, True, ticket.ref, f"抱歉没有解决好。工单 {ticket.ref} 已重新派单，我们会尽快处理。",
-                    reopened=True)
+        return True
     ticket.solved, ticket.rating = True, rating
     add_event(session, ticket, "callback", **who, note=note or None, data={"solved": True, "rating": rating})
     close(session, ticket, "resolved", **who, note=note or None)
     if rating is not None and rating <= LOW_RATING:
         follow_up_low_rating(session, config, ticket, rating, note)
-        return _out(session, action, True, ticket.ref, SORRY.format(ref=ticket.ref), rating=rating)
-    thanks = f"谢谢您的评价（{rating} 分）！" if rating else ""  # no rating yet: the reply asks for it
-    return _out(session, action, True, ticket.ref, f"{thanks}工单 {ticket.ref} 已办结。", rating=rating)
+    return False
 
 
 LOW_RATING = 2

@@ -17,6 +17,7 @@ from bot.domain import conversation_texts
 from bot.domain.clock import utcnow
 from bot.domain.public_scrub import scrub
 from bot.domain.vocabulary import CLOSE_REASONS
+from bot.services.casework.council import record_callback
 from bot.services.push import notices
 from bot.services.push.send import queue_push
 from bot.services.tickets import lifecycle as tickets
@@ -181,3 +182,21 @@ def public_summary(session: Session, ticket: Ticket, actor: Actor, text: str) ->
         return "已清除公示摘要，公示栏只显示类别和进度"
     shown = scrub(text, PUBLIC_SUMMARY_MAX)
     return "公示摘要已保存" + ("" if shown == text else f"（公示栏上显示为：{shown}）")
+
+
+def phone_callback(session: Session, ticket: Ticket, actor: Actor, config: Config, solved: str,
+                   rating: str | None, text: str | None) -> str:
+    """电话回访: staff called a resident who is not in WeChat and record the answer — the same
+    callback event and close (or 重办) as a resident's answer in WeChat, so the rates count it alike."""
+    if ticket.status != "awaiting_callback":
+        raise TransitionError("这张工单现在不需要回访")
+    if solved not in ("1", "0"):
+        raise TransitionError("请选择问题是否解决")
+    stars = int(rating) if rating and rating.isdigit() else None
+    if rating and (stars is None or not 1 <= stars <= 5):
+        raise TransitionError("满意度应为 1 到 5 分")
+    note = "电话回访" + (f"：{text.strip()[:500]}" if text and text.strip() else "")
+    if record_callback(session, config, ticket, f"staff:{actor.username}", actor.name, solved == "1", stars,
+                       note):
+        return "已记录：问题未解决，工单已重新派单（重办）"
+    return "已记录电话回访，工单已办结" + (f"（{stars} 分）" if stars else "")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.domain.clock import to_local, utcnow
+from bot.services.community import audit
 from bot.services.community.members import (
     DirectoryError,
     MemberInput,
@@ -47,11 +48,12 @@ class Invitation:
 
 
 def invite(session: Session, config: Config, client: StewardClient, member_id: int | None = None,
-           data: MemberInput | None = None, hours: float = 72, actor: str = "system") -> Invitation:
+           data: MemberInput | None = None, hours: float = 72, actor: str = "system",
+           address: str | None = None) -> Invitation:
     """A new member (`data`) or an existing one not yet bound (`member_id`), and a QR code for him."""
     cid = ensure_seeded(session, config)
     if data is not None:
-        member = add_member(session, config, data)
+        member = add_member(session, config, data, actor, address)
     else:
         row = session.get(CouncilMember, member_id) if member_id is not None else None
         if row is None or row.community_id != cid or not row.active:
@@ -66,6 +68,8 @@ def invite(session: Session, config: Config, client: StewardClient, member_id: i
     session.add(MemberInvitation(community_id=cid, member_id=member.id, scene=scene, qr_ticket=str(answer["ticket"]),
                                  qr_url=qr_url, expires_at=expires_at, created_by=actor))
     session.flush()
+    audit.record(session, actor, "member_invite", f"理事会成员 {member.name}（{member.courtyard_id}，编号 {member.id}）",
+                 None, {"expires_at": to_local(expires_at).isoformat(timespec="minutes")}, address)
     return Invitation(member.id, scene, qr_url, expires_at)
 
 
@@ -126,5 +130,7 @@ def on_answer(session: Session, config: Config, redis: redis_lib.Redis, openid: 
     member.openid, member.reachable, member.unreachable_reason = openid, True, None
     inv.used_at, inv.used_by = utcnow(), openid
     changed(session)
+    audit.record(session, openid, "member_bind", f"理事会成员 {member.name}（{member.courtyard_id}，编号 {member.id}）",
+                 None, {"bound": True})
     return (f"绑定成功！欢迎加入{config.courtyard_name(member.courtyard_id)}理事会，{member.name}。"
             f"本院的事项会发到这里；收到任务回复「接单 编号」，办完回复「办结 编号」。")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.domain.clock import utcnow
+from bot.services.community import audit
 from bot.storage.directory import community_id
 from bot.storage.models import Community, CouncilMember, CourtyardRow
 
@@ -115,6 +116,32 @@ def courtyard_row(session: Session, cid: int, key: str) -> CourtyardRow:
     return row
 
 
+def list_courtyards(session: Session, config: Config) -> list[CourtyardRow]:
+    cid = ensure_seeded(session, config)
+    return list(session.scalars(select(CourtyardRow).where(CourtyardRow.community_id == cid, CourtyardRow.active)
+                                .order_by(CourtyardRow.id)))
+
+
+def update_courtyard(session: Session, config: Config, key: str, name: str, aliases: list[str],
+                     actor: str = "system", address: str | None = None) -> CourtyardRow:
+    """A courtyard's name and aliases (what residents call it: routing finds the courtyard by them)."""
+    cid = ensure_seeded(session, config)
+    row = courtyard_row(session, cid, key)
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise DirectoryError("楼院名称应为 1–64 个字")
+    clean = list(dict.fromkeys(a.strip() for a in aliases if a.strip()))
+    if any(len(a) > 32 for a in clean) or len(clean) > 30:
+        raise DirectoryError("别名最多 30 个，每个最多 32 个字")
+    before = {"name": row.name, "aliases": list(row.aliases or [])}
+    row.name, row.aliases = name, clean
+    after = {"name": name, "aliases": clean}
+    if after != before:
+        changed(session)
+        audit.record(session, actor, "courtyard_update", f"楼院 {key}", before, after, address)
+    return row
+
+
 def _check(data: MemberInput) -> None:
     if not data.name.strip():
         raise DirectoryError("姓名不能为空")
@@ -126,7 +153,8 @@ def _check(data: MemberInput) -> None:
         raise DirectoryError("电话太长")
 
 
-def add_member(session: Session, config: Config, data: MemberInput) -> CouncilMember:
+def add_member(session: Session, config: Config, data: MemberInput, actor: str = "system",
+               address: str | None = None) -> CouncilMember:
     """A new member, not yet bound to WeChat (openid empty until the invitation is scanned)."""
     cid = ensure_seeded(session, config)
     _check(data)
@@ -143,20 +171,34 @@ def add_member(session: Session, config: Config, data: MemberInput) -> CouncilMe
     session.add(row)
     session.flush()
     changed(session)
+    audit.record(session, actor, "member_add", _target(row), None, _fields(row), address)
     return row
 
 
-def update_member(session: Session, config: Config, member_id: int, data: MemberInput) -> CouncilMember:
+def _target(row: CouncilMember) -> str:
+    return f"理事会成员 {row.name}（{row.courtyard_id}，编号 {row.id}）"
+
+
+def _fields(row: CouncilMember) -> dict:
+    return {"name": row.name, "courtyard": row.courtyard_id, "role": row.role, "skills": row.skills,
+            "phone": row.phone, "backup_order": row.backup_order, "active": row.active}
+
+
+def update_member(session: Session, config: Config, member_id: int, data: MemberInput, actor: str = "system",
+                  address: str | None = None) -> CouncilMember:
     cid = ensure_seeded(session, config)
     _check(data)
     courtyard_row(session, cid, data.courtyard)
     row = get_member(session, cid, member_id)
+    before = _fields(row)
     row.name, row.courtyard_id, row.role = data.name.strip(), data.courtyard, data.role
     row.skills = ",".join(s.strip() for s in data.skills if s.strip())
     row.phone = (data.phone or "").strip() or None
     if data.backup_order is not None:
         row.backup_order = data.backup_order
     changed(session)
+    if _fields(row) != before:
+        audit.record(session, actor, "member_update", _target(row), before, _fields(row), address)
     return row
 
 

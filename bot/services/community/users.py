@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.config import Config, is_sample, samples_allowed
+from bot.services.community import audit
 from bot.storage.models import StaffUser
 
 ROLES = ("admin", "staff", "council")
@@ -27,6 +28,7 @@ def add_user(
     password: str,
     role: str = "staff",
     courtyard: str | None = None,
+    actor: str = "cli",
 ) -> StaffUser:
     """Create the account, or update name, password, role and courtyard if it exists."""
     username = username.strip()
@@ -38,6 +40,7 @@ def add_user(
         raise UserError("理事会账号需要指定楼院（courtyard）")
     _check_password(password)
     user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+    before = None if user is None else _account(user)
     if user is None:
         user = StaffUser(username=username)
         session.add(user)
@@ -49,7 +52,14 @@ def add_user(
     user.courtyard_id = courtyard if role == "council" else None
     user.active = True
     session.flush()
+    audit.record(session, actor, "user_add" if before is None else "user_update", f"账号 {username}",
+                 before, _account(user) | {"password": "已设置"})
     return user
+
+
+def _account(user: StaffUser) -> dict:
+    """What the audit log keeps of an account (never the password or its hash)."""
+    return {"name": user.name, "role": user.role, "courtyard": user.courtyard_id, "active": user.active}
 
 
 def _check_password(password: str) -> None:
@@ -59,7 +69,7 @@ def _check_password(password: str) -> None:
         raise UserError("不能用示例密码（含 sample / change-me）")
 
 
-def set_password(session: Session, username: str, password: str) -> StaffUser:
+def set_password(session: Session, username: str, password: str, actor: str = "cli") -> StaffUser:
     """`steward user passwd`: a new password for an existing account."""
     user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
     if user is None:
@@ -68,6 +78,7 @@ def set_password(session: Session, username: str, password: str) -> StaffUser:
     user.password_hash = generate_password_hash(password)
     end_sessions(user)
     session.flush()
+    audit.record(session, actor, "user_password", f"账号 {user.username}")
     return user
 
 
@@ -76,14 +87,16 @@ def end_sessions(user: StaffUser) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
-def set_active(session: Session, username: str, active: bool) -> StaffUser:
+def set_active(session: Session, username: str, active: bool, actor: str = "cli") -> StaffUser:
     """`steward user disable / enable`: a disabled account cannot log in and its sessions end."""
     user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
     if user is None:
         raise UserError(f"没有账号 {username}")
+    before = _account(user)
     user.active = active
     end_sessions(user)
     session.flush()
+    audit.record(session, actor, "user_update", f"账号 {user.username}", before=before, after=_account(user))
     return user
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from bot.domain import texts
-from bot.services.community import members
+from bot.services.community import audit, members
 from bot.services.dispatch.assign import dispatch_now
 from bot.services.push.send import queue_push
 from bot.services.tickets.lifecycle import add_event
@@ -21,13 +21,15 @@ from bot.services.uow.steward import Steward
 from bot.storage.models import Ticket
 
 
-def member_leaves(steward: Steward, member_id: int, actor: str = "system") -> list[str]:
+def member_leaves(steward: Steward, member_id: int, actor: str = "system", address: str | None = None) -> list[str]:
     """Deactivate the member; returns the refs of the tasks handed on."""
     config = steward.config
     moved: list[str] = []
     with steward.session() as s:
         row = members.deactivate(s, steward.file_config, member_id)
         openid = row.openid
+        entry = audit.record(s, actor, "member_remove", f"理事会成员 {row.name}（{row.courtyard_id}，编号 {row.id}）",
+                             {"active": True}, {"active": False}, address)
         if openid is None:
             return moved
         without = replace(config, members=tuple(m for m in config.members if m.openid != openid))
@@ -44,4 +46,5 @@ def member_leaves(steward: Steward, member_id: int, actor: str = "system") -> li
                 queue_push(s, without, ticket=ticket, openid=ticket.resident_openid, kind="notice",
                            tag=f"left{ticket.dispatch_attempt}", content=content, text=text)
             moved.append(ticket.ref or str(ticket.id))
+        entry.after = {"active": False, "handed_on": moved}
     return moved
