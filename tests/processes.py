@@ -60,11 +60,11 @@ class PrivateRedis:
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
-    def start(self, attempts: int = 5) -> PrivateRedis:
+    def start(self, attempts: int = 5, port: int | None = None) -> PrivateRedis:
         # free_port() can race with another process taking the port first: then redis-server exits
         # at once and we try another.
-        for _ in range(attempts):
-            self.port = free_port()
+        for _ in range(1 if port else attempts):
+            self.port = port or free_port()
             log = (self.workdir / "redis.log").open("ab")
             self.proc = subprocess.Popen(
                 [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
