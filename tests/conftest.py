@@ -30,7 +30,7 @@ from bot.domain.clock import reset as reset_clock
 from bot.sandbox.state import rejected
 from bot.storage import db as db_mod
 from bot.storage import redis_conn
-from tests.processes import PrivateRedis
+from tests.processes import PrivateRedis, fixture_owned
 from tests.processes import free_port as free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,7 @@ def _started_since(before: set[int]) -> list[psutil.Process]:
     found = []
     for proc in me.children(recursive=True):
         try:
-            if proc.pid in before or proc.status() == psutil.STATUS_ZOMBIE:
+            if proc.pid in before or proc.pid in fixture_owned or proc.status() == psutil.STATUS_ZOMBIE:
                 continue
             if any(p.pid in before for p in proc.parents() if p.pid != me.pid):
                 continue

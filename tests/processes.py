@@ -20,6 +20,10 @@ import redis as redis_lib
 
 PR_SET_PDEATHSIG = 1
 
+# Processes a module- or session-scoped fixture owns though a test started them (a Redis restarted
+# mid-test): conftest's `_nothing_left_running` leaves them to that fixture.
+fixture_owned: set[int] = set()
+
 
 def die_with_parent(sig: int = signal.SIGKILL):
     """A `preexec_fn`: the child gets `sig` when the process that started it dies (Linux), so a
