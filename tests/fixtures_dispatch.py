@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import redis as redis_lib
 from sqlalchemy import select
 
 from bot.domain import clock
@@ -31,17 +30,13 @@ RESIDENT = "o-test-resident-c3"
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Our own db number so other suites flushing theirs never touch ours (and vice versa); an
-    embedded Redis where no server answers."""
-    url = os.environ.get("STEWARD_TEST_DISPATCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-    try:
-        redis_lib.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis_lib.RedisError:
-        from bot.storage.redis_conn import embedded_url
-
-        return embedded_url(tmp_path_factory.mktemp("redis-dispatch") / "dispatch.db")
-    return url
+def redis_url(request: pytest.FixtureRequest) -> str:
+    """Our own db number of the test process's private Redis (conftest's `private_redis`), so the
+    app tests' db is never the dispatch tests' db."""
+    explicit = os.environ.get("STEWARD_TEST_DISPATCH_REDIS_URL")
+    if explicit:  # asked for by name: its database is flushed per test
+        return explicit
+    return request.getfixturevalue("private_redis").url(12)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ def sandbox_fixture(config: Config, redis_client: redis_lib.Redis, web_port: int
     thread.start()
     yield f"http://127.0.0.1:{web_port}"
     server.shutdown()
+    server.server_close()
     thread.join(5)
 
 

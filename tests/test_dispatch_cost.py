@@ -7,6 +7,8 @@ deadline check, and a transaction per sent push."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import event
 
@@ -20,9 +22,11 @@ from tests.fixtures_dispatch import C3_FIXER, RESIDENT, new_ticket, push_rows, p
 
 
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Redis nobody else talks to, so its command counters are this test's alone."""
-    return redis_conn.embedded_url(tmp_path_factory.mktemp("redis-cost") / "cost.db")
+    path = tmp_path_factory.mktemp("redis-cost") / "cost.db"
+    yield redis_conn.embedded_url(path)
+    redis_conn.stop_embedded(path)
 
 
 def _calls(steward) -> dict[str, int]:

@@ -19,6 +19,7 @@ from bot.services.sweep import sweep_outbox
 from bot.services.uow import jobs
 from tests.fixtures_dispatch import *  # noqa: F403  (fixtures; redis_url is overridden below)
 from tests.fixtures_dispatch import C3_FIXER, drain, new_ticket, pushes_to, ticket_of
+from tests.processes import die_with_parent, fixture_owned
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 
@@ -30,7 +31,9 @@ class RedisServer:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent())
+        fixture_owned.add(self.proc.pid)  # restarted by a test, stopped by the module fixture
         client = redis_lib.Redis(port=self.port)
         for _ in range(100):
             try:

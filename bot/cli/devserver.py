@@ -2,12 +2,14 @@
 
 Embedded Redis when none is configured, SQLite, migrations, the WeChat sandbox mounted in the web
 app, and one worker process — all pointed at each other through STEWARD_* environment variables
-so the worker reads exactly what the web app reads.
+so the worker reads exactly what the web app reads. SIGTERM, SIGHUP and Ctrl-C stop the worker and the
+embedded Redis too, so nothing of a dev run outlives it.
 """
 
 from __future__ import annotations
 
-import atexit
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -51,8 +53,28 @@ def _seed_events(steward) -> None:
         ])
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    # Unwinds app.run() into run_dev's `finally`, which stops the worker and the embedded Redis
+    # (Python's default for SIGTERM ends the process at once and leaves both running).
+    raise SystemExit(0)
+
+
 def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = True) -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _exit_on_signal)
     embedded = not cfg.redis_url
+    children: list[subprocess.Popen] = []  # filled as started, so a signal at any point stops them
+    try:
+        _run_dev(cfg, host, port, with_worker, embedded, children)
+    finally:
+        for child in children:
+            _stop(child)
+        if embedded:
+            redis_conn.stop_embedded(save=True)  # var/redis.db keeps the dev data for the next run
+
+
+def _run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool, embedded: bool,
+             children: list[subprocess.Popen]) -> None:
     redis_url = redis_conn.resolve_url(cfg.redis_url)
     check_redis(redis_url, embedded)
     api_base = f"http://{host}:{port}/sandbox/cgi-bin"
@@ -75,11 +97,12 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     sync_from_config(steward)
     _seed_events(steward)
 
-    worker = None
     if with_worker:
-        worker = subprocess.Popen([sys.executable, "-c", "from bot.cli.devserver import dev_worker; dev_worker()"],
-                                  env=os.environ.copy())
-        atexit.register(_stop, worker)
+        # Its own process group (with RQ's scheduler process) so _stop can end all of it; Ctrl-C
+        # reaches it through us. It also gets SIGTERM if we die without cleaning up.
+        children.append(subprocess.Popen(
+            [sys.executable, "-c", "from bot.cli.devserver import dev_worker; dev_worker()"],
+            env=os.environ.copy(), start_new_session=True, preexec_fn=_term_with_parent))
 
     base = f"http://{host}:{port}"
     c3 = [m for m in cfg.members if m.courtyard == "c3"]
@@ -98,15 +121,16 @@ def run_dev(cfg: config_mod.Config, host: str, port: int, with_worker: bool = Tr
     app = create_app({"STEWARD_CONFIG": cfg})
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
-    finally:
-        if worker is not None:
-            _stop(worker)
+    except KeyboardInterrupt:
+        pass
 
 
 def dev_worker() -> None:
     """The worker `steward dev` starts: `steward worker`, in dev mode, so it runs on the sample too."""
     config_mod.set_run_mode(config_mod.RunMode.DEV)
     run_worker(Steward(config_mod.load()))
+
+
 def check_redis(redis_url: str, embedded: bool) -> None:
     """Refuse to start on a Redis that lacks a command form the app uses (redis_conn.PROBES), naming
     each — rather than a 500 the first time someone reaches that code."""
@@ -118,10 +142,22 @@ def check_redis(redis_url: str, embedded: bool) -> None:
         raise click.ClickException(f"{kind} {version} 不支持本系统用到的命令：" + "；".join(bad))
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _term_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM when the parent dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def _stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM (RQ's warm shutdown: the current job finishes), then SIGKILL to whatever is left of
+    the worker's process group (RQ's scheduler process)."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(10)
+            proc.wait(grace)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            pass
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(5)

