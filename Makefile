@@ -29,7 +29,7 @@ dev: $(RUN_STAMP)
 
 # --dist loadfile: a file's tests share one worker (module-scoped fixtures such as the fault tests' processes).
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -q -rs -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -rfEs -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow and not browser and not fault"
