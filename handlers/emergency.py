@@ -106,6 +106,8 @@ def detect(text: str) -> Emergency | None:
     rules, doubted = _rules(t)
     learned = LEARNED.get(r.label) if r.p >= danger_model.THRESHOLD else None
     # the model reads the words, the rules their grammar: "没闻到燃气味", "怕着火" are not a gas leak or a fire
+    if learned and not _CUE[learned].search(t):  # "十五号院三号楼" is a place, not a fire
+        learned = None
     if learned not in rules and (learned in doubted or (doubted and _ANY_WORRY.search(t))) \
             or (learned == LIFT and not _LIFT_PERSON.search(t)):
         learned = None
@@ -117,6 +119,11 @@ def detect(text: str) -> Emergency | None:
     return Emergency(tuple(k for k in _ORDER if k in found)) if found else None
 
 
+# The least each learned kind needs in the words: the model alone never raises an alarm on a bare place.
+_CUE = {FIRE: re.compile(r"火|烟|烧|焦|炸|爆|燃"), GAS: re.compile(r"气|味|呛"), LIFT: re.compile(r"电梯|轿厢"),
+        PERSON: re.compile(r"人|老|倒|摔|晕|昏|血|伤|气|醒|动|救|孩|娃|爷|奶|妈|爸|伴|头|太"),
+        POWER: re.compile(r"电|火花|线"), MANHOLE: re.compile(r"井|坑|洞|盖|窟窿"),
+        COLLAPSE: re.compile(r"塌|倒|裂|掉|砸|歪|垮|落")}
 _LIFT_PERSON = re.compile(r"人|困|出不来|下不来|坠|掉下|往下掉|孩|娃|妞|救命|里头有|里面有|喊")
 
 
