@@ -153,9 +153,14 @@ def _from_pinyin(t: str, courtyards: Sequence[Courtyard]) -> str:
     return t
 
 
+# Voice recognition's slips for 家属院 (家数院, 加属院, 家属员 …).
+_JIASHU = re.compile(r"[家加佳嘉][属数树蜀鼠署舒][院员园愿苑源]")
+
+
 def _prepare(text: str, courtyards: Sequence[Courtyard] = ()) -> str:
     # a space after 号 separates (育英街3号 楼顶漏水 is not building 3); other spaces go
     t = re.sub(r"号\s+", "号,", text or "")
+    t = _JIASHU.sub("家属院", t)
     lowered = t.lower()
     # pinyin names turn up in English messages too ("Shuili yuan", "lives in Youdian yuan")
     if courtyards and _PINYIN_YARD.search(lowered) and (is_pinyin_text(lowered) or lowered.isascii()):
@@ -240,15 +245,43 @@ class Finding:
     sure: bool  # False: a guess to confirm with the resident (您说的是…吗？)
 
 
+# 不是3号院，是5号院 / 3号院，不对，说错了，5号院: the first is taken back.
+_NOT_BEFORE = re.compile(r"(?:不是|不在|并不是|也不是|不对|不属于)[的在咱俺我]?$")
+_TAKEN_BACK = re.compile(r"^[^0-9\u4e00-\u9fff]*(?:的|哩|嘞)?[^0-9\u4e00-\u9fff]*(?:不对|不是|说错了|错了|搞错了|口误|说岔了)")
+# 俺闺女住九号院: a relative's home (the problem's place), not the sender's own.
+_KIN = re.compile(r"(?:闺女|女儿|儿子|儿媳|媳妇|俺妈|我妈|俺娘|我娘|老娘|俺爸|我爸|俺爹|老爹|父母|爹妈|婆婆|公公|"
+                  r"丈母娘|老丈人|岳父|岳母|奶奶|爷爷|姥姥|姥爷|外婆|外公|亲戚|姐姐|哥哥|弟弟|妹妹|姑|姨|舅|叔|婶|"
+                  r"大爷|大娘|老人|老两口|孩子|娘家|婆家)(?:家|那|她|他|们)?(?:住|在|是|家在|住在)?(?:的|那个)?$")
+_OWN = re.compile(r"(?:我|俺|咱)(?:们)?(?:家)?(?:住在?|是|在|家在)[的那个]*$")
+
+
+def _corrected(t: str, strong: list[Mention]) -> list[Mention]:
+    """The mentions left when those taken back are dropped (never all of them)."""
+    kept = []
+    for i, m in enumerate(strong):
+        later = [n for n in strong[i + 1:] if n.courtyard != m.courtyard]
+        if _NOT_BEFORE.search(t[max(0, m.start - 5):m.start]) and len(strong) > 1:
+            continue
+        if later and _TAKEN_BACK.match(t[m.end:later[0].start]):
+            continue
+        kept.append(m)
+    return kept or strong
+
+
 def find(text: str, courtyards: Sequence[Courtyard]) -> Finding | None:
-    """The courtyard a message names, ranked: sure forms beat a bare organisation name; of two
-    different sure ones, the place that is not the resident's own home (我住3号院，5号院门口…)."""
+    """The courtyard a message names, ranked: sure forms beat a bare organisation name; one taken
+    back (不是3号院，是5号院) loses; of two different sure ones, a relative's home (俺闺女住9号院),
+    else the place that is not the resident's own home (我住3号院，5号院门口…)."""
     found = mentions(text, courtyards)
     strong = [m for m in found if m.strong]
     if strong:
+        t = _prepare(text, courtyards)
+        strong = _corrected(t, strong)
         ids = list(dict.fromkeys(m.courtyard for m in strong))
         if len(ids) > 1:
-            t = _prepare(text, courtyards)
+            kin = [m for m in strong if _KIN.search(t[max(0, m.start - 8):m.start])]
+            if kin:
+                return Finding(kin[0].courtyard, True)
             others = [m for m in strong if not _SELF.search(t[max(0, m.start - 4):m.start])]
             if others:
                 return Finding(others[0].courtyard, True)

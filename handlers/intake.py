@@ -146,9 +146,11 @@ def create(ctx: Context, request: Request, where: str | None, notice: str | None
            offer: str | None = None) -> Decision:
     cfg = ctx.config
     media = request.media
+    # someone in a lift: the lift's people (the property company, by the 电梯 routing) hear of it too
+    sub = "电梯" if request.emergency == emergency.LIFT else request.subcategory
     ticket = CreateTicket(
         category=request.category,
-        subcategory=request.subcategory,
+        subcategory=sub,
         courtyard=where,
         text=request.text,
         urgent=request.urgent,

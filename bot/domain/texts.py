@@ -13,6 +13,7 @@ from typing import Any
 from bot.config import Config
 from bot.domain.clock import to_local
 from bot.domain.deadlines import ACCEPT, format_local
+from bot.domain.summary import LIMIT, summary
 from bot.domain.vocabulary import CATEGORY_NAMES, TicketStatus
 from bot.domain.wording import callback_question as handler_callback_question
 from bot.domain.wording import truncate
@@ -26,6 +27,16 @@ def _what(ticket: Any, limit: int = 60) -> str:
     kind = ticket.subcategory or CATEGORY_NAMES.get(ticket.category, ticket.category)
     text = text if len(text) <= limit else text[: limit - 1] + "…"
     return f"{kind}：{text}" if text else kind
+
+
+def _brief(config: Config | None, ticket: Any, prefix: str = "") -> str:
+    """The template field's words: what is wrong and where, within 20 characters (the text has them all)."""
+    drop: tuple[str, ...] = ()
+    if config is not None:
+        yard = next((c for c in config.courtyards if c.id == ticket.courtyard_id), None)
+        drop = (yard.name, *yard.aliases) if yard else ()
+    short = summary(ticket.text or "", drop, limit=LIMIT - len(prefix))
+    return prefix + (short or ticket.subcategory or CATEGORY_NAMES.get(ticket.category, ticket.category))
 
 
 def _place(config: Config, ticket: Any) -> str:
@@ -47,31 +58,32 @@ def task(config: Config, ticket: Any, link: str | None, again: bool = False, sai
     how = f"回复「接单 {ticket.ref}」接单；办好后回复「办结 {ticket.ref} 说明」；不归本院请回复「退单 {ticket.ref} 原因」。"
     # 【紧急】 leads the words of an urgent task: a template has no title line since 2023.
     what = f"【紧急】{_what(ticket)}" if ticket.urgent and not again else _what(ticket)
-    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": what,
+    brief = _brief(config, ticket, "【紧急】" if ticket.urgent and not again else "")
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": brief,
                "deadline": deadline, "due": _due(ticket.accept_due_at), "how": how,
                # A template has no title line since 2023: its short status field says redo / urgent.
                "status": "重办" if again else ("紧急" if ticket.urgent else TicketStatus.dispatched.label)}
     heard = f"居民回访时说：「{' '.join(said.split())[:60]}」" if said.strip() else ""
     if heard:
         content["note"] = heard
-    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
+    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{what}",
                            heard, deadline + "。", how, f"手机上处理：{link}" if link else ""])
 
 
 def outside(config: Config, ticket: Any, party_name: str) -> Content:
     title = f"【转告{party_name}】{_place(config, ticket)}有居民反映"
     how = "请尽快安排处理，并与本院理事会联系。"
-    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _brief(config, ticket),
                "deadline": format_local(ticket.accept_due_at), "due": _due(ticket.accept_due_at), "status": TicketStatus.dispatched.label,
                "how": how}
-    return _text(content, [title, f"工单：{ticket.ref}", f"事项：{content['what']}", how])
+    return _text(content, [title, f"工单：{ticket.ref}", f"事项：{_what(ticket)}", how])
 
 
 def triage(config: Config, ticket: Any, reason: str) -> Content:
     title = "【待分派】请工作人员分派工单"
-    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _brief(config, ticket),
                "deadline": "尽快", "status": "待分派", "how": reason, "note": reason}
-    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
+    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{_what(ticket)}",
                            f"原因：{reason}", "请在工作台分派。"])
 
 
@@ -82,10 +94,10 @@ def reminder(config: Config, ticket: Any, kind: str, due: datetime) -> Content:
     else:
         title, how = "【提醒】这件事快到办结时间了", f"办好后请回复「办结 {ticket.ref} 说明」。"
         deadline = f"请在 {format_local(due)} 前办结"
-    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _brief(config, ticket),
                "deadline": deadline, "due": _due(due), "status": "接单提醒" if kind == ACCEPT else "办结提醒",
                "how": how}
-    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
+    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{_what(ticket)}",
                            deadline + "。", how])
 
 
@@ -94,16 +106,16 @@ def escalation(config: Config, ticket: Any, kind: str, due: datetime, assignee: 
     title = f"【督办】工单超时未{what_missed}"
     note = f"负责人：{assignee or '未指定'}；期限：{format_local(due)}"
     how = "请督促办理，或在工作台改派。"
-    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _brief(config, ticket),
                "deadline": f"已超过 {format_local(due)}", "due": _due(due), "status": "超时督办", "how": how,
                "note": note}
-    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{content['what']}",
+    return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", f"事项：{_what(ticket)}",
                            note + "。", how])
 
 
 def alert(config: Config, ticket: Any, reason: str) -> Content:
     title = "【提醒工作人员】工单需要关注"
-    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _what(ticket),
+    content = {"title": title, "ref": ticket.ref, "place": _place(config, ticket), "what": _brief(config, ticket),
                "deadline": "尽快", "status": ticket.status_label, "how": reason, "note": reason}
     return _text(content, [title, f"工单：{ticket.ref}", f"地点：{content['place']}", reason, "请在工作台查看。"])
 
@@ -112,7 +124,7 @@ def alert(config: Config, ticket: Any, reason: str) -> Content:
 
 
 def _resident(ticket: Any, title: str, status: str, body: str, how: str = "") -> Content:
-    content = {"title": title, "ref": ticket.ref, "place": "", "what": _what(ticket, 40), "deadline": "",
+    content = {"title": title, "ref": ticket.ref, "place": "", "what": _brief(None, ticket), "deadline": "",
                "status": status, "how": how or body, "note": body}
     return _text(content, [f"您的工单 {ticket.ref}：{body}", how])
 
@@ -138,10 +150,10 @@ def notice_progress(config: Config, ticket: Any, member_name: str, note: str) ->
 
 def callback_question(config: Config, ticket: Any, note: str) -> Content:
     """After 办结: tell the resident and ask whether it is solved and for a 1–5 rating."""
-    summary = " ".join((ticket.text or "").split()) or _what(ticket, 40)  # the resident's own words
-    question = handler_callback_question(ticket.ref, summary, note)  # the handlers' own wording
-    content = {"title": "工单已办结，请您评价", "ref": ticket.ref, "place": "", "what": _what(ticket, 40),
-               "deadline": "", "status": TicketStatus.awaiting_callback.label, "note": summary,
+    words = " ".join((ticket.text or "").split()) or _what(ticket, 40)  # the resident's own words
+    question = handler_callback_question(ticket.ref, words, note)  # the handlers' own wording
+    content = {"title": "工单已办结，请您评价", "ref": ticket.ref, "place": "", "what": _brief(config, ticket),
+               "deadline": "", "status": TicketStatus.awaiting_callback.label, "note": words,
                "how": "请回个数字打分：5 很满意 4 满意 3 一般 2 不满意 1 很不满意；没解决请回 0"}
     return content, question
 
