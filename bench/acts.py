@@ -32,9 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import load  # noqa: E402
-from handlers import acts  # noqa: E402
 from handlers import actions as A  # noqa: E402
-from handlers import commands  # noqa: E402
+from handlers import acts, commands  # noqa: E402
 from handlers.base import Context, EventView, Inbound, TicketView  # noqa: E402
 from handlers.conversation import CONVERSATION  # noqa: E402
 from handlers.questions import CourtyardAsked, MenuShown, Request, WithdrawAsked  # noqa: E402
@@ -162,7 +161,7 @@ def main() -> None:
         f"{sum(pr == g for (cc, g, _), pr in zip(rows, pred_r, strict=True) if cc == c) / n:.0%}"
         for c, n in by_ctx.items()))
     if args.errors:
-        for (c, g, t), pm, pr in zip(rows, pred_m, pred_r, strict=True):
+        for (c, g, t), pm in zip(rows, pred_m, strict=True):
             if pm != g:
                 print(f"    MODEL {c:<17} {g:>13} → {pm:<13} {t}")
 

@@ -1,0 +1,69 @@
+"""Issue 26 (dialogue): what people mean, not the wordings seen — progress questions and urging (催办)
+in plain words answer for the resident's tickets and press them; they never open a ticket."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures_dispatch import *  # noqa: F403
+
+FIRST = """
+    居民: 3号院2号楼二楼楼道灯不亮了
+      < 工单号 R1001
+    理事会 << R1001
+"""
+
+
+@pytest.mark.parametrize("ask", ["帮俺瞅瞅俺前两天报嘞那个事弄哪儿了", "我之前说的那个灯的事现在啥情况",
+                                 "[语音] 恁给俺查查 俺反映那事 有信儿没有"])
+def test_progress_in_plain_words_answers_and_opens_nothing(chat, ask):
+    chat.lives("居民", "c3").play(FIRST + f"""
+        ~ 90
+        居民: {ask}
+          < R1001 … 已派给
+          <! 工单号 R1002
+          <! 已受理
+    """)
+    assert len(chat.tickets("居民")) == 1
+
+
+def test_progress_by_ref_names_that_ticket(chat):
+    chat.lives("居民", "c3").play(FIRST + """
+        ~ 90
+        居民: 3号院5号楼门口垃圾堆了一个礼拜没人清
+          < 工单号 R1002
+        ~ 90
+        居民: 请问R1002现在弄到啥程度了
+          < R1002
+          <! R1001
+          <! 工单号 R1003
+    """)
+
+
+@pytest.mark.parametrize("urge", ["这都好几天了咋还没见人影啊，到底有人管没人管", "[语音] 恁这咋恁慢嘞 催催恁 赶紧派人来中不中",
+                                  "能不能快点啊，一直没人来弄，急死了"])
+def test_an_urge_prods_the_member_and_says_who_has_it(chat, urge):
+    chat.lives("居民", "c3").play(FIRST + f"""
+        ~ 120
+        居民: {urge}
+          < R1001 … 负责 … 催
+          <! 工单号 R1002
+        理事会 << 居民催办
+        组长 <<!
+    """)
+    assert len(chat.tickets("居民")) == 1
+
+
+def test_a_second_urge_goes_to_the_chair_and_staff(chat):
+    chat.lives("居民", "c3").play(FIRST + """
+        ~ 120
+        居民: 咋还没人来修啊，俺都等急了，快点吧
+          < 催
+        理事会 << 居民催办
+        ~ 120
+        居民: 都催过一回了还是没人来，你们到底管不管
+          < 第二次催办 … 会长
+        组长 << 督办
+        员工 << 督办
+    """)
+    assert len(chat.tickets("居民")) == 1
