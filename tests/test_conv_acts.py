@@ -67,3 +67,64 @@ def test_a_second_urge_goes_to_the_chair_and_staff(chat):
         员工 << 督办
     """)
     assert len(chat.tickets("居民")) == 1
+
+
+FINISHED = """
+    居民: 3号院2号楼楼道灯不亮了，黑咕隆咚的
+    维修: 接单 R1001
+    维修: 办结 R1001 换了新灯泡，亮了
+    居民 << 打分
+"""
+
+
+@pytest.mark.parametrize(("stars", "rating"), [("⭐⭐⭐⭐⭐", 5), ("★★★★ 师傅挺好", 4), ("修好了⭐⭐⭐⭐⭐", 5)])
+def test_a_rating_in_stars_is_kept(chat, stars, rating):
+    chat.lives("居民", "c3").play(FINISHED + f"""
+        居民: {stars}
+          <! 看不懂
+    """)
+    (t,) = chat.tickets("居民")
+    assert (t.status, t.rating, t.solved) == ("closed", rating, True)
+
+
+@pytest.mark.parametrize("says", ["中，这个活儿俺接了，下午过去瞅瞅", "[语音] 行 俺去弄 这事交给俺吧"])
+def test_a_member_accepts_in_his_own_words(chat, says):
+    chat.lives("居民", "c3").play(f"""
+        居民: 3号院2号楼楼道灯不亮了
+        维修 << R1001
+        维修: {says}
+          < 已接单 R1001
+        居民 << 已接单
+    """)
+    assert chat.tickets("居民")[0].status == "accepted"
+
+
+@pytest.mark.parametrize("says", ["灯泡俺给换上了，这会儿亮堂堂的", "[语音] 弄利索了 灯已经修好了"])
+def test_a_member_finishes_in_his_own_words(chat, says):
+    chat.lives("居民", "c3").play(f"""
+        居民: 3号院2号楼楼道灯不亮了
+        维修: 接单 R1001
+        维修: {says}
+          < R1001
+        居民 << 打分
+    """)
+    assert chat.tickets("居民")[0].status == "awaiting_callback"
+
+
+def test_a_member_hands_back_in_his_own_words(chat):
+    chat.lives("居民", "c3").play("""
+        居民: 3号院2号楼楼道灯不亮了
+        维修 << R1001
+        维修: 这个不归俺们院管，是供电所的事，恁退回去吧
+          < R1001
+    """)
+    assert chat.tickets("居民")[0].status == "triage"
+
+
+@pytest.mark.parametrize("says", ["3号院2号楼水管子漏了 恁赶紧叫人来看看", "[语音] 俺是三号院嘞 厨房下水道堵了 恁叫个人来瞧瞧"])
+def test_asking_for_someone_to_come_and_fix_it_is_a_report_not_a_person(chat, says):
+    chat.lives("居民", "c3").play(f"""
+        居民: {says}
+          < 工单号 R1001
+          <! 工作人员来跟您说
+    """)
