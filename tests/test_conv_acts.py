@@ -128,3 +128,13 @@ def test_asking_for_someone_to_come_and_fix_it_is_a_report_not_a_person(chat, sa
           < 工单号 R1001
           <! 工作人员来跟您说
     """)
+
+
+@pytest.mark.parametrize("other", ["另外俺家门口那个垃圾桶满了好几天没人倒", "[语音] 还有个事 俺楼下那个下水道堵了 臭得很"])
+def test_another_problem_soon_after_is_a_ticket_of_its_own(chat, other):
+    chat.lives("居民", "c3").play(FIRST + f"""
+        居民: {other}
+          < 工单号 R1002
+          <! 是补充工单
+    """)
+    assert len(chat.tickets("居民")) == 2
