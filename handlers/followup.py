@@ -12,8 +12,8 @@ import re
 from dataclasses import replace
 
 from bot.domain.vocabulary import UNFINISHED
-from handlers import courtyard as yards
 from handlers import acts, intake, replies
+from handlers import courtyard as yards
 from handlers.actions import AddToTicket, AttachMedia
 from handlers.base import Context, Decision, Inbound, TicketView
 from handlers.state import FollowUpAsked, MediaRef, hold
