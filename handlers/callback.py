@@ -43,8 +43,26 @@ _WARM = re.compile(r"(?:暖气|水|灯|电)(?:热|来|亮|通|有)了|不(?:堵|
 SHORT = 24  # a solved answer is short; a longer message is probably a new request
 
 
+_STAR_MARKS = re.compile(r"[⭐★🌟✨]")
+_STAR_RUN = re.compile(r"(?:[⭐★🌟✨]\ufe0f?\s*){1,5}")
+
+
+def star_rating(text: str) -> int | None:
+    """⭐⭐⭐⭐⭐ = 5, ★★★ = 3: the stars counted (a rule: a count is a count), None without stars."""
+    n = len(_STAR_MARKS.findall(text or ""))
+    return n if 1 <= n <= 5 else (5 if n > 5 else None)
+
+
 def parse_answer(text: str) -> tuple[bool | None, int | None] | None:
     """(solved, rating) understood from an answer, or None when the text is not an answer."""
+    stars = star_rating(text)
+    if stars is not None:
+        rest = _STAR_RUN.sub("", text)
+        said = parse_answer(rest) if bare(rest) else None
+        solved = said[0] if said else None
+        if solved is None and not _NOT_SOLVED.search(bare(rest)):
+            solved = True if stars >= 3 else None
+        return (solved, stars)
     b = bare(text)
     if not b:
         return None

@@ -11,9 +11,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.domain.vocabulary import TicketStatus
+from handlers import acts
 from handlers.actions import AttachMedia, CouncilCommand
 from handlers.base import Context, Decision, Inbound
 from handlers.state import DialogueState, MediaRef
+from handlers.text import find_ref
 
 VERBS: dict[str, str] = {
     "接单": "accept", "领单": "accept", "接受": "accept",
@@ -95,13 +97,38 @@ def _natural(text: str, ctx: Context) -> Parsed | None:
     if ctx.member is None or not ctx.tasks or ctx.awaiting_callback:  # his own callback answers first
         return None
     b = _bare(text)
-    if len(b) > 24 or _QUESTION.search(b) or "没" in b:
+    if len(b) <= 24 and not _QUESTION.search(b) and "没" not in b:
+        if _DONE.search(b):
+            return Parsed("finish", _only(ctx, (TicketStatus.accepted, TicketStatus.dispatched)), (text or "").strip())
+        if _TAKE.match(b):
+            return Parsed("accept", _only(ctx, (TicketStatus.dispatched,)), "")
+    return _own_words(text, ctx)
+
+
+_MEMBER_SURE = 0.5
+_FOR_VERB = {"accept": (TicketStatus.dispatched,), "finish": (TicketStatus.accepted, TicketStatus.dispatched),
+             "return": (TicketStatus.dispatched, TicketStatus.accepted),
+             "progress": (TicketStatus.dispatched, TicketStatus.accepted)}
+
+
+def _own_words(text: str, ctx: Context) -> Parsed | None:
+    """A member taking, handing back or finishing his one task in his own words (typed or by voice):
+    the act model says which (issue 26); the ref comes from his tasks, and only when it is clear."""
+    if len(_bare(text)) > 80:
         return None
-    if _DONE.search(b):
-        return Parsed("finish", _only(ctx, (TicketStatus.accepted, TicketStatus.dispatched)), (text or "").strip())
-    if _TAKE.match(b):
-        return Parsed("accept", _only(ctx, (TicketStatus.dispatched,)), "")
-    return None
+    a = acts.read_act("member_task", text, (*acts.MEMBER_ACTS, "question", "thanks", "chitchat"))
+    if a is None or a.confidence < _MEMBER_SURE or a.act not in ("accept", "return", "finish"):
+        return None
+    ref = find_ref(text)
+    mine = [t.ref for t in ctx.tasks if t.status in _FOR_VERB[a.act]]
+    if ref is None:
+        if len(mine) != 1:
+            return None
+        ref = mine[0]
+    elif ref not in mine:
+        return None
+    note = (text or "").strip() if a.act != "accept" else ""
+    return Parsed(a.act, ref, note)
 
 
 def _only(ctx: Context, statuses: tuple[str, ...]) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from handlers import binding, callback, followup, people
+from handlers import binding, callback, followup, people, progress
 from handlers import dialogue as d
 from handlers.base import Context, Decision, Handler, Inbound
 from handlers.state import (
@@ -69,7 +69,8 @@ _CANCEL, _MY = d.CancelRequest(), d.MyTickets()
 CONVERSATION = Conversation(
     first=(
         d.TemplateDelivery(), d.Unsubscribe(), d.Subscribe(), d.MenuClick(), d.OtherEvent(),
-        d.FinishPhoto(), d.Council(), binding.MyTasks(), people.Emergency(), people.HandedOff(), people.Help(), people.Person(),
+        d.FinishPhoto(), d.Council(), binding.MyTasks(), people.Emergency(), people.HandedOff(), people.Help(),
+        progress.ProgressOrUrge(), people.Person(),
     ),
     states={
         BindOffered: (binding.Correction(), d.ConfirmBinding()),

@@ -12,8 +12,8 @@ import re
 from dataclasses import replace
 
 from bot.domain.vocabulary import UNFINISHED
+from handlers import acts, intake, replies
 from handlers import courtyard as yards
-from handlers import intake, replies
 from handlers.actions import AddToTicket, AttachMedia
 from handlers.base import Context, Decision, Inbound, TicketView
 from handlers.state import FollowUpAsked, MediaRef, hold
@@ -74,16 +74,30 @@ def judge(text: str, ctx: Context) -> tuple[str, TicketView | None]:
     if asked is not None and not _new_problem(text, asked, ctx):
         return "add", asked
     last = intake.last_ticket(ctx) if _recent(ctx) else None
+    act = acts.read_act("open_ticket", text, acts.RESIDENT_ACTS)
+    # a new problem plainly told ("俺家厨房下水道也堵了" is an addition; "5号楼门口垃圾没人清" is not):
+    # the act model reads what is meant, the content (subject, place) confirms it is another thing
+    plainly_new = act is not None and act.act == "report" and (
+        act.confidence >= 0.6 or (act.confidence >= 0.45 and last is not None and _other_kind(text, last)))
     if last is not None and last.status in OPEN and not elsewhere(text, last, ctx):
         b = bare(text)
-        if _ADDING.match(b) or _ALSO.search(b) or same_subject(text, last, ctx):
+        if same_subject(text, last, ctx) or ((_ADDING.match(b) or _ALSO.search(b)) and not plainly_new):
             return "add", last
     for t in ctx.open_tickets:
         if t.status in OPEN and same_subject(text, t, ctx):
             return "repeat", t
     if last is not None and last.status in OPEN and len(bare(text)) <= 12 and yards.locate(text, ctx.config.courtyards) is None:
+        if act is not None and act.confidence >= 0.6 and act.act in ("report", "add"):
+            return ("new", None) if act.act == "report" else ("add", last)  # plain enough: no question
         return "ask", last  # short, soon after, and about nothing we can tell apart
     return "new", None
+
+
+def _other_kind(text: str, ticket: TicketView) -> bool:
+    """The classifier is sure the message is another kind of problem than the ticket (垃圾 against 照明)."""
+    mine, theirs = intake.classify_text(text), intake.classify_text(ticket.text)
+    return bool(mine.subcategory and theirs.subcategory and mine.subcategory != theirs.subcategory
+                and mine.confidence >= 0.7)
 
 
 def names_a_problem(text: str, ctx: Context) -> bool:

@@ -10,9 +10,9 @@ import re
 from dataclasses import replace
 
 from bot.domain.vocabulary import UNFINISHED
+from handlers import acts, followup, intake, progress, replies
 from handlers import courtyard as yards
 from handlers import emergency as em
-from handlers import followup, intake, replies
 from handlers.actions import EscalateTicket, HandOff, Withdraw
 from handlers.base import Context, Decision, Inbound, TicketView
 from handlers.state import CourtyardAsked, MediaRef, Request, WithdrawAsked, hold
@@ -117,13 +117,23 @@ _PERSON = re.compile(
 )
 
 
+_PLAINLY = re.compile(r"人工|真人|客服|机器")
+_COME_SEE = re.compile(r"叫(?:个)?人来(?:看|瞧|瞅|修|弄|管|处理)")
+
+
 class Person:
     """人工 / 转人工 / 我要找社区的刘主任说话: a person takes the conversation."""
 
     name = "person"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        return _words(msg) and ctx.member is None and bool(_PERSON.search(bare(msg.text)))
+        if not (_words(msg) and ctx.member is None and _PERSON.search(b := bare(msg.text))):
+            return False
+        if _PLAINLY.search(b):
+            return True
+        # "恁赶紧叫人来看看" asks for someone to come and fix it (a report, an urge), not for a person to talk to
+        a = acts.read_act(progress.context_of(ctx), msg.text, acts.RESIDENT_ACTS)
+        return a is None or a.act == "handoff" or not _COME_SEE.search(b)
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         minutes = ctx.config.conversation.handoff_minutes

@@ -69,3 +69,14 @@ def followup_member(config: Config, ticket: Any, said: str, repeat: bool) -> Con
     content = {"title": title, "ref": ticket.ref, "place": config.courtyard_name(ticket.courtyard_id),
                "what": _short(ticket.text), "deadline": "", "status": ticket.status_label, "how": how, "note": how}
     return content, "\n".join([title + how, f"事项：{content['what']}"])
+
+
+def urged_member(config: Config, ticket: Any, said: str, count: int) -> Content:
+    """The assignee (the first urge) or the chair and staff (the second on): the resident is pressing."""
+    title = "【居民催办】" if count < 2 else f"【督办·居民第{count}次催办】"
+    how = f"工单 {ticket.ref}（{ticket.status_label}）的居民催了：「{_short(said, 60)}」"
+    if count >= 2:
+        how += f" 负责人：{ticket.assignee_name or '未派'}"
+    content = {"title": title, "ref": ticket.ref, "place": config.courtyard_name(ticket.courtyard_id),
+               "what": _short(ticket.text), "deadline": "", "status": ticket.status_label, "how": how, "note": how}
+    return content, "\n".join([title + how, f"事项：{content['what']}"])

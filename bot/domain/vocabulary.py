@@ -81,6 +81,7 @@ class EventKind(_Labelled):
     chased = "chased"  # urgent and unaccepted in time: backup and staff called
     withdrawn_notice = "withdrawn_notice"  # the member on a withdrawn ticket was told
     resident_followup = "resident_followup"  # the resident added to an open ticket (relayed to its member)
+    urged = "urged"  # 催办: the resident pressed on an open ticket (its member prodded; the second time 督办)
 
 
 class PushKind(_Labelled):
@@ -167,6 +168,7 @@ _LABELS: tuple[tuple[_Labelled, str], ...] = (
     (EventKind.chased, "紧急催办"),
     (EventKind.withdrawn_notice, "告知成员已撤回"),
     (EventKind.resident_followup, "居民补充"),
+    (EventKind.urged, "居民催办"),
     (PushKind.task, "派单任务"),
     (PushKind.notice, "告知居民"),
     (PushKind.reminder, "催办提醒"),

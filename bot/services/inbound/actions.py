@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.domain import conversation_texts
+from bot.domain import conversation_texts, routing
 from bot.domain.vocabulary import EventKind, PushKind
 from bot.services.dispatch import emergencies
 from bot.services.dispatch.assign import request_dispatch
@@ -22,9 +22,10 @@ from bot.services.push.send import queue_push
 from bot.services.tickets import lifecycle as tickets
 from bot.services.tickets import merges
 from bot.services.uow import jobs, outbox
-from bot.storage.models import Media, Ticket
+from bot.storage.models import Media, Ticket, TicketEvent
 from handlers import actions as ha
 from handlers import base as hb
+from handlers import progress as hp
 from handlers.state import Held
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,38 @@ def escalate_ticket(run: Run, a: ha.EscalateTicket) -> hb.Outcome:
         return hb.Outcome(a, False, message="")
     emergencies.escalate(run.session, run.config, ticket, a.said, a.emergency, run.msg.openid)
     return hb.Outcome(a, True, ref=ticket.ref, data={"assignee": ticket.assignee_name})
+
+
+@executes(hp.Urge)
+def urge(run: Run, a: hp.Urge) -> hb.Outcome:
+    """催办: an event on the ticket; the assignee prodded; from the second urge on, the chair and staff (督办)."""
+    ticket = tickets.get_by_ref(run.session, a.ref)
+    if ticket is None or ticket.resident_openid != run.msg.openid or ticket.status == "closed":
+        return hb.Outcome(a, False, message="")
+    cfg = run.config
+    before = run.session.scalar(select(func.count()).select_from(TicketEvent).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.urged.value)) or 0
+    count = before + 1
+    event = tickets.add_event(run.session, ticket, EventKind.urged.value, actor=run.msg.openid, note=a.said[:200],
+                              data={"count": count})
+    run.ticket_ids.append(ticket.id)
+    run.session.flush()
+    member = ticket.assignee_openid
+    content, text = conversation_texts.urged_member(cfg, ticket, a.said, count)
+    if member and member != run.msg.openid:
+        queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"u{event.id}",
+                   content=content, text=text)
+    if count >= 2:  # 督办: counted where missed deadlines are (the ledger, the rates, the digest)
+        chair = routing.chair_of(cfg, ticket.courtyard_id)
+        receivers = ([chair.openid] if chair and chair.openid != member else []) + list(cfg.staff_openids)
+        tickets.add_event(run.session, ticket, EventKind.escalated.value, note=f"居民第{count}次催办，已督办",
+                          data={"urged": count, "chair": chair.openid if chair else None,
+                                "staff": len(cfg.staff_openids)})
+        for openid in receivers:
+            queue_push(run.session, cfg, ticket=ticket, openid=openid, kind=PushKind.escalation.value,
+                       tag=f"u{event.id}", content=content, text=text)
+    return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None,
+                                                      "status": ticket.status_label, "count": count})
 
 
 @executes(ha.AddToTicket)
