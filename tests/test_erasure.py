@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.cli.main import main
 from bot.domain.clock import utcnow
-from bot.services.inbound import dialogue_lock, intake, receive
+from bot.services.inbound import dialogue_lock, intake, receive, staff_intake
 from bot.services.media import store as media_store
 from bot.services.privacy import erasure
 from bot.services.rates.cache import month_rates
@@ -23,6 +23,7 @@ from bot.services.tickets import lifecycle as tickets
 from bot.storage.models import (
     AuditEntry,
     Event,
+    Handoff,
     InboundMessage,
     Media,
     MediaBlob,
@@ -31,6 +32,7 @@ from bot.storage.models import (
     Resident,
     Ticket,
     TicketEvent,
+    TicketIntake,
 )
 from tests.workbench_helpers import ADMIN, STAFF, csrf_from, login
 
@@ -39,6 +41,7 @@ WHO, NEIGHBOUR = "o-erase-resident-0001", "o-erase-neighbour-0002"
 PHONE, NAME, UNIT = "13800138000", "王建国", "3号楼2单元501"
 REPORT = "育英街3号院3号楼楼道灯坏了，我是王建国，电话13800138000"
 THANKS = "修好了，谢谢师傅，王建国"
+WALK_IN = "王大爷来电：单元门禁坏了"
 
 
 @pytest.fixture
@@ -75,13 +78,18 @@ def _setup(steward, wechat) -> dict:
                    Registration(event_id=ev.id, openid=WHO, name="李长顺", guest="李长顺")])
         s.add(Push(ticket_id=t.id, openid=WHO, kind="callback", client_msg_id="erase-test-push-1",
                    payload={"text": REPORT}))
+        s.add(Handoff(openid=WHO, said="我要找人，我是王建国", until=now + timedelta(hours=2)))
         ref, month = t.ref, (now.year, now.month)
+    with steward.session() as s:  # a phone call to the office: a walk-in ticket with a phone in another writing
+        walk_in = staff_intake.open_ticket(s, steward.config, staff_intake.Report(
+            channel=staff_intake.CHANNELS[0], courtyard="c3", category="repair", text=WALK_IN,
+            resident_name=NAME, resident_phone="138 0013 8000"), actor="liu", actor_name="刘芳").ref
     file = Path(steward.config.media.dir) / blob.path
     assert file.is_file()
     steward.redis.set(intake.DIALOGUE_KEY.format(WHO), '{"pending": null}')  # present whatever the dialogue did
     with steward.session() as s:
         before = {k: r.to_dict() for k, r in month_rates(s, steward.config, *month).items()}
-    return {"ref": ref, "file": file, "month": month, "rates": before}
+    return {"ref": ref, "walk_in": walk_in, "file": file, "month": month, "rates": before}
 
 
 def _assert_erased(steward, seen: dict) -> None:
@@ -92,6 +100,12 @@ def _assert_erased(steward, seen: dict) -> None:
         assert t.text == erasure.PLACEHOLDER and t.resident_openid.startswith("erased-")
         assert (t.status, t.rating, t.category, t.courtyard_id) == ("closed", 5, "repair", "c3")
         assert not s.scalars(select(Ticket).where(Ticket.resident_openid == WHO)).first()
+        walk_in = s.scalars(select(Ticket).where(Ticket.ref == seen["walk_in"])).one()
+        assert walk_in.text == erasure.PLACEHOLDER and walk_in.resident_openid == t.resident_openid
+        intake_row = s.get(TicketIntake, walk_in.id)
+        assert (intake_row.resident_name, intake_row.resident_phone, intake_row.channel) == (None, None,
+                                                                                          staff_intake.CHANNELS[0])
+        assert not s.scalars(select(Handoff)).first()
         assert s.scalars(select(Ticket).where(Ticket.resident_openid == NEIGHBOUR)).one().text != erasure.PLACEHOLDER
         every_word = " ".join(
             [str(v) for row in s.execute(select(TicketEvent.note, TicketEvent.actor, TicketEvent.actor_name)) for v in row]
@@ -99,7 +113,7 @@ def _assert_erased(steward, seen: dict) -> None:
             + [str(v) for row in s.execute(select(Registration.openid, Registration.name, Registration.phone,
                                                   Registration.guest)) for v in row]
             + [r for r in s.scalars(select(InboundMessage.raw))] + [str(p) for p in s.scalars(select(Push.payload))])
-        for secret in (WHO, PHONE, NAME, "李长顺", "王建国", "楼道灯坏了", THANKS):
+        for secret in (WHO, PHONE, NAME, "李长顺", "王建国", "楼道灯坏了", THANKS, WALK_IN, "138 0013 8000"):
             assert secret not in every_word, secret
         assert s.scalars(select(InboundMessage).where(InboundMessage.openid == WHO)).first() is None
         assert s.scalars(select(InboundMessage).where(InboundMessage.openid == NEIGHBOUR)).first() is not None
@@ -109,7 +123,7 @@ def _assert_erased(steward, seen: dict) -> None:
         regs = list(s.scalars(select(Registration)))
         assert len(regs) == 2 and all(r.name is None and r.phone is None for r in regs)
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "resident_erase")).one()
-        assert entry.after["tickets"] == 1 and entry.after["media"] == 1 and WHO not in str(entry.after)
+        assert entry.after["tickets"] == 2 and entry.after["media"] == 1 and WHO not in str(entry.after)
         after = {k: r.to_dict() for k, r in month_rates(s, steward.config, *seen["month"]).items()}
     assert after == seen["rates"]
     assert not seen["file"].exists()
@@ -143,7 +157,7 @@ def test_erase_from_the_command_line(by, steward, wechat, config, tmp_path):
         assert s.scalars(select(Resident).where(Resident.openid == WHO)).one().phone == PHONE
     result = _cli(config, tmp_path, "resident", "erase", WHO if by == "openid" else "+86 138-0013-8000", "--yes")
     assert result.exit_code == 0, result.output
-    assert "工单 1 件已匿名" in result.output and "照片和语音 1 个" in result.output
+    assert "工单 2 件已匿名" in result.output and "照片和语音 1 个" in result.output
     _assert_erased(steward, seen)
     again = _cli(config, tmp_path, "resident", "erase", WHO, "--yes")
     assert again.exit_code == 1 and "没有找到这位居民" in again.output
@@ -159,7 +173,7 @@ def test_erase_from_the_workbench_with_a_confirmation_step(steward, wechat, clie
     assert client.post("/admin/residents/erase", data={"who": WHO, "confirm": "yes"}).status_code == 400  # no CSRF
     page = client.post("/admin/residents/erase", data={"who": PHONE, "csrf_token": token})
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'id="erase-confirm"' in text and "匿名化工单 1 件" in text
+    assert page.status_code == 200 and 'id="erase-confirm"' in text and "匿名化工单 2 件" in text
     with steward.session() as s:  # the first step only shows what will go
         assert s.scalars(select(Resident).where(Resident.openid == WHO)).one().name == NAME
         assert not s.scalars(select(AuditEntry).where(AuditEntry.action == "resident_erase")).first()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -65,16 +66,25 @@ class Erased:
                 f"推送 {self.pushes} 条，转人工 {self.handoffs} 条，对话状态 {self.redis_keys} 项")
 
 
-def _phone(who: str) -> str | None:
-    if not _PHONE.match(who):
-        return None
-    digits = re.sub(r"\D", "", who)
+def _digits(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
     return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
+
+
+def _phone(who: str) -> str | None:
+    return _digits(who) if _PHONE.match(who) else None
+
+
+def _with_phone(session: Session, key: Any, column: Any, phone: str) -> list[Any]:
+    """Rows whose phone is this one in any writing (spaces, dashes, +86): candidates by the last four
+    digits in SQL, compared digit by digit here."""
+    rows = session.execute(select(key, column).where(column.like(f"%{phone[-4:]}")))
+    return [k for k, value in rows if value and _digits(value) == phone]
 
 
 def _openids(session: Session, who: str, phone: str | None) -> list[str]:
     if phone is not None:
-        return sorted(set(session.scalars(select(Resident.openid).where(Resident.phone.in_({who, phone})))))
+        return sorted(set(_with_phone(session, Resident.openid, Resident.phone, phone)))
     found = (session.scalar(select(Resident.id).where(Resident.openid == who))
              or session.scalar(select(Ticket.id).where(Ticket.resident_openid == who).limit(1))
              or session.scalar(select(InboundMessage.id).where(InboundMessage.openid == who).limit(1))
@@ -89,11 +99,10 @@ def erase_rows(session: Session, who: str, actor: str, address: str | None = Non
     if not who or len(who) > 64:
         raise ErasureError("请给出居民的 openid 或电话号码")
     phone = _phone(who)
-    phones = {who, phone} if phone else set()
     openids = _openids(session, who, phone)
-    intake_ids = set(session.scalars(select(TicketIntake.ticket_id).where(TicketIntake.resident_phone.in_(phones)))) \
-        if phones else set()
-    reg_filter = or_(Registration.openid.in_(openids), Registration.phone.in_(phones))
+    intake_ids = set(_with_phone(session, TicketIntake.ticket_id, TicketIntake.resident_phone, phone)) if phone else set()
+    reg_ids = _with_phone(session, Registration.id, Registration.phone, phone) if phone else []
+    reg_filter = or_(Registration.openid.in_(openids), Registration.id.in_(reg_ids))
     if not openids and not intake_ids and not session.scalar(select(Registration.id).where(reg_filter).limit(1)):
         raise ErasureError(f"没有找到这位居民（{'电话' if phone else 'openid'}：{who}）")
     out = Erased(token=f"erased-{secrets.token_hex(8)}")
