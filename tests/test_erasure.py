@@ -20,6 +20,7 @@ from bot.services.media import store as media_store
 from bot.services.privacy import erasure
 from bot.services.rates.cache import month_rates
 from bot.services.tickets import lifecycle as tickets
+from bot.storage import spool
 from bot.storage.models import (
     AuditEntry,
     Event,
@@ -50,8 +51,8 @@ def db_url(any_db_url):
 
 
 @pytest.fixture
-def overrides():
-    return {"media.store": "directory"}
+def overrides(tmp_path):
+    return {"media.store": "directory", "spool.dir": str(tmp_path / "spool")}
 
 
 def _setup(steward, wechat) -> dict:
@@ -87,9 +88,15 @@ def _setup(steward, wechat) -> dict:
     file = Path(steward.config.media.dir) / blob.path
     assert file.is_file()
     steward.redis.set(intake.DIALOGUE_KEY.format(WHO), '{"pending": null}')  # present whatever the dialogue did
+    # messages that came while the database was away, one set aside by replay
+    spooled = spool.save(steward.config, f"msg:{WHO}:61", f"<xml>{REPORT}</xml>")
+    broken = spool.save(steward.config, f"msg:{WHO}:62", f"<xml>{THANKS}</xml>")
+    broken = spool.set_aside(broken)
+    kept = spool.save(steward.config, f"msg:{NEIGHBOUR}:63", "<xml>下水道</xml>")
     with steward.session() as s:
         before = {k: r.to_dict() for k, r in month_rates(s, steward.config, *month).items()}
-    return {"ref": ref, "walk_in": walk_in, "file": file, "month": month, "rates": before}
+    return {"ref": ref, "walk_in": walk_in, "file": file, "month": month, "rates": before,
+            "spooled": (spooled, broken), "kept": kept}
 
 
 def _assert_erased(steward, seen: dict) -> None:
@@ -127,6 +134,7 @@ def _assert_erased(steward, seen: dict) -> None:
         after = {k: r.to_dict() for k, r in month_rates(s, steward.config, *seen["month"]).items()}
     assert after == seen["rates"]
     assert not seen["file"].exists()
+    assert not any(p.exists() for p in seen["spooled"]) and seen["kept"].is_file()
     assert not steward.redis.exists(intake.DIALOGUE_KEY.format(WHO))
     assert not list(steward.redis.scan_iter(match=f"steward:seen:msg:{WHO}:*"))
     assert list(steward.redis.scan_iter(match=f"steward:seen:msg:{NEIGHBOUR}:*"))
@@ -135,7 +143,7 @@ def _assert_erased(steward, seen: dict) -> None:
 def _cli(config, tmp_path: Path, *args: str):
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     text = text.replace('store = "database"', 'store = "directory"').replace(
-        'dir = "var/media"', f'dir = "{config.media.dir}"')
+        'dir = "var/media"', f'dir = "{config.media.dir}"').replace('dir = "var/spool"', f'dir = "{config.spool_dir}"')
     path = tmp_path / "erase-config.toml"
     path.write_text(text, encoding="utf-8")
     env = {"STEWARD_DATABASE_URL": config.database_url, "STEWARD_REDIS_URL": config.redis_url}

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.services.community import audit
 from bot.services.media import store as media_store
 from bot.services.uow.steward import Steward
+from bot.storage import spool
 from bot.storage.models import (
     Handoff,
     InboundMessage,
@@ -37,6 +38,7 @@ PLACEHOLDER = "（已按居民要求删除）"
 REDIS_KEYS = ("steward:dialogue:{}", "steward:dialogue-lock:{}")
 REDIS_PATTERNS = ("steward:seen:msg:{}:*", "steward:seen:evt:{}:*")
 _PHONE = re.compile(r"^\+?[\d\s\-]{7,24}$")
+_GLOB = re.compile(r"[*?\[\]\\]")  # Redis MATCH specials, escaped in an openid
 
 
 class ErasureError(ValueError):
@@ -56,6 +58,7 @@ class Erased:
     pushes: int = 0
     handoffs: int = 0
     redis_keys: int = 0
+    spooled: int = 0
 
     def to_dict(self) -> dict[str, int | str]:
         return asdict(self)
@@ -63,7 +66,8 @@ class Erased:
     def summary(self) -> str:
         return (f"已删除居民信息（匿名编号 {self.token}）：工单 {self.tickets} 件已匿名，记录 {self.events} 条，"
                 f"原始消息 {self.messages} 条，照片和语音 {self.media} 个，报名 {self.registrations} 条，"
-                f"推送 {self.pushes} 条，转人工 {self.handoffs} 条，对话状态 {self.redis_keys} 项")
+                f"推送 {self.pushes} 条，转人工 {self.handoffs} 条，对话状态 {self.redis_keys} 项，"
+                f"待重放的消息 {self.spooled} 条")
 
 
 def _digits(value: str) -> str:
@@ -136,7 +140,7 @@ def erase_rows(session: Session, who: str, actor: str, address: str | None = Non
     out.residents = _rowcount(session.execute(delete(Resident).where(Resident.openid.in_(openids))))
     out.files = len(files)
     audit.record(session, actor, "resident_erase", f"居民 {out.token}",
-                 after={k: v for k, v in out.to_dict().items() if k not in ("token", "redis_keys")}, address=address)
+                 after={k: v for k, v in out.to_dict().items() if k not in ("token", "redis_keys", "spooled")}, address=address)
     return out, openids, files
 
 
@@ -156,8 +160,25 @@ def forget_in_redis(steward: Steward, openids: list[str]) -> int:
     keys: list[str] = [k.format(o) for o in openids for k in REDIS_KEYS]
     for o in openids:
         for pattern in REDIS_PATTERNS:
-            keys += [k.decode() if isinstance(k, bytes) else k for k in r.scan_iter(match=pattern.format(o), count=500)]
+            match = pattern.format(_GLOB.sub(r"\\\g<0>", o))
+            keys += [k.decode() if isinstance(k, bytes) else k for k in r.scan_iter(match=match, count=500)]
     return int(r.delete(*keys)) if keys else 0
+
+
+def forget_spooled(steward: Steward, openids: list[str]) -> int:
+    """Their messages waiting in this machine's spool (a database outage), or set aside by replay."""
+    folder = spool.spool_dir(steward.config)
+    prefixes = tuple(f"{kind}:{o}:" for o in openids for kind in ("msg", "evt"))
+    gone = 0
+    for path in [*folder.glob("*.json"), *(folder / spool.BROKEN).glob("*.json")] if prefixes else []:
+        try:
+            key, _ = spool.load(path)
+        except Exception:  # noqa: BLE001 — unreadable: replay sets it aside, it is not ours to judge
+            continue
+        if key.startswith(prefixes):
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
 
 
 def erase(steward: Steward, who: str, actor: str, address: str | None = None) -> Erased:
@@ -166,6 +187,7 @@ def erase(steward: Steward, who: str, actor: str, address: str | None = None) ->
         out, openids, files = erase_rows(s, who, actor, address)
     media_store.unlink(steward.config, files)
     out.redis_keys = forget_in_redis(steward, openids)
+    out.spooled = forget_spooled(steward, openids)
     return out
 
 
