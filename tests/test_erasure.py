@@ -26,6 +26,7 @@ from bot.storage.models import (
     Event,
     Handoff,
     InboundMessage,
+    LabelledExample,
     Media,
     MediaBlob,
     Push,
@@ -80,6 +81,8 @@ def _setup(steward, wechat) -> dict:
         s.add(Push(ticket_id=t.id, openid=WHO, kind="callback", client_msg_id="erase-test-push-1",
                    payload={"text": REPORT}))
         s.add(Handoff(openid=WHO, said="我要找人，我是王建国", until=now + timedelta(hours=2)))
+        s.add_all([LabelledExample(text=REPORT, category="repair", created_by="liu"),
+                   LabelledExample(text="别人的话：路灯不亮", category="repair", created_by="liu")])
         ref, month = t.ref, (now.year, now.month)
     with steward.session() as s:  # a phone call to the office: a walk-in ticket with a phone in another writing
         walk_in = staff_intake.open_ticket(s, steward.config, staff_intake.Report(
@@ -113,6 +116,7 @@ def _assert_erased(steward, seen: dict) -> None:
         assert (intake_row.resident_name, intake_row.resident_phone, intake_row.channel) == (None, None,
                                                                                           staff_intake.CHANNELS[0])
         assert not s.scalars(select(Handoff)).first()
+        assert list(s.scalars(select(LabelledExample.text))) == ["别人的话：路灯不亮"]
         assert s.scalars(select(Ticket).where(Ticket.resident_openid == NEIGHBOUR)).one().text != erasure.PLACEHOLDER
         every_word = " ".join(
             [str(v) for row in s.execute(select(TicketEvent.note, TicketEvent.actor, TicketEvent.actor_name)) for v in row]

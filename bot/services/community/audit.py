@@ -29,7 +29,7 @@ FIELDS = {"name": "名称", "aliases": "别名", "role": "角色", "courtyard": 
           "backup_order": "备岗顺序", "active": "在任/有效", "handed_on": "转交的工单", "expires_at": "有效期至",
           "bound": "已绑定微信", "rows": "行数", "password": "密码",
           "residents": "居民", "tickets": "匿名化工单", "events": "记录", "messages": "原始消息", "media": "照片和语音",
-          "files": "文件", "registrations": "报名", "pushes": "推送", "handoffs": "转人工", "counters": "计数",
+          "files": "文件", "registrations": "报名", "pushes": "推送", "handoffs": "转人工", "examples": "训练样本", "counters": "计数",
           "media_days": "照片语音保存天数", "raw_message_days": "原始消息保存天数"}
 PAGE_SIZE = 50
 

@@ -23,6 +23,7 @@ from bot.storage import spool
 from bot.storage.models import (
     Handoff,
     InboundMessage,
+    LabelledExample,
     Media,
     Push,
     Registration,
@@ -57,6 +58,7 @@ class Erased:
     registrations: int = 0
     pushes: int = 0
     handoffs: int = 0
+    examples: int = 0
     redis_keys: int = 0
     spooled: int = 0
 
@@ -118,6 +120,8 @@ def erase_rows(session: Session, who: str, actor: str, address: str | None = Non
         if t.resident_openid in openids:
             t.resident_openid = out.token
         out.events += _events_on(session, t.id, words)
+        # a staff reclassification kept the words as a training example (`steward train`)
+        out.examples += _rowcount(session.execute(delete(LabelledExample).where(LabelledExample.text == words)))
     out.tickets = len(tickets)
     session.execute(update(TicketIntake).where(TicketIntake.ticket_id.in_({t.id for t in tickets}))
                     .values(resident_name=None, resident_phone=None, photos=[]))
