@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from bot.domain import clock
 from bot.services.media import store as media_store
-from bot.services.sweep import sweep
+from bot.services.sweep import RETENTION_KEY
+from bot.services.sweep import sweep as periodic
 from bot.storage.models import AuditEntry, InboundMessage, Media, MediaBlob, Ticket
 
 OLD, NEW = "o-retention-old-0001", "o-retention-new-0002"
@@ -28,6 +29,12 @@ def db_url(any_db_url):
 @pytest.fixture(params=["directory", "database"])
 def overrides(request):
     return {"media.store": request.param}
+
+
+def sweep(steward) -> dict[str, int]:
+    """The periodic sweep, as if an hour had passed since the last retention run (it runs hourly)."""
+    steward.redis.delete(RETENTION_KEY)
+    return periodic(steward)
 
 
 def _photo(steward, openid: str) -> tuple[int, Path | None]:
@@ -76,8 +83,11 @@ def test_the_sweep_removes_old_media_bytes_and_raw_text_and_keeps_the_rest(stewa
         entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "retention")))
         assert len(entries) == 1 and entries[0].after["media"] == 1 and entries[0].after["messages"] == 1
     assert sweep(steward)["retention_removed"] == 0  # done once; an idle run leaves no entry
+    clock.shift(timedelta(days=100).total_seconds())  # the second photo and message are due now ...
+    assert periodic(steward)["retention_removed"] == 0  # ... but within the hour retention does not run again
+    assert sweep(steward)["retention_removed"] == 2
     with steward.session() as s:
-        assert len(list(s.scalars(select(AuditEntry).where(AuditEntry.action == "retention")))) == 1
+        assert len(list(s.scalars(select(AuditEntry).where(AuditEntry.action == "retention")))) == 2
 
 
 @pytest.mark.parametrize("overrides", [{"retention.media_days": 7, "retention.raw_message_days": 30}])

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sweep-{slot}"
 RATES_FULL_KEY = "steward:rates:full-refresh"
+RETENTION_KEY = "steward:retention:hourly"
 
 
 def sweep(steward: Steward) -> dict[str, int]:
@@ -53,7 +54,10 @@ def purge_audit(steward: Steward) -> int:
 
 
 def enforce_retention(steward: Steward) -> int:
-    """Media bytes and raw messages older than `[retention]` (bot.services.privacy.retention)."""
+    """Media bytes and raw messages older than `[retention]` (bot.services.privacy.retention), once an
+    hour (it reads the whole of both tables' dates; a day's precision is all it needs)."""
+    if not steward.redis.set(RETENTION_KEY, "1", nx=True, ex=3600):
+        return 0
     done = retention.enforce(steward)
     return done.media + done.messages
 
