@@ -200,3 +200,5 @@ def test_erase_from_the_workbench_with_a_confirmation_step(steward, wechat, clie
     missing = client.post("/admin/residents/erase", data={"who": "o-nobody-at-all", "csrf_token": token})
     assert missing.status_code == 404 and "没有找到这位居民" in missing.get_data(as_text=True)
     assert "删除居民信息" in client.get("/admin/audit/?action=resident_erase").get_data(as_text=True)
+    blank = client.post("/admin/residents/erase", data={"who": " ", "csrf_token": token})
+    assert blank.status_code == 400 and "请给出居民的" in blank.get_data(as_text=True)

@@ -31,6 +31,7 @@ def erase():  # noqa: ANN201
         done = erasure.erase(steward, who, actor=actor(), address=request.remote_addr)
     except erasure.ErasureError as exc:
         flash(str(exc), "error")
-        return render_template("web/erase.html", who=who, found=None), 404
+        return render_template("web/erase.html", who=who, found=None), \
+            404 if isinstance(exc, erasure.NobodyFound) else 400
     flash(done.summary(), "ok")
     return redirect(url_for("erasure.form"))

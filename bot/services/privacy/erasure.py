@@ -43,7 +43,11 @@ _GLOB = re.compile(r"[*?\[\]\\]")  # Redis MATCH specials, escaped in an openid
 
 
 class ErasureError(ValueError):
-    """Nothing to erase, or the identifier is not usable; the message is Chinese."""
+    """The identifier is not usable; the message is Chinese."""
+
+
+class NobodyFound(ErasureError):
+    """Nothing to erase for this openid or phone."""
 
 
 @dataclass
@@ -110,7 +114,7 @@ def erase_rows(session: Session, who: str, actor: str, address: str | None = Non
     reg_ids = _with_phone(session, Registration.id, Registration.phone, phone) if phone else []
     reg_filter = or_(Registration.openid.in_(openids), Registration.id.in_(reg_ids))
     if not openids and not intake_ids and not session.scalar(select(Registration.id).where(reg_filter).limit(1)):
-        raise ErasureError(f"没有找到这位居民（{'电话' if phone else 'openid'}：{who}）")
+        raise NobodyFound(f"没有找到这位居民（{'电话' if phone else 'openid'}：{who}）")
     out = Erased(token=f"erased-{secrets.token_hex(8)}")
     tickets = list(session.scalars(select(Ticket).where(
         or_(Ticket.resident_openid.in_(openids), Ticket.id.in_(intake_ids)))))
