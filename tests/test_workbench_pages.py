@@ -28,7 +28,7 @@ def pages(client, steward):
         "/staff/", "/staff/?tab=overdue", "/staff/?tab=open", "/staff/?tab=search&q=灯", f"/staff/t/{ref}",
         "/staff/ledger/", "/staff/rates/", "/staff/events/", "/staff/events/new", f"/staff/events/{event_id}",
         f"/staff/events/{event_id}/edit", "/staff/handoffs/", "/staff/digest/", "/staff/calendar/",
-        "/admin/queues/", "/public/",
+        "/admin/queues/", "/admin/residents/erase", "/public/",
     ]  # /api/docs: tests/test_api_docs.py
 
 

@@ -9,6 +9,7 @@ import click
 from bot import config as config_mod
 from bot.cli.context import Ctx, pass_ctx
 from bot.cli.zh import ZhGroup
+from bot.services.community import audit
 from bot.services.community.sync import config_differences
 from bot.services.community.users import UserError, add_user, set_active, set_password
 from bot.services.uow.steward import Steward
@@ -84,7 +85,10 @@ def user_enable(obj: Ctx, username: str) -> None:
 @click.argument("username", metavar="用户名")
 @pass_ctx
 def user_unlock(obj: Ctx, username: str) -> None:
-    n = unlock(obj.steward().redis, username)
+    steward = obj.steward()
+    n = unlock(steward.redis, username)
+    with steward.session() as session:
+        audit.record(session, "cli", "user_unlock", f"账号 {username}", after={"counters": n})
     click.echo(f"已解除 {username} 的登录限制（清除 {n} 个计数）")
 
 

@@ -11,6 +11,7 @@ from bot.app import create_app
 from bot.cli.zh import ZhGroup
 from bot.services.community import invitations, members
 from bot.services.dispatch import departures
+from bot.services.privacy import erasure
 from bot.services.uow.steward import Steward
 from bot.web import council_admin
 from bot.wechat.client import shared_client
@@ -111,3 +112,24 @@ def courtyard_poster(ctx: click.Context, key: str, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     click.echo(f"{key} 的海报 → {out}")
+
+
+@click.group(cls=ZhGroup, help="居民：按本人要求删除个人信息（个人信息保护法）。")
+def resident() -> None:
+    pass
+
+
+@resident.command("erase", help="删除一位居民的姓名、电话、住址、留言原话、照片语音、报名信息和对话状态；"
+                                "工单保留（匿名），三率和台账照常统计。不可恢复。")
+@click.argument("who", metavar="OPENID或电话")
+@click.option("--yes", is_flag=True, help="不再询问，直接删除")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.pass_context
+def resident_erase(ctx: click.Context, who: str, yes: bool, as_json: bool) -> None:
+    if not yes:
+        click.confirm(f"确定删除居民 {who} 的个人信息吗？删除后不可恢复", abort=True)
+    try:
+        done = erasure.erase(_steward(ctx), who, actor="cli")
+    except erasure.ErasureError as exc:
+        raise click.ClickException(str(exc)) from None
+    _echo(done.to_dict(), as_json, done.summary())

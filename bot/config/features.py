@@ -72,6 +72,15 @@ class AuditSettings:
 
 
 @dataclass(frozen=True, config=STRICT)
+class RetentionSettings:
+    """`[retention]`: how long residents' photos and voices (bytes) and inbound raw messages are kept;
+    the periodic sweep removes older ones (the ticket's own words stay, until an erasure)."""
+
+    media_days: PositiveInt = 180
+    raw_message_days: PositiveInt = 180
+
+
+@dataclass(frozen=True, config=STRICT)
 class DigestSettings:
     """`[digest]`: the monthly 育英社情 digest (`steward digest`, /staff/digest)."""
 

@@ -143,6 +143,7 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         spool_dir=f.spool.dir,
         calendar=f.calendar,
         audit=f.audit,
+        retention=f.retention,
         digest=f.digest,
         raw=data,
     )

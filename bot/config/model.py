@@ -14,6 +14,7 @@ from bot.config.features import (
     MediaSettings,
     MenuButton,
     RatesSettings,
+    RetentionSettings,
     VoiceSettings,
 )
 from bot.config.schema import (
@@ -77,6 +78,7 @@ class Config:
     spool_dir: str = "var/spool"
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 

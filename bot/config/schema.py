@@ -21,6 +21,7 @@ from bot.config.features import (
     MediaSettings,
     MenuButton,
     RatesSettings,
+    RetentionSettings,
     VoiceSettings,
 )
 from bot.config.types import (
@@ -318,6 +319,7 @@ class ConfigFile(Section):
     menu: MenuSection = MenuSection()
     calendar: CalendarSettings = CalendarSettings()
     audit: AuditSettings = AuditSettings()
+    retention: RetentionSettings = RetentionSettings()
     digest: DigestSettings = DigestSettings()
     members: tuple[CouncilMember, ...] = ()
     staff: tuple[StaffAccount, ...] = ()

@@ -19,6 +19,7 @@ from bot.services.inbound import replay_guard
 from bot.wechat.messages import BadMessage, text_reply_xml, to_inbound
 from bot.wechat.security import (
     MAX_BODY,
+    REPLAYED,
     Rejected,
     check_recipient,
     check_signature,
@@ -74,6 +75,8 @@ def receive() -> Response:
                         hashlib.sha1((fields.get("ToUserName") or "").encode()).hexdigest()[:12])
         else:
             log.info("webhook refused: %s", exc.reason)
+        if exc.reason == REPLAYED:
+            replay_guard.record_refused(steward, request.remote_addr)
         return _plain(exc.reason, exc.status)
     except BadMessage as exc:
         return _plain(str(exc), 400)

@@ -21,6 +21,7 @@ from bot.services.dispatch.deadlines import sweep_deadlines
 from bot.services.dispatch.emergencies import chase_unaccepted
 from bot.services.events.reminders import send_due_reminders
 from bot.services.media import attach as media
+from bot.services.privacy import retention
 from bot.services.rates.cache import refresh_cache
 from bot.services.uow import jobs, outbox
 from bot.services.uow.steward import Steward
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sweep-{slot}"
 RATES_FULL_KEY = "steward:rates:full-refresh"
+RETENTION_KEY = "steward:retention:hourly"
 
 
 def sweep(steward: Steward) -> dict[str, int]:
@@ -41,6 +43,7 @@ def sweep(steward: Steward) -> dict[str, int]:
     result["rates_months"] = _guarded("rates", lambda: refresh_rates(steward))
     result["media_refetched"] = _guarded("media", lambda: refetch_media(steward))
     result["audit_purged"] = _guarded("audit", lambda: purge_audit(steward))
+    result["retention_removed"] = _guarded("retention", lambda: enforce_retention(steward))
     return result
 
 
@@ -48,6 +51,15 @@ def purge_audit(steward: Steward) -> int:
     """Audit entries older than `[audit] keep_days`."""
     with steward.session() as s:
         return audit.purge(s, steward.config.audit.keep_days)
+
+
+def enforce_retention(steward: Steward) -> int:
+    """Media bytes and raw messages older than `[retention]` (bot.services.privacy.retention), once an
+    hour (it reads the whole of both tables' dates; a day's precision is all it needs)."""
+    if not steward.redis.set(RETENTION_KEY, "1", nx=True, ex=3600):
+        return 0
+    done = retention.enforce(steward)
+    return done.media + done.messages
 
 
 def refetch_media(steward: Steward) -> int:

@@ -129,12 +129,14 @@ def login():  # noqa: ANN201
     username = (request.form.get("username") or "").strip()[:64]
     password = (request.form.get("password") or "")[:256]
     throttle = sessions.Throttle(username)
+    steward = runtime.current()
     if throttle.blocked():
         wait = throttle.wait_seconds
+        with steward.session() as s:
+            audit.record(s, f"staff:{username}", "login_locked", f"账号 {username}", address=request.remote_addr)
         flash(f"登录失败次数太多，请 {wait // 60} 分钟后再试。" if wait >= 60 else f"登录失败次数太多，请 {wait} 秒后再试。",
               "error")
         return render_template("web/login.html", username=username), 429
-    steward = runtime.current()
     with steward.session() as s:
         if not getattr(steward, "staff_synced", False):
             # The config's accounts, hashed, on the first login this process sees.

@@ -16,6 +16,7 @@ from bot.web import (
     audit_page,
     auth,
     council_admin,
+    erasure_page,
     errors,
     events_admin,
     handoffs,
@@ -56,7 +57,7 @@ def init_app(app: Flask) -> None:
     web_filters.init_app(app)
     sample_banner.init_app(app)
     for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page,
-                   health, council_admin, audit_page, public, api, api_docs):
+                   health, council_admin, audit_page, erasure_page, public, api, api_docs):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:

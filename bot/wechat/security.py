@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 QUERY_KEY = "steward:wxquery:{}"
+REPLAYED = "query string already used"  # the reason of the 403 for a replayed query string
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -86,7 +87,7 @@ def claim_query(redis, args: dict[str, str], body: bytes, tolerance: int) -> boo
     if isinstance(stored, bytes):
         stored = stored.decode()
     if stored is not None and not hmac.compare_digest(stored, digest):
-        raise Rejected(403, "query string already used")
+        raise Rejected(403, REPLAYED)
     return True
 
 

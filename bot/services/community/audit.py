@@ -21,11 +21,16 @@ ACTIONS = {
     "token_add": "新建令牌", "token_revoke": "吊销令牌",
     "member_add": "新增成员", "member_update": "修改成员", "member_invite": "邀请成员", "member_bind": "成员绑定微信",
     "member_remove": "成员离任", "courtyard_update": "修改楼院",
+    "login_locked": "登录被锁拒绝", "user_unlock": "解除登录限制", "webhook_replay": "拒绝重放的微信消息",
+    "resident_erase": "删除居民信息", "retention": "到期删除照片语音和原始消息",
 }
 # keys of `before` / `after` → how the admin page names them
 FIELDS = {"name": "名称", "aliases": "别名", "role": "角色", "courtyard": "楼院", "skills": "技能", "phone": "电话",
           "backup_order": "备岗顺序", "active": "在任/有效", "handed_on": "转交的工单", "expires_at": "有效期至",
-          "bound": "已绑定微信", "rows": "行数", "password": "密码"}
+          "bound": "已绑定微信", "rows": "行数", "password": "密码",
+          "residents": "居民", "tickets": "匿名化工单", "events": "记录", "messages": "原始消息", "media": "照片和语音",
+          "files": "文件", "registrations": "报名", "pushes": "推送", "handoffs": "转人工", "examples": "训练样本", "counters": "计数",
+          "media_days": "照片语音保存天数", "raw_message_days": "原始消息保存天数"}
 PAGE_SIZE = 50
 
 

@@ -17,9 +17,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.clock import utcnow
+from bot.services.community import audit
 from bot.services.uow.steward import Steward
 from bot.storage.models import UsedQuery
-from bot.wechat.security import Rejected, query_digests
+from bot.wechat.security import REPLAYED, Rejected, query_digests
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,16 @@ def claim_in_database(steward: Steward, args: dict[str, str], body: bytes, toler
         with steward.session() as s:
             stored = s.scalar(select(UsedQuery.body_digest).where(UsedQuery.query_hash == query)) or ""
         if not hmac.compare_digest(stored, digest):
-            raise Rejected(403, "query string already used") from None
+            raise Rejected(403, REPLAYED) from None
     except Exception:  # noqa: BLE001 — the database is away too: the message is spooled as before
         log.warning("neither Redis nor the database can check a used query string; spooling decides")
+
+
+def record_refused(steward: Steward, address: str | None) -> None:
+    """A replayed query string refused (from Redis or the database): an entry in the audit log, no
+    openid or body in it. Never fails the answer (the 403 stands without the entry)."""
+    try:
+        with steward.session() as s:
+            audit.record(s, "system", "webhook_replay", "微信回调", address=address)
+    except Exception:  # noqa: BLE001 — the database is away: the refusal is logged instead
+        log.warning("a replayed webhook query string was refused (not in the audit log: database unavailable)")

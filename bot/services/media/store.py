@@ -53,3 +53,27 @@ def get(session: Session, config: Config, media_row_id: int, *variants: str) -> 
             if root in full.parents and full.is_file():  # only files under the media directory
                 return full.read_bytes(), blob.content_type
     return None
+
+
+def drop(session: Session, media_row_ids: list[int]) -> list[str]:
+    """Delete the blobs of these media items (erasure, retention); the relative paths of their files,
+    to remove with `unlink` once the transaction has committed."""
+    if not media_row_ids:
+        return []
+    blobs = list(session.scalars(select(MediaBlob).where(MediaBlob.media_row_id.in_(media_row_ids))))
+    for blob in blobs:
+        session.delete(blob)
+    session.flush()
+    return [b.path for b in blobs if b.path]
+
+
+def unlink(config: Config, paths: list[str]) -> int:
+    """Remove these files under the media directory (nothing outside it); how many were there."""
+    root = Path(config.media.dir).resolve()
+    gone = 0
+    for relative in paths:
+        full = (root / relative).resolve()
+        if root in full.parents and full.is_file():
+            full.unlink()
+            gone += 1
+    return gone

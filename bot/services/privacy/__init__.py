@@ -1,0 +1,1 @@
+"""A resident's personal data on request (erasure) and after a configured time (retention)."""
