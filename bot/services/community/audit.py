@@ -21,11 +21,15 @@ ACTIONS = {
     "token_add": "新建令牌", "token_revoke": "吊销令牌",
     "member_add": "新增成员", "member_update": "修改成员", "member_invite": "邀请成员", "member_bind": "成员绑定微信",
     "member_remove": "成员离任", "courtyard_update": "修改楼院",
+    "faq_add": "新增常见问题", "faq_update": "修改常见问题", "faq_remove": "删除常见问题",
+    "party_add": "新增外部单位", "party_update": "修改外部单位", "party_remove": "删除外部单位",
 }
 # keys of `before` / `after` → how the admin page names them
 FIELDS = {"name": "名称", "aliases": "别名", "role": "角色", "courtyard": "楼院", "skills": "技能", "phone": "电话",
           "backup_order": "备岗顺序", "active": "在任/有效", "handed_on": "转交的工单", "expires_at": "有效期至",
-          "bound": "已绑定微信", "rows": "行数", "password": "密码"}
+          "bound": "已绑定微信", "rows": "行数", "password": "密码",
+          "patterns": "问题关键词", "places": "地点", "answer": "答案", "openid": "微信 openid",
+          "subcategories": "小类"}
 PAGE_SIZE = 50
 
 
