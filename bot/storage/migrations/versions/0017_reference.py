@@ -15,8 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('communities') as batch:
-        batch.add_column(sa.Column('reference_seeded', sa.Boolean(), server_default=sa.text('false'), nullable=False))
+    # A plain ADD COLUMN: a batch copy of `communities` on SQLite (foreign keys on) would cascade-delete
+    # every courtyard, member and invitation hanging off it.
+    op.add_column('communities',
+                  sa.Column('reference_seeded', sa.Boolean(), server_default=sa.text('false'), nullable=False))
     op.create_table(
         'faq_entries',
         sa.Column('id', sa.Integer(), primary_key=True),
@@ -45,5 +47,4 @@ def downgrade() -> None:
     op.drop_table('outside_parties')
     op.drop_index('ix_faq_entries_community_id', table_name='faq_entries')
     op.drop_table('faq_entries')
-    with op.batch_alter_table('communities') as batch:
-        batch.drop_column('reference_seeded')
+    op.drop_column('communities', 'reference_seeded')  # SQLite ≥ 3.35 drops a column in place
