@@ -8,10 +8,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.services.community import reference
-from bot.services.community.sync import config_differences
-from bot.storage.models import AuditEntry, FaqRow
+from bot.services.community.sync import config_differences, sync_from_config
+from bot.storage.models import AuditEntry, FaqRow, StaffUser
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import drain, new_ticket, pushes_to
+from tests.test_directory import cli_env, run  # noqa: F401 (the fixture)
 from tests.workbench_helpers import ADMIN, COUNCIL_C3, STAFF, login, post_form
 
 FAQ, OUTSIDE = "/admin/faq", "/admin/outside"
@@ -134,3 +135,28 @@ def test_before_the_copy_the_config_answers(steward):
         assert reference.seed(s, steward.file_config) and not reference.seed(s, steward.file_config)
     assert steward.config.faq == steward.file_config.faq
     assert steward.config.outside_parties == steward.file_config.outside_parties
+
+
+def test_config_check_reports_what_the_workbench_changed(cli_env, client):  # noqa: F811
+    st = cli_env
+    sync_from_config(st)
+    login(client, STAFF)
+    post_form(client, OUTSIDE, f"{OUTSIDE}/property", {"name": "育英物业夜间值班", "openid": NEW_DESK,
+                                                      "subcategories": "门禁"})
+    post_form(client, FAQ, f"{FAQ}/{_faq_id(st, '低保')}/remove", {})
+    result = run("config", "check", "--dev")
+    assert result.exit_code == 0, result.output
+    assert "外部单位 property：配置为「育英物业服务中心」，数据库为「育英物业夜间值班」" in result.output
+    assert "常见问题「低保、最低生活保障、困难补助」在配置中，数据库中没有" in result.output
+    assert st.config.outside_parties["property"]["openid"] == NEW_DESK  # reported, never applied
+
+
+def test_user_role_from_the_command_line(cli_env):  # noqa: F811
+    sync_from_config(cli_env)  # the config's accounts, as `steward db upgrade` makes them
+    assert run("user", "role", "liu", "--role", "council", "--courtyard", "c99").exit_code != 0
+    result = run("user", "role", "liu", "--role", "council", "--courtyard", "c3")
+    assert result.exit_code == 0, result.output
+    with cli_env.session() as s:
+        u = s.scalars(select(StaffUser).where(StaffUser.username == "liu")).one()
+        assert (u.role, u.courtyard_id) == ("council", "c3")
+        assert s.scalars(select(AuditEntry.action).where(AuditEntry.target == "账号 liu")).all() == ["user_update"]
