@@ -109,6 +109,7 @@ def test_bad_input_is_a_message_and_changes_nothing(steward_live, client):
         assert message in client.get(FAQ).get_data(as_text=True), message
     assert post_form(client, FAQ, f"{FAQ}/999999", {"patterns": "a", "answer": "b"}).status_code == 302
     assert "没有编号为 999999" in client.get(FAQ).get_data(as_text=True)
+    assert post_form(client, FAQ, f"{FAQ}/99999999999999999999/remove", {}).status_code in (302, 400)
     for key, data, message in (("bad key!", {"name": "x"}, "编号只能用"), ("property", {"name": "x"}, "已经有了"),
                                ("gas", {"name": " "}, "单位名称"), ("gas", {"name": "燃气", "openid": "a b"}, "openid")):
         assert post_form(client, OUTSIDE, OUTSIDE, {"key": key, **data}).status_code == 302

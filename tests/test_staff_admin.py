@@ -109,6 +109,7 @@ def test_an_admin_cannot_lock_himself_out(steward, client):
         u = s.get(StaffUser, me)
         assert (u.role, u.active) == ("admin", True)
     assert client.get(f"{PAGE}/999999").status_code == 404
+    assert client.get(f"{PAGE}/99999999999999999999").status_code in (400, 404)
 
 
 @pytest.mark.parametrize("account", [STAFF, COUNCIL_C3])

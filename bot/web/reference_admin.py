@@ -5,9 +5,14 @@ next answer and the next dispatch notice use them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot import runtime
+from bot.config import Config
 from bot.services.community import reference
 from bot.services.community.members import DirectoryError
 from bot.web.audit_page import actor
@@ -34,7 +39,7 @@ def _party_input() -> reference.PartyInput:
                                 subcategories=_split(f.get("subcategories")))
 
 
-def _run(done: str, target: str, change) -> object:  # noqa: ANN001
+def _run(done: str, target: str, change: Callable[[Session, Config], object]):  # noqa: ANN202
     """`change(session, config)` in one transaction; its refusal is shown, never a 500."""
     steward = runtime.current()
     try:
@@ -43,6 +48,8 @@ def _run(done: str, target: str, change) -> object:  # noqa: ANN001
         flash(done, "ok")
     except DirectoryError as exc:
         flash(str(exc), "error")
+    except IntegrityError:  # two people added the same key at once: the second is refused
+        flash("刚才有人同时修改了同一项，请刷新后再试", "error")
     return redirect(url_for(target))
 
 

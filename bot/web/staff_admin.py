@@ -69,7 +69,7 @@ def add():  # noqa: ANN201
 
 
 def _load(s: Session, user_id: int) -> StaffUser:
-    u = s.get(StaffUser, user_id)
+    u = s.get(StaffUser, user_id) if 0 < user_id < 2**31 else None  # (PostgreSQL's integer)
     if u is None:
         abort(404)
     return u

@@ -116,7 +116,7 @@ def list_faq(session: Session, config: Config) -> list[FaqRow]:
 
 
 def _faq_row(session: Session, cid: int, faq_id: int) -> FaqRow:
-    row = session.get(FaqRow, faq_id)
+    row = session.get(FaqRow, faq_id) if 0 < faq_id < 2**31 else None  # (PostgreSQL's integer)
     if row is None or row.community_id != cid:
         raise DirectoryError(f"没有编号为 {faq_id} 的常见问题")
     return row
