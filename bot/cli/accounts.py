@@ -11,7 +11,7 @@ from bot.cli.context import Ctx, pass_ctx
 from bot.cli.zh import ZhGroup
 from bot.services.community import audit
 from bot.services.community.sync import config_differences
-from bot.services.community.users import UserError, add_user, set_active, set_password
+from bot.services.community.users import UserError, add_user, set_active, set_password, set_role
 from bot.services.uow.steward import Steward
 from bot.web.sessions import unlock
 from bot.web.tokens import TokenError, add, list_tokens, revoke
@@ -55,6 +55,23 @@ def user_passwd(obj: Ctx, username: str, password: str) -> None:
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"已为 {username} 设置新密码（原有登录已全部失效）")
+
+
+@user.command("role", help="修改账号的角色（理事会账号需指定楼院）；该账号原有的登录全部失效。")
+@click.argument("username", metavar="用户名")
+@click.option("--role", type=click.Choice(["admin", "staff", "council"]), required=True,
+              help="角色：admin 管理员，staff 工作人员，council 理事会")
+@click.option("--courtyard", default=None, help="理事会账号所属楼院 id，如 c3")
+@pass_ctx
+def user_role(obj: Ctx, username: str, role: str, courtyard: str | None) -> None:
+    if role == "council" and obj.steward().config.courtyard(courtyard) is None:
+        raise click.ClickException("理事会账号需要 --courtyard，且必须是已有的楼院 id（如 c3）")
+    try:
+        with obj.steward().session() as session:
+            set_role(session, username, role, courtyard)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已将 {username} 改为 {role}（原有登录已全部失效）")
 
 
 def _set_active(obj: Ctx, username: str, active: bool) -> None:

@@ -61,7 +61,7 @@ def db() -> None:
     pass
 
 
-@db.command("upgrade", help="执行数据库迁移，并按配置同步理事会成员和工作台账号。")
+@db.command("upgrade", help="执行数据库迁移，并按配置同步理事会成员、常见问题、外部单位和工作台账号（只在数据库为空时复制）。")
 @click.option("--revision", default="head", show_default=True, help="迁移到哪个版本")
 @pass_ctx
 def db_upgrade(obj: Ctx, revision: str) -> None:
@@ -71,7 +71,7 @@ def db_upgrade(obj: Ctx, revision: str) -> None:
     differences = sync_from_config(steward)
     click.echo(f"数据库已升级：{_safe_url(cfg.database_url)}")
     if differences:
-        click.echo(f"配置文件与数据库中的楼院/理事会有 {len(differences)} 处不一致（以数据库为准，未应用；"
+        click.echo(f"配置文件与数据库中的楼院/理事会/常见问题/外部单位有 {len(differences)} 处不一致（以数据库为准，未应用；"
                    f"详见 steward config check）")
     if revision == "head" and cfg.calendar.seed_from_package:
         with steward.session() as s:

@@ -1,4 +1,5 @@
-"""The community's structure: communities, courtyards, council members, invitations."""
+"""The community's structure: communities, courtyards, council members, invitations, the audit log;
+FAQ entries and outside parties."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ class Community(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # FAQ entries and outside parties were copied from the config (once; the rows are the truth after)
+    reference_seeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
 
 
 class CourtyardRow(Base):
@@ -103,3 +106,31 @@ class AuditEntry(Base):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     address: Mapped[str | None] = mapped_column(String(64))
+
+
+class FaqRow(Base):
+    """A FAQ entry (`[[faq]]`): question keywords, the answer, and the places it is about."""
+
+    __tablename__ = "faq_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    patterns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    places: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(String(2000))
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the config's order
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutsidePartyRow(Base):
+    """An outside party (`[outside_parties.KEY]`): who else hears of a ticket (property, utilities, 12345)."""
+
+    __tablename__ = "outside_parties"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    openid: Mapped[str] = mapped_column(String(64), default="")  # how WeChat reaches them (empty: not by WeChat)
+    subcategories: Mapped[str] = mapped_column(String(256), default="")  # comma-separated, as in the config
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("community_id", "key", name="uq_outside_parties_community_key"),)

@@ -1,6 +1,7 @@
-"""The community's directory (courtyards, council members) as the rest of the code reads it: the
-file config with its `courtyards` and `members` replaced by the database's, once the database has
-been seeded (a `communities` row exists). Before that the file config is the directory.
+"""The community's directory (courtyards, council members; FAQ entries, outside parties) as the rest
+of the code reads it: the file config with its `courtyards` and `members` replaced by the database's
+once the database has been seeded (a `communities` row exists), and its `faq` and `outside_parties`
+once those were copied too (`communities.reference_seeded`). Before that the file config decides.
 
 Cached per process: a snapshot is reloaded when the Redis version counter moves (checked at most
 every `CHECK_SECONDS`), and at once in the process that made the change (`invalidate`).
@@ -18,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.config import Config
+from bot.config import Config, FaqEntry
 from bot.config import CouncilMember as MemberView
 from bot.config import Courtyard as CourtyardView
 from bot.storage import db
-from bot.storage.models import Community, CouncilMember, CourtyardRow
+from bot.storage.models import Community, CouncilMember, CourtyardRow, FaqRow, OutsidePartyRow
 
 VERSION_KEY = "steward:directory:version"
 CHECK_SECONDS = 2.0
@@ -34,6 +35,8 @@ class Snapshot:
     community_id: int
     courtyards: tuple[CourtyardView, ...]
     members: tuple[MemberView, ...]  # active and bound, by courtyard then backup order: routing's order
+    faq: tuple[FaqEntry, ...] | None = None  # None: not copied from the config yet, the config's stand
+    outside_parties: dict[str, dict[str, str]] | None = None
 
 
 @dataclass
@@ -57,6 +60,24 @@ def _member_view(row: CouncilMember) -> MemberView:
                       skills=skills, phone=row.phone or "", digest_consent=bool(row.digest_consent))
 
 
+def faq_view(row: FaqRow) -> FaqEntry:
+    return FaqEntry(patterns=tuple(row.patterns or ()), answer=row.answer, places=tuple(row.places or ()))
+
+
+def party_view(row: OutsidePartyRow) -> dict[str, str]:
+    """The shape of `[outside_parties.KEY]` in the typed config (routing reads these keys)."""
+    return {"name": row.name, "openid": row.openid or "", "subcategories": row.subcategories or ""}
+
+
+def _reference(session: Session, cid: int) -> dict:
+    if not session.scalar(select(Community.reference_seeded).where(Community.id == cid)):
+        return {}
+    faq = session.scalars(select(FaqRow).where(FaqRow.community_id == cid).order_by(FaqRow.position, FaqRow.id))
+    parties = session.scalars(select(OutsidePartyRow).where(OutsidePartyRow.community_id == cid)
+                              .order_by(OutsidePartyRow.id))
+    return {"faq": tuple(faq_view(r) for r in faq), "outside_parties": {p.key: party_view(p) for p in parties}}
+
+
 def load(session: Session) -> Snapshot | None:
     cid = community_id(session)
     if cid is None:
@@ -73,6 +94,7 @@ def load(session: Session) -> Snapshot | None:
         courtyards=tuple(CourtyardView(id=y.key, name=y.name, aliases=tuple(y.aliases or ()), lat=y.lat, lon=y.lon)
                          for y in yards),
         members=tuple(_member_view(r) for r in rows),
+        **_reference(session, cid),
     )
 
 
@@ -126,7 +148,13 @@ def _merged(config: Config, snap: Snapshot) -> Config:
     if hit is None:
         if len(_merged_cache) > 32:
             _merged_cache.clear()
-        hit = _merged_cache[key] = (config, snap, replace(config, courtyards=snap.courtyards, members=snap.members))
+        extra: dict = {}
+        if snap.faq is not None:
+            extra["faq"] = snap.faq
+        if snap.outside_parties is not None:
+            extra["outside_parties"] = snap.outside_parties
+        merged = replace(config, courtyards=snap.courtyards, members=snap.members, **extra)
+        hit = _merged_cache[key] = (config, snap, merged)
     return hit[2]
 
 

@@ -372,7 +372,9 @@ from bot.storage.community_models import AuditEntry as AuditEntry  # noqa: E402
 from bot.storage.community_models import Community as Community  # noqa: E402
 from bot.storage.community_models import CouncilMember as CouncilMember  # noqa: E402
 from bot.storage.community_models import CourtyardRow as CourtyardRow  # noqa: E402
+from bot.storage.community_models import FaqRow as FaqRow  # noqa: E402
 from bot.storage.community_models import MemberInvitation as MemberInvitation  # noqa: E402
+from bot.storage.community_models import OutsidePartyRow as OutsidePartyRow  # noqa: E402
 from bot.storage.guard_models import Deployment as Deployment  # noqa: E402
 from bot.storage.guard_models import UsedQuery as UsedQuery  # noqa: E402
 from bot.storage.intake_models import TicketIntake as TicketIntake  # noqa: E402

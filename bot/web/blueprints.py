@@ -27,7 +27,9 @@ from bot.web import (
     public,
     queues,
     rates,
+    reference_admin,
     sample_banner,
+    staff_admin,
     ticket_page,
 )
 from bot.web import calendar as calendar_page
@@ -57,7 +59,8 @@ def init_app(app: Flask) -> None:
     web_filters.init_app(app)
     sample_banner.init_app(app)
     for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page,
-                   health, council_admin, audit_page, erasure_page, public, api, api_docs):
+                   health, council_admin, reference_admin, staff_admin, audit_page, erasure_page, public, api,
+                   api_docs):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:

@@ -23,6 +23,8 @@ ACTIONS = {
     "member_remove": "成员离任", "courtyard_update": "修改楼院",
     "login_locked": "登录被锁拒绝", "user_unlock": "解除登录限制", "webhook_replay": "拒绝重放的微信消息",
     "resident_erase": "删除居民信息", "retention": "到期删除照片语音和原始消息",
+    "faq_add": "新增常见问题", "faq_update": "修改常见问题", "faq_remove": "删除常见问题",
+    "party_add": "新增外部单位", "party_update": "修改外部单位", "party_remove": "删除外部单位",
 }
 # keys of `before` / `after` → how the admin page names them
 FIELDS = {"name": "名称", "aliases": "别名", "role": "角色", "courtyard": "楼院", "skills": "技能", "phone": "电话",
@@ -30,7 +32,9 @@ FIELDS = {"name": "名称", "aliases": "别名", "role": "角色", "courtyard": 
           "bound": "已绑定微信", "rows": "行数", "password": "密码",
           "residents": "居民", "tickets": "匿名化工单", "events": "记录", "messages": "原始消息", "media": "照片和语音",
           "files": "文件", "registrations": "报名", "pushes": "推送", "handoffs": "转人工", "examples": "训练样本", "counters": "计数",
-          "media_days": "照片语音保存天数", "raw_message_days": "原始消息保存天数"}
+          "media_days": "照片语音保存天数", "raw_message_days": "原始消息保存天数",
+          "patterns": "问题关键词", "places": "地点", "answer": "答案", "openid": "微信 openid",
+          "subcategories": "小类"}
 PAGE_SIZE = 50
 
 

@@ -29,17 +29,21 @@ def add_user(
     role: str = "staff",
     courtyard: str | None = None,
     actor: str = "cli",
+    address: str | None = None,
+    new: bool = False,
 ) -> StaffUser:
-    """Create the account, or update name, password, role and courtyard if it exists."""
+    """Create the account, or (unless `new`) update name, password, role and courtyard if it exists."""
     username = username.strip()
-    if not username:
-        raise UserError("用户名不能为空")
-    if role not in ROLES:
-        raise UserError(f"角色应为 {' / '.join(ROLES)}，实际是 {role!r}")
-    if role == "council" and not courtyard:
-        raise UserError("理事会账号需要指定楼院（courtyard）")
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise UserError("用户名应为 1–64 个字符，不能有空格")
+    name = name.strip()
+    if not name or len(name) > 32:
+        raise UserError("姓名应为 1–32 个字")
+    _check_role(role, courtyard)
     _check_password(password)
     user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+    if user is not None and new:
+        raise UserError(f"账号 {username} 已经有了")
     before = None if user is None else _account(user)
     if user is None:
         user = StaffUser(username=username)
@@ -53,8 +57,40 @@ def add_user(
     user.active = True
     session.flush()
     audit.record(session, actor, "user_add" if before is None else "user_update", f"账号 {username}",
-                 before, _account(user) | {"password": "已设置"})
+                 before, _account(user) | {"password": "已设置"}, address)
     return user
+
+
+def _check_role(role: str, courtyard: str | None) -> None:
+    if role not in ROLES:
+        raise UserError(f"角色应为 {' / '.join(ROLES)}，实际是 {role!r}")
+    if role == "council" and not courtyard:
+        raise UserError("理事会账号需要指定楼院（courtyard）")
+
+
+def _get(session: Session, username: str) -> StaffUser:
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
+    if user is None:
+        raise UserError(f"没有账号 {username}")
+    return user
+
+
+def set_role(session: Session, username: str, role: str, courtyard: str | None = None, actor: str = "cli",
+             address: str | None = None) -> StaffUser:
+    """A new role (and, for a council account, its courtyard); the account's sessions end."""
+    _check_role(role, courtyard)
+    user = _get(session, username)
+    before = _account(user)
+    user.role, user.courtyard_id = role, courtyard if role == "council" else None
+    if _account(user) != before:
+        end_sessions(user)
+        session.flush()
+        audit.record(session, actor, "user_update", f"账号 {user.username}", before, _account(user), address)
+    return user
+
+
+def list_users(session: Session) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.role, StaffUser.username)))
 
 
 def _account(user: StaffUser) -> dict:
@@ -69,7 +105,8 @@ def _check_password(password: str) -> None:
         raise UserError("不能用示例密码（含 sample / change-me）")
 
 
-def set_password(session: Session, username: str, password: str, actor: str = "cli") -> StaffUser:
+def set_password(session: Session, username: str, password: str, actor: str = "cli",
+                 address: str | None = None) -> StaffUser:
     """`steward user passwd`: a new password for an existing account."""
     user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
     if user is None:
@@ -78,7 +115,7 @@ def set_password(session: Session, username: str, password: str, actor: str = "c
     user.password_hash = generate_password_hash(password)
     end_sessions(user)
     session.flush()
-    audit.record(session, actor, "user_password", f"账号 {user.username}")
+    audit.record(session, actor, "user_password", f"账号 {user.username}", address=address)
     return user
 
 
@@ -87,16 +124,16 @@ def end_sessions(user: StaffUser) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
-def set_active(session: Session, username: str, active: bool, actor: str = "cli") -> StaffUser:
+def set_active(session: Session, username: str, active: bool, actor: str = "cli",
+               address: str | None = None) -> StaffUser:
     """`steward user disable / enable`: a disabled account cannot log in and its sessions end."""
-    user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
-    if user is None:
-        raise UserError(f"没有账号 {username}")
+    user = _get(session, username)
     before = _account(user)
     user.active = active
     end_sessions(user)
     session.flush()
-    audit.record(session, actor, "user_update", f"账号 {user.username}", before=before, after=_account(user))
+    audit.record(session, actor, "user_update", f"账号 {user.username}", before=before, after=_account(user),
+                 address=address)
     return user
 
 
