@@ -26,7 +26,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bot import config as config_mod  # noqa: E402
 from bot.app import create_app  # noqa: E402
-from bot.services.inbound.budget import REVIEW  # noqa: E402
+from bot.services.actions.budget import REVIEW  # noqa: E402
 from bot.services.uow import jobs  # noqa: E402
 from bot.storage.migrate import upgrade  # noqa: E402
 from bot.storage.models import Ticket  # noqa: E402

@@ -2,7 +2,7 @@
 
 An action says what it needs said (`reply` when it worked, `failed` when not), so a new action is
 one class here or beside its handler; `handlers.replies.compose` asks the action, never its type.
-`bot.services.inbound.run.executes` pairs each action with the one function that carries it out.
+`bot.services.actions.run.executes` pairs each action with the one function that carries it out.
 """
 
 from __future__ import annotations

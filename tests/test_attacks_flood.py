@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.services.inbound.budget import REVIEW
+from bot.services.actions.budget import REVIEW
 from bot.storage.models import InboundMessage, Push, Ticket, TicketEvent
 
 FLOODER, NEIGHBOUR = "o-flood-resident-0001", "o-flood-resident-0002"

@@ -10,9 +10,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.domain.clock import utcnow
-from bot.services.community import audit, invitations, members, users
+from bot.services.community import invitations, members, users
 from bot.services.dispatch import departures
 from bot.services.sweep import purge_audit
+from bot.services.uow import audit
 from bot.storage.models import AuditEntry
 from bot.web import tokens
 from bot.wechat.client import shared_client

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import event
 
-from bot.services.community import workcalendar
+from bot.services.dispatch import workcalendar
 from bot.services.dispatch.assign import dispatch_ticket, open_load
 from bot.storage import db as db_mod
 from bot.storage import redis_conn

@@ -9,7 +9,7 @@ import pytest
 
 import bot.services.inbound.intake  # noqa: F401 — the webhook's path: its imports register the executors
 import handlers.conversation  # noqa: F401 — every handler module, so every Action class, is loaded
-from bot.services.inbound.run import EXECUTORS, executes
+from bot.services.actions.run import EXECUTORS, executes
 from handlers.base import Action, Outcome
 
 

@@ -150,8 +150,8 @@ def test_intake_rows_and_audit_on_every_database(any_db_url, config):
     from types import SimpleNamespace
 
     from bot.services.casework import staff
-    from bot.services.community import audit
     from bot.services.inbound import staff_intake
+    from bot.services.uow import audit
     from bot.storage import db
 
     with db.session_scope(any_db_url) as s:

@@ -107,7 +107,7 @@ def test_council_may_note_but_not_reclassify(client, steward):
 
 def test_train_from_db(steward, tmp_path, monkeypatch):
     import handlers.classify as classify
-    from bot.services.inbound.training import labelled_examples, train_from_db
+    from bot.services.community.training import labelled_examples, train_from_db
 
     with steward.session() as s:
         s.add(LabelledExample(text="电梯又卡住了", category="repair", subcategory="电梯"))

@@ -12,7 +12,7 @@ from bot.domain import clock
 from bot.domain import deadlines as dl
 from bot.domain.clock import from_local
 from bot.domain.workcalendar import WorkCalendar, from_config
-from bot.services.community import workcalendar
+from bot.services.dispatch import workcalendar
 from bot.services.dispatch.assign import dispatch_now
 from bot.storage import db
 from bot.storage.models import CalendarDay

@@ -9,9 +9,9 @@ import click
 from bot import config as config_mod
 from bot.cli.context import Ctx, pass_ctx
 from bot.cli.zh import ZhGroup
-from bot.services.community import audit
 from bot.services.community.sync import config_differences
 from bot.services.community.users import UserError, add_user, set_active, set_password, set_role
+from bot.services.uow import audit
 from bot.services.uow.steward import Steward
 from bot.web.sessions import unlock
 from bot.web.tokens import TokenError, add, list_tokens, revoke

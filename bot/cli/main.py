@@ -21,11 +21,11 @@ from bot.cli.pdf import to_pdf
 from bot.cli.zh import CONFIG_HELP, ZhGroup, use_config
 from bot.sandbox.standalone import create_sandbox_app
 from bot.services.community import menu as menu_service
-from bot.services.community import workcalendar
 from bot.services.community.sync import sync_from_config
+from bot.services.community.training import train_from_db
 from bot.services.digest import build as digest_service
+from bot.services.dispatch import workcalendar
 from bot.services.inbound.replay import replay as run_replay
-from bot.services.inbound.training import train_from_db
 from bot.services.uow.steward import Steward
 from bot.storage.migrate import upgrade
 from bot.web import digest as digest_page

@@ -16,14 +16,13 @@ import redis as redis_lib
 
 from bot.domain.clock import utcnow
 from bot.services.casework.callback import expire_callbacks
-from bot.services.community import audit
 from bot.services.dispatch.deadlines import sweep_deadlines
 from bot.services.dispatch.emergencies import chase_unaccepted
 from bot.services.events.reminders import send_due_reminders
 from bot.services.media import attach as media
 from bot.services.privacy import retention
 from bot.services.rates.cache import refresh_cache
-from bot.services.uow import jobs, outbox
+from bot.services.uow import audit, jobs, outbox
 from bot.services.uow.steward import Steward
 
 log = logging.getLogger(__name__)

@@ -95,7 +95,7 @@ class MemberInvitation(Base):
 
 class AuditEntry(Base):
     """One change or sensitive act (a login, an export, an account, a token, the directory): who, what,
-    on what, before and after, from where (bot.services.community.audit)."""
+    on what, before and after, from where (bot.services.uow.audit)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -317,7 +317,7 @@ class LabelledExample(Base):
 
 class CalendarDay(Base):
     """A holiday or a 调休 make-up working day; seeded from `chinesecalendar`, edited by staff for a
-    year the package does not know yet (bot.services.community.workcalendar)."""
+    year the package does not know yet (bot.services.dispatch.workcalendar)."""
 
     __tablename__ = "calendar_days"
     day: Mapped[date] = mapped_column(Date, primary_key=True)

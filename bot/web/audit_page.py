@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import runtime
 from bot.domain.clock import BEIJING, to_local
-from bot.services.community import audit
+from bot.services.uow import audit
 from bot.storage.models import AuditEntry
 from bot.web.auth import require_login
 from bot.web.inputs import BadInput, choice_value, int_value

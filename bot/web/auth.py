@@ -15,7 +15,8 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import update
 
 from bot import runtime
-from bot.services.community import audit, users
+from bot.services.community import users
+from bot.services.uow import audit
 from bot.storage.models import StaffUser, Ticket
 from bot.web import sessions
 

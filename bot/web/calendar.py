@@ -12,7 +12,7 @@ from flask_login import current_user
 from bot import runtime
 from bot.domain.clock import to_local, utcnow
 from bot.domain.workcalendar import HOLIDAY, KIND_LABELS, WORKDAY
-from bot.services.community import workcalendar
+from bot.services.dispatch import workcalendar
 from bot.web.auth import require_login
 
 bp = Blueprint("calendar", __name__, url_prefix="/staff/calendar")

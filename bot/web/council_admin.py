@@ -1,7 +1,7 @@
 """楼院 and 理事会 (staff and admins): a courtyard's name and aliases; council members added, edited
 (backup order included), invited by a printable QR invitation, deactivated (the departure hand-on
 runs: his open tasks go to the next member). Through the same services as `steward member …`;
-every change is in the audit log (bot.services.community.audit)."""
+every change is in the audit log (bot.services.uow.audit)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.domain.clock import to_local, utcnow
-from bot.services.community import audit
 from bot.services.community.members import (
     DirectoryError,
     MemberInput,
@@ -26,6 +25,7 @@ from bot.services.community.members import (
     courtyard_row,
     ensure_seeded,
 )
+from bot.services.uow import audit
 from bot.storage.models import CouncilMember, MemberInvitation
 from bot.wechat.client import StewardClient
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.domain.clock import utcnow
-from bot.services.community import audit
+from bot.services.uow import audit
 from bot.storage.directory import community_id
 from bot.storage.models import Community, CouncilMember, CourtyardRow
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.services.community import audit
 from bot.services.community.members import DirectoryError, changed, ensure_seeded
+from bot.services.uow import audit
 from bot.storage.directory import community_id, faq_view, party_view
 from bot.storage.models import Community, FaqRow, OutsidePartyRow
 

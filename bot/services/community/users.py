@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.config import Config, is_sample, samples_allowed
-from bot.services.community import audit
+from bot.services.uow import audit
 from bot.storage.models import StaffUser
 
 ROLES = ("admin", "staff", "council")

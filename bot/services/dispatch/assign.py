@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import deadlines, routing, texts
 from bot.domain.clock import utcnow
-from bot.services.community import workcalendar
+from bot.services.dispatch import workcalendar
 from bot.services.push import inline
 from bot.services.push.links import action_link
 from bot.services.push.send import PENDING, queue_push, schedule_send, unreachable_openids

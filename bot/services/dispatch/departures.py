@@ -13,10 +13,11 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from bot.domain import texts
-from bot.services.community import audit, members
+from bot.services.community import members
 from bot.services.dispatch.assign import dispatch_now
 from bot.services.push.send import queue_push
 from bot.services.tickets.lifecycle import add_event
+from bot.services.uow import audit
 from bot.services.uow.steward import Steward
 from bot.storage.models import Ticket
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain.clock import to_local, utcnow
 from bot.domain.vocabulary import OPEN_STATUSES, EventStatus
+from bot.services.actions import executors, relays  # noqa: F401 — importing them registers their executors
+from bot.services.actions.run import Run, execute
 from bot.services.community import invitations
-from bot.services.inbound import actions, relays  # noqa: F401 — importing them registers their executors
-from bot.services.inbound.run import Run, execute
 from bot.services.uow import outbox
 from bot.services.uow.steward import Steward
 from bot.storage.models import CouncilMember as MemberRow

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.clock import utcnow
-from bot.services.community import audit
+from bot.services.uow import audit
 from bot.services.uow.steward import Steward
 from bot.storage.models import UsedQuery
 from bot.wechat.security import REPLAYED, Rejected, query_digests

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain import texts
 from bot.domain.clock import utcnow
+from bot.services.actions.run import Run
 from bot.services.dispatch.assign import to_triage
 from bot.services.inbound import dialogue_lock, intake
-from bot.services.inbound.run import Run
 from bot.services.media import transcribe
 from bot.services.media.attach import tell_member
 from bot.services.push.send import queue_push

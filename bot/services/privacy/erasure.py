@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.services.community import audit
 from bot.services.media import store as media_store
+from bot.services.uow import audit
 from bot.services.uow.steward import Steward
 from bot.storage import spool
 from bot.storage.models import (

@@ -11,8 +11,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.domain.clock import utcnow
-from bot.services.community import audit
 from bot.services.media import store as media_store
+from bot.services.uow import audit
 from bot.services.uow.steward import Steward
 from bot.storage.models import InboundMessage, Media, MediaBlob
 

@@ -1,7 +1,7 @@
 """Executors of the actions another service carries out (council commands, callback answers,
 event sign-ups, a person taking over, delivery receipts) and of the resident's own record.
 
-Each is registered with `@executes(ActionClass)` (`bot.services.inbound.run`).
+Each is registered with `@executes(ActionClass)` (`bot.services.actions.run`).
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.domain.vocabulary import PushKind
+from bot.services.actions.run import Run, executes
 from bot.services.casework.council import apply_callback_answer, apply_council_command, apply_late_rating
 from bot.services.dispatch import handoffs
 from bot.services.events import registrations
-from bot.services.inbound.run import Run, executes
 from bot.services.push.delivery import record_delivery
 from bot.services.push.send import queue_push
 from bot.storage.models import Event, Resident

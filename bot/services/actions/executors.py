@@ -1,7 +1,7 @@
 """Executors of the actions about a ticket, inside the message's transaction: open one, name or
 correct its courtyard, add photos or words, withdraw it, make it urgent.
 
-Each is registered with `@executes(ActionClass)` (`bot.services.inbound.run`); work that must wait
+Each is registered with `@executes(ActionClass)` (`bot.services.actions.run`); work that must wait
 until the transaction commits (enqueueing jobs) goes to the session's outbox.
 """
 
@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from bot.domain import conversation_texts, routing
 from bot.domain.vocabulary import EventKind, PushKind
+from bot.services.actions import budget
+from bot.services.actions.run import Run, executes
 from bot.services.dispatch import emergencies
 from bot.services.dispatch.assign import request_dispatch
-from bot.services.inbound import budget
-from bot.services.inbound.run import Run, executes
 from bot.services.media import attach as media_service
 from bot.services.push.send import queue_push
 from bot.services.tickets import lifecycle as tickets
