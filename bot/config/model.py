@@ -22,6 +22,7 @@ from bot.config.schema import (
     Courtyard,
     DispatchSettings,
     FaqEntry,
+    OutsideDesk,
     SandboxSection,
     StaffAccount,
     Templates,
@@ -78,6 +79,7 @@ class Config:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    outside_desks: tuple[OutsideDesk, ...] = ()  # who handles a road, a crossing, the city's water or power
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:
