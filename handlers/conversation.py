@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from handlers import binding, callback, followup, outside, people
+from handlers import amend, binding, callback, followup, outside, people
 from handlers import dialogue as d
 from handlers.base import Context, Decision, Handler, Inbound
 from handlers.state import (
@@ -81,7 +81,7 @@ CONVERSATION = Conversation(
         FollowUpAsked: (followup.FollowUpOrNew(), followup.MorePhotos()),
     },
     entry_points=(
-        d.Callback(), binding.Correction(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),
+        d.Callback(), binding.Correction(), amend.Amend(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),
         outside.Outside(), followup.FollowUp(), d.Media(), d.Location(), d.Blank(),
         d.Request(),
     ),

@@ -108,3 +108,80 @@ def test_one_problem_in_several_sentences_is_one_ticket(chat, said):
           <! 2件事
     """)
     assert len(chat.tickets("居民")) == 1
+
+
+# --- corrections to the ticket just opened ---------------------------------------------------------
+
+@pytest.mark.parametrize(("said", "before", "after"), [
+    ("刚才说错了 是4号楼不是3号楼", "3号楼", "4号楼"),
+    ("[语音] 哎呀俺说岔了 不是三号楼 是四号楼", "3号楼", "4号楼"),
+    ("不对不对 应该是4号楼", "3号楼", "4号楼"),
+])
+def test_the_building_corrected_and_the_member_told(chat, said, before, after):
+    chat.lives("居民", "c3").play(f"""
+        居民: 3号楼2单元楼道灯不亮了
+          < 工单号
+        居民: {said}
+          < 已更正 … {after}
+    """)
+    (t,) = chat.tickets("居民")
+    assert after in t.text and before not in t.text
+
+
+@pytest.mark.parametrize("said", ["不是2单元是3单元", "俺说错了 是三单元 不是二单元"])
+def test_the_unit_corrected(chat, said):
+    chat.lives("居民", "c3").play(f"""
+        居民: 3号楼2单元楼道灯不亮了
+          < 工单号
+        居民: {said}
+          < 已更正 … 3单元
+    """)
+    (t,) = chat.tickets("居民")
+    assert "3单元" in t.text and "2单元" not in t.text
+
+
+def test_a_member_who_has_the_task_hears_the_correction(chat):
+    chat.lives("居民", "c3").play("""
+        居民: 3号楼楼道灯不亮了
+          < 工单号
+        ~ 1
+        居民: 刚才说错了 是4号楼不是3号楼
+          < 已更正 … 已告诉
+        理事会 << 居民更正 … 4号楼
+    """)
+
+
+@pytest.mark.parametrize("said", ["说错了 是五号院", "刚才说错了 是5号院的", "[语音] 俺弄错了 应该是五号院"])
+def test_the_courtyard_corrected_moves_it_to_the_new_council(chat, said):
+    chat.lives("居民", "c3").play(f"""
+        居民: 楼道灯不亮了
+          < 工单号
+        ~ 1
+        居民: {said}
+          < 改到 … 5号院|五号院
+    """)
+    (t,) = chat.tickets("居民")
+    assert t.courtyard_id == "c5"
+    chat.play("""
+        理事会 << 已转院
+    """)
+
+
+def test_the_category_corrected(chat):
+    chat.lives("居民", "c3").play("""
+        居民: 楼下有人天天烧烤 烟大得很
+          < 工单号
+        居民: 说错了 这不是投诉 是报修 他那烟道堵了
+    """)
+    (t,) = chat.tickets("居民")
+    assert t.category in ("repair", "grievance")
+
+
+def test_a_new_problem_naming_another_courtyard_is_not_a_correction(chat):
+    chat.lives("居民", "c3").play("""
+        居民: 楼道灯不亮了
+          < 工单号
+        居民: 俺闺女那边五号院门口下水道也堵了 不是一天两天了
+          < 工单号
+    """)
+    assert len(chat.tickets("居民")) == 2
