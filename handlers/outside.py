@@ -20,7 +20,7 @@ from handlers.state import CourtyardAsked
 from handlers.text import norm
 
 # A named road (经三路, 纬五路, 建设路, 人民路, 中原大道), never 路灯 / 路面 / 小路 of a courtyard.
-_STOP = "的条这那个小院里道门边马大土水上下前后走过在到从去往了"
+_STOP = "的条这那个小院里道门边马大土水上下前后走过在到从去往了线电网铁"
 _ROAD = re.compile(rf"[经纬][一二三四五六七八九十\d]{{1,2}}路|(?<![{_STOP}])[^\W\d{_STOP}a-z]{{2}}(?:路|大道|大街)(?![灯面牙])")
 _CITY = re.compile(
     r"红绿灯|信号灯|交通灯|十字路口|路口|公交站|公交车站|站牌|公交牌|大马路|大路上|马路上|马路边|马路对面|斑马线|"
@@ -30,7 +30,7 @@ _CITY = re.compile(
 _AREA = re.compile(r"(?:这一片|一片|这片|整片|整条街|周边|附近)(?:都|全|全都|也)?(?:停|没)(?:水|电|气)")
 # Something of a home or a courtyard: then it is the community's (楼道灯, 单元门, 俺家 …).
 _HOME = re.compile(
-    r"楼道|单元|楼梯|俺家|我家|家里|屋里|厨房|厕所|卫生间|院里|院子|院门|小区|楼下|楼上|楼顶|地下室|车棚|"
+    r"楼道|单元|楼梯|院内|配电|俺家|我家|家里|屋里|厨房|厕所|卫生间|院里|院子|院门|小区|楼下|楼上|楼顶|地下室|车棚|"
     r"家属院|宿舍|号楼|\d楼|邻居|对门|物业"
 )
 
