@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from handlers import binding, callback, followup, people, progress
+from handlers import amend, binding, callback, followup, outside, people, progress
 from handlers import dialogue as d
 from handlers.base import Context, Decision, Handler, Inbound
 from handlers.state import (
@@ -74,7 +74,7 @@ CONVERSATION = Conversation(
     ),
     states={
         BindOffered: (binding.Correction(), d.ConfirmBinding()),
-        CourtyardAsked: (_CANCEL, _MY, people.NewProblemWhileAsked(), binding.AllCourtyards(), d.AskCourtyard()),
+        CourtyardAsked: (_CANCEL, _MY, outside.OutsideAnswer(), people.NewProblemWhileAsked(), binding.AllCourtyards(), d.AskCourtyard()),
         MenuShown: (_CANCEL, _MY, d.Menu()),
         EventsListed: (d.Events(),),
         WithdrawAsked: (people.ConfirmWithdraw(),),
@@ -82,8 +82,8 @@ CONVERSATION = Conversation(
         FollowUpAsked: (followup.FollowUpOrNew(), followup.MorePhotos()),
     },
     entry_points=(
-        d.Callback(), binding.Correction(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),
-        followup.FollowUp(), d.Media(), d.Location(), d.Blank(),
+        d.Callback(), binding.Correction(), amend.Amend(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),
+        outside.Outside(), followup.FollowUp(), d.Media(), d.Location(), d.Blank(),
         d.Request(),
     ),
     fallbacks=(d.Fallback(),),

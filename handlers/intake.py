@@ -12,7 +12,7 @@ from typing import Any
 
 from handlers import classify as classifier
 from handlers import courtyard as yards
-from handlers import emergency, events, faq, location, replies
+from handlers import emergency, events, faq, location, replies, several
 from handlers.actions import AttachMedia, BindCourtyard, CreateTicket, SetCourtyard, UpdateResident
 from handlers.base import Context, Decision, Inbound, TicketView
 from handlers.state import (
@@ -146,24 +146,35 @@ def create(ctx: Context, request: Request, where: str | None, notice: str | None
            offer: str | None = None) -> Decision:
     cfg = ctx.config
     media = request.media
-    # someone in a lift: the lift's people (the property company, by the 电梯 routing) hear of it too
-    sub = "电梯" if request.emergency == emergency.LIFT else request.subcategory
-    ticket = CreateTicket(
-        category=request.category,
-        subcategory=sub,
-        courtyard=where,
-        text=request.text,
-        urgent=request.urgent,
-        confidence=float(request.confidence),
-        media=media,
-        emergency=request.emergency,
-    )
-    actions: list[Any] = [ticket, *resident_details(request.text)]
-    last = LastTicket(request.text, request.category, at=ctx.clock, courtyard=where)
+    parts = None if request.urgent else several.split(request.text, cfg.courtyards, classify_text,
+                                                         cfg.confidence_threshold)
+    if parts:  # several problems in one message: a ticket each, routed by its own courtyard
+        tickets = [CreateTicket(category=p.category, subcategory=p.subcategory, courtyard=p.courtyard or where,
+                                text=p.text, confidence=p.confidence, media=media if i == 0 else ())
+                   for i, p in enumerate(parts)]
+        final = tickets[-1]
+        last = LastTicket(final.text, final.category, at=ctx.clock, courtyard=final.courtyard)
+    else:
+        # someone in a lift: the lift's people (the property company, by the 电梯 routing) hear of it too
+        sub = "电梯" if request.emergency == emergency.LIFT else request.subcategory
+        tickets = [CreateTicket(
+            category=request.category,
+            subcategory=sub,
+            courtyard=where,
+            text=request.text,
+            urgent=request.urgent,
+            confidence=float(request.confidence),
+            media=media,
+            emergency=request.emergency,
+        )]
+        last = LastTicket(request.text, request.category, at=ctx.clock, courtyard=where)
+    actions: list[Any] = [*tickets, *resident_details(request.text)]
     state = ctx.state.settled(media=(), last=last)
     if offer:
         state = state.asking(BindOffered(offer), ctx.clock)
         reply = replies.offer_binding(cfg, offer)
+    elif parts:
+        reply = f"您说的{len(parts)}件事分开登记了，各办各的。" + ("有照片的话可以直接发过来。" if not media else "")
     elif request.category == "repair" and not media and not request.urgent:
         reply = "有照片的话可以直接发过来，师傅看得更清楚。"
     else:

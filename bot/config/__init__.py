@@ -37,6 +37,7 @@ from bot.config.schema import (
     Courtyard,
     DispatchSettings,
     FaqEntry,
+    OutsideDesk,
     RouteRule,
     SandboxSection,
     StaffAccount,
@@ -48,7 +49,7 @@ from bot.config.schema import (
 __all__ = [
     "CLOSE_REASON_KEYS", "DEFAULT_API_BASE", "ENV_OVERRIDES", "EXAMPLE_CONFIG", "ROOT", "SAMPLE_MARKERS",
     "CalendarSettings", "CategoryRule", "ConversationSettings", "EmergencySettings", "Config", "ConfigError", "ConfigFile", "CouncilMember", "Courtyard",
-    "DigestSettings", "DispatchSettings", "FaqEntry", "MediaSettings", "MenuButton", "VoiceSettings", "Problem", "RatesSettings", "RouteRule", "RunMode",
+    "DigestSettings", "DispatchSettings", "FaqEntry", "MediaSettings", "MenuButton", "OutsideDesk", "VoiceSettings", "Problem", "RatesSettings", "RouteRule", "RunMode",
     "SandboxSection", "StaffAccount", "Templates", "WebSecurity", "WeChatConfig",
     "apply_overrides", "deployment_problems", "ensure_deployable", "is_sample", "load", "parse",
     "production_copy", "resolve_path", "run_mode", "samples_allowed", "set_run_mode", "weakness",

@@ -130,6 +130,7 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         holidays=dl.holidays,
         api_tokens=f.api.tokens,
         faq=f.faq,
+        outside_desks=f.outside_desks,
         emergency_numbers=f.community.emergency_numbers,
         media_dir=f.media.dir,
         media=f.media.settings(),

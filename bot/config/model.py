@@ -23,6 +23,7 @@ from bot.config.schema import (
     Courtyard,
     DispatchSettings,
     FaqEntry,
+    OutsideDesk,
     SandboxSection,
     StaffAccount,
     Templates,
@@ -80,6 +81,7 @@ class Config:
     audit: AuditSettings = field(default_factory=AuditSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    outside_desks: tuple[OutsideDesk, ...] = ()  # who handles a road, a crossing, the city's water or power
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:

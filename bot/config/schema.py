@@ -186,6 +186,16 @@ class FaqEntry:
 
 
 @dataclass(frozen=True, config=STRICT)
+class OutsideDesk:
+    """`[[outside_desks]]`: who handles a problem outside the courtyards (a road, a crossing, the city's
+    water or power): the resident is given this number instead of a courtyard question."""
+
+    name: NonEmptyStr
+    phone: NonEmptyStr
+    keywords: tuple[NonEmptyStr, ...] = ()  # words that pick this desk; the first desk without any is the default
+
+
+@dataclass(frozen=True, config=STRICT)
 class SandboxSection:
     """`[sandbox]`: the built-in fake WeChat API; only `steward dev` and tests may enable it."""
 
@@ -324,3 +334,4 @@ class ConfigFile(Section):
     members: tuple[CouncilMember, ...] = ()
     staff: tuple[StaffAccount, ...] = ()
     faq: tuple[FaqEntry, ...] = ()
+    outside_desks: tuple[OutsideDesk, ...] = ()

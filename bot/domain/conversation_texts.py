@@ -63,6 +63,14 @@ def moved_member(config: Config, ticket: Any, old: str | None) -> Content:
     return content, "\n".join([title, f"工单：{ticket.ref}", f"事项：{content['what']}", how])
 
 
+def amended_member(config: Config, ticket: Any, what: str) -> Content:
+    title = "【居民更正】"
+    how = f"工单 {ticket.ref} 的居民更正：{what}。请按更正后的办。"
+    content = {"title": title, "ref": ticket.ref, "place": config.courtyard_name(ticket.courtyard_id),
+               "what": _short(ticket.text), "deadline": "", "status": ticket.status_label, "how": how, "note": how}
+    return content, "\n".join([title + how, f"事项：{content['what']}"])
+
+
 def followup_member(config: Config, ticket: Any, said: str, repeat: bool) -> Content:
     title = "【居民又催了】" if repeat else "【居民补充】"
     how = f"工单 {ticket.ref} 的居民说：「{_short(said, 60)}」"

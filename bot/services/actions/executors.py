@@ -26,6 +26,7 @@ from bot.storage.models import Media, Ticket, TicketEvent
 from handlers import actions as ha
 from handlers import base as hb
 from handlers import progress as hp
+from handlers.amend import AmendTicket
 from handlers.state import Held
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,29 @@ def move_ticket(run: Run, a: ha.MoveTicket) -> hb.Outcome:
     return hb.Outcome(a, True, ref=ticket.ref, message=(
         f"好的，工单 {ticket.ref} 改到{cfg.courtyard_name(a.courtyard)}了"
         + ("，已告诉原来的理事会" if member else "") + f"，{cfg.courtyard_name(a.courtyard)}理事会马上接手。"))
+
+
+@executes(AmendTicket)
+def amend_ticket(run: Run, a: AmendTicket) -> hb.Outcome:
+    ticket = tickets.get_by_ref(run.session, a.ref)
+    if ticket is None or ticket.resident_openid != run.msg.openid or ticket.status in ("closed", "awaiting_callback"):
+        return hb.Outcome(a, False, message="这件事已经办完了，要改请发“转人工”找工作人员。")
+    if a.text:
+        ticket.text = a.text
+    if a.category and a.category != ticket.category:
+        before = ticket.category
+        ticket.category, ticket.subcategory = a.category, None
+        tickets.add_event(run.session, ticket, EventKind.reclassified.value, actor=run.msg.openid,
+                          note="居民更正了类别", data={"from": before, "to": a.category})
+    event = tickets.add_event(run.session, ticket, EventKind.resident_followup.value, actor=run.msg.openid,
+                              note=f"居民更正：{a.what}（{a.said[:200]}）", data={"correction": a.what})
+    member = ticket.assignee_openid
+    if member and member != run.msg.openid:
+        run.session.flush()
+        content, text = conversation_texts.amended_member(run.config, ticket, a.what)
+        queue_push(run.session, run.config, ticket=ticket, openid=member, kind=PushKind.notice.value,
+                   tag=f"am{event.id}", content=content, text=text)
+    return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None})
 
 
 OPEN_TO_MOVE = ("received", "dispatched", "triage")  # once accepted, a person sorts it out
