@@ -374,3 +374,4 @@ from bot.storage.community_models import CouncilMember as CouncilMember  # noqa:
 from bot.storage.community_models import CourtyardRow as CourtyardRow  # noqa: E402
 from bot.storage.community_models import MemberInvitation as MemberInvitation  # noqa: E402
 from bot.storage.intake_models import TicketIntake as TicketIntake  # noqa: E402
+from bot.storage.referral_models import Referral as Referral  # noqa: E402
