@@ -1,0 +1,149 @@
+"""Referrals to and from 12345 against a fake outside desk: a small WSGI app on a free localhost port
+that speaks GeoReport v2 (POST requests.json answers a service_request_id; POST updates.json takes a
+status update). Out: referred, handed over, its status comes back and the resident is told. In: a
+12345 派单 becomes a ticket in its courtyard, is dispatched and worked, and its result goes back."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+from sqlalchemy import select
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from bot.services.civic import referrals
+from bot.storage.models import Referral, Ticket, TicketIntake
+from bot.storage.models import TicketEvent as TicketEventNote
+from bot.web import tokens
+from tests.conftest import free_port
+from tests.fixtures_dispatch import *  # noqa: F403
+from tests.fixtures_dispatch import C3_FIXER, RESIDENT, drain, new_ticket, pushes_to, ticket_of
+from tests.workbench_helpers import STAFF, login, post_form
+from workers import jobs
+
+DESK_PORT = free_port()
+
+
+class Desk:
+    """The outside desk: what it was sent, and the ids it gave."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.updates: list[dict] = []
+
+    def __call__(self, environ, start_response):  # noqa: ANN001, ANN204
+        req = Request(environ)
+        form = req.form.to_dict()
+        if req.method == "POST" and req.path == "/v2/requests.json" and form.get("api_key") == "desk-key":
+            self.requests.append(form)
+            body = f'[{{"service_request_id": "WX-{len(self.requests)}", "service_notice": "received"}}]'
+            return Response(body, 201, content_type="application/json")(environ, start_response)
+        if req.method == "POST" and req.path == "/v2/updates.json" and form.get("api_key") == "desk-key":
+            self.updates.append(form)
+            return Response('[{"status": "accepted"}]', 200, content_type="application/json")(environ, start_response)
+        return Response('[{"code": 403, "description": "api_key"}]', 403,
+                        content_type="application/json")(environ, start_response)
+
+
+@pytest.fixture
+def overrides() -> dict:
+    return {"dispatch.retry_intervals": [0, 0, 0],
+            "outside_parties.hotline": {"name": "12345市民热线", "referral": "open311",
+                                        "endpoint": f"http://127.0.0.1:{DESK_PORT}/v2", "api_key": "desk-key",
+                                        "service_code": "301", "jurisdiction_id": "zz"}}
+
+
+@pytest.fixture
+def desk() -> Iterator[Desk]:
+    app = Desk()
+    server = make_server("127.0.0.1", DESK_PORT, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app
+    server.shutdown()
+    thread.join(5)
+
+
+def _token(st, name: str) -> str:
+    with st.session() as s:
+        return tokens.add(s, st.config, name, role="write")[0]
+
+
+def test_referral_out_status_back_resident_told(steward_live, live, desk):
+    st = steward_live
+    tid = new_ticket(st, text="路口的红绿灯坏了，联系人王秀英13800000001", enqueue=False)
+    with st.session() as s:
+        row = referrals.refer(s, st.config, s.get(Ticket, tid), "hotline", "liu", "刘主任", "市政设施归12345")
+        s.flush()
+        rid = row.id
+    assert referrals.deliver(st, rid) == "sent"
+    sent = desk.requests[0]
+    assert sent["service_code"] == "301" and sent["address_string"] == "育英街3号院" and sent["jurisdiction_id"] == "zz"
+    assert "13800000001" not in sent["description"] and "王秀英" not in sent["description"]
+    t = ticket_of(st, tid)
+    assert (t.status, t.close_reason, t.referral) == ("closed", "not_responsible", "12345市民热线")
+    with st.session() as s:
+        assert s.get(Referral, rid).outside_ref == "WX-1"
+    drain(st)
+    told = pushes_to(st, RESIDENT)
+    assert any("非本社区职责" in str(m) for m in told), told
+
+    key = _token(st, "hotline")
+    wrong = requests.post(f"{live}/open311/v2/updates.json", timeout=10,
+                          data={"api_key": key, "service_request_id": "WX-9", "status": "closed"})
+    assert wrong.status_code == 404 and wrong.json()[0]["code"] == 404
+    other = _token(st, "someone")
+    assert requests.post(f"{live}/open311/v2/updates.json", timeout=10, data={
+        "api_key": other, "service_request_id": "WX-1", "status": "closed"}).status_code == 404
+    resp = requests.post(f"{live}/open311/v2/updates.xml", timeout=10, data={
+        "api_key": key, "service_request_id": "WX-1", "status": "closed", "status_notes": "红绿灯已修好"})
+    assert resp.status_code == 200 and "<status>accepted</status>" in resp.text
+    with st.session() as s:
+        notes = list(s.scalars(select(TicketEventNote.note).where(TicketEventNote.ticket_id == tid)))
+        assert s.get(Referral, rid).state == "closed"
+    assert "12345市民热线：已办结，红绿灯已修好" in notes
+    drain(st)
+    assert any("红绿灯已修好" in str(m) for m in pushes_to(st, RESIDENT)), "the resident hears the answer"
+
+
+def test_12345_dispatch_in_worked_and_result_reported_back(steward_live, live, desk, wechat, client):
+    st = steward_live
+    key = _token(st, "hotline")
+    form = {"api_key": key, "service_code": "repair", "description": "粮食局家属院3号楼楼道灯坏了，市民来电反映",
+            "attribute[courtyard]": "c3", "attribute[outside_party]": "hotline",
+            "attribute[outside_ref]": "GD-2026-0001", "phone": "13800000009"}
+    resp = requests.post(f"{live}/open311/v2/requests.json", data=form, timeout=10)
+    assert resp.status_code == 201, resp.text
+    ref = resp.json()[0]["service_request_id"]
+    again = requests.post(f"{live}/open311/v2/requests.json", data=form, timeout=10)
+    assert again.json()[0]["service_request_id"] == ref, "the same 派单 twice is one ticket"
+    stranger = _token(st, "stranger")
+    assert requests.post(f"{live}/open311/v2/requests.json", data=form | {"api_key": stranger},
+                         timeout=10).status_code == 403
+    with st.session() as s:
+        t = s.scalars(select(Ticket).where(Ticket.ref == ref)).one()
+        tid = t.id
+        assert s.get(TicketIntake, tid).channel == "12345" and t.courtyard_id == "c3"
+        assert s.scalars(select(Referral.outside_ref).where(Referral.ticket_id == tid)).one() == "GD-2026-0001"
+    drain(st)
+    assert any(ref in str(m) for m in pushes_to(st, C3_FIXER))
+    assert wechat.text(C3_FIXER, f"接单 {ref}").status == 200
+    drain(st)
+    jobs.periodic_sweep()
+    assert desk.updates == [], "nothing reported while it is open"
+    assert wechat.text(C3_FIXER, f"办结 {ref} 已更换灯泡").status == 200
+    drain(st)
+    login(client, STAFF)
+    assert post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/phone_callback",
+                     {"solved": "1", "rating": "5", "note": "灯亮了"}).status_code == 302
+    assert ticket_of(st, tid).status == "closed"
+    jobs.periodic_sweep()
+    assert len(desk.updates) == 1
+    back = desk.updates[0]
+    assert back["service_request_id"] == "GD-2026-0001" and back["status"] == "closed"
+    assert back["agency_responsible"] == "育英街3号院理事会" and "13800000009" not in str(back)
+    jobs.periodic_sweep()
+    assert len(desk.updates) == 1, "reported once"
