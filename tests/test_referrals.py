@@ -14,7 +14,6 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from bot.services.civic import referrals
 from bot.storage.models import Referral, Ticket, TicketIntake
 from bot.storage.models import TicketEvent as TicketEventNote
 from bot.web import tokens
@@ -53,7 +52,8 @@ def overrides() -> dict:
     return {"dispatch.retry_intervals": [0, 0, 0],
             "outside_parties.hotline": {"name": "12345市民热线", "referral": "open311",
                                         "endpoint": f"http://127.0.0.1:{DESK_PORT}/v2", "api_key": "desk-key",
-                                        "service_code": "301", "jurisdiction_id": "zz"}}
+                                        "service_code": "301", "jurisdiction_id": "zz"},
+            "outside_parties.power": {"name": "供电公司", "phone": "95598"}}
 
 
 @pytest.fixture
@@ -72,14 +72,18 @@ def _token(st, name: str) -> str:
         return tokens.add(s, st.config, name, role="write")[0]
 
 
-def test_referral_out_status_back_resident_told(steward_live, live, desk):
+def test_referral_out_status_back_resident_told(steward_live, live, desk, client):
     st = steward_live
     tid = new_ticket(st, text="路口的红绿灯坏了，联系人王秀英13800000001", enqueue=False)
+    ref = ticket_of(st, tid).ref
+    login(client, STAFF)
+    page = client.get(f"/staff/t/{ref}").get_data(as_text=True)
+    assert 'id="form-refer"' in page and "12345市民热线" in page and "供电公司" in page
+    resp = post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/refer", {"party": "hotline", "note": "市政设施归12345"})
+    assert resp.status_code == 302
+    assert "已转办并送达对方" in client.get(f"/staff/t/{ref}").get_data(as_text=True)
     with st.session() as s:
-        row = referrals.refer(s, st.config, s.get(Ticket, tid), "hotline", "liu", "刘主任", "市政设施归12345")
-        s.flush()
-        rid = row.id
-    assert referrals.deliver(st, rid) == "sent"
+        rid = s.scalars(select(Referral.id).where(Referral.ticket_id == tid)).one()
     sent = desk.requests[0]
     assert sent["service_code"] == "301" and sent["address_string"] == "育英街3号院" and sent["jurisdiction_id"] == "zz"
     assert "13800000001" not in sent["description"] and "王秀英" not in sent["description"]
@@ -147,3 +151,20 @@ def test_12345_dispatch_in_worked_and_result_reported_back(steward_live, live, d
     assert back["agency_responsible"] == "育英街3号院理事会" and "13800000009" not in str(back)
     jobs.periodic_sweep()
     assert len(desk.updates) == 1, "reported once"
+
+
+def test_referral_by_phone_is_left_to_staff_with_the_number(steward_live, live, desk, client):
+    st = steward_live
+    tid = new_ticket(st, text="整个院子停电了", enqueue=False)
+    ref = ticket_of(st, tid).ref
+    login(client, STAFF)
+    assert post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/refer", {"party": "nobody"}).status_code == 302
+    assert "没有这个外部单位" in client.get(f"/staff/t/{ref}").get_data(as_text=True)
+    assert ticket_of(st, tid).status != "closed"
+    assert post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/refer", {"party": "power"}).status_code == 302
+    page = client.get(f"/staff/t/{ref}").get_data(as_text=True)
+    assert "请电话转交供电公司：95598" in page and "等待送达" in page
+    t = ticket_of(st, tid)
+    assert (t.close_reason, t.referral) == ("not_responsible", "供电公司") and desk.requests == []
+    with st.session() as s:
+        assert s.scalars(select(Referral.state).where(Referral.ticket_id == tid)).one() == "pending"

@@ -26,6 +26,7 @@ from bot.web import (
     public,
     queues,
     rates,
+    referrals_page,
     ticket_page,
 )
 from bot.web import calendar as calendar_page
@@ -55,7 +56,7 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     web_filters.init_app(app)
     for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page, health, council_admin,
-                   audit_page, public, api, api_docs, open311):
+                   audit_page, public, api, api_docs, open311, referrals_page):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:

@@ -64,6 +64,7 @@ def show(ref: str):  # noqa: ANN201
         close_reasons={k: v for k, v in CLOSE_REASONS.items() if k not in ("resolved", "duplicate")},
         subcategories=SUBCATEGORIES,
         can_staff=current_user.is_staff,
+        parties={k: p["name"] for k, p in cfg.outside_parties.items()},
     )
 
 
