@@ -23,6 +23,12 @@ COMMUNITY = "育英街社区"
 PRIVATE = ("王秀英", "13800000001", "楼道灯坏了好几天", "o-")
 
 
+@pytest.fixture
+def db_url(any_db_url: str) -> str:
+    """SQLite and PostgreSQL."""
+    return any_db_url
+
+
 def _token(st, name: str = "partner", role: str = "write") -> str:
     with st.session() as s:
         return tokens.add(s, st.config, name, role=role)[0]

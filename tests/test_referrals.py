@@ -14,6 +14,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from bot.domain import clock
+from bot.services.rates import month_of, month_rates
 from bot.storage.models import Referral, Ticket, TicketIntake
 from bot.storage.models import TicketEvent as TicketEventNote
 from bot.web import tokens
@@ -32,6 +34,7 @@ class Desk:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.updates: list[dict] = []
+        self.hooked: list[dict] = []
 
     def __call__(self, environ, start_response):  # noqa: ANN001, ANN204
         req = Request(environ)
@@ -43,6 +46,9 @@ class Desk:
         if req.method == "POST" and req.path == "/v2/updates.json" and form.get("api_key") == "desk-key":
             self.updates.append(form)
             return Response('[{"status": "accepted"}]', 200, content_type="application/json")(environ, start_response)
+        if req.method == "POST" and req.path == "/hook" and req.headers.get("Authorization") == "Bearer hook-token":
+            self.hooked.append(req.get_json())
+            return Response('{"id": "SW-7"}', 200, content_type="application/json")(environ, start_response)
         return Response('[{"code": 403, "description": "api_key"}]', 403,
                         content_type="application/json")(environ, start_response)
 
@@ -53,7 +59,15 @@ def overrides() -> dict:
             "outside_parties.hotline": {"name": "12345市民热线", "referral": "open311",
                                         "endpoint": f"http://127.0.0.1:{DESK_PORT}/v2", "api_key": "desk-key",
                                         "service_code": "301", "jurisdiction_id": "zz"},
-            "outside_parties.power": {"name": "供电公司", "phone": "95598"}}
+            "outside_parties.power": {"name": "供电公司", "phone": "95598"},
+            "outside_parties.water": {"name": "供水公司", "referral": "webhook", "api_key": "hook-token",
+                                      "endpoint": f"http://127.0.0.1:{DESK_PORT}/hook"}}
+
+
+@pytest.fixture
+def db_url(any_db_url: str) -> str:
+    """SQLite and PostgreSQL."""
+    return any_db_url
 
 
 @pytest.fixture
@@ -74,8 +88,14 @@ def _token(st, name: str) -> str:
 
 def test_referral_out_status_back_resident_told(steward_live, live, desk, client):
     st = steward_live
-    tid = new_ticket(st, text="路口的红绿灯坏了，联系人王秀英13800000001", enqueue=False)
-    ref = ticket_of(st, tid).ref
+    tid = new_ticket(st, text="路口的红绿灯坏了，联系人王秀英13800000001")
+    drain(st)
+    t = ticket_of(st, tid)
+    ref, ym = t.ref, month_of(t.dispatched_at)
+    assert t.status == "dispatched" and any(ref in str(m) for m in pushes_to(st, C3_FIXER))
+    clock.shift(25 * 3600)  # its accept deadline has passed: due, and late
+    with st.session() as s:
+        assert month_rates(s, st.config, *ym, courtyard="c3", force=True)["c3"].due == 1
     login(client, STAFF)
     page = client.get(f"/staff/t/{ref}").get_data(as_text=True)
     assert 'id="form-refer"' in page and "12345市民热线" in page and "供电公司" in page
@@ -91,6 +111,8 @@ def test_referral_out_status_back_resident_told(steward_live, live, desk, client
     assert (t.status, t.close_reason, t.referral) == ("closed", "not_responsible", "12345市民热线")
     with st.session() as s:
         assert s.get(Referral, rid).outside_ref == "WX-1"
+        # referred: not the community's business, so left out of the response rate
+        assert month_rates(s, st.config, *ym, courtyard="c3", force=True)["c3"].due == 0
     drain(st)
     told = pushes_to(st, RESIDENT)
     assert any("非本社区职责" in str(m) for m in told), told
@@ -144,6 +166,9 @@ def test_12345_dispatch_in_worked_and_result_reported_back(steward_live, live, d
     assert post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/phone_callback",
                      {"solved": "1", "rating": "5", "note": "灯亮了"}).status_code == 302
     assert ticket_of(st, tid).status == "closed"
+    with st.session() as s:
+        r = month_rates(s, st.config, *month_of(ticket_of(st, tid).dispatched_at), courtyard="c3", force=True)["c3"]
+    assert (r.dispatched, r.due, r.accepted_in_time) == (1, 1, 1), "a 派单 counts like any ticket"
     jobs.periodic_sweep()
     assert len(desk.updates) == 1
     back = desk.updates[0]
@@ -168,3 +193,21 @@ def test_referral_by_phone_is_left_to_staff_with_the_number(steward_live, live, 
     assert (t.close_reason, t.referral) == ("not_responsible", "供电公司") and desk.requests == []
     with st.session() as s:
         assert s.scalars(select(Referral.state).where(Referral.ticket_id == tid)).one() == "pending"
+
+
+def test_referral_by_webhook_and_its_update(steward_live, live, desk, client):
+    st = steward_live
+    tid = new_ticket(st, text="院里的自来水管爆了", enqueue=False)
+    ref = ticket_of(st, tid).ref
+    login(client, STAFF)
+    assert post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/refer", {"party": "water"}).status_code == 302
+    assert desk.hooked and desk.hooked[0]["address_string"] == "育英街3号院" and "自来水" in desk.hooked[0]["description"]
+    with st.session() as s:
+        assert s.scalars(select(Referral.outside_ref).where(Referral.ticket_id == tid)).one() == "SW-7"
+    key = _token(st, "water")
+    resp = requests.post(f"{live}/open311/v2/updates.json", timeout=10,
+                         data={"api_key": key, "service_request_id": "SW-7", "status": "open", "status_notes": "已派人抢修"})
+    assert resp.status_code == 200
+    assert "供水公司：办理中，已派人抢修" in client.get(f"/staff/t/{ref}").get_data(as_text=True)
+    drain(st)
+    assert any("已派人抢修" in str(m) for m in pushes_to(st, RESIDENT))

@@ -164,13 +164,13 @@ def report_closed(steward: Steward) -> int:
     """Post the result of each closed ticket that came from an outside party back to it; how many."""
     cfg = steward.config
     done = 0
+    reachable = [k for k, p in cfg.outside_parties.items() if p.get("endpoint")]
     with steward.session() as s:
         rows = list(s.execute(select(Referral, Ticket).join(Ticket, Ticket.id == Referral.ticket_id).where(
-            Referral.direction == "in", Referral.state == "open", Ticket.status == "closed").limit(100)))
+            Referral.direction == "in", Referral.state == "open", Referral.party.in_(reachable),
+            Ticket.status == "closed").order_by(Referral.id).limit(100)))
     for row, t in rows:
-        p = cfg.outside_parties.get(row.party, {})
-        if not p.get("endpoint") or row.attempts >= MAX_ATTEMPTS:
-            continue
+        p = cfg.outside_parties[row.party]
         c = cfg.courtyard(t.courtyard_id)
         data = {"service_request_id": row.outside_ref or "", "status": "closed",
                 "status_notes": scrub(t.public_summary, 200) if t.public_summary
@@ -189,6 +189,9 @@ def report_closed(steward: Steward) -> int:
             if fresh is None or ticket is None:
                 continue
             fresh.attempts += 1
+            if not ok and fresh.attempts >= MAX_ATTEMPTS:
+                fresh.state = "failed"
+                tickets.add_event(s, ticket, "note", note=f"办理结果反馈{row.party_name}失败，请电话告知对方")
             if ok:
                 fresh.state, fresh.reported_at, fresh.updated_at = "closed", utcnow(), utcnow()
                 tickets.add_event(s, ticket, "note", note=f"办理结果已反馈{row.party_name}")
