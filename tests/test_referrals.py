@@ -101,7 +101,8 @@ def test_referral_out_status_back_resident_told(steward_live, live, desk, client
     assert 'id="form-refer"' in page and "12345市民热线" in page and "供电公司" in page
     resp = post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/refer", {"party": "hotline", "note": "市政设施归12345"})
     assert resp.status_code == 302
-    assert "已转办并送达对方" in client.get(f"/staff/t/{ref}").get_data(as_text=True)
+    shown = client.get(f"/staff/t/{ref}").get_data(as_text=True)
+    assert "已转办并送达对方" in shown and "转出 · 12345市民热线 · 对方编号 WX-1 · 已送达" in shown
     with st.session() as s:
         rid = s.scalars(select(Referral.id).where(Referral.ticket_id == tid)).one()
     sent = desk.requests[0]
@@ -149,6 +150,8 @@ def test_12345_dispatch_in_worked_and_result_reported_back(steward_live, live, d
     stranger = _token(st, "stranger")
     assert requests.post(f"{live}/open311/v2/requests.json", data=form | {"api_key": stranger},
                          timeout=10).status_code == 403
+    login(client, STAFF)
+    assert "派入 · 12345市民热线 · 对方编号 GD-2026-0001 · 办理中" in client.get(f"/staff/t/{ref}").get_data(as_text=True)
     with st.session() as s:
         t = s.scalars(select(Ticket).where(Ticket.ref == ref)).one()
         tid = t.id
@@ -162,7 +165,6 @@ def test_12345_dispatch_in_worked_and_result_reported_back(steward_live, live, d
     assert desk.updates == [], "nothing reported while it is open"
     assert wechat.text(C3_FIXER, f"办结 {ref} 已更换灯泡").status == 200
     drain(st)
-    login(client, STAFF)
     assert post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/phone_callback",
                      {"solved": "1", "rating": "5", "note": "灯亮了"}).status_code == 302
     assert ticket_of(st, tid).status == "closed"
@@ -211,3 +213,28 @@ def test_referral_by_webhook_and_its_update(steward_live, live, desk, client):
     assert "供水公司：办理中，已派人抢修" in client.get(f"/staff/t/{ref}").get_data(as_text=True)
     drain(st)
     assert any("已派人抢修" in str(m) for m in pushes_to(st, RESIDENT))
+
+
+def test_a_desk_that_is_down_gets_the_referral_from_the_sweep(steward_live, live, client):
+    st = steward_live
+    tid = new_ticket(st, text="路灯杆歪了", enqueue=False)
+    ref = ticket_of(st, tid).ref
+    login(client, STAFF)
+    assert post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/refer", {"party": "hotline"}).status_code == 302
+    assert "等待送达" in client.get(f"/staff/t/{ref}").get_data(as_text=True), "nothing listens on the desk's port yet"
+    with st.session() as s:
+        row = s.scalars(select(Referral).where(Referral.ticket_id == tid)).one()
+        assert (row.state, row.attempts, row.outside_ref) == ("pending", 1, None)
+    app = Desk()
+    server = make_server("127.0.0.1", DESK_PORT, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert jobs.periodic_sweep()["referrals_sent"] == 1
+    finally:
+        server.shutdown()
+        thread.join(5)
+    assert len(app.requests) == 1
+    with st.session() as s:
+        assert s.scalars(select(Referral.outside_ref).where(Referral.ticket_id == tid)).one() == "WX-1"
+    assert jobs.periodic_sweep()["referrals_sent"] == 0

@@ -181,6 +181,7 @@ def request_json(config: Config, t: Ticket, media: str | None) -> dict[str, Any]
     return {
         "service_request_id": t.ref, "status": "open" if t.status in OPEN_STATUSES else "closed",
         "status_notes": _notes(t), "service_name": s.name, "service_code": s.code,
+        "description": scrub(t.public_summary, SUMMARY_LEN) if t.public_summary else "",  # never the resident's words
         "agency_responsible": f"{c.name}理事会" if c else f"{config.community}工作人员",
         "service_notice": "", "requested_datetime": _iso(t.created_at), "updated_datetime": _iso(t.last_activity_at),
         "expected_datetime": _iso(deadline if t.status != "closed" else None),

@@ -46,6 +46,16 @@ class _Who:
     name: str
 
 
+STATE_WORDS = {"pending": "待送达", "sent": "已送达", "open": "办理中", "closed": "已办结", "failed": "送达失败"}
+
+
+def of_ticket(session: Session, ticket_id: int) -> list[dict[str, str]]:
+    """The ticket's referrals as the ticket page lists them."""
+    rows = session.scalars(select(Referral).where(Referral.ticket_id == ticket_id).order_by(Referral.id))
+    return [{"direction": "转出" if r.direction == "out" else "派入", "party": r.party_name,
+             "outside_ref": r.outside_ref or "（对方未给编号）", "state": STATE_WORDS.get(r.state, r.state)} for r in rows]
+
+
 def party(config: Config, key: str) -> dict[str, str]:
     found = config.outside_parties.get(key)
     if found is None:
