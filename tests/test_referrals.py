@@ -195,6 +195,17 @@ def test_referral_by_phone_is_left_to_staff_with_the_number(steward_live, live, 
     assert (t.close_reason, t.referral) == ("not_responsible", "供电公司") and desk.requests == []
     with st.session() as s:
         assert s.scalars(select(Referral.state).where(Referral.ticket_id == tid)).one() == "pending"
+    assert 'id="form-referral-ref"' in page
+    post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/referral_ref", {"outside_ref": " "})
+    assert "对方编号」应为" in client.get(f"/staff/t/{ref}").get_data(as_text=True)
+    post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/referral_ref", {"outside_ref": "GD95598-0042"})
+    page = client.get(f"/staff/t/{ref}").get_data(as_text=True)
+    assert "已电话转交供电公司，对方编号 GD95598-0042" in page and 'id="form-referral-ref"' not in page
+    # the desk's answer, typed in by no one: an API token named like the party can report it
+    key = _token(st, "power")
+    resp = requests.post(f"{live}/open311/v2/updates.json", timeout=10,
+                         data={"api_key": key, "service_request_id": "GD95598-0042", "status": "closed"})
+    assert resp.status_code == 200 and "供电公司：已办结" in client.get(f"/staff/t/{ref}").get_data(as_text=True)
 
 
 def test_referral_by_webhook_and_its_update(steward_live, live, desk, client):

@@ -40,3 +40,23 @@ def refer(ref: str):  # noqa: ANN201
         return redirect(url_for("ticket.show", ref=ref))
     flash(DONE.get(referrals.deliver(steward, rid), "已转办"), "ok")
     return redirect(url_for("ticket.show", ref=ref))
+
+
+@bp.post("/<ref>/referral_ref")
+def outside_ref(ref: str):  # noqa: ANN201
+    """The outside reference of a referral handed over by phone."""
+    if not current_user.is_staff:
+        abort(403)
+    steward = runtime.current()
+    try:
+        with steward.session() as s:
+            ticket = get_by_ref(s, ref)
+            if ticket is None:
+                abort(404)
+            ensure_can_see(ticket)
+            msg = referrals.record_ref(s, ticket, request.form.get("outside_ref", ""), current_user.username,
+                                       current_user.name)
+        flash(msg, "ok")
+    except georeport.Open311Error as exc:
+        flash(exc.description, "error")
+    return redirect(url_for("ticket.show", ref=ref))

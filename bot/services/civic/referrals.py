@@ -52,7 +52,8 @@ STATE_WORDS = {"pending": "待送达", "sent": "已送达", "open": "办理中",
 def of_ticket(session: Session, ticket_id: int) -> list[dict[str, str]]:
     """The ticket's referrals as the ticket page lists them."""
     rows = session.scalars(select(Referral).where(Referral.ticket_id == ticket_id).order_by(Referral.id))
-    return [{"direction": "转出" if r.direction == "out" else "派入", "party": r.party_name,
+    return [{"direction": "转出" if r.direction == "out" else "派入", "party": r.party_name, "waiting": r.state in (
+             "pending", "failed") and r.direction == "out",
              "outside_ref": r.outside_ref or "（对方未给编号）", "state": STATE_WORDS.get(r.state, r.state)} for r in rows]
 
 
@@ -121,6 +122,22 @@ def deliver(steward: Steward, referral_id: int) -> str:
         if t is not None:
             tickets.add_event(s, t, "note", note=f"已转办{row.party_name}，对方编号 {row.outside_ref or '（未给出）'}")
         return row.state
+
+
+def record_ref(session: Session, ticket: Ticket, outside_ref: str, username: str, name: str) -> str:
+    """Staff handed a referral over by phone: the reference the desk gave them; the message."""
+    outside_ref = outside_ref.strip()
+    if not outside_ref or len(outside_ref) > 64 or not outside_ref.isprintable():
+        raise geo.Open311Error(400, "「对方编号」应为 1–64 个字")
+    row = session.scalars(select(Referral).where(Referral.ticket_id == ticket.id, Referral.direction == "out",
+                                                 Referral.state.in_(("pending", "failed")))
+                          .order_by(Referral.id.desc())).first()
+    if row is None:
+        raise geo.Open311Error(400, "这张工单没有待送达的转办")
+    row.outside_ref, row.state, row.updated_at = outside_ref, "sent", utcnow()
+    tickets.add_event(session, ticket, "note", actor=f"staff:{username}"[:64], actor_name=name[:32],
+                      note=f"已电话转交{row.party_name}，对方编号 {outside_ref}")
+    return f"已记下{row.party_name}的编号 {outside_ref}"
 
 
 def update(session: Session, config: Config, outside_ref: str, status: str, notes: str, token_name: str) -> str:
