@@ -49,7 +49,7 @@ class _Who:
 STATE_WORDS = {"pending": "待送达", "sent": "已送达", "open": "办理中", "closed": "已办结", "failed": "送达失败"}
 
 
-def of_ticket(session: Session, ticket_id: int) -> list[dict[str, str]]:
+def of_ticket(session: Session, ticket_id: int) -> list[dict[str, Any]]:
     """The ticket's referrals as the ticket page lists them."""
     rows = session.scalars(select(Referral).where(Referral.ticket_id == ticket_id).order_by(Referral.id))
     return [{"direction": "转出" if r.direction == "out" else "派入", "party": r.party_name, "waiting": r.state in (
