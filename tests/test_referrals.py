@@ -35,13 +35,14 @@ class Desk:
         self.requests: list[dict] = []
         self.updates: list[dict] = []
         self.hooked: list[dict] = []
+        self.fixed: str | None = None  # a desk that merges what it is sent answers one reference
 
     def __call__(self, environ, start_response):  # noqa: ANN001, ANN204
         req = Request(environ)
         form = req.form.to_dict()
         if req.method == "POST" and req.path == "/v2/requests.json" and form.get("api_key") == "desk-key":
             self.requests.append(form)
-            body = f'[{{"service_request_id": "WX-{len(self.requests)}", "service_notice": "received"}}]'
+            body = f'[{{"service_request_id": "{self.fixed or f"WX-{len(self.requests)}"}", "service_notice": "ok"}}]'
             return Response(body, 201, content_type="application/json")(environ, start_response)
         if req.method == "POST" and req.path == "/v2/updates.json" and form.get("api_key") == "desk-key":
             self.updates.append(form)
@@ -249,3 +250,18 @@ def test_a_desk_that_is_down_gets_the_referral_from_the_sweep(steward_live, live
     with st.session() as s:
         assert s.scalars(select(Referral.outside_ref).where(Referral.ticket_id == tid)).one() == "WX-1"
     assert jobs.periodic_sweep()["referrals_sent"] == 0
+
+
+def test_a_desk_that_merges_two_referrals_answers_both(steward_live, live, desk, client):
+    st = steward_live
+    desk.fixed = "WX-MERGED"
+    refs = [ticket_of(st, new_ticket(st, text=f"路口红绿灯坏了{i}", enqueue=False)).ref for i in (1, 2)]
+    login(client, STAFF)
+    for ref in refs:
+        assert post_form(client, f"/staff/t/{ref}", f"/staff/t/{ref}/refer", {"party": "hotline"}).status_code == 302
+    key = _token(st, "hotline")
+    resp = requests.post(f"{live}/open311/v2/updates.json", timeout=10, data={
+        "api_key": key, "service_request_id": "WX-MERGED", "status": "closed", "status_notes": "已合并处理"})
+    assert resp.status_code == 200 and resp.json()[0]["service_request_id"] == ",".join(refs)
+    for ref in refs:
+        assert "12345市民热线：已办结，已合并处理" in client.get(f"/staff/t/{ref}").get_data(as_text=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.clock import utcnow
@@ -40,6 +40,9 @@ class Referral(Base):
         CheckConstraint("direction IN ('out', 'in')", name="ck_referrals_direction"),
         CheckConstraint("how IN ('open311', 'webhook', 'phone')", name="ck_referrals_how"),
         CheckConstraint("state IN ('pending', 'sent', 'open', 'closed', 'failed')", name="ck_referrals_state"),
-        UniqueConstraint("party", "direction", "outside_ref", name="uq_referrals_outside_ref"),
+        # a 派单 opens one ticket; referrals out may share a reference (the desk merged them)
+        Index("uq_referrals_in_ref", "party", "outside_ref", unique=True, sqlite_where=text("direction = 'in'"),
+              postgresql_where=text("direction = 'in'")),
+        Index("ix_referrals_out_ref", "outside_ref"),
         Index("ix_referrals_state", "direction", "state"),
     )

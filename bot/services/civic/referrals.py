@@ -146,20 +146,23 @@ def update(session: Session, config: Config, outside_ref: str, status: str, note
         raise geo.Open311Error(400, "status 应为 open 或 closed")
     if not outside_ref:
         raise geo.Open311Error(400, "缺少 service_request_id（对方编号）")
-    row = session.scalars(select(Referral).where(Referral.direction == "out", Referral.outside_ref == outside_ref,
-                                                 Referral.party == token_name)).first()
-    if row is None:
+    rows = list(session.scalars(select(Referral).where(Referral.direction == "out", Referral.outside_ref == outside_ref,
+                                                       Referral.party == token_name).order_by(Referral.id).limit(50)))
+    if not rows:
         raise geo.Open311Error(404, f"没有转给贵单位的这个编号：{outside_ref[:32]}")
-    t = session.get(Ticket, row.ticket_id)
-    assert t is not None
-    word = STATUS_WORDS[status]
-    note = notes[:300]
-    tickets.add_event(session, t, "note", actor=f"open311:{token_name}"[:64], actor_name=row.party_name[:32],
-                      note=f"{row.party_name}：{word}" + (f"，{note}" if note else ""))
-    row.state, row.updated_at, row.attempts = status, utcnow(), row.attempts + 1
-    session.flush()
-    notices.referral_update(session, config, t, row.party_name, word, note, f"referral-{row.id}-{row.attempts}")
-    return t.ref or ""
+    word, note = STATUS_WORDS[status], notes[:300]
+    refs = []
+    for row in rows:  # a desk that merged two of our referrals answers both with one reference
+        t = session.get(Ticket, row.ticket_id)
+        if t is None:
+            continue
+        tickets.add_event(session, t, "note", actor=f"open311:{token_name}"[:64], actor_name=row.party_name[:32],
+                          note=f"{row.party_name}：{word}" + (f"，{note}" if note else ""))
+        row.state, row.updated_at, row.attempts = status, utcnow(), row.attempts + 1
+        session.flush()
+        notices.referral_update(session, config, t, row.party_name, word, note, f"referral-{row.id}-{row.attempts}")
+        refs.append(t.ref or "")
+    return ",".join(refs)
 
 
 def receive(session: Session, config: Config, req: geo.NewRequest, key: str, outside_ref: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from bot import config as config_mod
@@ -108,13 +109,17 @@ def create(fmt: str) -> Response:
         raise geo.Open311Error(403, "这个 api_key 只能给本楼院提交")
     steward = runtime.current()
     party, outside_ref = _arg("attribute[outside_party]"), _arg("attribute[outside_ref]")
-    with steward.session() as s:
-        if party or outside_ref:
-            ticket = referrals.receive(s, steward.config, req, party or "", outside_ref or "", grant.name)
-        else:
-            ticket = geo.create(s, steward.config, req, actor=f"open311:{grant.name}"[:64],
-                                actor_name=grant.name[:32])
-        ref = ticket.ref
+    try:
+        with steward.session() as s:
+            if party or outside_ref:
+                ticket = referrals.receive(s, steward.config, req, party or "", outside_ref or "", grant.name)
+            else:
+                ticket = geo.create(s, steward.config, req, actor=f"open311:{grant.name}"[:64],
+                                    actor_name=grant.name[:32])
+            ref = ticket.ref
+    except IntegrityError:  # the same 派单 posted twice at once: the other request opened it
+        with steward.session() as s:
+            ref = referrals.receive(s, steward.config, req, party or "", outside_ref or "", grant.name).ref
     notice = f"已受理，工单号 {ref}，由所在楼院理事会办理"
     return render.answer(fmt, [{"service_request_id": ref, "service_notice": notice, "account_id": ""}],
                          "service_requests", "request", status=201)

@@ -33,13 +33,17 @@ def upgrade() -> None:
         sa.CheckConstraint("direction IN ('out', 'in')", name='ck_referrals_direction'),
         sa.CheckConstraint("how IN ('open311', 'webhook', 'phone')", name='ck_referrals_how'),
         sa.CheckConstraint("state IN ('pending', 'sent', 'open', 'closed', 'failed')", name='ck_referrals_state'),
-        sa.UniqueConstraint('party', 'direction', 'outside_ref', name='uq_referrals_outside_ref'),
     )
     op.create_index('ix_referrals_ticket_id', 'referrals', ['ticket_id'])
     op.create_index('ix_referrals_state', 'referrals', ['direction', 'state'])
+    op.create_index('ix_referrals_out_ref', 'referrals', ['outside_ref'])
+    op.create_index('uq_referrals_in_ref', 'referrals', ['party', 'outside_ref'], unique=True,
+                    sqlite_where=sa.text("direction = 'in'"), postgresql_where=sa.text("direction = 'in'"))
 
 
 def downgrade() -> None:
+    op.drop_index('uq_referrals_in_ref', table_name='referrals')
+    op.drop_index('ix_referrals_out_ref', table_name='referrals')
     op.drop_index('ix_referrals_state', table_name='referrals')
     op.drop_index('ix_referrals_ticket_id', table_name='referrals')
     op.drop_table('referrals')
