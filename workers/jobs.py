@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.runtime import for_worker
 from bot.services import sweep
 from bot.services.casework import callback
+from bot.services.civic import referrals
 from bot.services.dispatch import assign as dispatch
 from bot.services.dispatch import deadlines as deadline_sweep
 from bot.services.events import reminders as event_reminders
@@ -46,4 +47,7 @@ def send_event_reminder(event_id: int) -> int:
 
 
 def periodic_sweep(interval: int | None = None) -> dict[str, int]:
-    return sweep.periodic_sweep(for_worker(), interval)
+    steward = for_worker()
+    out = sweep.periodic_sweep(steward, interval)
+    # Referrals: hand over those still pending, report closed 派单 back to their desk.
+    return out | {"referrals_sent": referrals.retry_pending(steward), "referrals_reported": referrals.report_closed(steward)}

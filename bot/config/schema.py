@@ -295,6 +295,14 @@ class OutsideParty(Section):
     name: NonEmptyStr
     openid: Str = ""
     subcategories: Str = ""  # comma-separated
+    # How a referral (转办) reaches them: their Open311 GeoReport v2 endpoint, a webhook taking JSON,
+    # or a person by phone (staff hand it over and type in the outside reference).
+    referral: Literal["open311", "webhook", "phone"] = "phone"
+    endpoint: HttpUrl = ""  # Open311: the base ending in /v2; webhook: the URL
+    api_key: Str = ""  # their api_key (Open311) or bearer token (webhook)
+    service_code: Str = ""  # Open311: the service code at their end
+    jurisdiction_id: Str = ""
+    phone: Str = ""
 
 
 class CommunitySection(Section):

@@ -65,7 +65,7 @@ def outside_parties(
         if subcategory and subcategory in subs and key not in keys:
             keys.append(key)
     return tuple(
-        OutsideParty(key, config.outside_parties[k].get("name", k), config.outside_parties[k].get("openid") or None)
+        OutsideParty(k, config.outside_parties[k].get("name", k), config.outside_parties[k].get("openid") or None)
         for k in keys
     )
 

@@ -69,6 +69,13 @@ def party_view(row: OutsidePartyRow) -> dict[str, str]:
     return {"name": row.name, "openid": row.openid or "", "subcategories": row.subcategories or ""}
 
 
+_WHO = ("name", "openid", "subcategories")
+
+
+def _reach(party: dict) -> dict:
+    return {k: v for k, v in party.items() if k not in _WHO}
+
+
 def _reference(session: Session, cid: int) -> dict:
     if not session.scalar(select(Community.reference_seeded).where(Community.id == cid)):
         return {}
@@ -152,7 +159,10 @@ def _merged(config: Config, snap: Snapshot) -> Config:
         if snap.faq is not None:
             extra["faq"] = snap.faq
         if snap.outside_parties is not None:
-            extra["outside_parties"] = snap.outside_parties
+            # Who a party is lives in the database (the workbench edits it); how a referral reaches it —
+            # endpoint, api_key, phone — stays in the config with the other secrets, overlaid by key.
+            extra["outside_parties"] = {key: {**_reach(config.outside_parties.get(key, {})), **party}
+                                        for key, party in snap.outside_parties.items()}
         merged = replace(config, courtyards=snap.courtyards, members=snap.members, **extra)
         hit = _merged_cache[key] = (config, snap, merged)
     return hit[2]

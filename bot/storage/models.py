@@ -378,3 +378,4 @@ from bot.storage.community_models import OutsidePartyRow as OutsidePartyRow  # n
 from bot.storage.guard_models import Deployment as Deployment  # noqa: E402
 from bot.storage.guard_models import UsedQuery as UsedQuery  # noqa: E402
 from bot.storage.intake_models import TicketIntake as TicketIntake  # noqa: E402
+from bot.storage.referral_models import Referral as Referral  # noqa: E402

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from bot import runtime
 from bot.config import Config
 from bot.services.inbound import staff_intake
+from bot.web.open311 import doc as open311_doc
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -136,5 +137,5 @@ def docs():  # noqa: ANN201
     doc = document(runtime.current().config)
     schemas = {name: fields(doc, s) for name, s in doc["components"]["schemas"].items() if s.get("type") == "object"}
     return render_template("web/api_docs.html", info=doc["info"], base=doc["servers"][0]["url"],
-                           operations=operations(doc), schemas=schemas,
+                           operations=operations(doc), schemas=schemas, open311=open311_doc.OPERATIONS,
                            status=schema_text(doc, doc["components"]["schemas"]["Status"]))

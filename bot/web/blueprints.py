@@ -28,6 +28,7 @@ from bot.web import (
     queues,
     rates,
     reference_admin,
+    referrals_page,
     sample_banner,
     staff_admin,
     ticket_page,
@@ -35,13 +36,14 @@ from bot.web import (
 from bot.web import calendar as calendar_page
 from bot.web import digest as digest_page
 from bot.web import filters as web_filters
+from bot.web.open311 import views as open311
 
 csrf = CSRFProtect()
 
 # Machine-to-machine endpoints: WeChat's webhook, the sandbox's fake WeChat API, and the
 # bearer-token JSON API. Everything else that takes a form needs `{{ csrf_token() }}`.
 
-CSRF_EXEMPT_BLUEPRINTS = ("webhook", "sandbox", "api")
+CSRF_EXEMPT_BLUEPRINTS = ("webhook", "sandbox", "api", "open311")
 
 
 def init_app(app: Flask) -> None:
@@ -60,7 +62,7 @@ def init_app(app: Flask) -> None:
     sample_banner.init_app(app)
     for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page,
                    health, council_admin, reference_admin, staff_admin, audit_page, erasure_page, public, api,
-                   api_docs):
+                   api_docs, open311, referrals_page):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:

@@ -17,6 +17,8 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from bot.web.open311 import render as open311_render
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -49,6 +51,8 @@ def page(status: int, detail: str | None = None) -> Response:
         resp = Response(title, mimetype="text/plain")  # WeChat reads no HTML
     elif request.path.startswith("/api/"):
         resp = jsonify({"error": text})
+    elif request.path.startswith("/open311/"):  # GeoReport v2's list of code / description, in its format
+        resp = open311_render.errors("xml" if request.path.endswith(".xml") else "json", status, text)
     else:
         # The bare Jinja template, without context processors: flask-login's would load the user
         # from the database, which may be exactly what is down.

@@ -13,6 +13,7 @@ from bot import runtime
 from bot.domain.clock import utcnow
 from bot.domain.vocabulary import CLOSE_REASONS
 from bot.services.casework import staff as act
+from bot.services.civic import referrals
 from bot.services.inbound import intake, staff_intake
 from bot.services.media import store as media_store
 from bot.services.media.store import ORIGINAL, PLAYABLE
@@ -49,6 +50,7 @@ def show(ref: str):  # noqa: ANN201
         pushes = list(s.scalars(select(Push).where(Push.ticket_id == ticket.id).order_by(Push.id)))
         media = list(s.scalars(select(Media).where(Media.ticket_id == ticket.id).order_by(Media.id)))
         intake = staff_intake.intake_of(s, ticket.id)
+        referred = referrals.of_ticket(s, ticket.id)
         s.expunge_all()
     transcripts = [e.data.get("recognition") for e in events if e.data and e.data.get("recognition")]
     return render_template(
@@ -58,12 +60,14 @@ def show(ref: str):  # noqa: ANN201
         pushes=pushes,
         media=media,
         intake=intake,
+        referred=referred,
         transcripts=transcripts,
         push_status=PUSH_STATUS,
         members=cfg.council(ticket.courtyard_id) if ticket.courtyard_id else [],
         close_reasons={k: v for k, v in CLOSE_REASONS.items() if k not in ("resolved", "duplicate")},
         subcategories=SUBCATEGORIES,
         can_staff=current_user.is_staff,
+        parties={k: p["name"] for k, p in cfg.outside_parties.items()},
     )
 
 

@@ -127,3 +127,10 @@ def promoted(session: Session, config: Config, event: Event, regs: list[Registra
     for r in regs:
         _tell(session, config, None, r.openid, f"ev{event.id}-r{r.id}", "活动候补转正",
               f"有空位了！您已从候补转为正式报名「{event.title}」，{to_local(event.starts_at):%m月%d日 %H:%M}，地点：{event.place}。")
+
+
+def referral_update(session: Session, config: Config, ticket: Ticket, party: str, status: str, note: str,
+                    tag: str) -> None:
+    """The resident hears what the desk his ticket was referred to (转办) answered."""
+    said = f"：{note.strip()[:60]}" if note.strip() else ""
+    _tell(session, config, ticket, ticket.resident_openid, tag, "转办进展", f"{party}回复{said}（{status}）。", status)
