@@ -204,8 +204,9 @@ class System:
 
     def recorded(self, ticket_id: int, kind: str = "task") -> list[dict]:
         """What the sandbox (WeChat) actually received for this ticket's pushes of `kind`."""
-        prefix = f"t{ticket_id}-{kind}-"
-        return [m for m in sandbox.messages(self.redis) if (m.get("client_msg_id") or "").startswith(prefix)]
+        # client_msg_id is "<deployment>-t<ticket>-<kind>-…" (bot.services.push.send.client_msg_id)
+        part = f"-t{ticket_id}-{kind}-"
+        return [m for m in sandbox.messages(self.redis) if part in (m.get("client_msg_id") or "")]
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.log.name}\n{p.tail(15)}" for p in self.workers + self.procs)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from bot.domain.scrub import scrub
 
 from bot.config import load
 from bot.domain import gooddeeds
+from bot.domain.public_scrub import scrub
 from tests.conftest import ROOT
 
 MEMBERS = load(ROOT / "config.example.toml").members
