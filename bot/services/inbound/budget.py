@@ -28,16 +28,17 @@ def over_budget(session: Session, config: Config, openid: str) -> bool:
     if config.member(openid) is not None:
         return False
     since = utcnow() - timedelta(hours=1)
-    made = session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.resident_openid == openid, Ticket.created_at >= since, Ticket.subcategory.is_distinct_from(REVIEW)))
-    limit = config.conversation.reports_per_hour
-    if (made or 0) >= limit:
-        return True
+    # Both counts in one statement (issue 24: one round trip fewer for every new ticket).
+    made = (select(func.count()).select_from(Ticket).where(
+        Ticket.resident_openid == openid, Ticket.created_at >= since, Ticket.subcategory.is_distinct_from(REVIEW))
+        .scalar_subquery())
     # follow-ups relayed to a member count too: a flood of "还有…" is as many council pushes
     mine = select(Ticket.id).where(Ticket.resident_openid == openid).scalar_subquery()
-    relayed = session.scalar(select(func.count()).select_from(TicketEvent).where(
-        TicketEvent.ticket_id.in_(mine), TicketEvent.kind == "resident_followup", TicketEvent.at >= since))
-    return (made or 0) + (relayed or 0) >= limit
+    relayed = (select(func.count()).select_from(TicketEvent).where(
+        TicketEvent.ticket_id.in_(mine), TicketEvent.kind == "resident_followup", TicketEvent.at >= since)
+        .scalar_subquery())
+    row = session.execute(select(made, relayed)).one()
+    return (row[0] or 0) + (row[1] or 0) >= config.conversation.reports_per_hour
 
 
 def hold(session: Session, openid: str, a: ha.CreateTicket) -> tuple[Ticket, bool]:
