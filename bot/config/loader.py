@@ -156,6 +156,8 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         spool_dir=f.spool.dir,
         calendar=f.calendar,
         digest=f.digest,
+        log=f.log,
+        metrics=f.metrics,
         raw=data,
     )
 

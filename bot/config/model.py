@@ -21,6 +21,8 @@ from bot.config.schema import (
     Courtyard,
     DispatchSettings,
     FaqEntry,
+    LogSection,
+    MetricsSection,
     SandboxSection,
     StaffAccount,
     Templates,
@@ -76,6 +78,8 @@ class Config:
     spool_dir: str = "var/spool"
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    log: LogSection = field(default_factory=LogSection)
+    metrics: MetricsSection = field(default_factory=MetricsSection)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:

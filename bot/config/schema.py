@@ -218,6 +218,23 @@ class RedisSection(Section):
         return v
 
 
+class LogSection(Section):
+    # `[log] json = true`: one JSON object per line (ts, level, logger, msg, pid, exc) for a log
+    # collector (named json_lines here: `json` is a pydantic BaseModel method).
+    json_lines: Bool = Field(default=False, alias="json")
+
+
+class MetricsSection(Section):
+    """`/metrics` (Prometheus text format, this process's figures plus queue and table counts read at
+    scrape time): open to `allow_from` client addresses, or to any client with `Authorization:
+    Bearer <token>` when a token is set. Behind nginx every client is 127.0.0.1: the site refuses
+    /metrics from outside (deploy/nginx/steward.conf); scrape each web host directly."""
+
+    enabled: Bool = True
+    token: Str = ""
+    allow_from: tuple[Str, ...] = ("127.0.0.1", "::1")
+
+
 class DatabaseSection(Section):
     url: DatabaseUrl = "sqlite:///var/steward.db"
 
@@ -312,6 +329,8 @@ class ConfigFile(Section):
     community: CommunitySection
     redis: RedisSection = RedisSection()
     database: DatabaseSection = DatabaseSection()
+    log: LogSection = LogSection()
+    metrics: MetricsSection = MetricsSection()
     web: WebSection = WebSection()
     media: MediaSection = MediaSection()
     sandbox: SandboxSection = SandboxSection()
