@@ -39,7 +39,7 @@ from bench.webhook import Messages, fresh_pg  # noqa: E402
 REDIS_URL = "redis://127.0.0.1:6379/9"
 PG_DB = "steward_bench_e2e"
 SANDBOX_PREFIX = "steward:sandbox:"
-CMID = re.compile(r"^t(\d+)-([a-z]+)-")
+CMID = re.compile(r"^(?:[0-9a-f]+-)?t(\d+)-([a-z]+)-")  # the deployment id first (since the security merge)
 WORKER_MODES = {
     # As shipped: jobs run in the warm worker process, which imports the job modules and opens a
     # database connection before taking jobs (`workers.run.warm_up`).
