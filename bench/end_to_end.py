@@ -3,6 +3,8 @@
     .venv/bin/python bench/end_to_end.py             # 50 messages/s for 60 s, 2 workers, PostgreSQL
     .venv/bin/python bench/end_to_end.py --quick     # 10 s
     .venv/bin/python bench/end_to_end.py --db sqlite # SQLite (writers serialised: not the production setup)
+    .venv/bin/python bench/end_to_end.py --steps 20,35,50,65,80 --step-duration 20 --drain 20
+                                                     # step mode: the highest steady rate carried
 
 Processes, all on loopback: the webhook under gunicorn (`bot.wsgi:app`, production settings), real RQ
 worker processes (`steward worker`), and the fake WeChat API (`bench.sandbox_wsgi:app`) as a process of
@@ -37,7 +39,7 @@ from bench.webhook import Messages, fresh_pg  # noqa: E402
 REDIS_URL = "redis://127.0.0.1:6379/9"
 PG_DB = "steward_bench_e2e"
 SANDBOX_PREFIX = "steward:sandbox:"
-CMID = re.compile(r"^t(\d+)-([a-z]+)-")
+CMID = re.compile(r"^(?:[0-9a-f]+-)?t(\d+)-([a-z]+)-")  # the deployment id first (since the security merge)
 WORKER_MODES = {
     # As shipped: jobs run in the warm worker process, which imports the job modules and opens a
     # database connection before taking jobs (`workers.run.warm_up`).
@@ -138,6 +140,88 @@ def settle(pids: list[int], limit: float = 20.0, step: float = 0.5) -> float:
     return time.time() - t0
 
 
+def run_steps(args: argparse.Namespace, r: redis.Redis, db_url: str, url: str) -> int:
+    """Step mode: the same stream at rising rates, one step after the other on the same running
+    system (the queues drained between steps). A step is *carried* when its message → push p95 is
+    under 1 s, every message became a pushed ticket (or joined an open one), and its backlog stayed
+    flat (no 5 s sample above one second's worth of messages, and the last not above the first + 10).
+    Reports the highest carried rate, next to the 50 messages/s step."""
+    from bot.storage.models import InboundMessage
+
+    rates = [float(x) for x in args.steps.split(",")]
+    make = Messages(safe=False)
+    engine = create_engine(db_url)
+    tap = SandboxTap(r)
+    tap.start()
+    offset, results = 0, []
+    print(f"step mode: {', '.join(f'{x:g}' for x in rates)} messages/s, {args.step_duration:.0f} s each")
+    for rate in rates:
+        sent_at: dict[int, float] = {}
+        answers: dict[int, str | None] = {}
+
+        def on_answer(i: int, latency: float, status: int, body: bytes | None, err: str | None,
+                      _a: dict[int, str | None] = answers) -> None:
+            ok = status == 200 and body is not None and body.startswith(b"<xml>")
+            _a[i] = err if err else (None if ok else f"http {status}")
+
+        probe = BacklogProbe(r, db_url)
+        probe.start()
+        base = offset
+        loadgen.run_open_loop_raw(url, lambda i, b=base: make(i + b), rate, args.step_duration,
+                                  lambda i, t, b=base, s=sent_at: s.__setitem__(i + b, t),
+                                  lambda i, *rest, b=base: on_answer(i + b, *rest))
+        probe.stop()
+        offset += len(sent_at) + 1
+        deadline = time.time() + args.drain
+        msg_ticket: dict[int, int] = {}
+        joined: set[int] = set()
+        pushed: dict[int, float] = {}
+        while time.time() < deadline:
+            tap.poll()
+            with engine.connect() as conn:
+                rows = conn.execute(select(InboundMessage.raw, InboundMessage.ticket_id, InboundMessage.status)).all()
+            msg_ticket, joined = {}, set()
+            for raw, ticket_id, status in rows:
+                m = re.search(r"<MsgId>(\d+)</MsgId>", raw)
+                if m and int(m.group(1)) - make.base in sent_at:
+                    i = int(m.group(1)) - make.base
+                    if ticket_id:
+                        msg_ticket[i] = ticket_id
+                    elif status == "handled":
+                        joined.add(i)
+            pushed = {}
+            for e in tap.entries:
+                cm = CMID.match(e.get("client_msg_id") or "")
+                if cm and cm.group(2) in ("task", "triage"):
+                    pushed.setdefault(int(cm.group(1)), e["time"])
+            queued = sum(r.llen(f"rq:queue:{q}") for q in ("urgent", "dispatch", "push"))
+            if not queued and all(msg_ticket.get(i) in pushed or i in joined for i in answers if answers[i] is None):
+                break
+            time.sleep(0.5)
+        e2e = [pushed[msg_ticket[i]] - sent_at[i] for i in sent_at if msg_ticket.get(i) in pushed]
+        lost = [i for i, a in answers.items() if a is None and i not in joined and msg_ticket.get(i) not in pushed]
+        refused = sum(1 for a in answers.values() if a is not None) + len(sent_at) - len(answers)
+        backlog = [d + p for _, d, p, _ in probe.samples]
+        flat = not backlog or (max(backlog) <= rate and backlog[-1] <= backlog[0] + 10)
+        p95 = loadgen.percentile(e2e, 95) if e2e else float("inf")
+        ok = p95 < 1.0 and flat and not lost and not refused
+        results.append((rate, ok, p95, backlog, len(lost), refused))
+        print(f"  {rate:5.0f} msg/s: sent {len(sent_at)}, message → push p95 {p95 * 1000:.0f} ms, backlog per 5 s "
+              f"{' '.join(map(str, backlog)) or '-'}, lost {len(lost)}, refused {refused} → "
+              f"{'carried' if ok else 'NOT carried'}  (load {loadgen.machine()['loadavg']})", flush=True)
+        if not ok and not args.step_all:
+            break
+    tap.stop()
+    engine.dispose()
+    carried = [x for x, ok, *_ in results if ok]
+    fifty = next((x for x in results if x[0] == 50), None)
+    print(f"\nhighest steady rate carried (p95 < 1 s, flat backlog, nothing lost): "
+          f"{max(carried):g} messages/s" if carried else "\nno step carried")
+    if fifty:
+        print(f"50 messages/s: p95 {fifty[2] * 1000:.0f} ms, backlog {fifty[3]}, {'carried' if fifty[1] else 'NOT carried'}")
+    return 0 if carried else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=float, default=50.0, help="messages per second")
@@ -156,6 +240,9 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--client", choices=["raw", "httpx"], default="raw",
                     help="raw: a hand-written HTTP client (little CPU); httpx: the previous client")
+    ap.add_argument("--steps", default="", help="step mode: rates to try in turn, e.g. 20,35,50,65,80,100")
+    ap.add_argument("--step-duration", type=float, default=20.0, help="seconds per step")
+    ap.add_argument("--step-all", action="store_true", help="run every step, not stop at the first missed")
     args = ap.parse_args()
     if args.quick:
         args.duration = 10.0
@@ -193,6 +280,9 @@ def main() -> int:
         time.sleep(1.0)  # workers register with Redis
         settled = settle([p.popen.pid for p in procs])
         print(f"processes settled {settled:.1f} s after the first answers (imports done)", flush=True)
+
+        if args.steps:
+            return run_steps(args, r, db_url, f"http://127.0.0.1:{web_port}/wechat")
 
         make = Messages(safe=False)
         sent_at: dict[int, float] = {}

@@ -10,10 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import configure_mappers
 
 from bot import config as config_mod
+from bot.config import logs
 from bot.entrypoints import member_page, webhook, wx_oauth
 from bot.sandbox import views as sandbox_views
 from bot.services.uow.steward import Steward
 from bot.web import blueprints as web
+from bot.web import metrics
 from handlers.classify import classify
 
 
@@ -38,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SANDBOX=cfg.sandbox.enabled,
     )
     app.config.update(test_config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(cfg.log.json_lines)
 
     steward = Steward(cfg)
     steward.init_app(app)
@@ -49,6 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["SANDBOX"]:
         app.register_blueprint(sandbox_views.bp)
 
+    if cfg.metrics.enabled:
+        app.register_blueprint(metrics.bp)  # /metrics: Prometheus, behind a token or an address
     web.init_app(app)  # workbench, public board, JSON API; CSRF for every form (after the above)
 
     @app.get("/")

@@ -19,6 +19,7 @@ from bot.cli.demo import demo, seed_for_dev
 from bot.cli.devserver import run_dev
 from bot.cli.pdf import to_pdf
 from bot.cli.zh import CONFIG_HELP, ZhGroup, use_config
+from bot.config import logs
 from bot.sandbox.standalone import create_sandbox_app
 from bot.services.community import menu as menu_service
 from bot.services.community.sync import sync_from_config
@@ -93,7 +94,9 @@ def serve(obj: Ctx, host: str, port: int) -> None:
 @click.option("--fork", is_flag=True, help="每个任务在单独的子进程里运行（更隔离，但更慢）")
 @pass_ctx
 def worker(obj: Ctx, burst: bool, fork: bool) -> None:
-    run_worker(Steward(obj.service_config()), burst=burst, simple=not fork)
+    cfg = obj.service_config()
+    logs.setup(cfg.log.json_lines)
+    run_worker(Steward(cfg), burst=burst, simple=not fork)
 
 
 @main.command(help="单独运行模拟的微信接口（沙箱，开发和测试用）。")

@@ -40,6 +40,18 @@ ENV_OVERRIDES = {
 }
 
 
+
+def sentinel_url(sentinels: list[str], master_name: str, url: str = "") -> str:
+    """`[redis] sentinels` as the one Redis URL every process passes around (STEWARD_REDIS_URL, the
+    worker, RQ): sentinel://[:password@]host:port,host:port/<master_name>/<db>; the db number and
+    password come from `[redis] url` when it is given (bot.storage.redis_conn opens it)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url) if url else None
+    db = (parts.path.strip("/") or "0") if parts else "0"
+    auth = f":{parts.password}@" if parts and parts.password else ""
+    return f"sentinel://{auth}{','.join(sentinels)}/{master_name}/{db}"
+
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
     """The file to load: explicit path, else $STEWARD_CONFIG, else ./config.toml. Only `steward dev`
     and tests fall back to the sample config; anything else without a config.toml is an error."""
@@ -104,7 +116,8 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         source=source,
         community=f.community.name,
         wechat=f.wechat,
-        redis_url=f.redis.url,
+        redis_url=sentinel_url(f.redis.sentinels, f.redis.master_name, f.redis.url) if f.redis.sentinels
+        else f.redis.url,
         database_url=f.database.url or "sqlite:///var/steward.db",
         secret_key=f.web.secret_key,
         public_url=f.web.public_url.rstrip("/"),
@@ -146,6 +159,8 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         audit=f.audit,
         retention=f.retention,
         digest=f.digest,
+        log=f.log,
+        metrics=f.metrics,
         raw=data,
     )
 

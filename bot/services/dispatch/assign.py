@@ -23,6 +23,7 @@ from bot.services.dispatch import workcalendar
 from bot.services.push import inline
 from bot.services.push.links import action_link
 from bot.services.push.send import PENDING, queue_push, schedule_send, unreachable_openids
+from bot.services.tickets import merges
 from bot.services.tickets.lifecycle import add_event, transition
 from bot.services.uow import jobs, outbox
 from bot.services.uow.steward import Steward
@@ -62,6 +63,10 @@ def dispatch_ticket(steward: Steward, ticket_id: int, attempt: int = 1, assignee
             add_event(s, ticket, "dispatch_skipped", note=f"状态为{ticket.status_label}，不再派单",
                       data={"attempt": attempt})
             return "skipped"
+        if attempt == 1 and ticket.courtyard_id:
+            # Moved here from the webhook (issue 24): staff read the suggestion, the resident's
+            # reply does not wait for it. Attempt 1 is claimed once, so it is written once.
+            merges.suggest(s, config, ticket)
         if in_process:
             outbox.send_in_process(s, lambda pushes: inline.send_all(steward, pushes))
         return dispatch_now(s, config, ticket, attempt, assignee_openid)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -16,6 +18,7 @@ from typing import Any, cast
 
 import redis as redis_lib
 from sqlalchemy import Table, and_, bindparam, case, func, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import to_local, utcnow
@@ -129,6 +132,12 @@ def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[Ti
 
 
 _QUESTION_MARK = ("？", "?", "吗", "哪", "几", "什么", "啥")
+_ASKED = (  # built once (issue 24: building it per message cost more CPU than running it)
+    select(Ticket.ref, TicketEvent.kind, TicketEvent.note).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+    .where(Ticket.ref.in_(bindparam("refs", expanding=True)),
+           TicketEvent.kind.in_(("progress", "resident_followup")), TicketEvent.at >= bindparam("since"))
+    .order_by(TicketEvent.id)
+)
 
 
 def with_questions(session: Session, views: list[TicketView], now: Any) -> list[TicketView]:
@@ -136,13 +145,8 @@ def with_questions(session: Session, views: list[TicketView], now: Any) -> list[
     the resident's next words answer it. One query, only for residents with open tickets."""
     if not views:
         return views
-    since = now - timedelta(hours=24)
-    rows = session.execute(
-        select(Ticket.ref, TicketEvent.kind, TicketEvent.note).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-        .where(Ticket.ref.in_([v.ref for v in views]), TicketEvent.kind.in_(("progress", "resident_followup")),
-               TicketEvent.at >= since)
-        .order_by(TicketEvent.id)
-    ).all()
+    rows = session.connection().execute(
+        _ASKED, {"refs": [v.ref for v in views], "since": now - timedelta(hours=24)}).all()
     last: dict[str | None, tuple[str, str | None]] = {}  # (refs are never None here: the IN above)
     for r in rows:  # the newest wins: a resident's answer clears the member's question
         last[r.ref] = (r.kind, r.note)
@@ -156,13 +160,46 @@ def task_views(session: Session, openid: str, limit: int = 30) -> list[TicketVie
     return _views(session.connection().execute(_TASKS, {"openid": openid, "limit": limit}).all())
 
 
+# The latest start of any event, per Steward (one per process), re-read after EVENTS_TTL seconds
+# and whenever this process writes an Event row: `bool(ctx.events)` is asked of every text
+# (handlers.events.matches_explicit: `ctx.events and guest_name(text)`), and "is there an upcoming
+# event at all" needs no per-resident query. Cost: an event published or moved by another process
+# is seen by that truth test up to EVENTS_TTL late (the list itself is always read fresh).
+# Issue 24: one grouped query fewer on most messages (bench/webhook_cpu.py).
+EVENTS_TTL = 10.0
+_latest_start: weakref.WeakKeyDictionary[Steward, tuple[float, Any]] = weakref.WeakKeyDictionary()
+
+
+@sa_event.listens_for(Event, "after_insert")
+@sa_event.listens_for(Event, "after_update")
+@sa_event.listens_for(Event, "after_delete")
+def _events_changed(*_: Any) -> None:
+    _latest_start.clear()
+
+
+def any_upcoming(session: Session, steward: Steward, now: Any) -> bool:
+    seen = _latest_start.get(steward)
+    clock = time.monotonic()
+    if seen is None or clock - seen[0] > EVENTS_TTL:
+        seen = (clock, session.scalar(select(func.max(Event.starts_at))))
+        _latest_start[steward] = seen
+    return seen[1] is not None and seen[1] >= now
+
+
 class LazyEvents(Sequence[EventView]):
     """`ctx.events`, read on first use: only event talk (活动, 报名…) looks at it, so most messages
-    skip the query. Used only while the message's transaction is open (handle → compose)."""
+    skip the query. Used only while the message's transaction is open (handle → compose). Its truth
+    is answered without the list when it is not read yet (`any_upcoming`)."""
 
-    def __init__(self, load: Callable[[], list[EventView]]) -> None:
+    def __init__(self, load: Callable[[], list[EventView]], exists: Callable[[], bool] | None = None) -> None:
         self._load = load
+        self._exists = exists
         self._items: list[EventView] | None = None
+
+    def __bool__(self) -> bool:
+        if self._items is None and self._exists is not None:
+            return self._exists()
+        return bool(self._get())
 
     def _get(self) -> list[EventView]:
         if self._items is None:
@@ -199,7 +236,8 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
         member=member,
         open_tickets=mine,
         awaiting_callback=[t for t in mine if t.status == "awaiting_callback"],
-        events=LazyEvents(lambda: upcoming_events(session, msg.openid, now)),  # type: ignore[arg-type]
+        events=LazyEvents(lambda: upcoming_events(session, msg.openid, now),  # type: ignore[arg-type]
+                          lambda: any_upcoming(session, steward, now)),
         now=now,
         tasks=task_views(session, msg.openid) if member is not None else [],
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -18,15 +18,20 @@ from handlers.base import Context, TicketView
 
 LOOKBACK = timedelta(days=3)
 OPEN = ("received", "dispatched", "accepted", "triage")
+# Built once: it runs in every first dispatch (issue 24), where building it cost more than running it.
+_RECENT = (
+    select(Ticket.ref, Ticket.text, Ticket.status).where(
+        Ticket.courtyard_id == bindparam("courtyard"), Ticket.id != bindparam("id"),
+        Ticket.resident_openid != bindparam("openid"), Ticket.status.in_(OPEN),
+        Ticket.created_at >= bindparam("since")).order_by(Ticket.id.desc()).limit(5)
+)
 
 
 def suggest(session: Session, config: Config, ticket: Ticket) -> str | None:
     """The ref suggested as the same thing (and the note written on `ticket`), or None."""
-    rows = session.execute(
-        select(Ticket.ref, Ticket.text, Ticket.status).where(
-            Ticket.courtyard_id == ticket.courtyard_id, Ticket.id != ticket.id,
-            Ticket.resident_openid != ticket.resident_openid, Ticket.status.in_(OPEN),
-            Ticket.created_at >= utcnow() - LOOKBACK).order_by(Ticket.id.desc()).limit(5)).all()
+    rows = session.connection().execute(_RECENT, {
+        "courtyard": ticket.courtyard_id, "id": ticket.id, "openid": ticket.resident_openid,
+        "since": utcnow() - LOOKBACK}).all()
     ctx = Context(config=config)
     for row in rows:
         ref = row.ref
