@@ -52,7 +52,8 @@ def table(now: dict[str, dict], before: dict[str, dict] | None) -> list[str]:
         lines.append(f"\n{'by ' + title if title != 'all' else 'in all':<24} {'before':>8} {'now':>8}")
         for group in sorted({g for g, _ in c_now}):
             was = f"{c_before[(group, 'right')]}/{c_before[(group, 'n')]}" if before else "—"
-            lines.append(f"{group:<24} {was:>8} {c_now[(group, 'right')]}/{c_now[(group, 'n')]:<6}")
+            now_ = f"{c_now[(group, 'right')]}/{c_now[(group, 'n')]}"
+            lines.append(f"{group:<24} {was:>8} {now_:>8}")
     return lines
 
 
