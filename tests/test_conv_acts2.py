@@ -55,3 +55,24 @@ def test_a_second_urge_is_one_supervised_ticket_not_two(chat, steward_live):
     with steward_live.session() as s:
         month_rates = rates.month_rates(s, steward_live.config, year, month)
     assert month_rates["c3"].overdue == 1
+
+
+# --- 5. a member who is also a resident -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ask", ["我的工单", "俺的工单", "[语音] 我的工单"])
+def test_a_member_who_reports_too_sees_her_tasks_and_her_own_reports(chat, ask):
+    chat.lives("居民", "c3").play(FIRST + f"""
+        维修: 5号院3号楼门口的下水道堵了，污水流了一地
+          < 工单号 R1002
+        维修: {ask}
+          < 1 件任务 … R1001 … 您自己报的 … R1002
+    """)
+
+
+def test_a_member_without_own_reports_sees_only_tasks(chat):
+    chat.lives("居民", "c3").play(FIRST + """
+        维修: 我的工单
+          < R1001
+          <! 您自己报的
+    """)
