@@ -4,10 +4,13 @@ who is also a resident, and 催办 counted as 督办 in the ledger and the month
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.domain.clock import to_local, utcnow
 from bot.services import rates
+from bot.storage.models import Event
 from bot.web import ledger
 from tests.fixtures_dispatch import *  # noqa: F403
 
@@ -16,6 +19,14 @@ FIRST = """
       < 工单号 R1001
     理事会 << R1001
 """
+
+
+def _event(steward, title, capacity=20) -> int:
+    with steward.session() as s:
+        e = Event(title=title, starts_at=utcnow() + timedelta(days=2), place="党群服务中心", capacity=capacity)
+        s.add(e)
+        s.flush()
+        return e.id
 
 
 # --- 6. 催办 is 督办 ---------------------------------------------------------------------------------
@@ -75,4 +86,56 @@ def test_a_member_without_own_reports_sees_only_tasks(chat):
         维修: 我的工单
           < R1001
           <! 您自己报的
+    """)
+
+
+# --- 1. a pending question yields to a message that clearly means something else --------------------
+
+
+@pytest.mark.parametrize("ask", ["社区卫生服务站几点开门", "[语音] 那个卫生服务站 几点开门啊", "卫生站星期天开门不开门"])
+def test_a_question_while_asked_which_courtyard_is_answered_and_the_courtyard_asked_again(chat, ask):
+    chat.play(f"""
+        居民: 楼道灯坏了，黑咕隆咚的
+          < 哪个院
+        居民: {ask}
+          < 卫生服务站 … 楼道灯坏了 … 哪个院
+          <! 没认出
+        居民: 3号院
+          < 工单号 R1001
+    """)
+    assert chat.tickets("居民")[0].courtyard_id == "c3"
+
+
+@pytest.mark.parametrize("ask", ["有啥活动", "[语音] 最近社区有啥活动没有", "这几天有什么活动"])
+def test_asking_for_activities_while_asked_which_courtyard_lists_them(chat, steward_live, ask):
+    _event(steward_live, "太极拳晨练")
+    chat.play(f"""
+        居民: 下水道堵了，水漫出来了
+          < 哪个院
+        居民: {ask}
+          < 太极拳晨练 … 下水道堵了 … 哪个院
+          <! 没认出
+        居民: 粮食局家属院
+          < 工单号 R1001
+    """)
+
+
+def test_a_question_after_a_report_with_an_open_ticket_is_answered_not_added(chat):
+    chat.lives("居民", "c3").play(FIRST + """
+        居民: 居委会在哪儿办公，几点上班
+          < 服务中心
+          <! 是补充工单
+          <! 工单号 R1002
+    """)
+    assert len(chat.tickets("居民")) == 1
+
+
+def test_the_greeting_question_is_not_asked_again_after_a_question(chat):
+    chat.play("""
+        居民: [关注扫码]
+          < 哪个院
+        居民: 派出所户籍室几点上班
+          < 派出所
+          <! 哪个院
+          <! 没认出
     """)
