@@ -165,6 +165,7 @@ class CallbackAnswer(Action):
     solved: bool | None
     rating: int | None = None
     note: str = ""
+    complaint: str = ""  # a rating given with a complaint (4分 就是来得太慢): kept on the ticket for staff
 
     def reply(self, out: Outcome, ctx: Context) -> str | None:
         if self.solved is False:

@@ -79,6 +79,7 @@ CONVERSATION = Conversation(
         EventsListed: (d.Events(),),
         WithdrawAsked: (people.ConfirmWithdraw(),),
         RatingAsked: (callback.RateAfter(),),
+        callback.SolvedAsked: (callback.SolvedAgain(),),
         FollowUpAsked: (followup.FollowUpOrNew(), followup.MorePhotos()),
     },
     entry_points=(

@@ -139,3 +139,60 @@ def test_the_greeting_question_is_not_asked_again_after_a_question(chat):
           <! 哪个院
           <! 没认出
     """)
+
+
+# --- 4. a vague callback answer is asked once more, plainly ------------------------------------------
+
+FINISHED = """
+    居民: 3号院2号楼楼道灯不亮了，黑咕隆咚的
+    维修: 接单 R1001
+    维修: 办结 R1001 换了新灯泡，亮了
+    居民 << 打分
+"""
+
+
+@pytest.mark.parametrize(("vague", "answer", "status", "solved"), [
+    ("还行吧", "1", "closed", True), ("差不多", "0", "dispatched", False), ("中 还中吧", "修好了", "closed", True),
+    ("[语音] 嗯 凑合吧", "没修好", "dispatched", False),
+])
+def test_a_vague_callback_answer_is_asked_once_more(chat, vague, answer, status, solved):
+    chat.lives("居民", "c3").play(FINISHED + f"""
+        居民: {vague}
+          < 修好了吗？回 1 修好了，0 没修好
+          <! 谢谢您的评价
+        居民: {answer}
+    """)
+    (t,) = chat.tickets("居民")
+    assert (t.status, t.solved, t.rating) == (status, solved, None)
+
+
+@pytest.mark.parametrize(("first", "second"), [("还行吧", "差不多吧"), ("[语音] 中 还中吧", "就那样呗")])
+def test_a_second_vague_answer_is_solved_with_no_rating(chat, first, second):
+    chat.lives("居民", "c3").play(FINISHED + f"""
+        居民: {first}
+          < 修好了吗
+        居民: {second}
+          < 按修好了登记
+          <! 修好了吗
+    """)
+    (t,) = chat.tickets("居民")
+    assert (t.status, t.solved, t.rating) == ("closed", True, None)
+
+
+@pytest.mark.parametrize(("said", "rating"), [("4分，就是师傅来得有点晚", 4), ("⭐⭐⭐ 修好了，不过等了三天", 3),
+                                              ("[语音] 三星吧 修是修好了 就是态度不咋好", 3)])
+def test_a_rating_with_a_complaint_counts_and_keeps_the_complaint(chat, steward_live, said, rating):
+    from sqlalchemy import select
+
+    from bot.storage.models import TicketEvent
+
+    chat.lives("居民", "c3").play(FINISHED + f"""
+        居民: {said}
+          < 意见已经记下
+    """)
+    (t,) = chat.tickets("居民")
+    assert (t.status, t.solved, t.rating) == ("closed", True, rating)
+    with steward_live.session() as s:
+        notes = [e.note for e in s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id,
+                                                                     TicketEvent.kind == "note"))]
+    assert any(n and "居民评价时反映" in n for n in notes)
