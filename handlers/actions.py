@@ -196,6 +196,7 @@ class EventSignup(Action):
 @dataclass(frozen=True)
 class EventCancel(Action):
     event_id: int
+    guest: str = ""  # one of the places taken for others (老伴, 同行2 or a name); "" the resident's own
 
     def reply(self, out: Outcome, ctx: Context) -> str | None:
         return "已取消报名。"

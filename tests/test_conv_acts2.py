@@ -196,3 +196,51 @@ def test_a_rating_with_a_complaint_counts_and_keeps_the_complaint(chat, steward_
         notes = [e.note for e in s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id,
                                                                      TicketEvent.kind == "note"))]
     assert any(n and "居民评价时反映" in n for n in notes)
+
+
+# --- 2. sign-ups in free words, for several people -----------------------------------------------------
+
+
+def _places(steward, eid):
+    from sqlalchemy import select
+
+    from bot.storage.models import Registration
+
+    with steward.session() as s:
+        return sorted((r.guest, r.status) for r in s.scalars(select(Registration).where(Registration.event_id == eid)))
+
+
+@pytest.mark.parametrize("said", ["给我报个太极拳", "[语音] 恁给俺报个太极拳呗", "太极拳那个 帮我报上"])
+def test_signing_up_for_a_named_activity_in_free_words(chat, steward_live, said):
+    _event(steward_live, "重阳节包饺子")
+    eid = _event(steward_live, "太极拳晨练")
+    chat.lives("居民", "c3").play(f"""
+        居民: {said}
+          < 报名成功 … 太极拳晨练
+    """)
+    assert _places(steward_live, eid) == [("", "registered")]
+
+
+@pytest.mark.parametrize(("said", "guests"), [
+    ("太极拳我和我老伴都去", ["老伴"]), ("太极拳报两个人", ["同行2"]), ("[语音] 俺跟俺闺女俩都去 太极拳", ["闺女"]),
+    ("太极拳俺仨都去", ["同行2", "同行3"]),
+])
+def test_several_people_take_that_many_places(chat, steward_live, said, guests):
+    eid = _event(steward_live, "太极拳晨练")
+    chat.lives("居民", "c3").play(f"""
+        居民: {said}
+          < 报名成功 … 也报上了
+    """)
+    assert _places(steward_live, eid) == sorted([("", "registered"), *((g, "registered") for g in guests)])
+
+
+@pytest.mark.parametrize("cancel", ["俺老伴去不了了", "[语音] 俺老伴那天有事 去不了了", "老伴不去了"])
+def test_cancelling_one_of_them_cancels_one_not_all(chat, steward_live, cancel):
+    eid = _event(steward_live, "太极拳晨练")
+    chat.lives("居民", "c3").play(f"""
+        居民: 太极拳我和我老伴都去
+          < 报名成功
+        居民: {cancel}
+          < 已取消老伴
+    """)
+    assert _places(steward_live, eid) == [("", "registered"), ("老伴", "cancelled")]
