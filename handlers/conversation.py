@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from handlers import aside, binding, callback, followup, people, progress
+from handlers import aside, binding, callback, followup, people, progress, reconsider
 from handlers import dialogue as d
 from handlers.base import Context, Decision, Handler, Inbound
 from handlers.state import (
@@ -83,7 +83,7 @@ CONVERSATION = Conversation(
         FollowUpAsked: (followup.FollowUpOrNew(), followup.MorePhotos()),
     },
     entry_points=(
-        d.Callback(), binding.Correction(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),
+        d.Callback(), reconsider.TakeBack(), binding.Correction(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),
         _ASIDE, followup.FollowUp(), d.Media(), d.Location(), d.Blank(),
         d.Request(),
     ),

@@ -244,3 +244,44 @@ def test_cancelling_one_of_them_cancels_one_not_all(chat, steward_live, cancel):
           < 已取消老伴
     """)
     assert _places(steward_live, eid) == [("", "registered"), ("老伴", "cancelled")]
+
+
+# --- 3. a withdrawal taken back -------------------------------------------------------------------------
+
+WITHDRAWN = FIRST + """
+    维修: 接单 R1001
+    居民: 不用来了，俺自己换了个灯泡
+      < 已撤销
+    维修 << R1001
+"""
+
+
+@pytest.mark.parametrize("back", ["算了还是来修吧", "又坏了", "[语音] 哎 那灯又不亮了 还是得恁来修", "刚才撤了的那个 还是派人来吧"])
+def test_taking_a_withdrawal_back_reopens_that_ticket_and_tells_its_member(chat, back):
+    chat.lives("居民", "c3").play(WITHDRAWN + f"""
+        ~ 30
+        居民: {back}
+          < R1001 … 重新打开
+          <! 工单号 R1002
+        维修 << R1001
+    """)
+    (t,) = chat.tickets("居民")
+    assert t.status in ("dispatched", "accepted") and t.close_reason is None and t.assignee_openid == "o-sample-c3-2"
+
+
+def test_another_problem_after_a_withdrawal_is_a_ticket_of_its_own(chat):
+    chat.lives("居民", "c3").play(WITHDRAWN + """
+        ~ 30
+        居民: 3号院5号楼门口垃圾又堆满了，没人清
+          < 工单号 R1002
+    """)
+    assert [t.status for t in chat.tickets("居民")] == ["closed", "dispatched"]
+
+
+def test_a_withdrawal_is_not_taken_back_days_later(chat):
+    chat.lives("居民", "c3").play(WITHDRAWN + """
+        ~ 5760
+        居民: 2号楼楼道灯又坏了
+          < 工单号 R1002
+    """)
+    assert len(chat.tickets("居民")) == 2
