@@ -165,6 +165,7 @@ class CallbackAnswer(Action):
     solved: bool | None
     rating: int | None = None
     note: str = ""
+    complaint: str = ""  # a rating given with a complaint (4分 就是来得太慢): kept on the ticket for staff
 
     def reply(self, out: Outcome, ctx: Context) -> str | None:
         if self.solved is False:
@@ -195,6 +196,7 @@ class EventSignup(Action):
 @dataclass(frozen=True)
 class EventCancel(Action):
     event_id: int
+    guest: str = ""  # one of the places taken for others (老伴, 同行2 or a name); "" the resident's own
 
     def reply(self, out: Outcome, ctx: Context) -> str | None:
         return "已取消报名。"

@@ -72,6 +72,7 @@ class Context:
     awaiting_callback: list[TicketView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)  # upcoming events
     tasks: list[TicketView] = field(default_factory=list)  # a member's open tasks (assigned to them)
+    withdrawn: list[TicketView] = field(default_factory=list)  # the sender's tickets withdrawn lately (taken back?)
     now: datetime | None = None
 
     def __post_init__(self) -> None:

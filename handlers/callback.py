@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from handlers.actions import CallbackAnswer, LateRating
 from handlers.base import Context, Decision, Inbound, TicketView
+from handlers.questions import Question
 from handlers.state import CallbackRating, RatingAsked
 from handlers.text import bare, cn_to_int, find_ref, newest
+
+
+@dataclass(frozen=True)
+class SolvedAsked(Question, tag="callback_plain"):
+    """修好了吗？回 1 修好了，0 没修好 — asked once after a vague answer (还行吧, 差不多)."""
+
+    ref: str
+    said: str = ""  # the vague words, kept with the answer
 
 # --- understanding the answer ----------------------------------------------------------------
 
@@ -93,6 +102,28 @@ def parse_answer(text: str) -> tuple[bool | None, int | None] | None:
     return None
 
 
+# "还行吧", "差不多", "中 还中吧": neither solved nor not, nor a rating one can count on — asked once more.
+_VAGUE = re.compile(
+    r"^(?:嗯|呃|额|中|那)?(?:还行|还中|中还中|还凑合|凑合|差不多|一般般?|马马虎虎|就那样|也就那样|还算行|将就|算是吧?"
+    r"|好像好了|可能好了|应该好了|说不上来|不好说|还那样|凑活)(?:吧|呗|啊|呀|嘞|哩|了|吧吧)*$"
+)
+
+
+def vague(text: str) -> bool:
+    """A callback answer that says nothing sure (no digit, no star, no solved / not-solved words)."""
+    b = bare(text)
+    return bool(b) and star_rating(text) is None and bool(_VAGUE.match(b))
+
+
+# a complaint beside a fair rating ("4分，就是来得太慢"); a low rating is followed up by staff anyway
+_COMPLAINT = re.compile(r"就是|但是|不过|可是|只是|太慢|慢了|来晚|晚了|态度|不耐烦|没打扫|没收拾|脏|乱扔|拖了|等了")
+
+
+PLAIN = "修好了吗？回 1 修好了，0 没修好。"
+_PLAIN_YES = re.compile(r"^(?:1|一|是|是的|对|嗯|修好了?|好了|好啦|中|行)(?:了|的|啊|吧)?$")
+_PLAIN_NO = re.compile(r"^(?:0|零|〇|没|没有|不是|没修好|没好|不中|不行)(?:呢|啊|的)?$")
+
+
 def target(text: str, waiting: list[TicketView]) -> TicketView | None:
     """The ticket an answer is about: the one named by ref, else the most recent one."""
     ref = find_ref(text)
@@ -104,14 +135,17 @@ def target(text: str, waiting: list[TicketView]) -> TicketView | None:
 
 
 def matches(msg: Inbound, ctx: Context) -> bool:
-    return bool(ctx.awaiting_callback) and msg.kind in ("text", "voice") and parse_answer(msg.text) is not None
+    return bool(ctx.awaiting_callback) and msg.kind in ("text", "voice") and (
+        parse_answer(msg.text) is not None or vague(msg.text))
 
 
 def handle(msg: Inbound, ctx: Context) -> Decision:
-    solved, rating = parse_answer(msg.text) or (None, None)
     ticket = target(msg.text, ctx.awaiting_callback)
     if ticket is None:
         raise ValueError("no ticket awaiting a callback")
+    if vague(msg.text):  # asked once more, plainly
+        return Decision(reply=PLAIN, state=ctx.state.asking(SolvedAsked(ticket.ref, msg.text.strip()[:100]), ctx.clock))
+    solved, rating = parse_answer(msg.text) or (None, None)
     earlier = ctx.state.callback_rating
     state = replace(ctx.state, callback_rating=None)
     if rating is None and earlier and earlier.ref == ticket.ref:
@@ -122,6 +156,9 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
             state=replace(state, callback_rating=CallbackRating(ticket.ref, rating)),
         )
     note = msg.text.strip()[:200]
+    if solved and rating is not None and rating > 2 and _COMPLAINT.search(bare(msg.text)):
+        return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note, complaint=note)], state=state,
+                        reply="您提的意见已经记下，转给社区改进。")
     if solved and rating is None:  # 修好了: close it, and let the next message carry the rating
         asked = state.asking(RatingAsked(ticket.ref), ctx.clock)
         return Decision(actions=[CallbackAnswer(ticket.ref, solved, rating, note)], state=asked,
@@ -145,3 +182,39 @@ class RateAfter:
         asked = ctx.state.pending
         ref = asked.ref if isinstance(asked, RatingAsked) else ""
         return Decision(actions=[LateRating(ref, int(rating or 0), msg.text.strip()[:200])], state=ctx.state.settled())
+
+
+class SolvedAgain:
+    """The answer to 修好了吗？回 1 修好了，0 没修好: 1 / 0 (or plain words); a second vague answer is taken
+    as solved with no rating (the words kept in the note)."""
+
+    name = "solved_again"
+
+    def match(self, msg: Inbound, ctx: Context) -> bool:
+        q = ctx.state.pending
+        if msg.kind not in ("text", "voice") or not isinstance(q, SolvedAsked):
+            return False
+        if not any(t.ref == q.ref for t in ctx.awaiting_callback):
+            return False
+        b = bare(msg.text)
+        return bool(_PLAIN_YES.match(b) or _PLAIN_NO.match(b)) or vague(msg.text) or parse_answer(msg.text) is not None
+
+    def handle(self, msg: Inbound, ctx: Context) -> Decision:
+        q = ctx.state.pending
+        assert isinstance(q, SolvedAsked)
+        b = bare(msg.text)
+        note = "，".join(p for p in (q.said, msg.text.strip()) if p)[:200]
+        state = ctx.state.settled(callback_rating=None)
+        if _PLAIN_NO.match(b):
+            return Decision(actions=[CallbackAnswer(q.ref, False, None, note)], state=state)
+        if _PLAIN_YES.match(b):
+            return Decision(actions=[CallbackAnswer(q.ref, True, None, note)],
+                            state=state.asking(RatingAsked(q.ref), ctx.clock),
+                            reply="太好了！再回个数字给这次服务打个分吧：5 很满意 … 1 很不满意。")
+        parsed = None if vague(msg.text) else parse_answer(msg.text)
+        if parsed is not None and parsed[0] is not None:
+            solved, rating = parsed
+            return Decision(actions=[CallbackAnswer(q.ref, solved, rating, note)], state=state)
+        # vague twice: taken as solved, no rating (nothing to count on)
+        return Decision(actions=[CallbackAnswer(q.ref, True, None, note)], state=state,
+                        reply="好的，就按修好了登记。以后再有问题，随时说。")

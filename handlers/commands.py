@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.domain.vocabulary import TicketStatus
+from bot.domain.vocabulary import STATUS_LABELS, TicketStatus
 from handlers import acts
 from handlers.actions import AttachMedia, CouncilCommand
 from handlers.base import Context, Decision, Inbound
@@ -97,6 +97,8 @@ def _natural(text: str, ctx: Context) -> Parsed | None:
     if ctx.member is None or not ctx.tasks or ctx.awaiting_callback:  # his own callback answers first
         return None
     b = _bare(text)
+    if _MY_TASKS.search(b):  # 我的工单 asks for the list, it takes nothing
+        return None
     if len(b) <= 24 and not _QUESTION.search(b) and "没" not in b:
         if _DONE.search(b):
             return Parsed("finish", _only(ctx, (TicketStatus.accepted, TicketStatus.dispatched)), (text or "").strip())
@@ -201,19 +203,32 @@ def _bare(text: str) -> str:
 
 
 def task_list(ctx: Context) -> str:
-    """A member's open tasks, urgent first, short enough for one phone screen."""
+    """A member's open tasks, urgent first, short enough for one phone screen — and, when she is also a
+    resident with reports of her own still open, those too (我的工单 means both to her)."""
+    own = [t for t in ctx.open_tickets if t.assignee != ctx.member.openid] if ctx.member else list(ctx.open_tickets)
+    room = 8 if not own else 5
+    lines: list[str] = []
     if not ctx.tasks:
-        return "您现在没有待办的任务。有新任务会第一时间通知您。"
-    ordered = sorted(ctx.tasks, key=lambda t: (not t.urgent, t.status != TicketStatus.dispatched))
-    lines = [f"您有 {len(ordered)} 件任务没办完："]
-    for t in ordered[:8]:
-        what = " ".join(t.text.split())
-        what = what if len(what) <= 14 else what[:14] + "…"
-        state = "待接单" if t.status == TicketStatus.dispatched else "办理中"
-        lines.append(f"{'【紧急】' if t.urgent else ''}{t.ref} {state}｜{what}")
-    if len(ordered) > 8:
-        lines.append(f"还有 {len(ordered) - 8} 件，请在任务页查看。")
-    lines.append("回复「接单 单号」「办结 单号 说明」处理。")
+        lines.append("您现在没有待办的任务。有新任务会第一时间通知您。")
+    else:
+        ordered = sorted(ctx.tasks, key=lambda t: (not t.urgent, t.status != TicketStatus.dispatched))
+        lines.append(f"您有 {len(ordered)} 件任务没办完：")
+        for t in ordered[:room]:
+            what = " ".join(t.text.split())
+            what = what if len(what) <= 14 else what[:14] + "…"
+            state = "待接单" if t.status == TicketStatus.dispatched else "办理中"
+            lines.append(f"{'【紧急】' if t.urgent else ''}{t.ref} {state}｜{what}")
+        if len(ordered) > room:
+            lines.append(f"还有 {len(ordered) - room} 件，请在任务页查看。")
+        lines.append("回复「接单 单号」「办结 单号 说明」处理。")
+    if own:
+        lines.append(f"您自己报的 {len(own)} 个工单还没办完：")
+        for t in own[:3]:
+            what = " ".join(t.text.split())
+            what = what if len(what) <= 14 else what[:14] + "…"
+            lines.append(f"{t.ref} {STATUS_LABELS.get(t.status, t.status)}｜{what}")
+        if len(own) > 3:
+            lines.append(f"还有 {len(own) - 3} 个，有变化会通知您。")
     return "\n".join(lines)
 
 

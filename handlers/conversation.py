@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from handlers import amend, binding, callback, followup, outside, people, progress
+from handlers import amend, aside, binding, callback, followup, outside, people, progress, reconsider
 from handlers import dialogue as d
 from handlers.base import Context, Decision, Handler, Inbound
 from handlers.state import (
@@ -64,7 +64,7 @@ class Conversation:
         return handler.handle(msg, ctx)
 
 
-_CANCEL, _MY = d.CancelRequest(), d.MyTickets()
+_CANCEL, _MY, _ASIDE = d.CancelRequest(), d.MyTickets(), aside.Aside()
 
 CONVERSATION = Conversation(
     first=(
@@ -74,16 +74,19 @@ CONVERSATION = Conversation(
     ),
     states={
         BindOffered: (binding.Correction(), d.ConfirmBinding()),
-        CourtyardAsked: (_CANCEL, _MY, outside.OutsideAnswer(), people.NewProblemWhileAsked(), binding.AllCourtyards(), d.AskCourtyard()),
-        MenuShown: (_CANCEL, _MY, d.Menu()),
+        CourtyardAsked: (_CANCEL, _MY, outside.OutsideAnswer(), people.NewProblemWhileAsked(), _ASIDE,
+                         binding.AllCourtyards(), d.AskCourtyard()),
+        MenuShown: (_CANCEL, _MY, _ASIDE, d.Menu()),
         EventsListed: (d.Events(),),
         WithdrawAsked: (people.ConfirmWithdraw(),),
         RatingAsked: (callback.RateAfter(),),
+        callback.SolvedAsked: (callback.SolvedAgain(),),
         FollowUpAsked: (followup.FollowUpOrNew(), followup.MorePhotos()),
     },
     entry_points=(
-        d.Callback(), binding.Correction(), amend.Amend(), people.Withdrawal(), _CANCEL, _MY, binding.SelfIntro(), d.Events(),
-        outside.Outside(), followup.FollowUp(), d.Media(), d.Location(), d.Blank(),
+        d.Callback(), reconsider.TakeBack(), binding.Correction(), amend.Amend(), people.Withdrawal(), _CANCEL, _MY,
+        binding.SelfIntro(), d.Events(), outside.Outside(), _ASIDE, followup.FollowUp(), d.Media(), d.Location(),
+        d.Blank(),
         d.Request(),
     ),
     fallbacks=(d.Fallback(),),

@@ -17,7 +17,14 @@ from handlers.text import NUM, SURNAMES, bare, cn_to_int, find_name, find_phone,
 STEP = EventsListed.tag  # after the list was shown (that question pending) a bare number picks an event
 WEEKDAYS = "一二三四五六日"
 _CANCEL = re.compile(r"取消报名|取消活动|不去了|去不了|不参加了?|退出|不报了|退报名|撤销报名|来不了|取消")
-_SIGNUP = re.compile(r"报名|报个名|参加|算我|我要去|我想去|想去|我去|带我|加我|登记|预约|占个位|留个位|报上")
+_SIGNUP = re.compile(r"报名|报个名|参加|算我|我要去|我想去|想去|我去|带我|加我|登记|预约|占个位|留个位|报上"
+                     r"|(?:给|帮|替)(?:我|俺)(?:们)?(?:也)?报|报(?:个|一个)|都(?:想|要)?去(?!不)|(?:俩|一块|一起)(?:都)?去(?!不)"
+                     r"|报(?:两|俩|二|三|四|五|[2-5])(?:个|位)")
+# Who else goes: a relative or neighbour by what the resident calls them (我和我老伴都去), and how many (报两个人)
+_REL = re.compile(r"老伴|老婆|老公|爱人|孙子|孙女|外孙女?|儿子|闺女|女儿|儿媳|邻居|朋友|亲家|老姐妹|老伙计|俺妈|我妈|俺爸|我爸")
+_COUNT = re.compile(r"(?:报|去|来|算|我们|俺们|咱们|一共|总共)?(两|俩|二|三|四|五|[2-5])(?:个人|个|位|口人|人)"
+                    r"|(?:我|俺|咱)(?:们)?(俩|仨)|(两)口子")
+_TOGETHER = re.compile(r"(?:我|俺)(?:和|跟|同|带(?:上|着)?)|都|一块|一起|俩|仨|两口子|还有")
 _INDEX = re.compile(rf"(?:报名|参加|取消|第)*({NUM})(?:号活动|个活动|个|号)?")
 _GENERIC = {"活动", "报名", "参加", "社区", "一个", "我们", "组织"}
 _OTHER = re.compile(r"(?:老伴|老婆|老公|爱人|孙子|孙女|外孙|儿子|闺女|女儿|儿媳|邻居|朋友|亲家|俺妈|我妈|俺爸|我爸|老姐妹|老伙计)"
@@ -35,6 +42,31 @@ def guest_name(text: str) -> str | None:
         if name and name[0] in SURNAMES:
             return name
     return None
+
+
+def party(text: str) -> tuple[str, ...]:
+    """The places besides the resident's own, by what the resident calls them (老伴), else 同行2, 同行3 …:
+    "我和我老伴都去" → (老伴,), "报两个人" → (同行2,), "俺仨" → (同行2, 同行3)."""
+    b = bare(text)
+    rels = list(dict.fromkeys(m.group(0) for m in _REL.finditer(b))) if _TOGETHER.search(b) else []
+    if "两口子" in b and not rels:
+        rels = ["老伴"]
+    n = 0
+    if m := _COUNT.search(b):
+        word = next(g for g in m.groups() if g)
+        n = {"俩": 2, "仨": 3}.get(word) or cn_to_int(word) or 0
+    total = max(n, len(rels) + 1 if rels else 0)
+    extra = [*rels, *(f"同行{k}" for k in range(len(rels) + 2, total + 1))]
+    return tuple(extra[:max(total - 1, 0)])
+
+
+def relation(text: str) -> str | None:
+    """The one person a message is about (俺老伴去不了了 → 老伴), when it names one and not the resident too."""
+    b = bare(text)
+    found = list(dict.fromkeys(m.group(0) for m in _REL.finditer(b)))
+    if len(found) != 1 or re.search(r"(?:我|俺)(?:和|跟|俩)|都", b):
+        return None
+    return found[0]
 
 
 def is_full(e: EventView) -> bool:
@@ -116,6 +148,10 @@ def matches_explicit(msg: Inbound, ctx: Context) -> bool:
         return True
     if ctx.events and guest_name(msg.text):
         return True
+    if ctx.events and (_SIGNUP.search(b) or party(msg.text)) and find_event(msg.text, ctx.events, by_number=False):
+        return True  # 给我报个太极拳, 我和我老伴都去太极拳
+    if any(e.mine for e in ctx.events) and _CANCEL.search(b) and relation(msg.text):
+        return True  # 俺老伴去不了了
     return b in ("活动", "活动报名", "看活动") or bool(
         re.match(r"(?:报名|取消报名|我要报名|我想报名|想报名|(?:最近|这几天|这周|本周)?有(?:啥|什么|没有|啥子)活动)", b)
     )
@@ -140,9 +176,16 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
                             state=listed)
         if not target.mine:
             return Decision(reply=f"您没有报名「{target.title}」，不用取消。", state=state)
+        who = relation(text)
+        if who:  # one of the places taken for others, not all
+            return Decision(actions=[EventCancel(target.id, guest=who)], state=state)
+        if re.search(r"都|俩|仨", b) and party(text):  # 我和老伴都去不了了: every place
+            return Decision(actions=[EventCancel(target.id), *(EventCancel(target.id, guest=g) for g in party(text))],
+                            state=state)
         return Decision(actions=[EventCancel(target.id)], state=state)
     guest = guest_name(text)
-    wants = bool(_SIGNUP.search(b)) or bool(guest) or (picking and number_answer(text) is not None)
+    others = () if guest else party(text)
+    wants = bool(_SIGNUP.search(b)) or bool(guest) or bool(others) or (picking and number_answer(text) is not None)
     if not wants:
         return Decision(reply=list_text(events), state=listed if events else state)
     if not events:
@@ -155,7 +198,10 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
                               "发「有啥活动」看看全社区的安排。", state=state)
     if guest:  # a second place, in that person's name
         return Decision(actions=[EventSignup(target.id, guest=guest)], state=state)
+    guests = [EventSignup(target.id, guest=g) for g in others]
+    if target.mine and guests:
+        return Decision(actions=[*guests], state=state)
     if target.mine:
         return Decision(reply=f"您已经报名了{describe(target)}。到时候见！", state=state)
     name, phone, extra = _contact(text)
-    return Decision(actions=[*extra, EventSignup(target.id, name, phone)], state=state)
+    return Decision(actions=[*extra, EventSignup(target.id, name, phone), *guests], state=state)

@@ -37,7 +37,9 @@ class Emergency:
     name = "emergency"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        return _words(msg) and em.read(msg.text) is not None
+        if not _words(msg) or (e := em.read(msg.text)) is None:
+            return False
+        return not (e.kinds == ("person",) and _cancels_a_place(msg, ctx))
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         text = msg.text.strip()
@@ -56,6 +58,20 @@ class Emergency:
         decision = intake.ticket_or_ask(ctx, request, notice)
         decision.urgent_notice = notice
         return decision
+
+
+_CANT_GO = re.compile(r"(?:去|来)不了|不(?:去|来|参加)了")
+_HURT = re.compile(r"摔|倒|晕|昏|动不了|起不来|喘不|疼|血|救|不省人事|没气|叫不醒|不行了")
+
+
+def _cancels_a_place(msg: Inbound, ctx: Context) -> bool:
+    """"俺老伴去不了了" from someone holding a place at an activity: a cancellation, not a person in danger
+    (only "can't go" words, no sign of harm, and the act model reads a cancellation)."""
+    b = bare(msg.text)
+    if not _CANT_GO.search(b) or _HURT.search(b) or not any(e.mine for e in ctx.events):
+        return False
+    a = acts.read_act(progress.context_of(ctx), msg.text, acts.RESIDENT_ACTS)
+    return a is not None and a.act == "cancel_signup" and a.confidence >= 0.5
 
 
 class NewProblemWhileAsked:

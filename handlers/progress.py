@@ -9,6 +9,7 @@ assignee prodded; a second urge goes to the chair and staff as 督办. Neither o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.domain.vocabulary import STATUS_LABELS, UNFINISHED
@@ -16,7 +17,7 @@ from handlers import acts
 from handlers.base import Action, Context, Decision, Inbound, Outcome, TicketView
 from handlers.questions import CourtyardAsked
 from handlers.replies import ticket_line
-from handlers.text import bare, find_ref, newest
+from handlers.text import bare, find_ref, newest, number_answer, yes_no
 
 SURE = 0.4  # the act model's probability (18 acts, uncalibrated) above which its act decides
 
@@ -138,6 +139,16 @@ class Urge(Action):
         return out.message or "对不起，没找到这件事的工单。发“我的工单”看看在办的有哪些。"
 
 
+_CHOICE = re.compile(r"^(?:是|不是|对|不对|嗯|好|行|中|1|2|0|一|二)?(?:新的|另一|另外一|别的|补充|两码事|一回事|不是一回事)")
+
+
+def _answer_like(text: str) -> bool:
+    """Short words that answer a pending choice question rather than ask where a ticket stands."""
+    b = bare(text)
+    return len(b) <= 8 and not find_ref(text) and (
+        yes_no(text) is not None or number_answer(text) is not None or bool(_CHOICE.match(b)))
+
+
 class ProgressOrUrge:
     """Where does it stand? / Hurry up! — about the resident's own tickets, never a new ticket."""
 
@@ -146,6 +157,8 @@ class ProgressOrUrge:
     def _act(self, msg: Inbound, ctx: Context) -> str | None:
         if ctx.member is not None and ctx.tasks and not (ctx.open_tickets or ctx.awaiting_callback):
             return None  # a member about his tasks: his commands
+        if ctx.state.pending is not None and _answer_like(msg.text):
+            return None  # "新的事", "是", "2" answer the question just asked (its own handlers read them)
         a = act_of(msg, ctx)
         if a is None or a.act not in ("progress", "urge") or a.confidence < SURE:
             return None

@@ -118,7 +118,7 @@ def test_words_while_asked_about_three_photos_open_the_new_ticket_with_all_three
 
 def test_photos_after_words_the_bot_asked_about_go_where_the_answer_says(chat):
     chat.lives("居民", "c3").play(LAMP + """
-        居民: 快点来弄吧
+        居民: 晚上上楼黑得很
           < 是补充工单 R1001 … 回 1 补充
         居民: [照片]
           < 照片收到了
@@ -128,7 +128,7 @@ def test_photos_after_words_the_bot_asked_about_go_where_the_answer_says(chat):
           < 收到了，一共 2 张照片
         居民: 1
           < 已补充到工单 R1001（连同 2 张照片）
-        维修 << 快点来弄吧
+        维修 << 晚上上楼黑得很
         维修 << 居民补充了 2 张照片
     """)
     (t,) = chat.tickets("居民")

@@ -15,7 +15,8 @@ from bot.config import Config
 from bot.domain.clock import utcnow
 from bot.domain.vocabulary import CLOSE_REASONS, STATUS_LABELS
 from bot.services.rates import month_bounds
-from bot.storage.models import Ticket
+from bot.services.rates.definitions import OVERDUE_KINDS
+from bot.storage.models import Ticket, TicketEvent
 from bot.web import audit_page, exports
 from bot.web.auth import require_login, scope_courtyard
 from bot.web.filters import local_time
@@ -86,7 +87,12 @@ def rows(session: Session, config: Config, year: int, month: int, courtyard: str
     stmt = stmt.order_by(Ticket.urgent.desc(), Ticket.created_at, Ticket.id)  # urgent first, as every list
     now = utcnow()
     out = []
-    for t in session.scalars(stmt):
+    found = list(session.scalars(stmt))
+    ids = [t.id for t in found]
+    # 督办 (a missed deadline's escalation, a resident's 催办) counts as the rates count it: the row is flagged
+    supervised = set(session.scalars(select(TicketEvent.ticket_id).where(
+        TicketEvent.ticket_id.in_(ids), TicketEvent.kind.in_(OVERDUE_KINDS)))) if ids else set()
+    for t in found:
         rule = config.categories.get(t.category)
         text = " ".join(t.text.split())
         out.append(LedgerRow(
@@ -100,7 +106,7 @@ def rows(session: Session, config: Config, year: int, month: int, courtyard: str
             finished=t.finished_at or (t.closed_at if t.status == "closed" else None),
             outcome=_outcome(t),
             rating=t.rating,
-            overdue=is_overdue(t, now),
+            overdue=is_overdue(t, now) or t.id in supervised,
         ))
     return out
 

@@ -25,6 +25,7 @@ from bot.storage.models import Media, Ticket, TicketEvent
 from handlers import actions as ha
 from handlers import base as hb
 from handlers import progress as hp
+from handlers import reconsider as hr
 from handlers.amend import AmendTicket
 from handlers.state import Held
 
@@ -202,6 +203,29 @@ def withdraw(run: Run, a: ha.Withdraw) -> hb.Outcome:
                    content=content, text=text)
         tickets.add_event(run.session, ticket, EventKind.withdrawn_notice.value, data={"member": member})
     return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None})
+
+
+@executes(hr.ReopenWithdrawn)
+def reopen_withdrawn(run: Run, a: hr.ReopenWithdrawn) -> hb.Outcome:
+    """The resident takes a withdrawal back: reopened (重办) and dispatched again, to its member when it had one."""
+    ticket = tickets.get_by_ref(run.session, a.ref)
+    if ticket is None or ticket.resident_openid != run.msg.openid:
+        return hb.Outcome(a, False, message="")
+    if ticket.status != "closed" or ticket.close_reason != "withdrawn":
+        return hb.Outcome(a, False, ref=ticket.ref, message=f"工单 {ticket.ref} 没有撤销，还在办，有进展会通知您。")
+    ticket.reopen_count = (ticket.reopen_count or 0) + 1
+    ticket.accept_due_at = None  # the re-dispatch sets a fresh one
+    try:
+        tickets.transition(run.session, ticket, "dispatched", "reopened", actor=run.msg.openid,
+                           note=a.said or "居民撤销后又要求办理", data={"reopen_count": ticket.reopen_count,
+                                                                  "withdrawn_taken_back": True})
+    except tickets.TransitionError as exc:
+        return hb.Outcome(a, False, ref=ticket.ref, message=str(exc))
+    ticket.close_reason = None
+    run.ticket_ids.append(ticket.id)
+    outbox.add(run.session, jobs.dispatch_job(ticket.id, ticket.dispatch_attempt + 1, ticket.assignee_openid,
+                                              urgent=bool(ticket.urgent)))
+    return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if ticket.assignee_openid else None})
 
 
 @executes(ha.EscalateTicket)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.domain.vocabulary import PushKind
+from bot.domain.vocabulary import EventKind, PushKind
 from bot.services.actions.run import Run, executes
 from bot.services.casework.council import apply_callback_answer, apply_council_command, apply_late_rating
 from bot.services.dispatch import handoffs
 from bot.services.events import registrations
 from bot.services.push.delivery import record_delivery
 from bot.services.push.send import queue_push
+from bot.services.tickets import lifecycle as tickets
 from bot.storage.models import Event, Resident
 from handlers import actions as ha
 from handlers import base as hb
@@ -56,9 +57,15 @@ def council_command(run: Run, a: ha.CouncilCommand) -> hb.Outcome:
 
 @executes(ha.CallbackAnswer)
 def callback_answer(run: Run, a: ha.CallbackAnswer) -> hb.Outcome:
-    return apply_callback_answer(
+    out = apply_callback_answer(
         run.session, run.config, run.msg.openid, a.ref, a.solved, a.rating, a.note
     )
+    if out.ok and a.complaint and out.ref:  # a rating with a complaint: the rating counts, the complaint is kept
+        ticket = tickets.get_by_ref(run.session, out.ref)
+        if ticket is not None:
+            tickets.add_event(run.session, ticket, EventKind.note.value, actor=run.msg.openid, actor_name="居民",
+                              note=f"居民评价时反映：{a.complaint}"[:200], data={"complaint": True, "rating": a.rating})
+    return out
 
 
 @executes(ha.LateRating)

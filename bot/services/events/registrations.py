@@ -63,12 +63,16 @@ def cancel(session: Session, a: EventCancel, openid: str) -> hb.Outcome:
     event = session.get(Event, a.event_id, with_for_update=True)
     reg = None
     if event is not None:
-        reg = session.scalars(
-            select(Registration).where(Registration.event_id == event.id, Registration.openid == openid,
-                                       Registration.guest == "")
-        ).first()
+        mine = list(session.scalars(select(Registration).where(
+            Registration.event_id == event.id, Registration.openid == openid,
+            Registration.status != "cancelled").order_by(Registration.id)))
+        reg = next((r for r in mine if r.guest == a.guest), None)
+        others = [r for r in mine if r.guest]
+        if reg is None and a.guest and len(others) == 1:  # 俺老伴去不了了: the one place taken for someone else
+            reg = others[0]
     if event is None or reg is None or reg.status == "cancelled":
-        return hb.Outcome(a, False, message="没有查到您的报名记录。")
+        who = "这位家人" if a.guest else "您"
+        return hb.Outcome(a, False, message=f"没有查到{who}的报名记录。")
     was_registered = reg.status == "registered"
     reg.status = "cancelled"
     promoted = None
@@ -81,7 +85,8 @@ def cancel(session: Session, a: EventCancel, openid: str) -> hb.Outcome:
     return hb.Outcome(
         a, True, data={"promoted": promoted.openid if promoted else None, "event": event.title,
                        "when": _when(event), "place": event.place, "promoted_id": promoted.id if promoted else None},
-        message=f"已取消「{event.title}」的报名。",
+        message=f"已取消{reg.guest}「{event.title}」的报名，其他人的名额不变。" if reg.guest
+        else f"已取消「{event.title}」的报名。",
     )
 
 

@@ -32,6 +32,7 @@ from bot.storage.models import CouncilMember as MemberRow
 from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket, TicketEvent
 from bot.wechat.messages import to_inbound
 from bot.wechat.security import parse_xml
+from handlers import reconsider
 from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
 from handlers.conversation import decide
 from handlers.replies import compose
@@ -110,6 +111,13 @@ _OPEN_TICKETS = (
     .where(Ticket.resident_openid == bindparam("openid"), Ticket.status.in_(OPEN_STATUSES))
     .order_by(Ticket.id.desc())
     .limit(bindparam("limit"))
+)
+_WITHDRAWN = (  # the sender's tickets withdrawn lately: "算了还是来修吧" takes one back (handlers.reconsider)
+    select(*_VIEW_COLUMNS)
+    .where(Ticket.resident_openid == bindparam("openid"), Ticket.status == "closed",
+           Ticket.close_reason == "withdrawn", Ticket.closed_at >= bindparam("since"))
+    .order_by(Ticket.id.desc())
+    .limit(3)
 )
 _TASKS = (
     select(*_VIEW_COLUMNS)
@@ -240,6 +248,8 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
                           lambda: any_upcoming(session, steward, now)),
         now=now,
         tasks=task_views(session, msg.openid) if member is not None else [],
+        withdrawn=_views(session.connection().execute(_WITHDRAWN, {
+            "openid": msg.openid, "since": now - timedelta(hours=reconsider.WINDOW_HOURS)}).all()),
     )
 
 

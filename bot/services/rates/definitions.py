@@ -34,14 +34,15 @@ if TYPE_CHECKING:
 
 ALL = "_all"  # the whole community, next to the courtyard ids
 NO_COURTYARD = "none"
-OVERDUE_KINDS = ("escalated",)  # 督办: a missed deadline (bot.services.dispatch.deadlines)
+OVERDUE_KINDS = ("escalated", "urged")  # 督办: a missed deadline (bot.services.dispatch.deadlines), a resident's
+# 催办 (bot.services.actions.executors.urge; the second urge also writes `escalated`): a ticket counts once
 # Events that change no status but count: the resident's callback answer (data: solved, rating) and
 # the note that the callback went unanswered, written just before the close (bot.services.casework.callback).
 RATING_KINDS = ("callback",)  # the resident's callback answer (bot.services.casework.council)
 MISSING_KINDS = ("callback_missing",)
 LATE_ACCEPT_WINDOW = timedelta(days=7)  # an accept later than this after the month is late anyway
 UNABLE, ANSWERED = "unable_to_fix", "answered"
-DEFINITIONS_VERSION = 2  # bump when the logic changes: cached months are then recomputed
+DEFINITIONS_VERSION = 3  # bump when the logic changes: cached months are then recomputed
 
 Month = tuple[int, int]
 
