@@ -13,6 +13,7 @@ process, a thread or an embedded Redis behind (pushes of one test's R1001 once r
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 import psutil
 import pytest
 import redis as redis_lib
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from bot import config as config_mod
 from bot.domain.clock import reset as reset_clock
@@ -140,6 +141,24 @@ def redis_client(redis_url: str, request: pytest.FixtureRequest) -> Iterator[red
     assert not bad, f"template pushes refused by the sandbox (47003): {bad}"
 
 
+@functools.cache
+def pg_test_url() -> str:
+    """$STEWARD_TEST_PG_URL, with a database of its own per xdist worker (made on first use): two
+    workers dropping and recreating one schema under each other deadlock or lose tables."""
+    url = os.environ.get("STEWARD_TEST_PG_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _reset_pg(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -156,7 +175,7 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'steward.db'}"
     else:
-        url = os.environ.get("STEWARD_TEST_PG_URL", "")
+        url = pg_test_url()
         if not url:
             pytest.skip("STEWARD_TEST_PG_URL is not set")
         db_mod.dispose_all()

@@ -5,7 +5,6 @@ seeded once from the config, then the truth (the config's disagreement is report
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import replace
 
@@ -21,7 +20,7 @@ from bot.services.dispatch import departures
 from bot.storage import db
 from bot.storage.migrate import upgrade
 from bot.storage.models import Community, CouncilMember, CourtyardRow, Resident, Ticket
-from tests.conftest import ROOT, _reset_pg
+from tests.conftest import ROOT, _reset_pg, pg_test_url
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_BACKUP, C3_FIXER, RESIDENT, drain, new_ticket, pushes_to, ticket_of
 
@@ -34,7 +33,7 @@ def old_db_url(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
     else:
-        url = os.environ.get("STEWARD_TEST_PG_URL", "")
+        url = pg_test_url()
         if not url:
             pytest.skip("STEWARD_TEST_PG_URL is not set")
         db.dispose_all()

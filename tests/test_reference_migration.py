@@ -4,7 +4,6 @@ from the config once, by the sync `steward db upgrade` runs, and not again."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 import pytest
@@ -16,7 +15,7 @@ from bot.services.uow.steward import Steward
 from bot.storage import db
 from bot.storage.migrate import upgrade
 from bot.storage.models import AuditEntry, Community, CourtyardRow, FaqRow, OutsidePartyRow, Ticket
-from tests.conftest import _reset_pg
+from tests.conftest import _reset_pg, pg_test_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
@@ -25,7 +24,7 @@ def seeded_0016(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
     else:
-        url = os.environ.get("STEWARD_TEST_PG_URL", "")
+        url = pg_test_url()
         if not url:
             pytest.skip("STEWARD_TEST_PG_URL is not set")
         db.dispose_all()
