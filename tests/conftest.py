@@ -167,19 +167,25 @@ def _reset_pg(url: str) -> None:
     engine.dispose()
 
 
+def blank_db_url(kind: str, tmp_path: Path) -> str:
+    """An empty database of `kind` ("sqlite" in tmp_path, or "pg": this worker's PostgreSQL database,
+    its schema dropped); a `pg` test is skipped without STEWARD_TEST_PG_URL."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'steward.db'}"
+    url = pg_test_url()
+    if not url:
+        pytest.skip("STEWARD_TEST_PG_URL is not set")
+    db_mod.dispose_all()
+    _reset_pg(url)
+    return url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database URL; storage tests take this to run on SQLite and PostgreSQL."""
     from bot.storage.migrate import upgrade
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'steward.db'}"
-    else:
-        url = pg_test_url()
-        if not url:
-            pytest.skip("STEWARD_TEST_PG_URL is not set")
-        db_mod.dispose_all()
-        _reset_pg(url)
+    url = blank_db_url(request.param, tmp_path)
     upgrade(url)
     yield url
     db_mod.dispose_all()

@@ -20,7 +20,7 @@ from bot.services.dispatch import departures
 from bot.storage import db
 from bot.storage.migrate import upgrade
 from bot.storage.models import Community, CouncilMember, CourtyardRow, Resident, Ticket
-from tests.conftest import ROOT, _reset_pg, pg_test_url
+from tests.conftest import ROOT, blank_db_url
 from tests.fixtures_dispatch import *  # noqa: F403
 from tests.fixtures_dispatch import C3_BACKUP, C3_FIXER, RESIDENT, drain, new_ticket, pushes_to, ticket_of
 
@@ -30,14 +30,7 @@ EXAMPLE = str(ROOT / "config.example.toml")
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def old_db_url(request, tmp_path):
     """A database at today's schema (0012) holding tickets, members and residents."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = pg_test_url()
-        if not url:
-            pytest.skip("STEWARD_TEST_PG_URL is not set")
-        db.dispose_all()
-        _reset_pg(url)
+    url = blank_db_url(request.param, tmp_path)
     upgrade(url, "0012")
     engine = create_engine(url)
     with engine.begin() as c:

@@ -15,20 +15,13 @@ from bot.services.uow.steward import Steward
 from bot.storage import db
 from bot.storage.migrate import upgrade
 from bot.storage.models import AuditEntry, Community, CourtyardRow, FaqRow, OutsidePartyRow, Ticket
-from tests.conftest import _reset_pg, pg_test_url
+from tests.conftest import blank_db_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def seeded_0016(request, tmp_path):
     """A database at 0016 whose directory was seeded: a community, two courtyards, a ticket, an audit entry."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = pg_test_url()
-        if not url:
-            pytest.skip("STEWARD_TEST_PG_URL is not set")
-        db.dispose_all()
-        _reset_pg(url)
+    url = blank_db_url(request.param, tmp_path)
     upgrade(url, "0016")
     engine = create_engine(url)
     with engine.begin() as c:
