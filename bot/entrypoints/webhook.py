@@ -65,7 +65,7 @@ def receive() -> Response:
         fields = opened.fields
         if not claim_query(steward.redis, request.args.to_dict(), body, cfg.timestamp_tolerance):
             replay_guard.claim_in_database(steward, request.args.to_dict(), body, cfg.timestamp_tolerance)
-        to_inbound(fields)  # validates the required fields before anything is stored
+        msg = to_inbound(fields)  # validates the required fields before anything is stored
         _check_lengths(fields)
         check_recipient(cfg, fields)
     except Rejected as exc:
@@ -81,7 +81,7 @@ def receive() -> Response:
     except BadMessage as exc:
         return _plain(str(exc), 400)
     g.aes_key = opened.aes_key  # the reply is sealed with the key that opened the message
-    return _answer(fields, inbound.receive(steward, fields, opened.plain))
+    return _answer(fields, inbound.receive(steward, msg, fields, opened.plain))
 
 
 def _read_body() -> bytes:

@@ -21,7 +21,8 @@ from bot.services.uow.steward import Steward
 from bot.storage import spool
 from bot.storage.db import describe_error
 from bot.storage.models import InboundMessage
-from bot.wechat.messages import dedup_key, to_inbound
+from bot.wechat.messages import dedup_key
+from handlers.base import Inbound
 from handlers.state import DialogueState
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,9 @@ message_handled = Namespace().signal("message-handled")
 _INSERT_INBOUND = insert(cast(Table, InboundMessage.__table__))  # built once: executed with a dict of values
 
 
-def receive(steward: Steward, fields: dict[str, str], plain: str) -> str:
-    """The passive reply for a verified message's fields ("" for none). Never raises for a failure
-    of ours: the message is kept as `failed` or spooled, and WeChat gets `success`."""
-    msg = to_inbound(fields)
+def receive(steward: Steward, msg: Inbound, fields: dict[str, str], plain: str) -> str:
+    """The passive reply for a verified message (`msg`, parsed from `fields`; "" for none). Never raises
+    for a failure of ours: the message is kept as `failed` or spooled, and WeChat gets `success`."""
     key = dedup_key(fields)
     openid, token = fields["FromUserName"], dialogue_lock.new_token()
     seen, state = _claim(steward, key, openid, token)
