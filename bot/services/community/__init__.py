@@ -1,2 +1,3 @@
-"""The community's standing data: council members and staff accounts (synced from the config),
-the account's custom menu, the working-day calendar."""
+"""The community's standing data: the directory in the database (courtyards, council members,
+invitations by QR code, FAQ entries, outside parties — seeded once from the config), staff accounts,
+courtyard posters, the account's custom menu, and the classifier retrained from staff corrections."""

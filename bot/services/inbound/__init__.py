@@ -1,3 +1,4 @@
-"""A message arrives: receive (de-duplicate, lock, store, spool), decide and act in one transaction
-(intake; each action by the executor `run.executes` registered for it, in actions and relays), voice heard by a worker, media fetched, failed messages replayed, the classifier
-retrained from staff corrections. The top of the service layer."""
+"""A message arrives: receive (de-duplicate, lock, store, spool; replayed queries refused), decide in
+one transaction (intake; the actions are carried out by `bot.services.actions`), voice heard by a
+worker, media fetched, a report taken by staff (staff_intake), failed messages replayed. The top of
+the service layer, beside the periodic sweep."""
