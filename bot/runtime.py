@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
+from rq import get_current_job
 
 from bot import config as config_mod
+from bot.services.uow.jobs import COMMUNITY_META
 from bot.services.uow.steward import Steward
 
 
 def current() -> Steward:
-    return current_app.extensions["steward"]
+    """The request's Steward: scoped to a community by the webhook's URL or the signed-in account
+    (`g.steward`), else the app's (the deployment)."""
+    scoped = g.get("steward")
+    return scoped if scoped is not None else current_app.extensions["steward"]
 
 
 _worker_steward: Steward | None = None
@@ -17,11 +22,13 @@ _worker_steward: Steward | None = None
 
 def for_worker() -> Steward:
     """The Steward of a worker process, from the same config the web app uses ($STEWARD_CONFIG
-    and the STEWARD_* environment overrides)."""
+    and the STEWARD_* environment overrides) — scoped to the running job's community, if it has one."""
     global _worker_steward
     if _worker_steward is None:
         _worker_steward = Steward(config_mod.load())
-    return _worker_steward
+    job = get_current_job()
+    community = job.meta.get(COMMUNITY_META) if job is not None else None
+    return _worker_steward.for_job(community)
 
 
 def set_worker_steward(steward: Steward | None) -> None:

@@ -21,9 +21,10 @@ class Exchange:
 
 
 class WeChatTestClient:
-    def __init__(self, flask_client, config: Config) -> None:
+    def __init__(self, flask_client, config: Config, path: str = "/wechat") -> None:
         self.http = flask_client
         self.config = config
+        self.path = path  # a community's own account: /wechat/<key>
 
     @property
     def account(self) -> str:
@@ -32,7 +33,7 @@ class WeChatTestClient:
     def post_xml(self, xml: str, openid: str | None = None, **param_overrides: str) -> Exchange:
         params, body = signing.sign_request(self.config.wechat, xml, openid=openid)
         params.update(param_overrides)
-        resp = self.http.post("/wechat", query_string=params, data=body, content_type="text/xml")
+        resp = self.http.post(self.path, query_string=params, data=body, content_type="text/xml")
         reply = signing.parse_reply(self.config.wechat, resp.data) if resp.status_code == 200 else {}
         return Exchange(resp.status_code, resp.data, reply)
 

@@ -19,6 +19,16 @@ from bot.web.tokens import TokenError, add, list_tokens, revoke
 PASSWORD_HELP = "新密码（不填则提示输入两次；也可用环境变量 STEWARD_NEW_USER_PASSWORD）"
 
 
+def community_id(steward: Steward, key: str | None) -> int | None:
+    """`--community KEY` (or its number) → the community's id; None when not given."""
+    if key is None:
+        return None
+    found = steward.community_by_key(key.strip())
+    if found is None:
+        raise click.ClickException(f"没有编号为 {key} 的社区（steward community list 列出全部）")
+    return found.id
+
+
 @click.group(cls=ZhGroup, help="工作台账号：添加、设置密码、停用 / 启用、解除登录限制。")
 def user() -> None:
     pass
@@ -27,18 +37,21 @@ def user() -> None:
 @user.command("add", help="添加一个工作台账号（密码经询问后加密保存）。")
 @click.argument("username", metavar="用户名")
 @click.option("--name", required=True, help="显示的姓名")
-@click.option("--role", type=click.Choice(["admin", "staff", "council"]), default="staff", show_default=True,
-              help="角色：admin 管理员，staff 工作人员，council 理事会")
+@click.option("--role", type=click.Choice(["admin", "street", "staff", "council"]), default="staff", show_default=True,
+              help="角色：admin 管理员，street 街道（看全部社区），staff 社区工作人员，council 理事会")
 @click.option("--courtyard", default=None, help="理事会账号所属楼院 id，如 c3")
+@click.option("--community", default=None, help="工作人员、理事会账号所属社区的编号（steward community list）；不填为第一个社区")
 @click.password_option(envvar="STEWARD_NEW_USER_PASSWORD", prompt="密码", help=PASSWORD_HELP)
 @pass_ctx
-def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | None, password: str) -> None:
-    cfg = obj.config()
-    if role == "council" and cfg.courtyard(courtyard) is None:
-        raise click.ClickException("理事会账号需要 --courtyard，且必须是配置里的楼院 id（如 c3）")
+def user_add(obj: Ctx, username: str, name: str, role: str, courtyard: str | None, community: str | None,
+             password: str) -> None:
+    steward = obj.steward()
+    cid = community_id(steward, community)
+    if role == "council" and steward.for_community(cid).config.courtyard(courtyard) is None:
+        raise click.ClickException("理事会账号需要 --courtyard，且必须是这个社区的楼院 id（如 c3）")
     try:
-        with obj.steward().session() as session:
-            add_user(session, username, name, password, role, courtyard)
+        with steward.session() as session:
+            add_user(session, username, name, password, role, courtyard, community=cid)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"已添加账号 {username}（{role}）")
@@ -155,11 +168,13 @@ def token() -> None:
 @click.option("--role", type=click.Choice(["read", "write"]), default="read", show_default=True,
               help="read 只读，write 可写")
 @click.option("--courtyard", default=None, help="只能看这个楼院（如 c3）；不填为全部楼院")
+@click.option("--community", default=None, help="只能看这个社区（编号，见 steward community list）；不填为全部社区")
 @pass_ctx
-def token_add(obj: Ctx, name: str, role: str, courtyard: str | None) -> None:
+def token_add(obj: Ctx, name: str, role: str, courtyard: str | None, community: str | None) -> None:
+    steward = obj.steward()
     try:
-        with obj.steward().session() as session:
-            value, _ = add(session, obj.config(), name, role, courtyard)
+        with steward.session() as session:
+            value, _ = add(session, obj.config(), name, role, courtyard, community=community_id(steward, community))
     except TokenError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"已添加令牌 {name}（{role}{'，' + courtyard if courtyard else ''}）。只显示这一次，请妥善保存：")

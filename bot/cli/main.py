@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from bot.app import create_app
 from bot.cli.accounts import config_group, token, user
 from bot.cli.chat import run_chat
+from bot.cli.communities import community
 from bot.cli.community import courtyard, member, resident
 from bot.cli.context import Ctx, pass_ctx
 from bot.cli.demo import demo, seed_for_dev
@@ -55,6 +56,7 @@ main.add_command(demo)
 main.add_command(member)
 main.add_command(courtyard)
 main.add_command(resident)
+main.add_command(community)
 
 
 @main.group(help="数据库：迁移与同步。")

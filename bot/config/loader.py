@@ -119,6 +119,7 @@ def parse(data: dict[str, Any], source: str = "<config>") -> Config:
         redis_url=sentinel_url(f.redis.sentinels, f.redis.master_name, f.redis.url) if f.redis.sentinels
         else f.redis.url,
         database_url=f.database.url or "sqlite:///var/steward.db",
+        row_level_security=f.database.row_level_security,
         secret_key=f.web.secret_key,
         public_url=f.web.public_url.rstrip("/"),
         web_security=f.web,

@@ -86,6 +86,8 @@ class Config:
     outside_desks: tuple[OutsideDesk, ...] = ()  # who handles a road, a crossing, the city's water or power
     log: LogSection = field(default_factory=LogSection)
     metrics: MetricsSection = field(default_factory=MetricsSection)
+    row_level_security: bool = False
+    community_id: int | None = None  # the community this view is of (None: the deployment's file config)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def courtyard(self, courtyard_id: str | None) -> Courtyard | None:

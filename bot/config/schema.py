@@ -249,6 +249,10 @@ class MetricsSection(Section):
 
 class DatabaseSection(Section):
     url: DatabaseUrl = "sqlite:///var/steward.db"
+    # PostgreSQL: each transaction says which communities it may see (row-level security, the second
+    # wall behind the service layer's scope). Needed once the app connects as a role that does not
+    # own the tables; harmless otherwise.
+    row_level_security: Bool = False
 
 
 class WebSecurity(Section):

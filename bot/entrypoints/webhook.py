@@ -11,7 +11,7 @@ import logging
 import secrets
 import time
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, abort, g, request
 
 from bot.runtime import current
 from bot.services.inbound import receive as inbound
@@ -42,7 +42,21 @@ def _plain(body: str, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="text/plain")
 
 
+@bp.url_value_preprocessor
+def _community(endpoint: str | None, values: dict | None) -> None:
+    """`/wechat/<community>`: that community's account (its token, AES key, original_id), its rows."""
+    key = (values or {}).pop("community", None)
+    if key is None:
+        return
+    base = current()
+    found = base.community_by_key(key)
+    if found is None:
+        abort(404)
+    g.steward = base.for_community(found.id)
+
+
 @bp.get("/wechat")
+@bp.get("/wechat/<community>")
 def verify_url() -> Response:
     cfg = current().config.wechat
     args = request.args
@@ -55,6 +69,7 @@ def verify_url() -> Response:
 
 
 @bp.post("/wechat")
+@bp.post("/wechat/<community>")
 def receive() -> Response:
     steward = current()
     cfg = steward.config.wechat

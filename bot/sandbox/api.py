@@ -139,6 +139,7 @@ def template_send(call: Call) -> Any:
         url=body.get("url"),
         client_msg_id=cmid,
         msgid=msgid,
+        appid=call.config.wechat.app_id,
     )
     if call.settings.deliver_events:
         xml = events.template_finish_event_xml(msgid, openid, to_user=call.config.wechat.original_id)
@@ -175,7 +176,8 @@ def custom_send(call: Call) -> Any:
         if last is None or state.now() - last > call.settings.window_hours * 3600:
             return error(45015)
     text = part.get("content") if msgtype == "text" else None
-    state.record(call.redis, "custom", openid, msgtype=msgtype, text=text, data=None if text else part)
+    state.record(call.redis, "custom", openid, msgtype=msgtype, text=text, data=None if text else part,
+                 appid=call.config.wechat.app_id)
     return ok()
 
 

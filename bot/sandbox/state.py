@@ -99,6 +99,7 @@ def issue_token(redis: Redis, appid: str, kind: str, force: bool, expires_in: in
         if old is not None and old > t + GRACE:
             pipe.zadd(P + "tokens", {current: t + GRACE})
     pipe.zadd(P + "tokens", {token: t + expires_in})
+    pipe.hset(P + "token_app", token, appid)
     pipe.set(current_key, token)
     pipe.zremrangebyscore(P + "tokens", "-inf", t - 86400)
     pipe.rpush(P + "fetch_log", json.dumps(log))
@@ -115,6 +116,12 @@ def check_token(redis: Redis, token: str | None) -> int:
     if expires_at is None:
         return 40001
     return 0 if expires_at > now() else 42001
+
+
+def token_app(redis: Redis, token: str) -> str | None:
+    """The app id a token was issued to."""
+    value = redis.hget(P + "token_app", token)
+    return _s(value) if value is not None else None
 
 
 def expire_tokens(redis: Redis) -> None:
@@ -174,7 +181,7 @@ return seq
 def record(redis: Redis, kind: str, openid: str, **details: Any) -> dict[str, Any]:
     """Store one outbound message in the global list and the receiver's list."""
     entry: dict[str, Any] = {"time": now(), "kind": kind, "openid": openid}
-    for key in ("msgtype", "template_id", "data", "text", "url", "client_msg_id", "msgid"):
+    for key in ("msgtype", "template_id", "data", "text", "url", "client_msg_id", "msgid", "appid"):
         entry[key] = details.get(key)
     rest = json.dumps(entry, ensure_ascii=False)[1:]  # without "{": the script puts "seq" first
     seq = redis.eval(_RECORD, 4, P + "seq", P + "msgs", f"{P}msgs:{openid}", P + "receivers",

@@ -66,11 +66,25 @@ def wechat_api(endpoint: str) -> Any:
             return jsonify(errcode=-1, errmsg="sandbox: injected HTTP failure"), int(fault["http"])
         if "errcode" in fault:
             return api.error(int(fault["errcode"]), fault.get("errmsg"))
+    appid = request.args.get("appid") or body.get("appid")
     if needs_token:
         code = state.check_token(redis, request.args.get("access_token"))
         if code:
             return api.error(code)
-    return handler(api.Call(current().config, redis, body))
+        appid = state.token_app(redis, request.args.get("access_token") or "")
+    return handler(api.Call(_account(appid), redis, body))
+
+
+def _account(appid: str | None) -> Any:
+    """The config of the official account `appid` names (a token is bound to its app, as on WeChat):
+    a community's own account, else the deployment's."""
+    base = current().deployment
+    if appid and appid != base.config.wechat.app_id:
+        for community in base.communities:
+            cfg = base.for_community(community.id).config
+            if community.own_account and cfg.wechat.app_id == appid:
+                return cfg
+    return base.config
 
 
 @bp.get("/connect/oauth2/authorize")

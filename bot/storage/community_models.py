@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.clock import utcnow
 from bot.storage.base import Base
+from bot.storage.tenancy import Tenant
 
 
 class Community(Base):
@@ -32,9 +33,14 @@ class Community(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # FAQ entries and outside parties were copied from the config (once; the rows are the truth after)
     reference_seeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    # What URLs and the command line call it (`/wechat/<key>`); the first community's is "1".
+    key: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
+    # Its own official account ([wechat] and [templates] of `steward community add --from`); None: the
+    # deployment's account, shared — then a resident's courtyard tells the community.
+    account: Mapped[dict | None] = mapped_column(JSON)
 
 
-class CourtyardRow(Base):
+class CourtyardRow(Tenant, Base):
     """A courtyard (楼院). `key` ("c3") is what tickets, residents and QR scenes carry."""
 
     __tablename__ = "courtyards"
@@ -51,13 +57,13 @@ class CourtyardRow(Base):
     __table_args__ = (UniqueConstraint("community_id", "key", name="uq_courtyards_community_key"),)
 
 
-class CouncilMember(Base):
+class CouncilMember(Tenant, Base):
     """A council member: the truth once seeded (bot.storage.directory). `openid` stays empty until
     the person scans an invitation; reachability is learned by the workers (43004 …)."""
 
     __tablename__ = "council_members"
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)  # type: ignore[assignment]  # older rows: before 0013
     openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(32))
     phone: Mapped[str | None] = mapped_column(String(32))  # as given, not normalised
@@ -76,7 +82,7 @@ class CouncilMember(Base):
     __table_args__ = (CheckConstraint("role IN ('会长', '副会长', '成员', '楼长')", name="ck_council_members_role"),)
 
 
-class MemberInvitation(Base):
+class MemberInvitation(Tenant, Base):
     """A single-use QR invitation: scanning it binds the scanner's openid to `member_id`."""
 
     __tablename__ = "member_invitations"
@@ -93,7 +99,7 @@ class MemberInvitation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class AuditEntry(Base):
+class AuditEntry(Tenant, Base):
     """One change or sensitive act (a login, an export, an account, a token, the directory): who, what,
     on what, before and after, from where (bot.services.uow.audit)."""
 
@@ -108,7 +114,7 @@ class AuditEntry(Base):
     address: Mapped[str | None] = mapped_column(String(64))
 
 
-class FaqRow(Base):
+class FaqRow(Tenant, Base):
     """A FAQ entry (`[[faq]]`): question keywords, the answer, and the places it is about."""
 
     __tablename__ = "faq_entries"
@@ -121,7 +127,7 @@ class FaqRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class OutsidePartyRow(Base):
+class OutsidePartyRow(Tenant, Base):
     """An outside party (`[outside_parties.KEY]`): who else hears of a ticket (property, utilities, 12345)."""
 
     __tablename__ = "outside_parties"

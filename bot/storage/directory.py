@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config, FaqEntry
 from bot.config import CouncilMember as MemberView
 from bot.config import Courtyard as CourtyardView
-from bot.storage import db
+from bot.storage import accounts, db
 from bot.storage.models import Community, CouncilMember, CourtyardRow, FaqRow, OutsidePartyRow
 
 VERSION_KEY = "steward:directory:version"
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Snapshot:
     community_id: int
+    name: str
+    account: dict | None  # its own official account; None: the deployment's [wechat], shared
     courtyards: tuple[CourtyardView, ...]
     members: tuple[MemberView, ...]  # active and bound, by courtyard then backup order: routing's order
     faq: tuple[FaqEntry, ...] | None = None  # None: not copied from the config yet, the config's stand
@@ -46,11 +48,11 @@ class _Entry:
     checked_at: float
 
 
-_cache: dict[str, _Entry] = {}
+_cache: dict[tuple[str, int | None], _Entry] = {}
 
 
 def community_id(session: Session) -> int | None:
-    """The seeded community (the first; a later issue serves many)."""
+    """The first community: the deployment's own (its file config's), and `/wechat`'s."""
     return session.scalars(select(Community.id).order_by(Community.id).limit(1)).first()
 
 
@@ -85,10 +87,15 @@ def _reference(session: Session, cid: int) -> dict:
     return {"faq": tuple(faq_view(r) for r in faq), "outside_parties": {p.key: party_view(p) for p in parties}}
 
 
-def load(session: Session) -> Snapshot | None:
-    cid = community_id(session)
-    if cid is None:
+def load(session: Session, cid: int | None = None) -> Snapshot | None:
+    """The directory of community `cid` (None: the first)."""
+    row = session.get(Community, cid) if cid is not None else None
+    if row is None:
+        first = community_id(session) if cid is None else None
+        row = session.get(Community, first) if first is not None else None
+    if row is None:
         return None
+    cid = row.id
     yards = session.scalars(select(CourtyardRow).where(CourtyardRow.community_id == cid, CourtyardRow.active)
                             .order_by(CourtyardRow.id)).all()
     rows = session.scalars(
@@ -98,6 +105,8 @@ def load(session: Session) -> Snapshot | None:
     ).all()
     return Snapshot(
         community_id=cid,
+        name=row.name,
+        account=row.account or None,
         courtyards=tuple(CourtyardView(id=y.key, name=y.name, aliases=tuple(y.aliases or ()), lat=y.lat, lon=y.lon)
                          for y in yards),
         members=tuple(_member_view(r) for r in rows),
@@ -119,9 +128,9 @@ def _version(redis_factory: RedisFactory) -> str | None:
     return None if value is None else str(value)
 
 
-def snapshot(url: str, redis_factory: RedisFactory) -> Snapshot | None:
+def snapshot(url: str, redis_factory: RedisFactory, cid: int | None = None) -> Snapshot | None:
     now = time.monotonic()
-    entry = _cache.get(url)
+    entry = _cache.get((url, cid))
     if entry is not None and now - entry.checked_at < CHECK_SECONDS:
         return entry.snapshot
     version = _version(redis_factory)
@@ -130,16 +139,49 @@ def snapshot(url: str, redis_factory: RedisFactory) -> Snapshot | None:
         return entry.snapshot
     try:
         with db.session_scope(url) as s:
-            snap = load(s)
+            snap = load(s, cid)
     except SQLAlchemyError as exc:  # not migrated yet (`steward config check`, a first `db upgrade`)
         log.debug("directory not loaded: %s", db.describe_error(exc))
         return entry.snapshot if entry else None
-    _cache[url] = _Entry(version, snap, now)
+    _cache[(url, cid)] = _Entry(version, snap, now)
     return snap
 
 
-def view(config: Config, redis_factory: RedisFactory) -> Config:
-    snap = snapshot(config.database_url, redis_factory)
+@dataclass(frozen=True)
+class CommunityView:
+    id: int
+    key: str
+    name: str
+    own_account: bool
+
+
+_communities: dict[str, tuple[str | None, float, tuple[CommunityView, ...]]] = {}
+
+
+def communities(url: str, redis_factory: RedisFactory) -> tuple[CommunityView, ...]:
+    """Every community of the deployment, by id (cached like the snapshots)."""
+    now = time.monotonic()
+    hit = _communities.get(url)
+    if hit is not None and now - hit[1] < CHECK_SECONDS:
+        return hit[2]
+    version = _version(redis_factory)
+    if hit is not None and version is not None and version == hit[0]:
+        _communities[url] = (version, now, hit[2])
+        return hit[2]
+    try:
+        with db.session_scope(url) as s:
+            rows = s.scalars(select(Community).order_by(Community.id)).all()
+            found = tuple(CommunityView(r.id, r.key or str(r.id), r.name, bool(r.account)) for r in rows)
+    except SQLAlchemyError as exc:
+        log.debug("communities not loaded: %s", db.describe_error(exc))
+        return hit[2] if hit else ()
+    _communities[url] = (version, now, found)
+    return found
+
+
+def view(config: Config, redis_factory: RedisFactory, cid: int | None = None) -> Config:
+    """The config as community `cid` (None: the first) sees it."""
+    snap = snapshot(config.database_url, redis_factory, cid)
     if snap is None:
         return config
     return _merged(config, snap)
@@ -163,14 +205,19 @@ def _merged(config: Config, snap: Snapshot) -> Config:
             # endpoint, api_key, phone — stays in the config with the other secrets, overlaid by key.
             extra["outside_parties"] = {key: {**_reach(config.outside_parties.get(key, {})), **party}
                                         for key, party in snap.outside_parties.items()}
-        merged = replace(config, courtyards=snap.courtyards, members=snap.members, **extra)
+        if snap.account:
+            extra.update(accounts.overlay(config, snap.account))
+        merged = replace(config, courtyards=snap.courtyards, members=snap.members, community=snap.name,
+                         community_id=snap.community_id, **extra)
         hit = _merged_cache[key] = (config, snap, merged)
     return hit[2]
 
 
 def invalidate(url: str, redis: redis_lib.Redis | None) -> None:
     """After a change: this process reloads at once, the others within `CHECK_SECONDS`."""
-    _cache.pop(url, None)
+    for key in [k for k in _cache if k[0] == url]:
+        _cache.pop(key, None)
+    _communities.pop(url, None)
     if redis is not None:
         try:
             redis.incr(VERSION_KEY)

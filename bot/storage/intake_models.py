@@ -9,11 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.clock import utcnow
 from bot.storage.base import Base
+from bot.storage.tenancy import Tenant
 
 CHANNELS = ("电话", "来访", "走访", "12345", "其他")
 
 
-class TicketIntake(Base):
+class TicketIntake(Tenant, Base):
     """The channel, the resident's name and phone as staff wrote them down, photo links, and who took
     it. A ticket without a resident openid is called back by phone (电话回访) from here."""
 

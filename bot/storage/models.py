@@ -36,9 +36,10 @@ from bot.domain.vocabulary import (
     TicketStatus,
 )
 from bot.storage.base import Base, one_of
+from bot.storage.tenancy import Tenant
 
 
-class Resident(Base):
+class Resident(Tenant, Base):
     __tablename__ = "residents"
     id: Mapped[int] = mapped_column(primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -53,7 +54,7 @@ class Resident(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Ticket(Base):
+class Ticket(Tenant, Base):
     __tablename__ = "tickets"
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(16), unique=True)
@@ -116,7 +117,7 @@ class Ticket(Base):
         return STATUS_LABELS.get(self.status, self.status)
 
 
-class TicketEvent(Base):
+class TicketEvent(Tenant, Base):
     """One row per transition or note: the ledger, rates and timeline are computed from these."""
 
     __tablename__ = "ticket_events"
@@ -151,7 +152,7 @@ class MonthlyRates(Base):
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class InboundMessage(Base):
+class InboundMessage(Tenant, Base):
     """Every accepted webhook body, raw, for audit and replay."""
 
     __tablename__ = "inbound_messages"
@@ -169,7 +170,7 @@ class InboundMessage(Base):
     __table_args__ = (Index("ix_inbound_status", "status", "received_at"),)
 
 
-class Push(Base):
+class Push(Tenant, Base):
     """An outbound message to a member, resident or staff; `client_msg_id` makes resends idempotent."""
 
     __tablename__ = "pushes"
@@ -194,7 +195,7 @@ class Push(Base):
     __table_args__ = (one_of("ck_pushes_kind", "kind", PushKind), one_of("ck_pushes_status", "status", PushStatus))
 
 
-class Media(Base):
+class Media(Tenant, Base):
     __tablename__ = "media"
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
@@ -229,7 +230,7 @@ class MediaBlob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Event(Base):
+class Event(Tenant, Base):
     """A community activity residents sign up for."""
 
     __tablename__ = "events"
@@ -258,7 +259,7 @@ class Event(Base):
     )
 
 
-class Registration(Base):
+class Registration(Tenant, Base):
     __tablename__ = "registrations"
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
@@ -281,8 +282,10 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="staff")  # admin | staff | council
+    role: Mapped[str] = mapped_column(String(16), default="staff")  # admin | street | staff | council
     courtyard_id: Mapped[str | None] = mapped_column(String(16))
+    # staff and council accounts: their community; admin and street: None (every community)
+    community_id: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Bumped on logout and password change: every session cookie carrying an older value is void.
@@ -298,6 +301,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(8), default="read")  # read | write
     courtyard_id: Mapped[str | None] = mapped_column(String(16))  # None: every courtyard
+    community_id: Mapped[int | None] = mapped_column(Integer)  # None: every community (made by the admin)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -330,7 +334,7 @@ class CalendarDay(Base):
     __table_args__ = (CheckConstraint("kind IN ('holiday', 'workday')", name="ck_calendar_days_kind"),)
 
 
-class MonthlyProblem(Base):
+class MonthlyProblem(Tenant, Base):
     """每月一题: the month's most frequent unsolved topic, confirmed by staff and tracked to the end."""
 
     __tablename__ = "monthly_problems"
@@ -352,7 +356,7 @@ class MonthlyProblemTicket(Base):
     __tablename__ = "monthly_problem_tickets"
     problem_id: Mapped[int] = mapped_column(ForeignKey("monthly_problems.id", ondelete="CASCADE"), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
-class Handoff(Base):
+class Handoff(Tenant, Base):
     """A resident asked for a person (转人工): the bot stays quiet for them until `until` or release."""
 
     __tablename__ = "handoffs"

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.clock import utcnow
 from bot.storage.base import Base
+from bot.storage.tenancy import Tenant
 
 DIRECTIONS = ("out", "in")
 HOWS = ("open311", "webhook", "phone")
 STATES = ("pending", "sent", "open", "closed", "failed")
 
 
-class Referral(Base):
+class Referral(Tenant, Base):
     __tablename__ = "referrals"
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)

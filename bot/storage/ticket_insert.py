@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from bot.storage.models import Ticket, TicketEvent
 
 TICKET_COLUMNS = ("category", "subcategory", "courtyard_id", "text", "urgent", "confidence", "status",
-                  "resident_openid", "created_at", "last_activity_at")
-EVENT_COLUMNS = ("at", "kind", "actor", "actor_name", "to_status", "note", "data")
+                  "resident_openid", "created_at", "last_activity_at", "community_id")
+EVENT_COLUMNS = ("community_id", "at", "kind", "actor", "actor_name", "to_status", "note", "data")
 
 
 def insert_ticket(conn: Connection, ticket: dict[str, Any], event: dict[str, Any], ref_prefix: str,

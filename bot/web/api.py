@@ -81,6 +81,8 @@ def _bearer():  # noqa: ANN202
         resp.headers["WWW-Authenticate"] = 'Bearer realm="steward"'
         return resp
     g.api_grant = grant
+    if grant.community is not None:  # the token's community: every call below reads only its rows
+        g.steward = steward.deployment.for_community(grant.community)
     return None
 
 

@@ -1,6 +1,7 @@
 """Logins for community staff and council chairs: flask-login sessions that end on logout and
 time out (`bot.web.sessions`), hashed passwords, failures throttled in Redis (shared by every web
-process), roles admin / staff / council."""
+process), roles admin / street / staff / council; the account's community scopes the request
+(`bot.web.scope`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from bot import runtime
 from bot.services.community import users
 from bot.services.uow import audit
 from bot.storage.models import StaffUser, Ticket
-from bot.web import sessions
+from bot.web import scope, sessions
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -41,6 +42,7 @@ class WebUser:
     name: str
     role: str
     courtyard_id: str | None
+    community_id: int | None = None  # staff and council: theirs; admin and street: None (all)
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
@@ -54,7 +56,11 @@ class WebUser:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("admin", "staff")
+        return self.role in ("admin", "street", "staff")
+
+    @property
+    def sees_every_community(self) -> bool:
+        return self.role in ("admin", "street")
 
     @property
     def role_label(self) -> str:
@@ -62,7 +68,7 @@ class WebUser:
 
 
 def _web_user(u: StaffUser) -> WebUser:
-    return WebUser(u.id, u.username, u.name, u.role, u.courtyard_id)
+    return WebUser(u.id, u.username, u.name, u.role, u.courtyard_id, u.community_id)
 
 
 def init_app(app: Flask) -> None:
@@ -83,7 +89,9 @@ def init_app(app: Flask) -> None:
             if u is None or not u.active or not sessions.still_valid(u.session_version):
                 session.clear()
                 return None
-            return _web_user(u)
+            user = _web_user(u)
+        scope.enter(user)
+        return user
 
 
 def require_login(blueprint: Blueprint, *roles: str) -> None:
@@ -93,7 +101,7 @@ def require_login(blueprint: Blueprint, *roles: str) -> None:
     def _check():  # noqa: ANN202
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if roles and current_user.role not in roles:
+        if roles and not (current_user.role in roles or (current_user.role == "street" and "staff" in roles)):
             abort(403)
         return None
 

@@ -31,6 +31,7 @@ from bot.web import (
     referrals_page,
     sample_banner,
     staff_admin,
+    street,
     ticket_page,
 )
 from bot.web import calendar as calendar_page
@@ -62,7 +63,7 @@ def init_app(app: Flask) -> None:
     sample_banner.init_app(app)
     for module in (auth, queues, intake, ticket_page, ledger, rates, events_admin, handoffs, calendar_page, digest_page,
                    health, council_admin, reference_admin, staff_admin, audit_page, erasure_page, public, api,
-                   api_docs, open311, referrals_page):
+                   api_docs, open311, referrals_page, street):
         app.register_blueprint(module.bp)
     for name, bp in app.blueprints.items():
         if name in CSRF_EXEMPT_BLUEPRINTS:

@@ -10,7 +10,7 @@ approved on the ticket page — never the resident's own words. That summary sti
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import func, or_, select
 
 from bot import runtime
@@ -81,9 +81,15 @@ def index():  # noqa: ANN201
     year, month = now.year, now.month
     only = request.args.get("courtyard") or None
     steward = runtime.current()
+    wanted = request.args.get("community")
+    if wanted:  # a 街道's deployment: each community has its own board
+        found = steward.community_by_key(wanted[:32])
+        if found is None:
+            abort(404)
+        steward = g.steward = steward.deployment.for_community(found.id)
     if only and steward.config.courtyard(only) is None:
         abort(404)  # before the cache: made-up values must not each get a cache entry
-    key = f"steward:public:v2:{year}-{month}:{only or 'all'}"
+    key = f"steward:public:v2:{steward.community_id or 0}:{year}-{month}:{only or 'all'}"
     cached = steward.redis.get(key)
     if cached:
         return cached

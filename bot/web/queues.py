@@ -131,8 +131,10 @@ def filter_args(cfg: Config) -> dict[str, str]:
 
 def bounded_count(session: Session, clauses: list[Any], key: str) -> int:
     """min(count, COUNT_CAP + 1), cached for COUNT_TTL seconds in Redis (shared by all processes)."""
-    r = runtime.current().redis
-    cache_key = "steward:qcount:" + hashlib.sha1(key.encode()).hexdigest()
+    steward = runtime.current()
+    r = steward.redis
+    # the communities the request sees are part of the key: one community's counts are not another's
+    cache_key = "steward:qcount:" + hashlib.sha1(f"{steward.visible}|{key}".encode()).hexdigest()
     cached = r.get(cache_key)
     if cached is not None:
         return int(cached)

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain.clock import utcnow
 from bot.services.uow import audit
-from bot.storage.models import ApiToken
+from bot.storage.models import ApiToken, CourtyardRow
+from bot.storage.tenancy import DEFAULT_COMMUNITY
 
 ROLES = ("read", "write")
 PREFIX = "st_"
@@ -36,6 +37,7 @@ class Grant:
     name: str
     role: str
     courtyard: str | None = None
+    community: int | None = None  # None: every community of the deployment
 
     @property
     def can_write(self) -> bool:
@@ -47,23 +49,33 @@ def digest(token: str) -> str:
 
 
 def add(session: Session, config: Config, name: str, role: str = "read",
-        courtyard: str | None = None, actor: str = "cli") -> tuple[str, ApiToken]:
+        courtyard: str | None = None, actor: str = "cli", community: int | None = None) -> tuple[str, ApiToken]:
     """A new token (returned once, never stored) and its row."""
     name = name.strip()
     if not name or len(name) > 64:
         raise TokenError("令牌名称应为 1–64 个字")
     if role not in ROLES:
         raise TokenError(f"角色应为 {' / '.join(ROLES)}，实际是 {role!r}")
-    if courtyard is not None and config.courtyard(courtyard) is None:
-        raise TokenError(f"没有这个楼院：{courtyard!r}")
+    if courtyard is not None and not _courtyard_of(session, config, courtyard, community):
+        raise TokenError(f"没有这个楼院：{courtyard!r}" + ("（不属于这个社区）" if community is not None else ""))
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))):
         raise TokenError(f"已有同名的有效令牌：{name}")
     token = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=name, token_hash=digest(token), role=role, courtyard_id=courtyard)
+    row = ApiToken(name=name, token_hash=digest(token), role=role, courtyard_id=courtyard, community_id=community)
     session.add(row)
     session.flush()
     audit.record(session, actor, "token_add", f"令牌 {name}", None, {"role": role, "courtyard": courtyard})
     return token, row
+
+
+def _courtyard_of(session: Session, config: Config, courtyard: str, community: int | None) -> bool:
+    """The courtyard exists (in `community`, when given): the database's directory once seeded."""
+    stmt = select(CourtyardRow.id).where(CourtyardRow.key == courtyard)
+    if community is not None:
+        stmt = stmt.where(CourtyardRow.community_id == community)
+    if session.scalar(stmt) is not None:
+        return True
+    return community in (None, DEFAULT_COMMUNITY) and config.courtyard(courtyard) is not None
 
 
 def list_tokens(session: Session) -> list[ApiToken]:
@@ -86,7 +98,7 @@ def lookup(session: Session, config: Config, token: str, dev: bool) -> Grant | N
     h = digest(token)
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == h, ApiToken.revoked_at.is_(None)))
     if row is not None:
-        return Grant(row.name, row.role, row.courtyard_id)
+        return Grant(row.name, row.role, row.courtyard_id, row.community_id)
     for entry in config.api_tokens:
         if entry.startswith("sha256:"):
             if hmac.compare_digest(entry[7:].lower().encode(), h.encode()):

@@ -36,6 +36,7 @@ def seed(session: Session, config: Config) -> bool:
     community = Community(name=config.community)
     session.add(community)
     session.flush()
+    community.key = str(community.id)  # `/wechat/1`; communities added later are given a key
     for c in config.courtyards:
         session.add(CourtyardRow(community_id=community.id, key=c.id, name=c.name, aliases=list(c.aliases),
                                  lat=c.lat, lon=c.lon, active=True))

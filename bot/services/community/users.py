@@ -12,9 +12,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from bot.config import Config, is_sample, samples_allowed
 from bot.services.uow import audit
 from bot.storage.models import StaffUser
+from bot.storage.tenancy import DEFAULT_COMMUNITY
 
-ROLES = ("admin", "staff", "council")
-ROLE_LABELS = {"admin": "管理员", "staff": "社区工作人员", "council": "楼院理事会"}
+ROLES = ("admin", "street", "staff", "council")
+ROLE_LABELS = {"admin": "管理员", "street": "街道工作人员", "staff": "社区工作人员", "council": "楼院理事会"}
+EVERY_COMMUNITY = ("admin", "street")  # these accounts see every community; the others one
 
 
 class UserError(ValueError):
@@ -31,8 +33,10 @@ def add_user(
     actor: str = "cli",
     address: str | None = None,
     new: bool = False,
+    community: int | None = None,
 ) -> StaffUser:
-    """Create the account, or (unless `new`) update name, password, role and courtyard if it exists."""
+    """Create the account, or (unless `new`) update name, password, role and courtyard if it exists.
+    A staff or council account belongs to `community` (default: the deployment's own, 1)."""
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise UserError("用户名应为 1–64 个字符，不能有空格")
@@ -54,11 +58,16 @@ def add_user(
     user.password_hash = generate_password_hash(password)
     user.role = role
     user.courtyard_id = courtyard if role == "council" else None
+    user.community_id = community_for(role, community)
     user.active = True
     session.flush()
     audit.record(session, actor, "user_add" if before is None else "user_update", f"账号 {username}",
                  before, _account(user) | {"password": "已设置"}, address)
     return user
+
+
+def community_for(role: str, community: int | None) -> int | None:
+    return None if role in EVERY_COMMUNITY else (community or DEFAULT_COMMUNITY)
 
 
 def _check_role(role: str, courtyard: str | None) -> None:
@@ -82,6 +91,7 @@ def set_role(session: Session, username: str, role: str, courtyard: str | None =
     user = _get(session, username)
     before = _account(user)
     user.role, user.courtyard_id = role, courtyard if role == "council" else None
+    user.community_id = community_for(role, user.community_id)
     if _account(user) != before:
         end_sessions(user)
         session.flush()
@@ -95,7 +105,8 @@ def list_users(session: Session) -> list[StaffUser]:
 
 def _account(user: StaffUser) -> dict:
     """What the audit log keeps of an account (never the password or its hash)."""
-    return {"name": user.name, "role": user.role, "courtyard": user.courtyard_id, "active": user.active}
+    return {"name": user.name, "role": user.role, "courtyard": user.courtyard_id, "active": user.active,
+            "community": user.community_id}
 
 
 def _check_password(password: str) -> None:
@@ -160,6 +171,7 @@ def sync_config_staff(session: Session, config: Config) -> int:
                 else NO_PASSWORD,
                 role=acc.role,
                 courtyard_id=acc.courtyard if acc.role == "council" else None,
+                community_id=community_for(acc.role, None),
             )
         )
         added += 1

@@ -34,6 +34,7 @@ from bot.services.rates.definitions import (
     month_bounds,
     month_of,
 )
+from bot.storage import tenancy
 from bot.storage.models import MonthlyRates, TicketEvent
 
 # events that rewrite a ticket's rate inputs (a close only with an excluded reason, see _touches)
@@ -120,6 +121,11 @@ def months_rates(session: Session, config: Config, months: list[Month], redis: A
     nothing cached; `force` recomputes (the sweep); `now` decides what is due (tests)."""
     now = now or utcnow()
     fp = fingerprint(config)
+    # A community's session: its own rates (its total is not the deployment's), cached apart; the
+    # kept months table holds the deployment's only.
+    communities = tenancy.visible_of(session)
+    if communities is not None:
+        fp = f"{fp}-c{'.'.join(map(str, communities))}"
     out: dict[Month, dict[str, Rates]] = {}
     todo = list(dict.fromkeys(months))
     if courtyard is None and not force and todo:
@@ -127,21 +133,22 @@ def months_rates(session: Session, config: Config, months: list[Month], redis: A
             for ym, raw in zip(todo, redis.mget([_key(fp, ym) for ym in todo]), strict=True):
                 if raw:
                     out[ym] = _decode(json.loads(raw))
-        for ym, data in _kept(session, config, fp, [ym for ym in todo if ym not in out]).items():
+        kept = _kept(session, config, fp, [ym for ym in todo if ym not in out]) if communities is None else {}
+        for ym, data in kept.items():
             out[ym] = _decode(data)
             if redis is not None:
                 redis.set(_key(fp, ym), json.dumps(data), ex=_ttl(ym, now))
         todo = [ym for ym in todo if ym not in out]
     for run in _runs(todo):
         bounds = [month_bounds(*ym)[0] for ym in run] + [month_bounds(*run[-1])[1]]
-        for i, (data, pending) in enumerate(aggregate(session, config, bounds, now, courtyard)):
+        for i, (data, pending) in enumerate(aggregate(session, config, bounds, now, courtyard, communities)):
             ym = run[i]
             out[ym] = _decode(data)
             if courtyard is not None:
                 continue
             if redis is not None:
                 redis.set(_key(fp, ym), json.dumps(data), ex=_ttl(ym, now))
-            if pending == 0 and bounds[i + 1] + LATE_ACCEPT_WINDOW <= now:
+            if pending == 0 and bounds[i + 1] + LATE_ACCEPT_WINDOW <= now and communities is None:
                 _keep(session, ym, fp, data, now)
     return out
 

@@ -52,7 +52,7 @@ WITH src AS (
   FROM ticket_events e
   WHERE e.at >= :lo AND e.at < :late AND (
     (e.at < :hi AND (e.from_status <> e.to_status OR e.to_status = 'dispatched' OR e.kind IN {kinds}))
-    OR (e.from_status = 'dispatched' AND e.to_status = 'accepted')) {fence}
+    OR (e.from_status = 'dispatched' AND e.to_status = 'accepted')){tenant} {fence}
 ), ev AS (
   SELECT e.ticket_id AS tid, e.id AS eid, {at} AS at_t, CASE {month_cases} ELSE {n} END AS m,
     CASE WHEN e.to_status = 'dispatched' THEN 1 ELSE 0 END AS is_disp,
@@ -175,7 +175,7 @@ def _excluded(config: Config, params: dict[str, Any]) -> str:
 
 
 def aggregate(session: Session, config: Config, bounds: list[datetime], now: datetime,
-              courtyard: str | None = None) -> list[MonthResult]:
+              courtyard: str | None = None, communities: tuple[int, ...] | None = None) -> list[MonthResult]:
     """For consecutive months [bounds[i], bounds[i+1]): ({courtyard or ALL: counts and medians},
     dispatches still inside their accept deadline) — the month may change until that is 0."""
     n = len(bounds) - 1
@@ -188,10 +188,14 @@ def aggregate(session: Session, config: Config, bounds: list[datetime], now: dat
     for i, b in enumerate(bounds[1:]):
         params[f"b{i}"], params[f"late{i}"] = b, when(b + LATE_ACCEPT_WINDOW)
         typed += [f"b{i}"] + ([f"late{i}"] if pg else [])
-    yard_filter = ""
+    yard_filter = fence = ""
     if courtyard:
         params["yard"] = courtyard
         yard_filter = " AND t.courtyard_id = :yard"
+    if communities is not None:  # a community's (or a street's) rates: its events only, from the first CTE
+        ids = ", ".join(str(int(c)) for c in communities) or "NULL"
+        fence = f" AND e.community_id IN ({ids})"
+        yard_filter += f" AND t.community_id IN ({ids})"
     sql = _BODY.format(
         at=d.t("e.at"), n=n, month_cases=" ".join(f"WHEN e.at < :b{i} THEN {i}" for i in range(n)),
         missing_kinds=sql_list(MISSING_KINDS), missing_flag=d.missing_flag(), solved=d.solved(), rating=d.rating(),
@@ -199,7 +203,7 @@ def aggregate(session: Session, config: Config, bounds: list[datetime], now: dat
         kinds=sql_list(OVERDUE_KINDS + RATING_KINDS + MISSING_KINDS),
         due_default=d.add("tn.fd_at", _hours_case(config, params)),
         late_cases=" ".join(f"WHEN tn.m = {i} THEN :late{i}" for i in range(n)),
-        data=d.data, fence=d.fence, none=NO_COURTYARD, unable=UNABLE, answered=ANSWERED,
+        data=d.data, fence=d.fence, tenant=fence, none=NO_COURTYARD, unable=UNABLE, answered=ANSWERED,
         excluded=_excluded(config, params), satisfied="(" + ", ".join(map(str, config.rates.satisfied_ratings)) + ")",
         created=d.t("t.created_at"), finish_due=d.t("t.finish_due_at"), yard_filter=yard_filter,
         acc_diff=d.diff("acc", "fd_at"), fin_diff=d.diff("fin_at", "created"),

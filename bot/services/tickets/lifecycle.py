@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.domain.clock import utcnow
 from bot.domain.vocabulary import CLOSE_REASONS, TicketStatus
+from bot.storage import tenancy
 from bot.storage.models import Ticket, TicketEvent
 from bot.storage.ticket_insert import insert_ticket
 
@@ -67,12 +68,13 @@ def create_ticket(
     as the persistent object for that row, with every column loaded: using it costs no query.
     """
     now = utcnow()
+    community = tenancy.community_of(session)  # from_select takes no column-default callable: said here
     row = insert_ticket(
         session.connection(),  # Core statements on the session's connection: no ORM layer
         dict(category=category, subcategory=subcategory, courtyard_id=courtyard, text=text, urgent=urgent,
              confidence=confidence, status=S.received.value, resident_openid=resident_openid, created_at=now,
-             last_activity_at=now),
-        dict(at=now, kind="received", actor=actor, actor_name=actor_name, to_status=S.received.value, note=note,
+             last_activity_at=now, community_id=community),
+        dict(community_id=community, at=now, kind="received", actor=actor, actor_name=actor_name, to_status=S.received.value, note=note,
              data={"category": category, "subcategory": subcategory, "courtyard": courtyard, "urgent": urgent}),
         REF_PREFIX, REF_OFFSET,
     )

@@ -25,6 +25,7 @@ ACTIONS = {
     "resident_erase": "删除居民信息", "retention": "到期删除照片语音和原始消息",
     "faq_add": "新增常见问题", "faq_update": "修改常见问题", "faq_remove": "删除常见问题",
     "party_add": "新增外部单位", "party_update": "修改外部单位", "party_remove": "删除外部单位",
+    "community_add": "新增社区",
 }
 # keys of `before` / `after` → how the admin page names them
 FIELDS = {"name": "名称", "aliases": "别名", "role": "角色", "courtyard": "楼院", "skills": "技能", "phone": "电话",
@@ -34,7 +35,7 @@ FIELDS = {"name": "名称", "aliases": "别名", "role": "角色", "courtyard": 
           "files": "文件", "registrations": "报名", "pushes": "推送", "handoffs": "转人工", "examples": "训练样本", "counters": "计数",
           "media_days": "照片语音保存天数", "raw_message_days": "原始消息保存天数",
           "patterns": "问题关键词", "places": "地点", "answer": "答案", "openid": "微信 openid",
-          "subcategories": "小类"}
+          "subcategories": "小类", "own_account": "自有公众号", "courtyards": "楼院", "community": "社区"}
 PAGE_SIZE = 50
 
 

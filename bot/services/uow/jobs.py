@@ -42,6 +42,8 @@ CLOSE_IF_UNANSWERED = "workers.jobs.close_if_unanswered"
 PERIODIC_SWEEP = "workers.jobs.periodic_sweep"
 SEND_EVENT_REMINDER = "workers.jobs.send_event_reminder"
 
+COMMUNITY_META = "community"
+
 # Our jobs make at most a couple of 5-second WeChat calls. The timeout also decides how soon a job
 # whose worker was SIGKILLed counts as abandoned and is retried (RQ: timeout + 60 s), so keep it short.
 JOB_TIMEOUT = 30
@@ -81,6 +83,8 @@ class Job:
     fresh: bool = False
     # Not enqueued while this other job waits: the batch job that holds the push (`send_pushes`).
     unless: str | None = None
+    # The community the job works for (RQ job meta): the worker's Steward is that community's.
+    community: int | None = None
 
 
 def urgent_push(kind: str, ticket_urgent: bool | None) -> bool:
@@ -159,6 +163,8 @@ def enqueue(redis_raw: redis_lib.Redis, job: Job, pipeline: Any = None) -> bool:
         q = queue(redis_raw, job.queue)
         opts: dict[str, Any] = dict(job_id=job.job_id, job_timeout=job.timeout, result_ttl=job.result_ttl,
                                     retry=Retry(max=len(job.retry), interval=list(job.retry)) if job.retry else None)
+        if job.community is not None:
+            opts["meta"] = {COMMUNITY_META: job.community}
         delay = job.delay
         if job.at is not None:
             # A real delay from the project clock: tests that drive `bot.domain.clock` see scheduled

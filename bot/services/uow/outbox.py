@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +40,7 @@ from bot.services.uow.jobs import (
     push_job,
     urgent_push,
 )
+from bot.storage import tenancy
 from bot.storage.models import Push, Ticket
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Outbox:
     batch_id: str | None = None
     retry_intervals: tuple[int, ...] = ()
     urgent: bool = False  # the batch holds an urgent push: it goes on the urgent queue
+    community: int | None = None  # a scoped session's community: its jobs carry it to the worker
 
     @property
     def labels(self) -> list[str]:
@@ -75,7 +77,7 @@ class Outbox:
 def of(session: Session) -> Outbox:
     box = session.info.get(_KEY)
     if box is None:
-        box = session.info[_KEY] = Outbox()
+        box = session.info[_KEY] = Outbox(community=session.info.get(tenancy.COMMUNITY))
     return box
 
 
@@ -138,6 +140,8 @@ def flush(redis_raw: redis_lib.Redis, box: Outbox | None, pipeline: Any = None) 
     # RQ puts a pipeline in MULTI on an immediate enqueue, which must come before any queued
     # command: immediate jobs first, scheduled ones (deadline checks) after.
     todo = sorted(box.all_jobs, key=lambda job: job.at is not None or job.delay is not None)
+    if box.community is not None:
+        todo = [job if job.community is not None else replace(job, community=box.community) for job in todo]
     if pipeline is None and sum(job.fresh for job in todo) > 1:
         own = pipeline = redis_raw.pipeline()  # fresh jobs (a dispatch's deadline checks): one round trip
     for job in todo:
@@ -161,19 +165,19 @@ def sweep(session_factory: Callable[[], Any], redis_raw: redis_lib.Redis, older_
     cutoff = utcnow() - timedelta(seconds=older_than)
     with session_factory() as s:
         tickets = s.execute(
-            select(Ticket.id, Ticket.dispatch_attempt, Ticket.urgent)
+            select(Ticket.id, Ticket.dispatch_attempt, Ticket.urgent, Ticket.community_id)
             .where(Ticket.status == TicketStatus.received, Ticket.created_at <= cutoff)
         ).all()
         pushes = s.execute(
-            select(Push.id, Push.client_msg_id, Push.payload, Push.kind, Ticket.urgent)
+            select(Push.id, Push.client_msg_id, Push.payload, Push.kind, Ticket.urgent, Push.community_id)
             .outerjoin(Ticket, Ticket.id == Push.ticket_id)
             .where(Push.status == PushStatus.pending, Push.created_at <= cutoff)
         ).all()
-    sent_t = sum(enqueue(redis_raw, dispatch_job(tid, attempt + 1, urgent=bool(urgent)))
-                 for tid, attempt, urgent in tickets)
-    sent_p = sum(enqueue(redis_raw, push_job(pid, cmid, retry_intervals, unless=(payload or {}).get("job"),
-                                             urgent=urgent_push(kind, urgent)))
-                 for pid, cmid, payload, kind, urgent in pushes)
+    sent_t = sum(enqueue(redis_raw, replace(dispatch_job(tid, attempt + 1, urgent=bool(urgent)), community=cid))
+                 for tid, attempt, urgent, cid in tickets)
+    sent_p = sum(enqueue(redis_raw, replace(push_job(pid, cmid, retry_intervals, unless=(payload or {}).get("job"),
+                                                     urgent=urgent_push(kind, urgent)), community=cid))
+                 for pid, cmid, payload, kind, urgent, cid in pushes)
     if tickets or pushes:
         log.info("outbox sweep: %s tickets, %s pushes re-enqueued", sent_t, sent_p)
     return {"tickets": sent_t, "pushes": sent_p}

@@ -18,23 +18,68 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
 from bot.services.uow import outbox
-from bot.storage import db, directory
+from bot.storage import db, directory, tenancy
 from bot.storage.redis_conn import get_redis
 
 
 class Steward:
-    def __init__(self, config: Config) -> None:
+    """`community_id` None: the deployment — every community's rows, the first community's directory
+    (a one-community deployment is just that). Else one community (`for_community`), or with `visible`
+    several (a street account): its sessions read only those communities' rows and stamp new rows
+    with `community_id` (bot.storage.tenancy)."""
+
+    def __init__(self, config: Config, community_id: int | None = None,
+                 visible: tuple[int, ...] | None = None) -> None:
         self.file_config = config
+        self.community_id = community_id
+        self.visible = visible if visible is not None else (None if community_id is None else (community_id,))
+        self._scoped: dict[tuple, Steward] = {}
+
+    def for_community(self, community_id: int | None) -> Steward:
+        """This deployment as one community sees it (None: the deployment itself). Shares the
+        database and Redis connections; made once per community."""
+        return self.scoped(community_id, None)
+
+    def scoped(self, community_id: int | None, visible: tuple[int, ...] | None) -> Steward:
+        base = self.deployment
+        if community_id is None and visible is None:
+            return base
+        key = (community_id, visible)
+        child = base._scoped.get(key)
+        if child is None:
+            child = base._scoped[key] = Steward(base.file_config, community_id, visible)
+            child.__dict__["sessions"] = base.sessions
+            child.deployment = base
+        return child
+
+    @cached_property
+    def deployment(self) -> Steward:
+        return self
+
+    @property
+    def communities(self) -> tuple[directory.CommunityView, ...]:
+        return directory.communities(self.file_config.database_url, self._redis_or_none)
+
+    def community_by_key(self, key: str) -> directory.CommunityView | None:
+        return next((c for c in self.communities if c.key == key or str(c.id) == key), None)
+
+    def for_job(self, community_id: int | None) -> Steward:
+        """A job's Steward: its community's once the deployment has several (one: the deployment)."""
+        if community_id is None or len(self.communities) < 2:
+            return self.deployment
+        return self.for_community(community_id)
 
     @property
     def config(self) -> Config:
         """The file config, with courtyards and council members from the database once it is seeded
-        (bot.storage.directory: cached, reloaded when the directory changes)."""
-        return directory.view(self.file_config, self._redis_or_none)
+        (bot.storage.directory: cached, reloaded when the directory changes) — this community's, with
+        its own account where it has one."""
+        return directory.view(self.file_config, self._redis_or_none, self.community_id)
 
     @config.setter
     def config(self, value: Config) -> None:
         self.file_config = value
+        self._scoped.clear()
 
     def _redis_or_none(self) -> redis_lib.Redis | None:
         try:
@@ -65,6 +110,8 @@ class Steward:
     @contextmanager
     def session(self) -> Iterator[Session]:
         s = self.sessions()
+        if self.visible is not None or self.file_config.row_level_security:
+            tenancy.scope(s, self.community_id, self.visible, self.file_config.row_level_security)
         try:
             yield s
             s.commit()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -47,7 +47,13 @@ def _format() -> None:
     if fmt is not None and fmt not in render.FORMATS:
         raise geo.Open311Error(404, "格式应为 json 或 xml")
     if request.endpoint != "open311.discovery":
-        geo.check_jurisdiction(runtime.current().config, _arg("jurisdiction_id"))
+        jurisdiction = _arg("jurisdiction_id")
+        base = runtime.current().deployment
+        found = next((c for c in base.communities if jurisdiction in (c.key, c.name)), None) if jurisdiction else None
+        if found is not None and len(base.communities) > 1:  # a 街道's deployment: one jurisdiction a community
+            g.steward = base.for_community(found.id)
+            return
+        geo.check_jurisdiction(runtime.current().config, jurisdiction)
 
 
 def _arg(name: str) -> str | None:
@@ -64,6 +70,10 @@ def _grant(required: bool) -> tokens.Grant:
         grant = tokens.lookup(s, steward.config, key, config_mod.samples_allowed()) if key else None
     if grant is None or (required and not grant.can_write):
         raise geo.Open311Error(403, "api_key 无效，或没有写入权限")
+    if grant.community is not None:
+        if steward.community_id not in (None, grant.community):
+            raise geo.Open311Error(403, "这个 api_key 不属于这个 jurisdiction_id")
+        g.steward = steward.deployment.for_community(grant.community)
     return grant
 
 
