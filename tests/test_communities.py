@@ -211,3 +211,17 @@ def test_community_add_refuses_what_would_collide(steward_live):
         listed = {line.key: line for line in tenants.list_all(s)}
     assert listed["xinhua"].account == "wx1111xinhua" and listed["xinhua"].courtyards == 2
     assert json.dumps([line.to_dict() for line in listed.values()], ensure_ascii=False)
+
+
+def test_the_member_works_the_task_through_his_own_community_s_account(two, steward_live):
+    x = two["tickets"][XINHUA_RESIDENT]
+    reply = two["xinhua"].text(X1_CHAIR, f"{x.ref} 接单")
+    drain(steward_live)
+    with steward_live.session() as s:
+        assert s.get(Ticket, x.id).status == "accepted", reply.text
+    told = pushes_to(steward_live, XINHUA_RESIDENT)
+    assert any("接" in json.dumps(m, ensure_ascii=False) for m in told)
+    assert {m["appid"] for m in told} == {"wx1111xinhua"}
+    link = next(m["url"] for m in pushes_to(steward_live, X1_CHAIR) if m.get("url"))
+    from bot.services.push import links
+    assert links.community_of(steward_live.file_config, link.rsplit("/", 1)[-1]) == two["xid"]

@@ -21,6 +21,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     get_flashed_messages,
     redirect,
     render_template_string,
@@ -45,6 +46,18 @@ bp = Blueprint("council_pages", __name__, url_prefix="/m")
 
 FORM_SALT = "steward-council-form"
 FORM_MAX_AGE = 24 * 3600
+
+
+@bp.url_value_preprocessor
+def _community(endpoint: str | None, values: dict | None) -> None:
+    """A link made for a community opens as that community: its members, its rows, its account."""
+    token = (values or {}).get("token")
+    if not token:
+        return
+    base = current().deployment
+    community = links.community_of(base.file_config, token)
+    if community is not None:
+        g.steward = base.for_community(community)
 
 
 def _serializer(config: Config, salt: str) -> URLSafeTimedSerializer:

@@ -43,7 +43,8 @@ def is_visitor(openid: str) -> bool:
 def authorize_redirect(config: Config, next_path: str) -> BaseResponse:
     """To WeChat's authorize page; it comes back to `/m/oauth` with a code and our state."""
     state = secrets.token_urlsafe(12)
-    session[PENDING_KEY] = {"state": state, "next": next_path}
+    # the community whose account asks: its app id must also turn the code into the openid
+    session[PENDING_KEY] = {"state": state, "next": next_path, "c": config.community_id}
     back = config.public_url + url_for("wx_oauth.callback")
     target = (f"{config.wechat.oauth_authorize_url}?appid={quote(config.wechat.app_id)}"
               f"&redirect_uri={quote(back, safe='')}&response_type=code&scope=snsapi_base"
@@ -61,7 +62,8 @@ def callback() -> BaseResponse:
     if not code or not hmac.compare_digest(str(pending.get("state", "")).encode(), state.encode()):
         # The user refused, or a stale/forged callback: the page then shows nothing personal.
         return redirect(next_path + "?auth=failed")
-    steward = current()
+    community = pending.get("c")
+    steward = current().deployment.for_community(community if isinstance(community, int) else None)
     try:
         openid = shared_client(steward.config, steward.redis).oauth_openid(code)
     except WeChatError as exc:

@@ -25,7 +25,20 @@ def _serializer(config: Config) -> URLSafeTimedSerializer:
 
 
 def make_token(config: Config, ticket_id: int, openid: str) -> str:
-    return _serializer(config).dumps({"t": ticket_id, "m": member_key(openid)})
+    data: dict = {"t": ticket_id, "m": member_key(openid)}
+    if config.community_id is not None:
+        data["c"] = config.community_id  # the page opens as this community (its members, its account)
+    return _serializer(config).dumps(data)
+
+
+def community_of(config: Config, token: str) -> int | None:
+    """The community a genuine link was made for (None: the deployment's own, or not genuine)."""
+    try:
+        data = _serializer(config).loads(token)
+    except BadSignature:
+        return None
+    c = data.get("c") if isinstance(data, dict) else None
+    return c if isinstance(c, int) else None
 
 
 def action_link(config: Config, ticket_id: int, openid: str) -> str:
