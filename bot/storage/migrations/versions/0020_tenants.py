@@ -22,8 +22,10 @@ depends_on = None
 NEW = ('residents', 'tickets', 'ticket_events', 'inbound_messages', 'pushes', 'media', 'events', 'registrations',
        'monthly_problems', 'handoffs', 'referrals', 'ticket_intakes', 'audit_log')
 POLICED = NEW + ('courtyards', 'council_members', 'member_invitations', 'faq_entries', 'outside_parties')
+# '*': the deployment (every community); a list of ids: those; unset or empty: nothing. NULLIF: the
+# list is cast to int[] even when the first test already holds.
 POLICY = ("current_setting('steward.scope', true) = '*' OR community_id = ANY "
-          "(string_to_array(current_setting('steward.scope', true), ',')::int[])")
+          "(string_to_array(NULLIF(current_setting('steward.scope', true), '*'), ',')::int[])")
 
 
 def upgrade() -> None:
