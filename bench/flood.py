@@ -65,7 +65,8 @@ def main() -> None:
             opened = s.scalar(select(func.count()).select_from(Ticket).where(
                 Ticket.resident_openid == "o-bench-flooder", Ticket.subcategory.is_distinct_from(REVIEW)))
             review = s.scalar(select(func.count()).select_from(Ticket).where(Ticket.subcategory == REVIEW))
-        queued = sum(jobs.queue(steward.redis_raw, n).count for n in jobs.ALL_QUEUES)
+        queued = sum(jobs.queue(steward.redis_raw, n).count
+                     for n in jobs.worker_queues(tuple(c.id for c in steward.communities)))
     q = statistics.quantiles
     print(f"flooder: {args.messages} messages → {opened} tickets, {review} review item(s); jobs queued in all: {queued}")
     print(f"flooder answer  p50 {q(flood, n=100)[49] * 1000:.1f} ms  p95 {q(flood, n=100)[94] * 1000:.1f} ms")

@@ -63,7 +63,7 @@ def drain(steward: Steward, rounds: int = 20) -> None:
     """Run every queued job in this process (SimpleWorker, burst) until the queues stay empty."""
     conn = steward.redis_raw
     for _ in range(rounds):
-        if not any(jobs.queue(conn, n).count for n in jobs.ALL_QUEUES):
+        if not any(jobs.queue(conn, n).count for n in jobs.worker_queues(tuple(c.id for c in steward.communities))):
             return
         make_worker(steward, simple=True, name=f"test-{uuid.uuid4().hex[:8]}").work(burst=True)
     raise AssertionError("queues did not drain")

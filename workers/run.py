@@ -97,20 +97,46 @@ class _Rearming:
             log.warning("could not re-arm the periodic sweep; will try at the next maintenance")
 
 
+class _FairCommunities:
+    """Each community's dispatch jobs wait on its own queue (`dispatch:<id>`); after a job from one of
+    them that queue goes to the back of their run, so the communities take turns (urgent first
+    still, pushes after). New communities' queues are picked up at the next maintenance."""
+
+    def reorder_queues(self, reference_queue: Queue) -> None:
+        name = reference_queue.name
+        if not name.startswith(jobs.DISPATCH + ":"):
+            return
+        qs: list[Queue] = self._ordered_queues  # type: ignore[has-type]
+        fair = [q for q in qs if q.name.startswith(jobs.DISPATCH + ":")]
+        turned = [q for q in fair if q.name != name] + [q for q in fair if q.name == name]
+        it = iter(turned)
+        self._ordered_queues = [next(it) if q.name.startswith(jobs.DISPATCH + ":") else q for q in qs]
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()  # type: ignore[misc]
+        wanted = jobs.worker_queues(tuple(c.id for c in for_worker().deployment.communities))
+        have = [q.name for q in self.queues]  # type: ignore[has-type]
+        if list(wanted) != have:
+            conn = self.connection  # type: ignore[attr-defined]
+            self.queues = [Queue(n, connection=conn) for n in wanted]
+            self._ordered_queues = self.queues[:]
+            log.info("worker %s now on queues %s", self.name, ", ".join(wanted))  # type: ignore[attr-defined]
+
+
 # rq 2.12 leaves BaseWorker.last_cleaned_at unannotated (`= None`), so mypy types it as None only,
 # though rq itself sets a datetime there; _Rearming's datetime clashes with that.
-class StewardWorker(_Rearming, Worker):  # type: ignore[misc]  # rq: last_cleaned_at typed as None
+class StewardWorker(_FairCommunities, _Rearming, Worker):  # type: ignore[misc]  # rq: last_cleaned_at typed as None
     pass
 
 
-class StewardSimpleWorker(_Rearming, SimpleWorker):  # type: ignore[misc]  # rq: last_cleaned_at typed as None
+class StewardSimpleWorker(_FairCommunities, _Rearming, SimpleWorker):  # type: ignore[misc]  # rq: last_cleaned_at typed as None
     pass
 
 
 def make_worker(steward: Steward, simple: bool = True, name: str | None = None) -> BaseWorker:
     set_worker_steward(steward)
     conn = steward.redis_raw
-    qs = [Queue(n, connection=conn) for n in jobs.ALL_QUEUES]
+    qs = [Queue(n, connection=conn) for n in jobs.worker_queues(tuple(c.id for c in steward.communities))]
     cls = StewardSimpleWorker if simple else StewardWorker
     return cls(qs, connection=conn, name=name, maintenance_interval=MAINTENANCE_INTERVAL, worker_ttl=WORKER_TTL)
 
@@ -200,7 +226,7 @@ def run_worker(steward: Steward, burst: bool = False, simple: bool = True, name:
         try:
             if not burst:
                 schedule_periodic(steward.redis_raw, steward=steward)
-            log.info("worker %s on queues %s", worker.name, ", ".join(jobs.ALL_QUEUES))
+            log.info("worker %s on queues %s", worker.name, ", ".join(q.name for q in worker.queues))
             worked = worker.work(burst=burst, with_scheduler=True, logging_level="WARNING") or worked
         except (redis_lib.RedisError, OSError) as exc:  # registering or tearing down without Redis
             log.warning("worker %s lost Redis (%s)", worker.name, type(exc).__name__)

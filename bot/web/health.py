@@ -31,6 +31,7 @@ def _queues() -> list[Queue]:
 
 # What the queue and worker names mean, for the page; the names themselves stay (in <code>) for the logs.
 QUEUE_LABELS = {"urgent": "紧急推送", "dispatch": "派单", "push": "推送", "default": "其他任务"}
+# `dispatch:<community id>`: a community's own dispatch queue (bot.services.uow.jobs.community_queue)
 JOB_LABELS = {"dispatch_ticket": "派单", "send_push": "推送一条消息", "send_pushes": "批量推送", "download_media": "下载照片或语音",
               "check_deadlines": "检查期限", "close_if_unanswered": "回访到期办结", "send_event_reminder": "活动提醒",
               "periodic_sweep": "定时巡检"}

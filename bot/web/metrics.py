@@ -18,7 +18,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
-from bot.services.uow.jobs import ALL_QUEUES
+from bot.services.uow.jobs import worker_queues
 from bot.services.uow.steward import Steward
 from bot.storage.models import Push, Ticket
 
@@ -38,7 +38,7 @@ class StateCollector:
         steward: Steward = current_app.extensions["steward"]
         queued = GaugeMetricFamily("steward_queue_jobs", "Jobs waiting on an RQ queue", labels=["queue"])
         failed = GaugeMetricFamily("steward_jobs_failed", "Jobs in RQ's failed registry", labels=["queue"])
-        for name in ALL_QUEUES:
+        for name in worker_queues(tuple(c.id for c in steward.communities)):
             q = Queue(name, connection=steward.redis_raw)
             queued.add_metric([name], q.count)
             failed.add_metric([name], FailedJobRegistry(queue=q).count)

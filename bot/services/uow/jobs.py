@@ -23,6 +23,7 @@ from rq import Queue, Retry
 
 from bot.domain import clock
 from bot.domain.vocabulary import PushKind
+from bot.storage.tenancy import DEFAULT_COMMUNITY
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,19 @@ DISPATCH = "dispatch"
 PUSH = "push"
 DEFAULT = "default"
 ALL_QUEUES = (URGENT, DISPATCH, PUSH, DEFAULT)  # worker priority order
+
+
+def community_queue(name: str, community: int | None) -> str:
+    """Where a job waits: a community's dispatch jobs on their own queue (`dispatch:3`), taken
+    round-robin by the workers (workers.run), so one community's flood does not starve the others."""
+    return f"{DISPATCH}:{community}" if name == DISPATCH and community is not None else name
+
+
+def worker_queues(communities: tuple[int, ...]) -> tuple[str, ...]:
+    """The queues a worker listens to, in priority order: urgent, then each community's dispatch
+    queue (fair among them), the plain dispatch queue, pushes, the rest."""
+    ids = dict.fromkeys((DEFAULT_COMMUNITY, *communities))  # 1 always: rows are its before a directory exists
+    return (URGENT, *(community_queue(DISPATCH, c) for c in ids), DISPATCH, PUSH, DEFAULT)
 
 # The entry points in workers.jobs, by name.
 DISPATCH_TICKET = "workers.jobs.dispatch_ticket"
@@ -160,7 +174,7 @@ def enqueue(redis_raw: redis_lib.Redis, job: Job, pipeline: Any = None) -> bool:
     try:
         if not job.fresh and (_waiting(redis_raw, job.job_id) or (job.unless and _waiting(redis_raw, job.unless))):
             return True
-        q = queue(redis_raw, job.queue)
+        q = queue(redis_raw, community_queue(job.queue, job.community))
         opts: dict[str, Any] = dict(job_id=job.job_id, job_timeout=job.timeout, result_ttl=job.result_ttl,
                                     retry=Retry(max=len(job.retry), interval=list(job.retry)) if job.retry else None)
         if job.community is not None:
