@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config, FaqEntry
 from bot.config import CouncilMember as MemberView
 from bot.config import Courtyard as CourtyardView
-from bot.storage import accounts, db
+from bot.storage import accounts, db, tenancy
 from bot.storage.models import Community, CouncilMember, CourtyardRow, FaqRow, OutsidePartyRow
 
 VERSION_KEY = "steward:directory:version"
@@ -52,7 +52,13 @@ _cache: dict[tuple[str, int | None], _Entry] = {}
 
 
 def community_id(session: Session) -> int | None:
-    """The first community: the deployment's own (its file config's), and `/wechat`'s."""
+    """The session's community when it is scoped to communities (bot.storage.tenancy), else the
+    first: the deployment's own (its file config's), and `/wechat`'s. (`communities` is not a
+    tenant table, so the scope does not filter it: a community's directory must not fall back to
+    the first community's.)"""
+    if tenancy.visible_of(session) is not None:
+        own = tenancy.community_of(session)
+        return own if session.get(Community, own) is not None else None
     return session.scalars(select(Community.id).order_by(Community.id).limit(1)).first()
 
 

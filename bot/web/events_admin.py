@@ -218,7 +218,10 @@ def cancel(event_id: int):  # noqa: ANN201
 @bp.post("/<int:event_id>/remind")
 def remind(event_id: int):  # noqa: ANN201
     steward = runtime.current()  # (a cancelled event has no button; its reminder job sends nothing)
-    ok = enqueue_reminder(steward.redis_raw, event_id)
+    with steward.session() as s:
+        if s.get(Event, event_id) is None:  # not this community's: nothing is queued
+            abort(404)
+    ok = enqueue_reminder(steward.redis_raw, event_id, steward.community_id)
     flash("提醒已排队发送" if ok else "提醒排队失败（Redis 不可用），稍后定时任务会补发", "ok" if ok else "error")
     return redirect(url_for("events_admin.roster", event_id=event_id))
 

@@ -8,6 +8,7 @@ activities whose reminder has not gone out and sends them. Each push goes throug
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import redis as redis_lib
@@ -67,6 +68,8 @@ def send_due_reminders(steward: Steward, now: datetime | None = None) -> int:
     return len(ids)
 
 
-def enqueue_reminder(redis_raw: redis_lib.Redis, event_id: int) -> bool:
-    """Staff's "send the reminder now" button; False when Redis is down."""
-    return jobs.enqueue(redis_raw, jobs.call_job(jobs.SEND_EVENT_REMINDER, event_id, job_id=f"event-reminder-{event_id}"))
+def enqueue_reminder(redis_raw: redis_lib.Redis, event_id: int, community: int | None = None) -> bool:
+    """Staff's "send the reminder now" button, run as the event's `community` (its account, its
+    residents); False when Redis is down."""
+    job = jobs.call_job(jobs.SEND_EVENT_REMINDER, event_id, job_id=f"event-reminder-{event_id}")
+    return jobs.enqueue(redis_raw, replace(job, community=community))

@@ -46,14 +46,26 @@ def _format() -> None:
     fmt = (request.view_args or {}).get("fmt")
     if fmt is not None and fmt not in render.FORMATS:
         raise geo.Open311Error(404, "格式应为 json 或 xml")
-    if request.endpoint != "open311.discovery":
-        jurisdiction = _arg("jurisdiction_id")
-        base = runtime.current().deployment
-        found = next((c for c in base.communities if jurisdiction in (c.key, c.name)), None) if jurisdiction else None
-        if found is not None and len(base.communities) > 1:  # a 街道's deployment: one jurisdiction a community
-            g.steward = base.for_community(found.id)
-            return
+    if request.endpoint == "open311.discovery":
+        return
+    jurisdiction = _arg("jurisdiction_id")
+    base = runtime.current().deployment
+    if len(base.communities) < 2:
         geo.check_jurisdiction(runtime.current().config, jurisdiction)
+        return
+    # a 街道's deployment: one jurisdiction a community; a key reads its own community's requests only
+    found = next((c for c in base.communities if jurisdiction in (c.key, c.name)), None) if jurisdiction else None
+    if jurisdiction and found is None:
+        raise geo.Open311Error(404, "没有这个 jurisdiction_id（社区编号或名称）")
+    if found is not None:
+        g.steward = base.for_community(found.id)
+    if request.method in ("GET", "HEAD") and _arg("api_key"):
+        _grant(required=False)
+    elif found is None and request.endpoint in _PER_COMMUNITY:
+        raise geo.Open311Error(400, "本接口服务多个社区，请传 jurisdiction_id（社区编号或名称）")
+
+
+_PER_COMMUNITY = ("open311.list_requests", "open311.one_request", "open311.token")
 
 
 def _arg(name: str) -> str | None:
