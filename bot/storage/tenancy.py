@@ -16,6 +16,8 @@ connects as a role that does not own the tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Integer, event, text
@@ -58,6 +60,18 @@ def scope(session: Session, community: int | None, visible: tuple[int, ...] | No
     else:
         session.info[VISIBLE] = tuple(sorted(set(visible)))
     session.info[RLS] = rls
+
+
+@contextmanager
+def unscoped(session: Session) -> Iterator[None]:
+    """The whole deployment for a moment, in a scoped session: seeding the deployment's own community
+    on the first page a community's staff open must see the member rows older versions left."""
+    visible = session.info.pop(VISIBLE, None)
+    try:
+        yield
+    finally:
+        if visible is not None:
+            session.info[VISIBLE] = visible
 
 
 def community_of(session: Session) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config
 from bot.domain.clock import utcnow
 from bot.services.uow import audit
+from bot.storage import tenancy
 from bot.storage.directory import community_id
 from bot.storage.models import Community, CouncilMember, CourtyardRow
 
@@ -61,7 +62,8 @@ def seed(session: Session, config: Config) -> bool:
 
 
 def ensure_seeded(session: Session, config: Config) -> int:
-    seed(session, config)
+    with tenancy.unscoped(session):
+        seed(session, config)
     cid = community_id(session)
     assert cid is not None
     return cid
