@@ -102,7 +102,13 @@ def main() -> int:
         return at.replace(tzinfo=UTC).timestamp() if at is not None else None  # naive UTC
 
     def enqueue(tid: int, community: int, fair: bool) -> None:
-        jobs.enqueue(steward.redis_raw, replace(jobs.dispatch_job(tid), community=community if fair else None))
+        job = replace(jobs.dispatch_job(tid), community=community)
+        if fair:
+            jobs.enqueue(steward.redis_raw, job)
+            return
+        # as before: the one `dispatch` queue, first come first served (the job still names its community)
+        jobs.queue(steward.redis_raw, jobs.DISPATCH).enqueue(job.func, *job.args, job_id=job.job_id,
+                                                              meta={jobs.COMMUNITY_META: community})
 
     def round_(fair: bool, base: int) -> tuple[float, float]:
         flood = [ticket(steward, yards[i % len(yards)], base + i) for i in range(args.flood)]
