@@ -225,3 +225,35 @@ def test_the_member_works_the_task_through_his_own_community_s_account(two, stew
     link = next(m["url"] for m in pushes_to(steward_live, X1_CHAIR) if m.get("url"))
     from bot.services.push import links
     assert links.community_of(steward_live.file_config, link.rsplit("/", 1)[-1]) == two["xid"]
+
+
+def test_the_command_line_adds_lists_and_publishes_a_community_s_menu(steward_live, live, config, redis_url, tmp_path,
+                                                                        monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli.main import main
+    from tests.conftest import ROOT
+
+    example = ROOT / "config.example.toml"
+    monkeypatch.setenv("STEWARD_CONFIG", str(example))
+    env = {"STEWARD_WECHAT_API_BASE_URL": f"{live}/sandbox/cgi-bin", "STEWARD_REDIS_URL": redis_url,
+           "STEWARD_DATABASE_URL": config.database_url}
+    fragment = tmp_path / "xinhua.toml"
+    fragment.write_text(XINHUA, encoding="utf-8")
+    run = CliRunner().invoke
+    added = run(main, ["community", "add", "xinhua", "--name", "新华路社区", "--from", str(fragment), "--json"], env=env)
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.output)["webhook"].endswith("/wechat/xinhua")
+    again = run(main, ["community", "add", "xinhua", "--name", "新华路社区", "--from", str(fragment)], env=env)
+    assert again.exit_code == 1 and "已经有了" in again.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[courtyards]]\nid = 'q1'\n", encoding="utf-8")
+    refused = run(main, ["community", "add", "other", "--name", "别的", "--from", str(bad)], env=env)
+    assert refused.exit_code == 1 and "name" in refused.output
+    listed = json.loads(run(main, ["community", "list", "--json"], env=env).output)
+    assert [(c["key"], c["account"]) for c in listed][1] == ("xinhua", "wx1111xinhua")
+    pushed = run(main, ["menu", "push", "--community", "xinhua"], env=env)
+    assert pushed.exit_code == 0 and "wx1111xinhua" in pushed.output, pushed.output
+    unknown = run(main, ["user", "add", "someone", "--name", "某人", "--community", "nowhere"], env=env,
+                  input="a-long-password-1\na-long-password-1\n")
+    assert unknown.exit_code == 1 and "没有编号为 nowhere 的社区" in unknown.output

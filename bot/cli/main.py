@@ -11,7 +11,7 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.app import create_app
-from bot.cli.accounts import config_group, token, user
+from bot.cli.accounts import community_id, config_group, token, user
 from bot.cli.chat import run_chat
 from bot.cli.communities import community
 from bot.cli.community import courtyard, member, resident
@@ -199,16 +199,19 @@ def menu_show(obj: Ctx) -> None:
 
 
 @menu.command("push", help="按微信的规则检查菜单并发布（menu/create）。")
+@click.option("--community", default=None, help="发布到这个社区自己的公众号（编号，见 steward community list）")
 @pass_ctx
-def menu_push(obj: Ctx) -> None:
+def menu_push(obj: Ctx, community: str | None) -> None:
+    steward = obj.steward()
+    steward = steward.for_community(community_id(steward, community))
     try:
-        body = menu_service.publish(obj.steward())
+        body = menu_service.publish(steward)
     except menu_service.MenuError as exc:
         raise click.ClickException(str(exc)) from None
     except WeChatError as exc:
         raise click.ClickException(f"微信拒绝了菜单（{exc.code}: {exc.message}）") from None
     names = "、".join(b["name"] for b in body["button"])
-    click.echo(f"菜单已发布：{names}（{obj.config().wechat.api_base_url}）")
+    click.echo(f"菜单已发布：{names}（{steward.config.wechat.app_id}，{steward.config.wechat.api_base_url}）")
 
 
 @main.command(help="一条命令启动全部：内置 Redis、SQLite、迁移、微信沙箱、网页和一个 worker。")
