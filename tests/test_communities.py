@@ -257,3 +257,36 @@ def test_the_command_line_adds_lists_and_publishes_a_community_s_menu(steward_li
     unknown = run(main, ["user", "add", "someone", "--name", "某人", "--community", "nowhere"], env=env,
                   input="a-long-password-1\na-long-password-1\n")
     assert unknown.exit_code == 1 and "没有编号为 nowhere 的社区" in unknown.output
+
+
+SHARED = """
+[[courtyards]]
+id = "h1"
+name = "和平里1号院"
+aliases = ["机床厂家属院"]
+
+[[members]]
+name = "孙秀英"
+courtyard = "h1"
+openid = "o-heping-h1-chair"
+role = "会长"
+"""
+
+
+def test_a_community_sharing_the_account_is_told_by_the_poster_scanned_then_by_the_resident(two, steward_live):
+    with steward_live.session() as s:
+        hid = tenants.add(s, "heping", "和平里社区", parse(SHARED)).id
+    newcomer = "o-heping-newcomer-0001"
+    two["yuying"].event(newcomer, "subscribe", "qrscene_h1")  # the h1 courtyard poster, on the shared account
+    two["yuying"].text(newcomer, "楼道灯坏了，晚上看不见")
+    drain(steward_live)
+    with steward_live.session() as s:
+        ticket = s.scalars(select(Ticket).where(Ticket.resident_openid == newcomer)).one()
+        resident = s.scalars(select(Resident).where(Resident.openid == newcomer)).one()
+    assert (ticket.community_id, ticket.courtyard_id, resident.community_id) == (hid, "h1", hid)
+    task = [m for m in pushes_to(steward_live, "o-heping-h1-chair") if m["kind"] == "template"]
+    assert task and task[0]["appid"] == steward_live.config.wechat.app_id  # the shared account
+    # the deployment's own residents are not moved by it
+    two["yuying"].text(YUYING_RESIDENT, "R1001 怎么样了")
+    with steward_live.session() as s:
+        assert s.scalar(select(Resident.community_id).where(Resident.openid == YUYING_RESIDENT)) == 1

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, g, request
 
 from bot.runtime import current
 from bot.services.inbound import receive as inbound
-from bot.services.inbound import replay_guard
+from bot.services.inbound import replay_guard, sharing
 from bot.wechat.messages import BadMessage, text_reply_xml, to_inbound
 from bot.wechat.security import (
     MAX_BODY,
@@ -96,6 +96,7 @@ def receive() -> Response:
     except BadMessage as exc:
         return _plain(str(exc), 400)
     g.aes_key = opened.aes_key  # the reply is sealed with the key that opened the message
+    steward = g.steward = sharing.community_for(steward, msg)
     return _answer(fields, inbound.receive(steward, msg, fields, opened.plain))
 
 
