@@ -285,3 +285,17 @@ def test_a_withdrawal_is_not_taken_back_days_later(chat):
           < 工单号 R1002
     """)
     assert len(chat.tickets("居民")) == 2
+
+
+@pytest.mark.parametrize("half", ["凑合吧，就是一到晚上还一闪一闪的", "[语音] 好是好点了 可那灯还是时亮时不亮",
+                                  "嗯 差不多吧 就是二楼那个还是暗乎乎的"])
+def test_a_half_solved_callback_answer_reaches_the_member_and_is_asked_plainly(chat, half):
+    chat.lives("居民", "c3").play(FINISHED + f"""
+        居民: {half}
+          < 修好了吗？回 1 修好了，0 没修好
+          <! 谢谢您的评价
+        维修 << 居民补充
+        居民: 0
+    """)
+    (t,) = chat.tickets("居民")
+    assert (t.status, t.solved) == ("dispatched", False)
