@@ -223,14 +223,23 @@ def withdraw_target(text: str, ctx: Context) -> tuple[TicketView | None, bool]:
     return newest(cands), False
 
 
+WITHDRAW_SURE = 0.6
+
+
 class Withdrawal:
     """不用来了 / 马桶俺自己通开了 / 撤了吧: withdraw, or ask which when it is not clear."""
 
     name = "withdrawal"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        return (_words(msg) and any(t.status in WITHDRAWABLE for t in ctx.open_tickets)
-                and bool(_WITHDRAW.search(bare(msg.text))))
+        if not (_words(msg) and any(t.status in WITHDRAWABLE for t in ctx.open_tickets)):
+            return False
+        if _WITHDRAW.search(bare(msg.text)):
+            return True
+        # "那个事算了吧，不麻烦恁们了": the act model reads a withdrawal where no phrase of ours is
+        a = acts.read_act(progress.context_of(ctx), msg.text, acts.RESIDENT_ACTS)
+        return a is not None and a.act == "withdraw" and a.confidence >= WITHDRAW_SURE \
+            and not followup.names_a_problem(msg.text, ctx)
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         ticket, sure = withdraw_target(msg.text, ctx)
