@@ -221,16 +221,32 @@ def wanted(text: str) -> str | None:
     b = bare(text)
     for rx in (_NAMED, _WANTED):
         for m in rx.finditer(b):
-            title = re.split(r"报名参加|报名|参加|报个|报|那个|这个|的|人|个|下周|明天|周末", m.group(1))[-1]
+            title = re.split(r"报名参加|报名|参加|报个|报|那个|这个|的|人|个|下周|明天|周末|去听|去看|去|听|想|都", m.group(1))[-1]
             if len(title) >= 2 and title not in _NOT_A_TITLE and not _REL.fullmatch(title) \
                     and not _COUNT.fullmatch(title):
                 return title
     return None
 
 
+_INTRO = re.compile(r"(?:叫|名叫|名字是|名字叫|名字写|写上?|我是|俺是|给|帮|替|报名|报上)([\u4e00-\u9fff]{2,3})")
+_AFTER_NAME = "也报就吧的和跟还去想要一"
+
+
+def _introduced(text: str) -> list[str]:
+    """Names the resident gives for the places ("俺叫李春生，老伴叫孙桂兰", "给刘秀芝也报一个", "报名 赵德胜")."""
+    found = []
+    for m in _INTRO.finditer(bare(text)):
+        name = m.group(1)
+        if len(name) == 3 and name[2] in _AFTER_NAME:
+            name = name[:2]
+        if name[0] in SURNAMES and name[1] not in _AFTER_NAME:
+            found.append(name)
+    return found
+
+
 def people(text: str) -> str:
     """Who the sign-up is for, as the resident said it: "王建国", "您和老伴（2 人）", "3 人"."""
-    names = [n for n in (find_name(text), guest_name(text)) if n]
+    names = [n for n in (find_name(text), guest_name(text), *_introduced(text)) if n]
     others = party(text)
     count = 1 + len(others)
     if names:

@@ -23,7 +23,9 @@ def test_a_sign_up_for_an_activity_that_is_not_open_names_it(chat, said, shown):
 
 
 @pytest.mark.parametrize(("said", "shown"), [("俺叫赵德胜，报名参加剪纸班", "赵德胜"),
-                                             ("帮俺报两个人 剪纸班", "2 人")])
+                                             ("帮俺报两个人 剪纸班", "2 人"),
+                                             ("[语音] 俺跟俺老伴都去 俺叫吴长海 她叫郑玉梅", "吴长海、郑玉梅"),
+                                             ("给冯桂香也报一个剪纸班", "冯桂香")])
 def test_the_people_are_said_back(chat, said, shown):
     chat.lives("居民", "c3").play(f"""
         居民: {said}
