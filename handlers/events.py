@@ -187,7 +187,8 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
     others = () if guest else party(text)
     wants = bool(_SIGNUP.search(b)) or bool(guest) or bool(others) or (picking and number_answer(text) is not None)
     if not wants:
-        return Decision(reply=list_text(events), state=listed if events else state)
+        said = not events and (wanted(text) or people(text))  # "那就报太极拳吧": said back, though none is open
+        return Decision(reply=no_such_event(text) if said else list_text(events), state=listed if events else state)
     if not events:
         return Decision(reply=no_such_event(text), state=state)
     target = find_event(text, events) or (events[0] if len(events) == 1 else None)

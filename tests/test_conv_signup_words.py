@@ -31,3 +31,12 @@ def test_the_people_are_said_back(chat, said, shown):
         居民: {said}
           < {shown}
     """)
+
+
+@pytest.mark.parametrize(("said", "shown"), [("俺叫孟庆丰", "孟庆丰"), ("[语音] 我是韩淑芬 手机号13698765432", "韩淑芬")])
+def test_a_name_given_on_its_own_is_kept_and_said_back(chat, said, shown):
+    chat.lives("居民", "c3").play(f"""
+        居民: {said}
+          < {shown}
+          <! 没看懂
+    """)
