@@ -1,4 +1,4 @@
-"""Corrections to a ticket just opened: "刚才说错了 是4号楼不是3号楼", "不是2单元是3单元", "说错了 是五号院",
+"""Corrections to an open ticket (just opened or days ago): "刚才说错了 是4号楼不是3号楼", "不是2单元是3单元", "说错了 是五号院",
 "不是报修 是投诉". The building or unit is corrected in the ticket's words, the category changed, the
 courtyard moved (`MoveTicket`: the old council lets go, the new one gets the task); its member is told.
 """
@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from handlers import acts, intake, progress
 from handlers import courtyard as yards
-from handlers import intake
 from handlers.actions import MoveTicket
 from handlers.base import Action, Context, Decision, Inbound, Outcome, TicketView
-from handlers.text import NUM, bare, cn_to_int, norm
+from handlers.text import NUM, bare, cn_to_int, newest, norm
 
 _CUE = re.compile(r"说错|说岔|搞错|弄错|写错|打错|不对|不是|错了|更正|改一下|改成")
 _STRONG = re.compile(r"说错|说岔|搞错|弄错|写错|打错|不对|错了|更正|应该是|改成")
@@ -70,25 +70,46 @@ def _category(text: str) -> str | None:
     return _CATEGORY_OF[new[-1]] if new else None
 
 
-def _ticket(ctx: Context) -> TicketView | None:
+_AMENDABLE = ("received", "dispatched", "triage", "accepted")
+
+
+def _ticket(msg: Inbound, ctx: Context) -> TicketView | None:
+    """The open ticket the correction is about, at any time after it was opened: the one whose words
+    hold the building or unit said to be wrong (不是2号楼), else the one just opened, else the newest."""
+    open_ = [t for t in ctx.open_tickets if t.status in _AMENDABLE]
+    if not open_:
+        return None
+    for kind in ("building", "unit"):
+        old, _ = _changes(msg.text, kind)
+        if old is not None:
+            hit = [t for t in open_ if _changes(t.text, kind)[1] == old]
+            if hit:
+                return newest(hit)
+    last = intake.last_ticket(ctx)
+    return last if last in open_ else newest(open_)
+
+
+def _soon(ctx: Context) -> bool:
     last, now = ctx.state.last, ctx.clock
-    ticket = intake.last_ticket(ctx)
-    if ticket is None or last is None or ticket.status not in ("received", "dispatched", "triage", "accepted"):
-        return None
-    if last.at is not None and now is not None and now - last.at > ctx.config.conversation.followup_minutes * 60:
-        return None
-    return ticket
+    return last is not None and (last.at is None or now is None
+                                 or now - last.at <= ctx.config.conversation.followup_minutes * 60)
+
+
+def _reads_as_correction(msg: Inbound, ctx: Context) -> bool:
+    """Later on, the act model must read a correction too ("5号楼水管不是刚修过吗" is not one)."""
+    a = acts.read_act(progress.context_of(ctx), msg.text, acts.RESIDENT_ACTS)
+    return a is None or (a.act == "correction" and a.confidence >= 0.5)
 
 
 def decide(msg: Inbound, ctx: Context) -> list[Action]:
     """The corrections the words make to the ticket just opened (empty: none)."""
     if msg.kind not in ("text", "voice") or not _CUE.search(bare(msg.text)) or len(bare(msg.text)) > 30:
         return []
-    ticket = _ticket(ctx)
-    if ticket is None:
+    ticket = _ticket(msg, ctx)
+    if ticket is None or not (_soon(ctx) or _reads_as_correction(msg, ctx)):
         return []
     where = yards.locate(msg.text, ctx.config.courtyards)
-    if where is not None and where != ticket.courtyard and _STRONG.search(msg.text) and len(bare(msg.text)) <= 16:
+    if where is not None and where != ticket.courtyard and _STRONG.search(msg.text) and len(bare(msg.text)) <= 24:
         return [MoveTicket(ticket.ref, where)]
     text, what = ticket.text, []
     for kind in ("building", "unit"):

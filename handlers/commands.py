@@ -119,18 +119,23 @@ def _own_words(text: str, ctx: Context) -> Parsed | None:
     if len(_bare(text)) > 80:
         return None
     a = acts.read_act("member_task", text, (*acts.MEMBER_ACTS, "question", "thanks", "chitchat"))
-    if a is None or a.confidence < _MEMBER_SURE or a.act not in ("accept", "return", "finish"):
+    if a is None or a.confidence < _MEMBER_SURE or a.act not in _VERB_OF:
         return None
+    verb = _VERB_OF[a.act]
     ref = find_ref(text)
-    mine = [t.ref for t in ctx.tasks if t.status in _FOR_VERB[a.act]]
+    mine = [t.ref for t in ctx.tasks if t.status in _FOR_VERB[verb]]
     if ref is None:
         if len(mine) != 1:
             return None
         ref = mine[0]
     elif ref not in mine:
         return None
-    note = (text or "").strip() if a.act != "accept" else ""
-    return Parsed(a.act, ref, note)
+    note = (text or "").strip() if verb != "accept" else ""
+    return Parsed(verb, ref, note)
+
+
+# the member's acts as his commands: "去看了，得买配件后天来换" is 进展 on his task, never a new ticket
+_VERB_OF = {"accept": "accept", "return": "return", "finish": "finish", "progress_note": "progress"}
 
 
 def _only(ctx: Context, statuses: tuple[str, ...]) -> str | None:

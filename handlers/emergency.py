@@ -124,7 +124,7 @@ _CUE = {FIRE: re.compile(r"火|烟|烧|焦|炸|爆|燃"), GAS: re.compile(r"气|
         PERSON: re.compile(r"人|老|倒|摔|晕|昏|血|伤|气|醒|动|救|孩|娃|爷|奶|妈|爸|伴|头|太"),
         POWER: re.compile(r"电|火花|线"), MANHOLE: re.compile(r"井|坑|洞|盖|窟窿"),
         COLLAPSE: re.compile(r"塌|倒|裂|掉|砸|歪|垮|落")}
-_LIFT_PERSON = re.compile(r"人|困|出不来|下不来|坠|掉下|往下掉|孩|娃|妞|救命|里头有|里面有|喊")
+_LIFT_PERSON = re.compile(rf"人|困|出不来|下不来|坠|掉下|往下掉|孩|娃|妞|救命|里头有|里面有|喊|关着|锁着|在里(?:头|面|边)|{_WHO}")
 
 
 def _rules(t: str) -> tuple[set[str], set[str]]:

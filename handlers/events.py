@@ -187,12 +187,15 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
     others = () if guest else party(text)
     wants = bool(_SIGNUP.search(b)) or bool(guest) or bool(others) or (picking and number_answer(text) is not None)
     if not wants:
-        return Decision(reply=list_text(events), state=listed if events else state)
+        said = not events and (wanted(text) or people(text))  # "那就报太极拳吧": said back, though none is open
+        return Decision(reply=no_such_event(text) if said else list_text(events), state=listed if events else state)
     if not events:
-        return Decision(reply=list_text(events), state=state)
+        return Decision(reply=no_such_event(text), state=state)
     target = find_event(text, events) or (events[0] if len(events) == 1 else None)
     if target is None:
-        return Decision(reply="想报哪个活动？\n" + list_text(events), state=listed)
+        title = wanted(text)
+        head = f"没找到「{title}」这个活动。" if title else ""
+        return Decision(reply=head + "想报哪个活动？\n" + list_text(events), state=listed)
     if target.courtyard and ctx.courtyard and target.courtyard != ctx.courtyard:
         return Decision(reply=f"「{target.title}」是本院居民的活动，别的院暂时报不了，谢谢您的关心。"
                               "发「有啥活动」看看全社区的安排。", state=state)
@@ -205,3 +208,61 @@ def handle(msg: Inbound, ctx: Context) -> Decision:
         return Decision(reply=f"您已经报名了{describe(target)}。到时候见！", state=state)
     name, phone, extra = _contact(text)
     return Decision(actions=[*extra, EventSignup(target.id, name, phone), *guests], state=state)
+
+
+# What a sign-up names when no listed event matches it: "给俺报个太极拳" → 太极拳, "想参加那个健康讲座" → 健康讲座.
+_WANTED = re.compile(r"(?:报名参加|报名|报个名|报上|报个|报一个|参加|报)(?:一下|一个|个)?(?:那个|这个|下周的?|明天的?)?"
+                     r"([\u4e00-\u9fff]{2,8}?)(?:活动)?(?=的|吧|呗|呀|啊|嘞|哈|行不|中不|可以|我|俺|和|跟|$)")
+_NAMED = re.compile(r"([\u4e00-\u9fff]{2,6}(?:讲座|义诊|义剪|比赛|演出|培训|班|课|队|会))")
+_NOT_A_TITLE = {"一下", "一个", "名字", "活动", "我们", "俺们", "俺俩", "我俩", "两个人", "俩人", "两个", "个名"}
+
+
+def wanted(text: str) -> str | None:
+    """The activity a sign-up names in its own words, or None."""
+    b = bare(text)
+    for rx in (_NAMED, _WANTED):
+        for m in rx.finditer(b):
+            title = re.split(r"报名参加|报名|参加|报个|报|那个|这个|的|人|个|下周|明天|周末|去听|去看|去|听|想|都", m.group(1))[-1]
+            if len(title) >= 2 and title not in _NOT_A_TITLE and not _REL.fullmatch(title) \
+                    and not _COUNT.fullmatch(title):
+                return title
+    return None
+
+
+_INTRO = re.compile(r"(?:叫|名叫|名字是|名字叫|名字写|写上?|我是|俺是|给|帮|替|报名|报上)([\u4e00-\u9fff]{2,3})")
+_AFTER_NAME = "也报就吧的和跟还去想要一"
+
+
+def _introduced(text: str) -> list[str]:
+    """Names the resident gives for the places ("俺叫李春生，老伴叫孙桂兰", "给刘秀芝也报一个", "报名 赵德胜")."""
+    found = []
+    for m in _INTRO.finditer(bare(text)):
+        name = m.group(1)
+        if len(name) == 3 and name[2] in _AFTER_NAME:
+            name = name[:2]
+        if name[0] in SURNAMES and name[1] not in _AFTER_NAME:
+            found.append(name)
+    return found
+
+
+def people(text: str) -> str:
+    """Who the sign-up is for, as the resident said it: "王建国", "您和老伴（2 人）", "3 人"."""
+    names = [n for n in (find_name(text), guest_name(text), *_introduced(text)) if n]
+    others = party(text)
+    count = 1 + len(others)
+    if names:
+        return "、".join(dict.fromkeys(names)) + (f"（共 {count} 人）" if count > 1 else "")
+    if others:
+        rels = [o for o in others if not o.startswith("同行")]
+        return ("您和" + "、".join(rels) if rels else "您") + f"（共 {count} 人）"
+    return ""
+
+
+def no_such_event(text: str) -> str:
+    """A sign-up while no activity is open: say what was asked (the activity, for whom), that it cannot
+    be taken now, and where news of activities comes."""
+    title, who = wanted(text), people(text)
+    what = f"报名「{title}」" if title else "报名"
+    head = f"收到：{who or '您'}{what}。" if (title or who) else ""
+    return (head + ("不过" if head else "") + "最近还没有安排" + (f"「{title}」" if title else "") + "活动，现在报不了名。"
+            "有新活动会在这里通知大家；想问问工作人员，回复“转人工”。")

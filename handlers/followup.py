@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from bot.domain.vocabulary import UNFINISHED
-from handlers import acts, intake, replies
+from handlers import acts, intake, progress, replies
 from handlers import courtyard as yards
 from handlers.actions import AddToTicket, AttachMedia
 from handlers.base import Context, Decision, Inbound, TicketView
@@ -69,12 +69,13 @@ def _answering(ctx: Context) -> TicketView | None:
 
 
 def judge(text: str, ctx: Context) -> tuple[str, TicketView | None]:
-    """("add" | "repeat" | "ask" | "new", the ticket)."""
+    """("add" | "repeat" | "urge" | "ask" | "new", the ticket)."""
     asked = _answering(ctx)
     if asked is not None and not _new_problem(text, asked, ctx):
         return "add", asked
     last = intake.last_ticket(ctx) if _recent(ctx) else None
-    act = acts.read_act("open_ticket", text, acts.RESIDENT_ACTS)
+    act = acts.read_act(progress.context_of(ctx), text, acts.RESIDENT_ACTS)
+    pressing = act is not None and act.act == "urge" and act.confidence >= URGE_SURE
     # a new problem plainly told ("俺家厨房下水道也堵了" is an addition; "5号楼门口垃圾没人清" is not):
     # the act model reads what is meant, the content (subject, place) confirms it is another thing
     plainly_new = act is not None and act.act == "report" and (
@@ -82,15 +83,46 @@ def judge(text: str, ctx: Context) -> tuple[str, TicketView | None]:
     if last is not None and last.status in OPEN and not elsewhere(text, last, ctx):
         b = bare(text)
         if same_subject(text, last, ctx) or ((_ADDING.match(b) or _ALSO.search(b)) and not plainly_new):
-            return "add", last
+            return ("urge" if pressing and not _ADDING.match(b) else "add"), last
+    adding = act is not None and act.act == "add" and act.confidence >= ABOUT_SURE  # it got worse: news
     for t in ctx.open_tickets:
         if t.status in OPEN and same_subject(text, t, ctx):
-            return "repeat", t
+            return ("urge" if pressing else "add" if adding else "repeat"), t
+    if not plainly_new and (about := about_ticket(text, ctx, act)) is not None:
+        return ("urge" if pressing else "add"), about
     if last is not None and last.status in OPEN and len(bare(text)) <= 12 and yards.locate(text, ctx.config.courtyards) is None:
         if act is not None and act.confidence >= 0.6 and act.act in ("report", "add"):
             return ("new", None) if act.act == "report" else ("add", last)  # plain enough: no question
         return "ask", last  # short, soon after, and about nothing we can tell apart
     return "new", None
+
+
+URGE_SURE = 0.3  # below ProgressOrUrge's bar, but about a ticket already: pressing it, not adding to it
+_ABOUT = ("add", "urge", "correction", "reopen")  # acts that speak of a ticket already told
+
+
+def about_ticket(text: str, ctx: Context, act: acts.Act | None) -> TicketView | None:
+    """The open ticket words are about, at any time after it was opened ("今天漏得更厉害了" the next day):
+    the act model reads them as more about a ticket, not a report; the content picks which of ALL
+    the open tickets (the one sharing the most words, else the one just opened, else the newest) —
+    never one in another courtyard or building, and none when the words name another kind of problem."""
+    if act is None or act.act not in _ABOUT or act.confidence < ABOUT_SURE:
+        return None
+    near = [t for t in ctx.open_tickets if t.status in OPEN and not elsewhere(text, t, ctx)]
+    if not near:
+        return None
+    mine = _pairs(text, ctx)
+    shared = {t.ref: len(mine & _pairs(t.text, ctx)) for t in near}
+    best = max(near, key=lambda t: shared[t.ref])
+    if shared[best.ref] > 0:
+        return best
+    if act.confidence < 0.6 and names_a_problem(text, ctx) and all(_other_kind(text, t) for t in near):
+        return None  # the act model is unsure and the classifier sure it is another kind of problem
+    last = intake.last_ticket(ctx)
+    return last if last in near else newest(near)
+
+
+ABOUT_SURE = 0.45  # below it, words soon after a ticket are asked about (是补充…还是另一件事？)
 
 
 def _other_kind(text: str, ticket: TicketView) -> bool:
@@ -136,6 +168,8 @@ class FollowUp:
         if verdict == "ask":
             return Decision(reply=_which(ticket),
                             state=intake.ask(ctx, FollowUpAsked(ticket.ref, text), media=media))
+        if verdict == "urge" and not media:  # pressing an open ticket: 催办, not an addition
+            return Decision(actions=[progress.Urge(ticket.ref, text[:300])], state=ctx.state)
         add = AddToTicket(ticket.ref, text, media, repeat=verdict == "repeat")
         return Decision(actions=[add], state=replace(ctx.state, media=()))
 

@@ -101,8 +101,10 @@ def route(msg: Inbound, ctx: Context, text: str, media: Held = (), second_try: b
             return Decision(reply=replies.MENU, state=ask(ctx, MenuShown(pending)))
         if category not in TICKET_CATEGORIES:  # still unsure after the menu: staff sort it out
             category, sub = "inquiry", None
-    if category == "other":
-        return Decision(reply=friendly(text, cfg), state=keep(ctx, media=media or None))
+    if category == "other":  # "我叫王建国": kept, and said back
+        got = [d for d in resident_details(text) if d.name or d.phone]
+        return Decision(reply=f"好的，记下了：{'、'.join(x for x in (got[0].name, got[0].phone) if x)}。有事直接说就行。"
+                        if got else friendly(text, cfg), actions=list(got), state=keep(ctx, media=media or None))
     if category == "event":
         return events.handle(Inbound(msg.openid, "text", text), ctx)
     if category == "inquiry":

@@ -62,9 +62,18 @@ def desk(text: str, desks: tuple[OutsideDesk, ...]) -> OutsideDesk | None:
 
 def reply(text: str, ctx: Context) -> str:
     d = desk(text, ctx.config.outside_desks)
-    head = f"您说的这个地方在院外（马路、路口或市政设施），不归{ctx.config.community}的楼院理事会管，这里就不登记工单了。"
-    call = f"请直接打{d.name}电话 {d.phone} 反映，那边能派人处理。" if d else "请拨打市民热线 12345 反映。"
+    head = f"您说的这个地方在院外（马路、路口或市政设施），不在{ctx.config.community}各楼院里，这里就不登记工单了。"
+    hotline = _hotline(ctx.config.outside_desks)
+    if d is None or d.phone == hotline:
+        call = f"请拨打市民热线 {hotline} 反映。"
+    else:  # the desk that fixes it, and the city's hotline that follows it up
+        call = f"请直接打{d.name}电话 {d.phone} 反映，那边能派人处理；也可以打市民热线 {hotline}。"
     return head + call + "\n需要社区工作人员帮您反映，回复“转人工”。"
+
+
+def _hotline(desks: tuple[OutsideDesk, ...]) -> str:
+    """The city's catch-all line: the desk without keywords (12345 when the config names none)."""
+    return next((d.phone for d in desks if not d.keywords), "12345")
 
 
 def _words(msg: Inbound) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from bot.domain.vocabulary import UNFINISHED
 from handlers import acts, followup, intake, progress, replies
@@ -25,10 +26,26 @@ def _words(msg: Inbound) -> bool:
     return msg.kind in ("text", "voice") and bool(msg.text.strip())
 
 
-def about_open_ticket(e: em.Emergency, ctx: Context) -> TicketView | None:
-    """The sender's open ticket this emergency is about (same danger in its words), if any."""
-    same = [t for t in ctx.open_tickets if t.status in ESCALATABLE and em.same_subject(e, t.text)]
-    return newest(same)
+SAME_EMERGENCY_MINUTES = 180  # a second cry about danger this soon after an urgent report is about it
+
+
+def about_open_ticket(e: em.Emergency, ctx: Context, text: str = "") -> TicketView | None:
+    """The sender's open ticket this emergency is about: the same danger in its words, else the urgent
+    one just opened (a second cry — "he can't breathe now" after "trapped in the lift" — is the same
+    scene, unless it names another courtyard or building)."""
+    open_ = [t for t in ctx.open_tickets if t.status in ESCALATABLE]
+    same = [t for t in open_ if em.same_subject(e, t.text)]
+    if same:
+        return newest(same)
+    now = ctx.clock
+    recent = [t for t in open_ if t.urgent and now is not None and t.created_at is not None
+              and now - _epoch(t.created_at) <= SAME_EMERGENCY_MINUTES * 60
+              and not followup.elsewhere(text, t, ctx)]
+    return newest(recent)
+
+
+def _epoch(at: datetime) -> float:
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
 
 class Emergency:
@@ -46,7 +63,7 @@ class Emergency:
         e = em.read(text)
         assert e is not None
         notice = em.notice(ctx.config, e)
-        ticket = about_open_ticket(e, ctx)
+        ticket = about_open_ticket(e, ctx, text)
         if ticket is not None:
             return Decision(actions=[EscalateTicket(ticket.ref, text, e.kind)], urgent_notice=notice,
                             state=intake.keep(ctx))
@@ -103,8 +120,10 @@ class NewProblemWhileAsked:
 
 
 def _category(text: str, e: em.Emergency) -> tuple[str, str | None]:
-    if e.person:
+    if em.PERSON in e.kinds:  # someone hurt or down: never a repair
         return "grievance", "紧急求助"
+    if e.kind == em.LIFT:  # someone shut in a lift: 96333 first, and the lift is a repair (its people told)
+        return "repair", "电梯"
     cls = intake.classify_text(text)
     if cls.category in ("repair", "grievance"):
         return cls.category, cls.subcategory
@@ -204,14 +223,23 @@ def withdraw_target(text: str, ctx: Context) -> tuple[TicketView | None, bool]:
     return newest(cands), False
 
 
+WITHDRAW_SURE = 0.6
+
+
 class Withdrawal:
     """不用来了 / 马桶俺自己通开了 / 撤了吧: withdraw, or ask which when it is not clear."""
 
     name = "withdrawal"
 
     def match(self, msg: Inbound, ctx: Context) -> bool:
-        return (_words(msg) and any(t.status in WITHDRAWABLE for t in ctx.open_tickets)
-                and bool(_WITHDRAW.search(bare(msg.text))))
+        if not (_words(msg) and any(t.status in WITHDRAWABLE for t in ctx.open_tickets)):
+            return False
+        if _WITHDRAW.search(bare(msg.text)):
+            return True
+        # "那个事算了吧，不麻烦恁们了": the act model reads a withdrawal where no phrase of ours is
+        a = acts.read_act(progress.context_of(ctx), msg.text, acts.RESIDENT_ACTS)
+        return a is not None and a.act == "withdraw" and a.confidence >= WITHDRAW_SURE \
+            and not followup.names_a_problem(msg.text, ctx)
 
     def handle(self, msg: Inbound, ctx: Context) -> Decision:
         ticket, sure = withdraw_target(msg.text, ctx)

@@ -121,6 +121,20 @@ def test_a_member_hands_back_in_his_own_words(chat):
     assert chat.tickets("居民")[0].status == "triage"
 
 
+@pytest.mark.parametrize("says", ["上去看了，灯座烧了，得去买个新的，明儿换上", "[语音] 俺瞅过了 线有点老化 过两天叫电工来弄",
+                                  "已经跟物业说了，他们下午派人来"])
+def test_a_members_progress_in_his_own_words_is_a_note_on_his_task_not_a_ticket(chat, says):
+    chat.lives("居民", "c3").play(f"""
+        居民: 3号院2号楼楼道灯不亮了
+        维修: 接单 R1001
+        维修: {says}
+          < R1001
+          <! 工单号 R1002
+        居民 << R1001
+    """)
+    assert len(chat.tickets("居民")) == 1 and chat.tickets("维修") == []
+
+
 @pytest.mark.parametrize("says", ["3号院2号楼水管子漏了 恁赶紧叫人来看看", "[语音] 俺是三号院嘞 厨房下水道堵了 恁叫个人来瞧瞧"])
 def test_asking_for_someone_to_come_and_fix_it_is_a_report_not_a_person(chat, says):
     chat.lives("居民", "c3").play(f"""

@@ -269,6 +269,18 @@ def test_taking_a_withdrawal_back_reopens_that_ticket_and_tells_its_member(chat,
     assert t.status in ("dispatched", "accepted") and t.close_reason is None and t.assignee_openid == "o-sample-c3-2"
 
 
+@pytest.mark.parametrize("off", ["那个事算了吧，不麻烦恁们了", "[语音] 行了 那灯的事就这样吧 恁不用管了"])
+def test_a_withdrawal_in_words_the_phrases_miss_is_read_and_its_holder_told(chat, off):
+    chat.lives("居民", "c3").play(FIRST + f"""
+        ~ 1500
+        居民: {off}
+          < 已撤销
+          <! 工单号
+        理事会 << R1001
+    """)
+    assert chat.tickets("居民")[0].close_reason == "withdrawn"
+
+
 def test_another_problem_after_a_withdrawal_is_a_ticket_of_its_own(chat):
     chat.lives("居民", "c3").play(WITHDRAWN + """
         ~ 30
@@ -285,3 +297,17 @@ def test_a_withdrawal_is_not_taken_back_days_later(chat):
           < 工单号 R1002
     """)
     assert len(chat.tickets("居民")) == 2
+
+
+@pytest.mark.parametrize("half", ["凑合吧，就是一到晚上还一闪一闪的", "[语音] 好是好点了 可那灯还是时亮时不亮",
+                                  "嗯 差不多吧 就是二楼那个还是暗乎乎的"])
+def test_a_half_solved_callback_answer_reaches_the_member_and_is_asked_plainly(chat, half):
+    chat.lives("居民", "c3").play(FINISHED + f"""
+        居民: {half}
+          < 修好了吗？回 1 修好了，0 没修好
+          <! 谢谢您的评价
+        维修 << 居民补充
+        居民: 0
+    """)
+    (t,) = chat.tickets("居民")
+    assert (t.status, t.solved) == ("dispatched", False)

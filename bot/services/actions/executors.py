@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from bot.domain import conversation_texts, routing
 from bot.domain.vocabulary import EventKind, PushKind
 from bot.services.actions import budget
+from bot.services.actions.holders import tell
 from bot.services.actions.run import Run, executes
 from bot.services.dispatch import emergencies
 from bot.services.dispatch.assign import request_dispatch
@@ -154,11 +155,8 @@ def amend_ticket(run: Run, a: AmendTicket) -> hb.Outcome:
     event = tickets.add_event(run.session, ticket, EventKind.resident_followup.value, actor=run.msg.openid,
                               note=f"居民更正：{a.what}（{a.said[:200]}）", data={"correction": a.what})
     member = ticket.assignee_openid
-    if member and member != run.msg.openid:
-        run.session.flush()
-        content, text = conversation_texts.amended_member(run.config, ticket, a.what)
-        queue_push(run.session, run.config, ticket=ticket, openid=member, kind=PushKind.notice.value,
-                   tag=f"am{event.id}", content=content, text=text)
+    tell(run.session, run.config, ticket, run.msg.openid, f"am{event.id}",
+         conversation_texts.amended_member(run.config, ticket, a.what))
     return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None})
 
 
@@ -196,12 +194,11 @@ def withdraw(run: Run, a: ha.Withdraw) -> hb.Outcome:
         tickets.close(run.session, ticket, "withdrawn", actor=run.msg.openid, note=a.said[:200] or "居民撤回")
     except tickets.TransitionError as exc:
         return hb.Outcome(a, False, ref=ticket.ref, message=str(exc))
-    if member:  # told at once, so nobody climbs five floors for nothing
-        cfg = run.config
-        content, text = conversation_texts.withdrawn_member(cfg, ticket, a.said)
-        queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag="withdrawn",
-                   content=content, text=text)
-        tickets.add_event(run.session, ticket, EventKind.withdrawn_notice.value, data={"member": member})
+    # told at once, so nobody climbs five floors for nothing (the chair, while nobody holds it)
+    told = tell(run.session, run.config, ticket, run.msg.openid, "withdrawn",
+                conversation_texts.withdrawn_member(run.config, ticket, a.said))
+    if told:
+        tickets.add_event(run.session, ticket, EventKind.withdrawn_notice.value, data={"member": told[0]})
     return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None})
 
 
@@ -253,12 +250,12 @@ def urge(run: Run, a: hp.Urge) -> hb.Outcome:
     run.session.flush()
     member = ticket.assignee_openid
     content, text = conversation_texts.urged_member(cfg, ticket, a.said, count)
-    if member and member != run.msg.openid:
-        queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"u{event.id}",
-                   content=content, text=text)
+    # the holder prodded (the chair, while nobody holds it)
+    told = tell(run.session, cfg, ticket, run.msg.openid, f"u{event.id}", (content, text))
     if count >= 2:  # 督办: counted where missed deadlines are (the ledger, the rates, the digest)
         chair = routing.chair_of(cfg, ticket.courtyard_id)
-        receivers = ([chair.openid] if chair and chair.openid != member else []) + list(cfg.staff_openids)
+        receivers = ([chair.openid] if chair and chair.openid not in (member, *told) else []) \
+            + list(cfg.staff_openids)
         tickets.add_event(run.session, ticket, EventKind.escalated.value, note=f"居民第{count}次催办，已督办",
                           data={"urged": count, "chair": chair.openid if chair else None,
                                 "staff": len(cfg.staff_openids)})
@@ -282,11 +279,7 @@ def add_to_ticket(run: Run, a: ha.AddToTicket) -> hb.Outcome:
     member = ticket.assignee_openid
     if held:
         return hb.Outcome(a, True, ref=ticket.ref, message=budget.HELD_REPLY)
-    if member and member != run.msg.openid:
-        cfg = run.config
-        run.session.flush()
-        content, text = conversation_texts.followup_member(cfg, ticket, a.text, a.repeat)
-        queue_push(run.session, cfg, ticket=ticket, openid=member, kind=PushKind.notice.value, tag=f"f{event.id}",
-                   content=content, text=text)
+    tell(run.session, run.config, ticket, run.msg.openid, f"f{event.id}",
+         conversation_texts.followup_member(run.config, ticket, a.text, a.repeat))
     return hb.Outcome(a, True, ref=ticket.ref, data={"member": ticket.assignee_name if member else None,
                                                       "status": ticket.status})

@@ -55,7 +55,10 @@ def escalate(session: Session, config: Config, ticket: Ticket, said: str, kind: 
     event = add_event(session, ticket, EventKind.emergency_reported.value, actor=actor, note=said[:200],
                       data={"kind": kind, "was_urgent": was_urgent})
     session.flush()
-    for openid in dict.fromkeys(o for o in (ticket.assignee_openid, ticket.backup_openid) if o):
+    holders = [o for o in (ticket.assignee_openid, ticket.backup_openid) if o]
+    if not holders and (chair := routing.chair_of(config, ticket.courtyard_id)) is not None:
+        holders = [chair.openid]  # nobody holds it yet: the chair hands it on now
+    for openid in dict.fromkeys(holders):
         link = action_link(config, ticket.id, openid)
         content, text = texts.escalated_task(config, ticket, said, link)
         queue_push(session, config, ticket=ticket, openid=openid, kind=PushKind.emergency.value, tag=f"e{event.id}",

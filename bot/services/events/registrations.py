@@ -53,7 +53,8 @@ def sign_up(session: Session, a: EventSignup, openid: str, courtyard: str | None
     if status == "registered" and a.guest:
         text = f"给{a.guest}也报上了！「{event.title}」{_when(event)}，地点：{event.place}。"
     elif status == "registered":
-        text = f"报名成功！「{event.title}」{_when(event)}，地点：{event.place}。不去了可以回复「取消报名」。"
+        who = f"{a.name}，" if a.name else ""
+        text = f"报名成功！{who}「{event.title}」{_when(event)}，地点：{event.place}。不去了可以回复「取消报名」。"
     else:
         text = f"「{event.title}」名额已满，已把您排进候补名单，有空位会通知您。"
     return hb.Outcome(a, True, data={"status": status}, message=text)
