@@ -21,6 +21,12 @@ from tests.conversation import Chat
 
 BLIND = Path(__file__).resolve().parent / "blind"
 EMERGENCY_NUMBERS = ("119", "120", "96333")
+# Sets D and E were briefed with a category list that is not the deployment's (repair, grievance,
+# environment, safety, help, consult): "consult" is our inquiry; environment, safety and help have no
+# category of ours (rubbish, a dangling cable, an old man alone are repairs, grievances or help
+# requests by what is asked), so those expectations are not judged.
+BRIEFED = {"consult": "inquiry"}
+UNJUDGED = {"environment", "safety", "help"}
 # Events that mean "the resident's words went into this ticket".
 ADDED = ("resident_followup", "media_attached", "emergency_reported")
 WHO = {"resident": "居民", "resident2": "邻居"}
@@ -131,7 +137,8 @@ def _judge(chat: Chat, expect: dict[str, Any], before: _Before, reply: str, send
     subject = new or ([previous] if previous is not None else [])
     if "new_tickets" in expect and len(new) != int(expect["new_tickets"]):
         misses.append(f"opened {len(new)} tickets, expected {expect['new_tickets']}")
-    if expect.get("category") and new and expect["category"] not in {t.category for t in new}:
+    wanted = BRIEFED.get(expect.get("category") or "", expect.get("category"))
+    if wanted and wanted not in UNJUDGED and new and wanted not in {t.category for t in new}:
         misses.append(f"category {[t.category for t in new]}, expected {expect['category']}")
     where = expect.get("courtyard")
     if where == "outside":
