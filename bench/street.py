@@ -310,6 +310,28 @@ def digests(url: str, redis_url: str, communities: int, repeat: int) -> dict[str
     return out
 
 
+def sweep_rates(url: str, redis_url: str) -> dict[str, tuple]:
+    """The sweep's rates step (bot.services.sweep.refresh_rates): the deployment's months and, with
+    several communities, each community's — every minute 2 months, once an hour 12."""
+    import redis
+
+    from bot.services import sweep
+
+    steward = steward_for(url, redis_url)
+    out = {}
+    for label, full in (("12 months (hourly)", True), ("2 months (every minute)", False)):
+        r = redis.Redis.from_url(redis_url)
+        if full:
+            r.delete(sweep.RATES_FULL_KEY)
+        else:
+            r.set(sweep.RATES_FULL_KEY, "1", ex=3600)
+        t0 = time.perf_counter()
+        sweep.refresh_rates(steward)
+        ms = (time.perf_counter() - t0) * 1000
+        out[f"sweep: rates refresh, {label}"] = (ms, ms, ms)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -322,7 +344,7 @@ def main() -> None:
     ap.add_argument("--digest-repeat", type=int, default=2)
     ap.add_argument("--reload", action="store_true")
     ap.add_argument("--db-prefix", default="street_bench")
-    ap.add_argument("--skip", default="", help="comma list of: one, street, digest")
+    ap.add_argument("--skip", default="", help="comma list of: one, street, digest, sweep")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     from bot.storage import db
@@ -350,6 +372,9 @@ def main() -> None:
     db.dispose_all()
     if "digest" not in skip:
         results["street"] = results.get("street", {}) | digests(url, args.redis, c, args.digest_repeat)
+        db.dispose_all()
+    if "sweep" not in skip:
+        results["street"] = results.get("street", {}) | sweep_rates(url, args.redis)
         db.dispose_all()
     if "one" not in skip:
         base, server = serve(one_url, args.redis)
