@@ -225,3 +225,19 @@ def test_the_member_works_the_task_through_his_own_community_s_account(two, stew
     link = next(m["url"] for m in pushes_to(steward_live, X1_CHAIR) if m.get("url"))
     from bot.services.push import links
     assert links.community_of(steward_live.file_config, link.rsplit("/", 1)[-1]) == two["xid"]
+
+
+def test_the_sweep_keeps_each_community_s_own_rates_warm(two, steward_live):
+    """Each community's rates are cached apart (its staff's rates page, the street page's overview):
+    the sweep computes them too, so no page view does."""
+    from bot.domain.clock import utcnow
+    from bot.services import sweep
+    from bot.services.rates import cache, month_of
+    from bot.services.rates.definitions import fingerprint
+    ym = month_of(utcnow())
+    keys = {cid: cache._key(f"{fingerprint(steward_live.for_community(cid).config)}-c{cid}", ym)
+            for cid in (1, two["xid"])}
+    steward_live.redis.delete(*keys.values())
+    sweep.refresh_rates(steward_live)
+    for cid, key in keys.items():
+        assert steward_live.redis.get(key), cid

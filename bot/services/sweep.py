@@ -87,8 +87,18 @@ def refresh_rates(steward: Steward) -> int:
     """Keep the workbench's rates cache warm so no page view computes a month: the current and the
     previous month every sweep (they still change), all twelve once an hour."""
     full = steward.redis.set(RATES_FULL_KEY, "1", nx=True, ex=3600)
+    months = 12 if full else 2
     with steward.session() as s:
-        return refresh_cache(s, steward.config, steward.redis, months=12 if full else 2)
+        done = refresh_cache(s, steward.config, steward.redis, months=months)
+    base = steward.deployment
+    if len(base.communities) > 1:
+        # Each community's own rates too (its staff's pages, the street page): they are cached apart and
+        # never kept, so a cold view computed 12 months (3.8 s at 1M tickets in 20 communities, bench/street.py).
+        for c in base.communities:
+            scoped = base.for_community(c.id)
+            with scoped.session() as s:
+                refresh_cache(s, scoped.config, scoped.redis, months=months)
+    return done
 
 
 def periodic_sweep(steward: Steward, interval: int | None = None) -> dict[str, int]:
