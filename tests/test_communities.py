@@ -240,4 +240,9 @@ def test_the_sweep_keeps_each_community_s_own_rates_warm(two, steward_live):
     steward_live.redis.delete(*keys.values())
     sweep.refresh_rates(steward_live)
     for cid, key in keys.items():
-        assert steward_live.redis.get(key), cid
+        cached = steward_live.redis.get(key)
+        assert cached, cid
+        scoped = steward_live.for_community(cid)
+        with scoped.session() as s:  # what the community's own session computes, nothing cached
+            fresh = cache.months_rates(s, scoped.config, [ym], force=True)[ym]
+        assert json.loads(cached) == {k: v.to_dict() for k, v in fresh.items()}, cid
