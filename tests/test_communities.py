@@ -290,3 +290,23 @@ def test_a_community_sharing_the_account_is_told_by_the_poster_scanned_then_by_t
     two["yuying"].text(YUYING_RESIDENT, "R1001 怎么样了")
     with steward_live.session() as s:
         assert s.scalar(select(Resident.community_id).where(Resident.openid == YUYING_RESIDENT)) == 1
+
+def test_the_sweep_keeps_each_community_s_own_rates_warm(two, steward_live):
+    """Each community's rates are cached apart (its staff's rates page, the street page's overview):
+    the sweep computes them too, so no page view does."""
+    from bot.domain.clock import utcnow
+    from bot.services import sweep
+    from bot.services.rates import cache, month_of
+    from bot.services.rates.definitions import fingerprint
+    ym = month_of(utcnow())
+    keys = {cid: cache._key(f"{fingerprint(steward_live.for_community(cid).config)}-c{cid}", ym)
+            for cid in (1, two["xid"])}
+    steward_live.redis.delete(*keys.values())
+    sweep.refresh_rates(steward_live)
+    for cid, key in keys.items():
+        cached = steward_live.redis.get(key)
+        assert cached, cid
+        scoped = steward_live.for_community(cid)
+        with scoped.session() as s:  # what the community's own session computes, nothing cached
+            fresh = cache.months_rates(s, scoped.config, [ym], force=True)[ym]
+        assert json.loads(cached) == {k: v.to_dict() for k, v in fresh.items()}, cid

@@ -100,6 +100,9 @@ class Ticket(Tenant, Base):
         Index("ix_tickets_courtyard_created", "courtyard_id", "created_at"),
         Index("ix_tickets_status_accept_due", "status", "accept_due_at"),
         Index("ix_tickets_created", "created_at"),
+        # The JSON API's list, urgent first then newest (migration 0021): /api/tickets p50 641 → 6–12 ms for the
+        # street, 312 → 9–11 ms for a community's token, at 1M tickets in 20 communities (bench/street.py).
+        Index("ix_tickets_urgent_id", "urgent", "id"),
         # The workbench's open-ticket queues walk this urgent first, then newest activity, with keyset
         # paging; partial, so the closed bulk of a million tickets is never read.
         Index(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain import deadlines, routing, texts
@@ -55,21 +55,31 @@ def overview(base: Steward, year: int, month: int) -> list[CommunityMonth]:
     """Every community's month, in the deployment's order."""
     lo, hi = month_bounds(year, month)
     now = utcnow()
+    # Each count once for the street, grouped by community (was four per community: 80 statements,
+    # 2.4 s of the street page's 3.3 s at 1M tickets in 20 communities, bench/street.py).
+    with base.session() as s:
+        received = _by_community(s, select(Ticket.community_id, func.count(Ticket.id))
+                                 .where(Ticket.created_at >= lo, Ticket.created_at < hi))
+        open_now = _by_community(s, select(Ticket.community_id, func.count(Ticket.id))
+                                 .where(Ticket.status.in_(_OPEN)))
+        overdue = _by_community(s, select(Ticket.community_id, func.count(Ticket.id)).where(_past_due(now)))
+        supervised = _by_community(s, select(TicketEvent.community_id, func.count(TicketEvent.id)).where(
+            TicketEvent.kind == EventKind.escalated.value, TicketEvent.at >= lo, TicketEvent.at < hi))
     out = []
     for c in base.communities:
         steward = base.for_community(c.id)
         cfg = steward.config
-        with steward.session() as s:
+        with steward.session() as s:  # its own rates: a community's total is its own
             rates = months_rates(s, cfg, [(year, month)], redis=steward.redis)[(year, month)].get(ALL, Rates())
-            received = s.scalar(select(func.count(Ticket.id)).where(Ticket.created_at >= lo,
-                                                                    Ticket.created_at < hi)) or 0
-            open_now = s.scalar(select(func.count(Ticket.id)).where(Ticket.status.in_(_OPEN))) or 0
-            overdue = s.scalar(select(func.count(Ticket.id)).where(_past_due(now))) or 0
-            supervised = s.scalar(select(func.count(TicketEvent.id)).where(
-                TicketEvent.kind == EventKind.escalated.value, TicketEvent.at >= lo, TicketEvent.at < hi)) or 0
         value = score(cfg, rates) if rates.due >= cfg.rates.ranking_min_due else None
-        out.append(CommunityMonth(c.id, c.key, c.name, received, open_now, overdue, supervised, rates, value))
+        out.append(CommunityMonth(c.id, c.key, c.name, received.get(c.id, 0), open_now.get(c.id, 0),
+                                  overdue.get(c.id, 0), supervised.get(c.id, 0), rates, value))
     return out
+
+
+def _by_community(session: Session, stmt: Select) -> dict[int, int]:
+    column = stmt.selected_columns[0]
+    return {int(k): int(n) for k, n in session.execute(stmt.group_by(column))}
 
 
 def rankings(rows: list[CommunityMonth], size: int = 3) -> tuple[list[CommunityMonth], list[CommunityMonth]]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.config import Config
 from bot.domain.clock import utcnow
-from bot.services.rates.compute import aggregate
+from bot.services.rates.compute import aggregate, aggregate_by_community
 from bot.services.rates.definitions import (
     LATE_ACCEPT_WINDOW,
     Month,
@@ -116,9 +116,11 @@ def _kept(session: Session, config: Config, fp: str, months: list[Month]) -> dic
 
 def months_rates(session: Session, config: Config, months: list[Month], redis: Any = None,
                  courtyard: str | None = None, force: bool = False,
-                 now: datetime | None = None) -> dict[Month, dict[str, Rates]]:
+                 now: datetime | None = None, each_community: tuple[int, ...] = ()) -> dict[Month, dict[str, Rates]]:
     """Rates for every courtyard (and ALL) of each month. With `courtyard`, that courtyard only and
-    nothing cached; `force` recomputes (the sweep); `now` decides what is due (tests)."""
+    nothing cached; `force` recomputes (the sweep); `now` decides what is due (tests).
+    `each_community` (the sweep, a deployment's session on PostgreSQL): those communities' own rates
+    are computed in the same query and cached where their sessions look for them."""
     now = now or utcnow()
     fp = fingerprint(config)
     # A community's session: its own rates (its total is not the deployment's), cached apart; the
@@ -141,7 +143,15 @@ def months_rates(session: Session, config: Config, months: list[Month], redis: A
         todo = [ym for ym in todo if ym not in out]
     for run in _runs(todo):
         bounds = [month_bounds(*ym)[0] for ym in run] + [month_bounds(*run[-1])[1]]
-        for i, (data, pending) in enumerate(aggregate(session, config, bounds, now, courtyard, communities)):
+        if each_community and redis is not None:
+            results, per = aggregate_by_community(session, config, bounds, now)
+            for cid in each_community:
+                for i, ym in enumerate(run):
+                    mine = per[cid][i][0] if cid in per else {}
+                    redis.set(_key(f"{fp}-c{cid}", ym), json.dumps(mine), ex=_ttl(ym, now))
+        else:
+            results = aggregate(session, config, bounds, now, courtyard, communities)
+        for i, (data, pending) in enumerate(results):
             ym = run[i]
             out[ym] = _decode(data)
             if courtyard is not None:
@@ -159,9 +169,10 @@ def month_rates(session: Session, config: Config, year: int, month: int, redis: 
     return months_rates(session, config, [(year, month)], redis, courtyard, force, now)[(year, month)]
 
 
-def refresh_cache(session: Session, config: Config, redis: Any, months: int = 12) -> int:
+def refresh_cache(session: Session, config: Config, redis: Any, months: int = 12,
+                  each_community: tuple[int, ...] = ()) -> int:
     """Recompute the last `months` months into Redis (and keep the final ones), for the sweep: with
     it running, page views find every month cached. 12 cold months take ~3.3 s at 1M tickets."""
     todo = last_months(*month_of(utcnow()), months)
-    months_rates(session, config, todo, redis=redis, force=True)
+    months_rates(session, config, todo, redis=redis, force=True, each_community=each_community)
     return len(todo)

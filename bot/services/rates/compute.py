@@ -114,7 +114,7 @@ WITH src AS (
 ), tk AS (
   -- the ticket as it is now: courtyard, category, finish deadline, and whether its close reason
   -- takes it out of the response rate
-  SELECT tn.*, coalesce(nullif(t.courtyard_id, ''), '{none}') AS yard,
+  SELECT tn.*, t.community_id AS cm, coalesce(nullif(t.courtyard_id, ''), '{none}') AS yard,
     coalesce(tn.fd_due, {due_default}) AS deadline,
     coalesce(tn.fd_acc, CASE WHEN tn.nx_acc < CASE {late_cases} END THEN tn.nx_acc END) AS acc,
     {created} AS created, {finish_due} AS fin_due, tn.rating_code % 8 AS rating,
@@ -122,7 +122,7 @@ WITH src AS (
   FROM tn JOIN tickets t ON t.id = tn.tid
   WHERE tn.m < {n}{yard_filter}
 ), r AS (
-  SELECT m, yard, rating, callbacks, solved, unsolved, callback_missing, closed_unsolved, answered, reopened,
+  SELECT cm, m, yard, rating, callbacks, solved, unsolved, callback_missing, closed_unsolved, answered, reopened,
     misrouted,
     CASE WHEN fd_at IS NOT NULL THEN 1 ELSE 0 END AS dispatched,
     CASE WHEN fd_at IS NOT NULL AND excl = 1 THEN 1 ELSE 0 END AS excluded,
@@ -143,6 +143,15 @@ SELECT m, yard, GROUPING(yard) AS g, {sums}, count(rating) AS ratings, sum(pendi
   percentile_cont(0.5) WITHIN GROUP (ORDER BY acc_us) AS med_acc,
   percentile_cont(0.5) WITHIN GROUP (ORDER BY fin_us) AS med_fin
 FROM r GROUP BY GROUPING SETS ((m, yard), (m))
+"""
+# The sweep with several communities: the deployment's months and each community's own in one pass
+# (GROUPING(cm) = 1 on the deployment's rows) — 20 community queries cost 7.5 s a minute at 1M tickets.
+_PG_BY_COMMUNITY = """
+SELECT cm, m, yard, GROUPING(cm) AS gc, GROUPING(yard) AS g, {sums}, count(rating) AS ratings,
+  sum(pending) AS pending,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY acc_us) AS med_acc,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY fin_us) AS med_fin
+FROM r GROUP BY GROUPING SETS ((cm, m, yard), (cm, m), (m, yard), (m))
 """
 
 
@@ -178,6 +187,19 @@ def aggregate(session: Session, config: Config, bounds: list[datetime], now: dat
               courtyard: str | None = None, communities: tuple[int, ...] | None = None) -> list[MonthResult]:
     """For consecutive months [bounds[i], bounds[i+1]): ({courtyard or ALL: counts and medians},
     dispatches still inside their accept deadline) — the month may change until that is 0."""
+    return _aggregate(session, config, bounds, now, courtyard, communities, False)[0]
+
+
+def aggregate_by_community(session: Session, config: Config, bounds: list[datetime],
+                           now: datetime) -> tuple[list[MonthResult], dict[int, list[MonthResult]]]:
+    """PostgreSQL, a deployment's session: `aggregate` over every community, and each community's
+    own (what a session scoped to it computes), in one query."""
+    return _aggregate(session, config, bounds, now, None, None, True)
+
+
+def _aggregate(session: Session, config: Config, bounds: list[datetime], now: datetime, courtyard: str | None,
+               communities: tuple[int, ...] | None,
+               by_community: bool) -> tuple[list[MonthResult], dict[int, list[MonthResult]]]:
     n = len(bounds) - 1
     pg = session.get_bind().dialect.name == "postgresql"
     d = Pg() if pg else Lite()
@@ -209,13 +231,20 @@ def aggregate(session: Session, config: Config, bounds: list[datetime], now: dat
         acc_diff=d.diff("acc", "fd_at"), fin_diff=d.diff("fin_at", "created"),
     )
     sums = ", ".join(f"sum({c}) AS {c}" for c in COUNTS if c != "ratings")
-    tail = _PG_TAIL.format(sums=sums) if pg else "SELECT * FROM r"
+    tail = (_PG_BY_COMMUNITY if by_community else _PG_TAIL).format(sums=sums) if pg else "SELECT * FROM r"
     stmt = text(sql + tail).bindparams(*(bindparam(k, type_=DateTime) for k in typed))
     if pg:
         # The month's events are sorted and hashed in memory (~8 MB a month at 1M tickets), not on disk.
         session.execute(text("SET LOCAL work_mem = '64MB'"))
     rows = session.execute(stmt, params).mappings()
-    return _from_groups(rows, n) if pg else _fold(rows, n)
+    if not by_community:
+        return (_from_groups(rows, n) if pg else _fold(rows, n)), {}
+    assert pg, "aggregate_by_community: PostgreSQL only"
+    every: list[Any] = []
+    per: dict[int, list[Any]] = {}
+    for r in rows:
+        (every if r["gc"] else per.setdefault(int(r["cm"]), [])).append(r)
+    return _from_groups(every, n), {cm: _from_groups(found, n) for cm, found in per.items()}
 
 
 def _from_groups(rows: Any, n: int) -> list[MonthResult]:
