@@ -64,6 +64,8 @@ def main() -> int:
     ap.add_argument("--pg-db", default="h14_dispatch_cpu", help="PostgreSQL database to (re)create")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="then cProfile N in-process dispatches")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--statements", action="store_true", help="then print the SQL of one in-process dispatch")
+    ap.add_argument("--profile-out", metavar="FILE", help="with --profile: also dump the pstats to FILE")
     args = ap.parse_args()
 
     info = loadgen.machine()
@@ -219,6 +221,8 @@ def main() -> int:
             for tid in ids[20 + n:]:
                 dispatch.dispatch_ticket(steward, tid, 1)
             prof.disable()
+            if args.profile_out:
+                prof.dump_stats(args.profile_out)
             out = io.StringIO()
             stats = pstats.Stats(prof, stream=out)
             stats.sort_stats("cumulative").print_stats(args.top)
@@ -226,6 +230,17 @@ def main() -> int:
             print(out.getvalue())
             print(f"in-process dispatch job (no RQ): {plain:.1f} ms CPU per ticket over {n} tickets, "
                   f"without the profiler")
+        if args.statements:
+            from sqlalchemy import event
+
+            set_worker_steward(steward)
+            first, tid = new_tickets(2)
+            dispatch.dispatch_ticket(steward, first, 1)  # warm: the calendar, the token, the statement cache
+            seen: list[str] = []
+            event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+            dispatch.dispatch_ticket(steward, tid, 1)
+            print(f"one dispatch: {len(seen)} SQL statements (BEGIN/COMMIT not counted)")
+            print("\n".join("  " + " ".join(st.split())[:150] for st in seen))
         print(f"load average after: {loadgen.machine()['loadavg']}")
     finally:
         for p in reversed(procs):

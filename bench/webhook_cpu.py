@@ -57,6 +57,8 @@ def main() -> int:
     ap.add_argument("--redis-url", default=REDIS_URL, help="a Redis db this run may flush")
     ap.add_argument("--pg-db", default=PG_DB, help="PostgreSQL database to (re)create")
     ap.add_argument("--profile", action="store_true", help="then cProfile (CPU time) 300 messages: top functions")
+    ap.add_argument("--statements", action="store_true", help="print the SQL of the counted message")
+    ap.add_argument("--profile-out", metavar="FILE", help="with --profile: also dump the pstats to FILE")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="steward-bench-cpu-"))
@@ -115,6 +117,8 @@ def main() -> int:
         pool.get_connection = counted
     send_ours(100_000)
     per_message = (len(statements), calls["n"])
+    if args.statements:
+        print("\n".join(" ".join(st.split())[:160] for st in statements))
 
     base_ms = batches(send_base, 1_000, args.batches, args.size)
     ours_ms = batches(send_ours, 10_000, args.batches, args.size)
@@ -130,6 +134,8 @@ def main() -> int:
 
         prof = cProfile.Profile(time.process_time)
         prof.runcall(lambda: [send_ours(i) for i in range(50_000, 50_300)])
+        if args.profile_out:
+            prof.dump_stats(args.profile_out)
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(45)
         print(out.getvalue())

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from handlers.model import Head, Model, fit_head, fit_idf, ngrams, normalize
+from handlers.model import Head, Model, Recent, fit_head, fit_idf, ngrams, normalize
 
 RESIDENT_ACTS = ("report", "add", "progress", "urge", "withdraw", "reopen", "rate", "signup", "cancel_signup",
                  "question", "handoff", "correction", "thanks", "chitchat")
@@ -169,8 +169,12 @@ def model() -> ActModel:
         return m
 
 
+_recent: Recent[Act] = Recent()
+
+
 def read_act(context: str, text: str, allowed: tuple[str, ...] | None = None) -> Act | None:
     """The act of `text` in `context` (None when the model is switched off)."""
     if DISABLED:
         return None
-    return model().read(context, text, allowed)
+    m = model()
+    return _recent.get(m, (context, text, allowed), lambda: m.read(context, text, allowed))

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from handlers.model import EMOJI_MARK, Model, fit_head, fit_idf, fit_temperature, normalize
+from handlers.model import EMOJI_MARK, Model, Recent, fit_head, fit_idf, fit_temperature, normalize
 
 CATEGORIES = ("repair", "grievance", "event", "inquiry", "other")
 SUBCATEGORIES: dict[str, tuple[str, ...]] = {
@@ -254,11 +254,17 @@ def _subcategory(category: str, norm: str, feats, model: Model, rules: Rules) ->
     return head.labels[max(range(len(p)), key=p.__getitem__)]
 
 
+_recent: Recent[Classification] = Recent()
+
+
 def classify(text: str) -> Classification:
     """Category, subcategory and confidence of one message. Never raises on a str."""
     try:
         model, rules = _default()
-        return _classify(text, model, rules)
+        if not isinstance(text, str):
+            return _classify(text, model, rules)
+        # the rules are reloaded with the model: the model object stands for both
+        return _recent.get(model, text, lambda: _classify(text, model, rules))
     except Exception:  # a classifier failure must not lose a resident's message
         log.exception("classifier failed")
         return Classification("other", None, 0.0)

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from handlers.model import Head, Model, fit_head, fit_idf
+from handlers.model import Head, Model, Recent, fit_head, fit_idf
 
 HERE = Path(__file__).resolve().parent
 TRAIN_TSV = HERE / "corpus" / "emergency" / "train.tsv"
@@ -95,5 +95,9 @@ def default() -> Model:
         return _state["model"]
 
 
+_recent: Recent[Reading] = Recent()
+
+
 def reading(text: str) -> Reading:
-    return predict(default(), text)
+    model = default()
+    return _recent.get(model, text, lambda: predict(model, text))

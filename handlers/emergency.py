@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from handlers import danger_model
+from handlers.model import Recent
 from handlers.text import norm
 from handlers.urgency import is_urgent
 
@@ -142,8 +143,15 @@ def _rules(t: str) -> tuple[set[str], set[str]]:
     return found, doubted
 
 
+_recent: Recent[Emergency | None] = Recent()
+
+
 def read(text: str) -> Emergency | None:
     """`detect`, else a generic danger where handlers.urgency sees one and nothing sounds like a worry."""
+    return _recent.get(danger_model.default(), text, lambda: _read(text))
+
+
+def _read(text: str) -> Emergency | None:
     found = detect(text)
     if found is None and is_urgent(text) and not _ANY_WORRY.search(norm(text)) \
             and danger_model.reading(norm(text)).p_none < RULES_UNLESS_NONE:

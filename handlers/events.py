@@ -150,7 +150,8 @@ def matches_explicit(msg: Inbound, ctx: Context) -> bool:
         return True
     if ctx.events and (_SIGNUP.search(b) or party(msg.text)) and find_event(msg.text, ctx.events, by_number=False):
         return True  # 给我报个太极拳, 我和我老伴都去太极拳
-    if any(e.mine for e in ctx.events) and _CANCEL.search(b) and relation(msg.text):
+    # the words first: reading the events is a query, and most messages are no cancelling
+    if _CANCEL.search(b) and relation(msg.text) and any(e.mine for e in ctx.events):
         return True  # 俺老伴去不了了
     return b in ("活动", "活动报名", "看活动") or bool(
         re.match(r"(?:报名|取消报名|我要报名|我想报名|想报名|(?:最近|这几天|这周|本周)?有(?:啥|什么|没有|啥子)活动)", b)

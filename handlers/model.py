@@ -15,10 +15,11 @@ import random
 import re
 import tempfile
 from array import array
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from handlers.latin import segment
 from handlers.normalize import canonical
@@ -26,6 +27,34 @@ from handlers.normalize import canonical
 MAX_CHARS = 2000  # longer texts are cut: the point of a message is never 2,000 chars in
 NGRAM_RANGE = (1, 3)
 EMOJI_MARK = "☺"  # every run of emoji/pictographs becomes this one feature
+
+T = TypeVar("T")
+
+
+class Recent(Generic[T]):
+    """The last few answers of a model about a text. The handlers of one message ask the same model
+    about the same words more than once (each of classify, the act and the danger model twice per
+    message of the bench mix: a fifth of the webhook's CPU, `bench/webhook_cpu.py --profile`); a
+    handful of entries serve that message and never grow. An answer counts only for the model that
+    gave it (`owner`: a reloaded model answers afresh)."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, tuple[object, T]] = OrderedDict()
+
+    def get(self, owner: object, key: Hashable, compute: Callable[[], T]) -> T:
+        hit = self._items.get(key)
+        if hit is not None and hit[0] is owner:
+            return hit[1]
+        value = compute()
+        self._items[key] = (owner, value)
+        if len(self._items) > self._size:
+            try:
+                self._items.popitem(last=False)
+            except KeyError:  # another thread emptied it
+                pass
+        return value
+
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]")
 _HTML_TAG = re.compile(r"<[^<>]{0,200}>")

@@ -85,6 +85,7 @@ def simplify(text: str) -> str:
     return _t2s().convert(text) if text else ""
 
 
+@lru_cache(maxsize=64)  # the handlers of one message ask it about the same words ~20 times (issue 24)
 def canonical(text: str) -> str:
     """The normalised text: simplified, half-width, lower case, digits, slips fixed, single spaces."""
     if not text:

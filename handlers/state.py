@@ -10,6 +10,7 @@ today's shape, so a question or a photo held across a deploy is not lost.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import MISSING, asdict, dataclass, fields, replace
 from typing import Any, get_args, get_type_hints
@@ -125,9 +126,34 @@ class DialogueState:
             return cls()
 
 
+@functools.cache
+def _state_defaults() -> dict[str, Any]:
+    return asdict(DialogueState())
+
+
+# The defaults and type hints of a class, worked out once per class, not on every message (the
+# state is read and written for each: get_type_hints evaluates every annotation anew).
+_HINTS: dict[type, dict[str, Any]] = {}
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls)
+    return hints
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = _DEFAULTS[cls] = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+    return defaults
+
+
 def _strip(d: dict[str, Any]) -> dict[str, Any]:
     """Defaults left out: the stored JSON stays short (most states hold one or two fields)."""
-    defaults = asdict(DialogueState())
+    defaults = _state_defaults()
     return {k: v for k, v in d.items() if k == "version" or v != defaults.get(k)}
 
 
@@ -164,7 +190,7 @@ def _request(v: Any) -> Request | None:
 
 def _question_dict(q: Question) -> dict[str, Any]:
     """A question's JSON form: its tag, and the fields that differ from their defaults."""
-    defaults = {f.name: f.default for f in fields(q) if f.default is not MISSING}
+    defaults = _defaults(type(q))
     return {"q": q.tag, **{k: v for k, v in asdict(q).items() if k not in defaults or v != defaults[k]}}
 
 
@@ -176,7 +202,7 @@ def _question(v: Any) -> Question | None:
     cls = Question.kinds.get(v["q"])
     if cls is None:
         return None
-    hints = get_type_hints(cls)
+    hints = _hints(cls)
     args: dict[str, Any] = {}
     for f in fields(cls):
         if f.name not in v:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from bot.services.dispatch import workcalendar
-from bot.services.dispatch.assign import dispatch_ticket, open_load
+from bot.services.dispatch.assign import dispatch_ticket, route_facts
 from bot.storage import db as db_mod
 from bot.storage import redis_conn
 from bot.wechat.client import shared_client
@@ -67,14 +67,16 @@ def test_a_dispatch_job_sends_both_pushes_with_one_commit_and_one_redis_pipeline
     assert len(pushes_to(st, C3_FIXER)) == 1 and len(pushes_to(st, RESIDENT)) == 1
     # The dispatch's own transaction, then both sent pushes together (was: one more per push).
     assert len(commits) == 2, commits
-    # Claim, ticket read, routing (unreachable, returned, load), ticket UPDATE, event, and per push
-    # the receiver's last message and one INSERT … ON CONFLICT; then both successes in one UPDATE
-    # executed for both rows. Was 14: a SELECT by client_msg_id before each push's INSERT. 13 since
-    # issue 24: the merge suggestion's SELECT (the ticket has a courtyard) moved here from the webhook.
+    # The claim (UPDATE … RETURNING the ticket), the merge suggestion's SELECT (the ticket has a
+    # courtyard), routing's one read (unreachable, returned, load), both receivers' last messages,
+    # ticket UPDATE, event, both push rows in one INSERT … ON CONFLICT; then both successes in one
+    # UPDATE executed for both rows. Was 14: a SELECT by client_msg_id before each push's INSERT;
+    # 13 in issue 24's first round (the merge suggestion moved here from the webhook); 8 since its
+    # second (claim and read one statement, routing's three reads one, per push statements one).
     pushes = [sql for sql in statements if sql.startswith("INSERT INTO pushes")]
-    assert len(pushes) == 2 and all("ON CONFLICT" in sql for sql in pushes), pushes
+    assert len(pushes) == 1 and "ON CONFLICT" in pushes[0], pushes
     assert not [sql for sql in statements if sql.startswith("SELECT pushes")], statements
-    assert len(statements) == 13, statements
+    assert len(statements) == 8, statements
     delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
     # The two deadline checks: no read-back of a job that cannot exist yet, one pipeline for both
     # (was: an HGET and a MULTI/EXEC each).
@@ -88,6 +90,6 @@ def test_open_load_counts_only_the_candidates(steward_live):
         dispatch_ticket(st, new_ticket(st, enqueue=False), 1, in_process=False)
     members = [m.openid for m in st.config.council("c3")]
     with st.session() as s:
-        assert sum(open_load(s, members).values()) == 3
-        assert set(open_load(s, [C3_FIXER])) <= {C3_FIXER}
-        assert open_load(s, []) == {}
+        assert sum(route_facts(s, 0, members).load.values()) == 3
+        assert set(route_facts(s, 0, [C3_FIXER]).load) <= {C3_FIXER}
+        assert route_facts(s, 0, []).load == {}

@@ -21,6 +21,20 @@ _STATEMENTS = {
 }
 
 
+_MANY = {
+    "postgresql": postgresql.insert(Push).on_conflict_do_nothing(index_elements=["client_msg_id"])
+    .returning(Push.id, Push.client_msg_id),
+    "sqlite": sqlite.insert(Push).on_conflict_do_nothing(index_elements=["client_msg_id"])
+    .returning(Push.id, Push.client_msg_id),
+}
+
+
+def insert_pushes(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert several push rows in one statement (SQLAlchemy's "insertmanyvalues": one INSERT …
+    VALUES (…), (…) RETURNING); → {client_msg_id: id} of the rows made (an existing one is left out)."""
+    return {cmid: push_id for push_id, cmid in conn.execute(_MANY[conn.dialect.name], rows)}
+
+
 def insert_push(conn: Connection, values: dict[str, Any]) -> int | None:
     """Insert a push row (PUSH_COLUMNS); its id, or None when a row with its client_msg_id exists."""
     return conn.execute(_STATEMENTS[conn.dialect.name], values).scalar()

@@ -10,10 +10,10 @@ re-dispatch, or 重办 after a "not solved" callback.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from typing import Any, cast
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, func, select, update
+from sqlalchemy import CompoundSelect, bindparam, func, literal_column, select, union_all, update
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -22,12 +22,12 @@ from bot.domain.clock import utcnow
 from bot.services.dispatch import workcalendar
 from bot.services.push import inline
 from bot.services.push.links import action_link
-from bot.services.push.send import PENDING, queue_push, schedule_send, unreachable_openids
+from bot.services.push.send import PENDING, PushSpec, queue_push, queue_pushes, schedule_send
 from bot.services.tickets import merges
 from bot.services.tickets.lifecycle import add_event, transition
 from bot.services.uow import jobs, outbox
 from bot.services.uow.steward import Steward
-from bot.storage.models import Push, Ticket, TicketEvent
+from bot.storage.models import CouncilMember, Push, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,13 @@ def dispatch_ticket(steward: Steward, ticket_id: int, attempt: int = 1, assignee
     Returns what happened: dispatched | triage | already | skipped | missing."""
     config = steward.config
     with steward.session() as s:
-        # An UPDATE gives a CursorResult (Session.execute is typed to return the plain Result).
-        claimed = cast(CursorResult[Any], s.execute(
-            update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.dispatch_attempt == attempt - 1)
-            .values(dispatch_attempt=attempt)
-            .execution_options(synchronize_session=False)
-        )).rowcount == 1
-        ticket = s.scalars(select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)).first()
+        # The claim gives back the claimed ticket (UPDATE … RETURNING): one statement, not two.
+        ticket = s.scalars(_CLAIM, {"ticket_id": ticket_id, "previous": attempt - 1, "attempt": attempt},
+                           execution_options={"populate_existing": True}).first()
+        claimed = ticket is not None
+        if ticket is None:
+            ticket = s.scalars(select(Ticket).where(Ticket.id == ticket_id)
+                               .execution_options(populate_existing=True)).first()
         if ticket is None:
             return "missing"
         if not claimed:
@@ -75,15 +74,17 @@ def dispatch_ticket(steward: Steward, ticket_id: int, attempt: int = 1, assignee
 def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assignee_openid: str | None) -> str:
     previous = ticket.status
     again = previous == "dispatched" and ticket.reopen_count > 0 and ticket.finished_at is not None
+    facts = route_facts(s, ticket.id, [m.openid for m in config.council(ticket.courtyard_id)]
+                        if ticket.courtyard_id else [])
     route = routing.choose(
         config,
         ticket.courtyard_id,
         ticket.category,
         ticket.subcategory,
-        unreachable=unreachable_openids(s),
-        exclude=(returned_by(s, ticket.id) | _reporter_if_member(config, ticket)) - {assignee_openid},
+        unreachable=facts.unreachable,
+        exclude=(facts.returned | _reporter_if_member(config, ticket)) - {assignee_openid},
         prefer=assignee_openid or (ticket.assignee_openid if again else None),
-        load=open_load(s, [m.openid for m in config.council(ticket.courtyard_id)] if ticket.courtyard_id else []),
+        load=facts.load,
     )
     if route.triage:
         return to_triage(s, config, ticket, attempt, route.reason)
@@ -108,21 +109,20 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
         },
     )
     said = _callback_words(s, ticket.id) if again else ""
-    content, text = texts.task(config, ticket, action_link(config, ticket.id, member.openid), again=again, said=said)
-    queue_push(s, config, ticket=ticket, openid=member.openid, kind="task", tag=attempt, content=content,
-               text=text, url=action_link(config, ticket.id, member.openid))
+    link = action_link(config, ticket.id, member.openid)
+    content, text = texts.task(config, ticket, link, again=again, said=said)
+    pushes = [PushSpec(member.openid, "task", attempt, content, text, link)]
     for party in route.outside:
         if party.openid:
             content, text = texts.outside(config, ticket, party.name)
-            queue_push(s, config, ticket=ticket, openid=party.openid, kind="outside", tag="o", content=content,
-                       text=text)
+            pushes.append(PushSpec(party.openid, "outside", "o", content, text))
     if route.outside:
         add_event(s, ticket, "outside_notified", note="、".join(p.name for p in route.outside),
                   data={"parties": [p.key for p in route.outside]})
     if ticket.resident_openid and (previous in ("received", "triage") or again):
         content, text = texts.notice_dispatched(config, ticket, member.name, again=again)
-        queue_push(s, config, ticket=ticket, openid=ticket.resident_openid, kind="notice", tag=f"d{attempt}",
-                   content=content, text=text)
+        pushes.append(PushSpec(ticket.resident_openid, "notice", f"d{attempt}", content, text))
+    queue_pushes(s, config, ticket, pushes)  # the rows in one INSERT
     schedule_deadline_checks(s, config, ticket)
     log.info("ticket %s dispatched (attempt %s)", ticket.ref, attempt)
     return "dispatched"
@@ -186,29 +186,49 @@ def _callback_words(s: Session, ticket_id: int) -> str:
     return note or ""
 
 
-# The per-dispatch reads, built once (constructing a statement costs more CPU than running it).
-_RETURNED_BY = select(TicketEvent.actor).where(TicketEvent.ticket_id == bindparam("ticket_id"),
-                                               TicketEvent.kind == "returned")
-_OPEN_LOAD = (select(Ticket.assignee_openid, func.count())
-              .where(Ticket.assignee_openid.in_(bindparam("openids", expanding=True)),
-                     Ticket.status.in_(("dispatched", "accepted")))
-              .group_by(Ticket.assignee_openid))
+# The per-dispatch statements, built once (constructing a statement costs more CPU than running it).
+_CLAIM = (update(Ticket)
+          .where(Ticket.id == bindparam("ticket_id"), Ticket.dispatch_attempt == bindparam("previous"))
+          .values(dispatch_attempt=bindparam("attempt"))
+          .returning(Ticket)
+          .execution_options(synchronize_session=False))
+# What routing needs from the database, one statement (was three): members marked unreachable,
+# those who returned (退单) this ticket, and the open tickets of the candidates only — counting every
+# open ticket of the community (a scan growing with the ledger) in every dispatch job was per-ticket
+# cost that made a long run fall behind; by the assignee index it is a handful of rows per member.
+_ROUTE_FACTS: CompoundSelect[Any] = union_all(
+    select(literal_column("'unreachable'"), CouncilMember.openid, literal_column("0"))
+    .where(CouncilMember.reachable.is_(False)),
+    select(literal_column("'returned'"), TicketEvent.actor, literal_column("0"))
+    .where(TicketEvent.ticket_id == bindparam("ticket_id"), TicketEvent.kind == "returned"),
+    select(literal_column("'load'"), Ticket.assignee_openid, func.count())
+    .where(Ticket.assignee_openid.in_(bindparam("openids", expanding=True)),
+           Ticket.status.in_(("dispatched", "accepted")))
+    .group_by(Ticket.assignee_openid),
+)
 
 
-def returned_by(s: Session, ticket_id: int) -> set[str]:
-    """Members who returned (退单) this ticket are not given it again."""
-    return {actor for (actor,) in s.connection().execute(_RETURNED_BY, {"ticket_id": ticket_id})}
+@dataclass
+class RouteFacts:
+    unreachable: set[str] = field(default_factory=set)
+    returned: set[str] = field(default_factory=set)  # members who returned the ticket: not given it again
+    load: dict[str, int] = field(default_factory=dict)  # open tickets per candidate
 
 
-def open_load(s: Session, openids: list[str]) -> dict[str, int]:
-    """Open tickets per member, for the candidates only: counting every open ticket of the
-    community (a scan growing with the ledger) in every dispatch job was per-ticket cost that
-    made a long run fall behind. By the assignee index, a handful of rows per member."""
-    if not openids:
-        return {}
-    s.flush()  # Core on the connection: tickets this session changed must be in the database first
-    rows = s.connection().execute(_OPEN_LOAD, {"openids": openids}).all()
-    return {openid: n for openid, n in rows if openid is not None}  # never None: the IN above
+def route_facts(s: Session, ticket_id: int, openids: list[str]) -> RouteFacts:
+    """The database's part of routing ticket `ticket_id` among the candidates `openids`."""
+    s.flush()  # Core on the connection: what this session changed must be in the database first
+    facts = RouteFacts()
+    for what, openid, n in s.connection().execute(_ROUTE_FACTS, {"ticket_id": ticket_id, "openids": openids}):
+        if openid is None:
+            continue
+        if what == "unreachable":
+            facts.unreachable.add(openid)
+        elif what == "returned":
+            facts.returned.add(openid)
+        else:
+            facts.load[openid] = n
+    return facts
 
 
 def requeue_pending(s: Session, config: Config, ticket_id: int) -> int:

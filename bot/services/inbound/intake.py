@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 import redis as redis_lib
-from sqlalchemy import Table, and_, bindparam, case, func, select
+from sqlalchemy import Table, and_, bindparam, case, func, literal_column, select, union_all
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -104,7 +104,7 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
 
 # Statements built once (not per message): executing a prebuilt statement skips construction and
 # cache-key work that, per message, costs as much as the database round trip.
-_VIEW_COLUMNS = (Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
+_VIEW_COLUMNS = (Ticket.id, Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
                  Ticket.assignee_openid, Ticket.urgent)
 _OPEN_TICKETS = (
     select(*_VIEW_COLUMNS)
@@ -134,9 +134,20 @@ def _views(rows: Sequence[Any]) -> list[TicketView]:
             for r in rows]
 
 
-def open_ticket_views(session: Session, openid: str, limit: int = 10) -> list[TicketView]:
-    """The sender's open tickets as views, read as plain rows (no ORM objects to build and track)."""
-    return _views(session.connection().execute(_OPEN_TICKETS, {"openid": openid, "limit": limit}).all())
+# The sender's open tickets and those withdrawn lately, one statement (issue 24: one round trip and
+# one statement's overhead less per message); `_mine` tells them apart again.
+_open = _OPEN_TICKETS.add_columns(literal_column("0").label("withdrawn")).subquery()
+_gone = _WITHDRAWN.add_columns(literal_column("1").label("withdrawn")).subquery()
+_MINE = union_all(select(_open), select(_gone))
+
+
+def _mine(session: Session, openid: str, now: Any, limit: int = 10) -> tuple[list[TicketView], list[TicketView]]:
+    """The sender's (open tickets, tickets withdrawn within reconsider.WINDOW_HOURS), newest first, as
+    views: plain rows, no ORM objects to build and track."""
+    rows = session.connection().execute(_MINE, {
+        "openid": openid, "limit": limit, "since": now - timedelta(hours=reconsider.WINDOW_HOURS)}).all()
+    rows = sorted(rows, key=lambda r: r.id, reverse=True)
+    return _views([r for r in rows if not r.withdrawn]), _views([r for r in rows if r.withdrawn])
 
 
 _QUESTION_MARK = ("？", "?", "吗", "哪", "几", "什么", "啥")
@@ -230,7 +241,8 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
                   state: DialogueState | None = None) -> Context:
     cfg = steward.config
     now = utcnow()
-    mine = with_questions(session, open_ticket_views(session, msg.openid), now)
+    views, withdrawn = _mine(session, msg.openid, now)
+    mine = with_questions(session, views, now)
     member = cfg.member(msg.openid)
     if member is not None:
         # Only configured members have a row worth reading (a deactivated one is not a member).
@@ -248,8 +260,7 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
                           lambda: any_upcoming(session, steward, now)),
         now=now,
         tasks=task_views(session, msg.openid) if member is not None else [],
-        withdrawn=_views(session.connection().execute(_WITHDRAWN, {
-            "openid": msg.openid, "since": now - timedelta(hours=reconsider.WINDOW_HOURS)}).all()),
+        withdrawn=withdrawn,
     )
 
 

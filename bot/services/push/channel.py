@@ -4,10 +4,11 @@ trying customer-service twice)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import CompoundSelect, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -31,13 +32,33 @@ def last_message_at(session: Session, openid: str) -> Any:
     return max((t for t in (resident, member) if t is not None), default=None)
 
 
-def pick_channel(session: Session, config: Config, openid: str, text: str | None) -> tuple[str, Any]:
-    """Customer-service text when the receiver wrote within the window, template otherwise; with
-    the customer-service try's time to record (None for a template)."""
-    last = last_message_at(session, openid)
+_LAST_MESSAGES: CompoundSelect[tuple[str, Any]] = union_all(
+    select(Resident.openid, Resident.last_message_at).where(Resident.openid.in_(bindparam("openids", expanding=True))),
+    select(CouncilMember.openid, CouncilMember.last_message_at)
+    .where(CouncilMember.openid.in_(bindparam("openids", expanding=True))),
+)
+
+
+def last_messages(session: Session, openids: Collection[str]) -> dict[str, Any]:
+    """`last_message_at` of several receivers in one statement (the dispatch's member and resident)."""
+    out: dict[str, Any] = {}
+    for openid, at in session.connection().execute(_LAST_MESSAGES, {"openids": list(openids)}):
+        if at is not None and (out.get(openid) is None or at > out[openid]):
+            out[openid] = at
+    return out
+
+
+def channel_after(config: Config, last: Any, text: str | None) -> tuple[str, Any]:
+    """Customer-service text when the receiver wrote within the window (`last`), template otherwise;
+    with the customer-service try's time to record (None for a template)."""
     if text and last is not None and utcnow() - last < timedelta(hours=config.dispatch.custom_window_hours):
         return CUSTOM, utcnow()
     return TEMPLATE, None
+
+
+def pick_channel(session: Session, config: Config, openid: str, text: str | None) -> tuple[str, Any]:
+    """`channel_after` the receiver's last message, read now."""
+    return channel_after(config, last_message_at(session, openid), text)
 
 
 def choose_channel(session: Session, config: Config, push: Push) -> str:
