@@ -141,7 +141,10 @@ def test_reassigned_ticket_is_no_longer_shown_to_the_old_assignee(client, stewar
         staff_ops.reassign(s, s.get(Ticket, tid), STAFF_ACTOR, config, second.openid)
     from rq import Queue, SimpleWorker  # the real dispatch job sets the new assignee
 
-    SimpleWorker([Queue("dispatch", connection=steward.redis_raw)], connection=steward.redis_raw).work(burst=True)
+    from bot.services.uow import jobs
+
+    SimpleWorker([Queue(n, connection=steward.redis_raw) for n in jobs.worker_queues(()) if n.startswith("dispatch")],
+                 connection=steward.redis_raw).work(burst=True)
     with steward.session() as s:
         assert s.scalars(select(Ticket.assignee_openid).where(Ticket.id == tid)).one() == second.openid
     html = client.get(path).get_data(as_text=True)

@@ -6,6 +6,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
+from bot.services.uow import jobs
 from bot.storage.models import LabelledExample, Push, Ticket, TicketEvent
 from tests.workbench_helpers import COUNCIL_C3, login, make_ticket, post_form
 
@@ -20,7 +21,8 @@ def run_dispatch_jobs(steward) -> None:
     """The real dispatch job, in-process (pushes stay queued: no sandbox is listening here)."""
     from rq import SimpleWorker
 
-    SimpleWorker([Queue("dispatch", connection=steward.redis_raw)], connection=steward.redis_raw).work(burst=True)
+    SimpleWorker([Queue(n, connection=steward.redis_raw) for n in jobs.worker_queues(()) if n.startswith("dispatch")],
+                 connection=steward.redis_raw).work(burst=True)
 
 
 def act(client, ref, action, **data):
@@ -48,7 +50,7 @@ def test_triage_queue_then_reclassify_move_and_dispatch(client, steward, ref):
     with steward.session() as s:
         ex = s.scalars(select(LabelledExample)).one()
         assert (ex.text, ex.category, ex.subcategory, ex.created_by) == ("家里水管漏了", "repair", "给排水", "liu")
-    assert f"dispatch-{t.id}-1" in Queue("dispatch", connection=steward.redis_raw).job_ids
+    assert f"dispatch-{t.id}-1" in Queue("dispatch:1", connection=steward.redis_raw).job_ids  # community 1's queue
     run_dispatch_jobs(steward)
     t, events = _ticket(steward, ref)
     assert t.status == "dispatched" and t.courtyard_id == "c3" and t.assignee_name

@@ -14,6 +14,7 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from bot.domain.clock import to_local, utcnow
+from bot.services.uow import jobs
 from bot.storage.models import Ticket
 from tests.workbench_helpers import STAFF, make_ticket
 
@@ -107,7 +108,8 @@ def test_staff_workflow(browser_page, live_app, steward, tmp_path):
     page.click("#form-reclassify button[type=submit]")
     page.wait_for_load_state()
     assert "已交给派单程序" in page.inner_text("main")
-    SimpleWorker([Queue("dispatch", connection=steward.redis_raw)], connection=steward.redis_raw).work(burst=True)
+    SimpleWorker([Queue(n, connection=steward.redis_raw) for n in jobs.worker_queues(()) if n.startswith("dispatch")],
+                 connection=steward.redis_raw).work(burst=True)
     page.reload()
     assert "已派单" in page.inner_text("h1")
     assert "报修 · 给排水" in page.inner_text("#f-category")

@@ -92,14 +92,15 @@ def issue_token(redis: Redis, appid: str, kind: str, force: bool, expires_in: in
         if left is not None and left > t:
             redis.rpush(P + "fetch_log", json.dumps(log | {"reused": True}))
             return current, int(left - t)
-    token = "SBX_" + secrets.token_urlsafe(48)
+    # The app id rides in the token (as opaque to the client as WeChat's): which account a call is
+    # for is read off it without a Redis round trip of the sandbox's own in the measured paths.
+    token = f"SBX_{appid.encode().hex()}_{secrets.token_urlsafe(40)}"
     pipe = redis.pipeline()
     if current:
         old = redis.zscore(P + "tokens", current)
         if old is not None and old > t + GRACE:
             pipe.zadd(P + "tokens", {current: t + GRACE})
     pipe.zadd(P + "tokens", {token: t + expires_in})
-    pipe.hset(P + "token_app", token, appid)
     pipe.set(current_key, token)
     pipe.zremrangebyscore(P + "tokens", "-inf", t - 86400)
     pipe.rpush(P + "fetch_log", json.dumps(log))
@@ -118,10 +119,13 @@ def check_token(redis: Redis, token: str | None) -> int:
     return 0 if expires_at > now() else 42001
 
 
-def token_app(redis: Redis, token: str) -> str | None:
+def token_app(token: str) -> str | None:
     """The app id a token was issued to."""
-    value = redis.hget(P + "token_app", token)
-    return _s(value) if value is not None else None
+    parts = token.split("_", 2)
+    try:
+        return bytes.fromhex(parts[1]).decode() if len(parts) == 3 and parts[0] == "SBX" else None
+    except ValueError:
+        return None
 
 
 def expire_tokens(redis: Redis) -> None:

@@ -71,7 +71,7 @@ def wechat_api(endpoint: str) -> Any:
         code = state.check_token(redis, request.args.get("access_token"))
         if code:
             return api.error(code)
-        appid = state.token_app(redis, request.args.get("access_token") or "")
+        appid = state.token_app(request.args.get("access_token") or "")
     return handler(api.Call(_account(appid), redis, body))
 
 
