@@ -310,3 +310,21 @@ def test_the_sweep_keeps_each_community_s_own_rates_warm(two, steward_live):
         with scoped.session() as s:  # what the community's own session computes, nothing cached
             fresh = cache.months_rates(s, scoped.config, [ym], force=True)[ym]
         assert json.loads(cached) == {k: v.to_dict() for k, v in fresh.items()}, cid
+
+
+def test_a_street_account_acting_on_a_ticket_acts_as_its_community(two, app, steward_live):
+    """Seen from the whole street, a reply to the resident of a second community's ticket goes out
+    on that community's account (its directory and template ids, not the deployment's)."""
+    from tests.workbench_helpers import csrf_from
+
+    x = two["tickets"][XINHUA_RESIDENT]
+    street = app.test_client()
+    login(street, _account(steward_live, "street-3", "street", None))
+    page = f"/staff/t/{x.ref}"
+    assert street.get(page).status_code == 200
+    before = len(pushes_to(steward_live, XINHUA_RESIDENT))
+    resp = street.post(f"{page}/reply", data={"text": "师傅明天上午去看，请家里留人。", "csrf_token": csrf_from(street, page)})
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:300]
+    drain(steward_live)
+    sent = pushes_to(steward_live, XINHUA_RESIDENT)[before:]
+    assert sent and {m["appid"] for m in sent} == {"wx1111xinhua"}, sent

@@ -20,7 +20,7 @@ from bot.services.rates import ALL, Rates, describe, month_of, month_rates, rank
 from bot.services.tickets import lifecycle as tickets
 from bot.services.tickets.lifecycle import get_by_ref
 from bot.storage.models import Ticket, TicketEvent
-from bot.web import api_docs, cursors, tokens
+from bot.web import api_docs, cursors, scope, tokens
 from bot.web.inputs import (
     BadInput,
     bool_value,
@@ -83,6 +83,8 @@ def _bearer():  # noqa: ANN202
     g.api_grant = grant
     if grant.community is not None:  # the token's community: every call below reads only its rows
         g.steward = steward.deployment.for_community(grant.community)
+    elif (request.view_args or {}).get("ref"):  # a deployment's token on one ticket: as its community
+        scope.enter_ticket(str(request.view_args["ref"]))  # type: ignore[index]
     return None
 
 

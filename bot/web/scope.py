@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Protocol
 
 from flask import abort, g, session
+from sqlalchemy import select
 
 from bot import runtime
+from bot.storage.models import Ticket
 
 CHOSEN = "community"  # session key: the community a street or admin account is looking at
 
@@ -46,3 +48,15 @@ def choose(community_id: int | None) -> None:
 def chosen() -> int | None:
     value = session.get(CHOSEN)
     return value if isinstance(value, int) else None
+
+
+def enter_ticket(ref: str) -> None:
+    """On a deployment-wide request (a street or admin account, every community), work on ticket `ref`
+    as its own community."""
+    steward = runtime.current()
+    if steward.community_id is not None or len(steward.communities) < 2:
+        return
+    with steward.session() as s:
+        community = s.scalar(select(Ticket.community_id).where(Ticket.ref == ref[:16]))
+    if community is not None and (steward.visible is None or community in steward.visible):
+        g.steward = steward.deployment.for_community(community)

@@ -19,12 +19,22 @@ from bot.services.media import store as media_store
 from bot.services.media.store import ORIGINAL, PLAYABLE
 from bot.services.tickets.lifecycle import TransitionError, get_by_ref
 from bot.storage.models import Media, Push, Ticket, TicketEvent
+from bot.web import scope
 from bot.web.auth import ensure_can_see, require_login
 from handlers.classify import SUBCATEGORIES
 from handlers.state import RatingAsked
 
 bp = Blueprint("ticket", __name__, url_prefix="/staff/t")
 require_login(bp)
+
+
+@bp.before_request
+def _the_ticket_s_community() -> None:
+    """A street or admin account looking at every community opens a ticket as its community: its
+    directory for a reassignment, its account for what the resident and the member are sent."""
+    ref = (request.view_args or {}).get("ref")
+    if ref:
+        scope.enter_ticket(str(ref))
 
 PUSH_STATUS = {"pending": "待发送", "sent": "已发送", "delivered": "已送达", "failed": "发送失败"}
 STAFF_ONLY = {"reclassify", "move", "duplicate", "publish", "dispatch", "summary", "phone_callback"}
