@@ -104,7 +104,8 @@ def seed(session: Session, config: Config, today: date | None = None, redis: Any
     session.flush()
     refresh_cache(session, config, redis, months=14)
     if redis is not None:  # the public board keeps its page a minute (bot/web/public.py): show the month now,
-        for pattern in ("steward:public:*", "steward:qcount:*"):  # and the queue tabs' counts (bot/web/queues.py)
+        # … the queue tabs' counts (bot/web/queues.py), and a community's own rates (a staff page's scope)
+        for pattern in ("steward:public:*", "steward:qcount:*", "steward:rates:v2:*-c*"):
             for key in redis.scan_iter(pattern):
                 redis.delete(key)
     return out
