@@ -1,7 +1,7 @@
 """Which communities a signed-in request sees — the one place the web's scope is set.
 
 staff and council accounts: their community (council: its courtyard too, `auth.scope_courtyard`).
-street and admin accounts: every community, or the one they chose to look at (`/street/view/<key>`,
+street and admin accounts: every community, or the one they chose to look at (POST `/street/view`,
 kept in the session). The request's Steward (`runtime.current()`) is scoped accordingly, so every
 page, export and action below reads and writes only those communities' rows (bot.storage.tenancy).
 """
