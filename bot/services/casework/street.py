@@ -122,12 +122,12 @@ class NotSupervised(ValueError):
     """督办 refused; the message is plain Chinese."""
 
 
-def supervise(base: Steward, ref: str, actor: str, visible: tuple[int, ...] | None = None) -> str:
+def supervise(base: Steward, ref: str, actor: str) -> str:
     """街道督办 of ticket `ref`: in its community's session, an event and pushes. Returns the ref."""
     with base.session() as s:
         found = tickets.get_by_ref(s, ref)
         community = found.community_id if found is not None else None
-    if community is None or (visible is not None and community not in visible):
+    if community is None:
         raise NotSupervised(f"没有工单 {ref}")
     steward = base.for_community(community)
     cfg = steward.config

@@ -24,30 +24,24 @@ from bot.storage.redis_conn import get_redis
 
 class Steward:
     """`community_id` None: the deployment — every community's rows, the first community's directory
-    (a one-community deployment is just that). Else one community (`for_community`), or with `visible`
-    several (a street account): its sessions read only those communities' rows and stamp new rows
-    with `community_id` (bot.storage.tenancy)."""
+    (a one-community deployment is just that). Else one community (`for_community`): its sessions
+    read only that community's rows and stamp new rows with its `community_id` (bot.storage.tenancy)."""
 
-    def __init__(self, config: Config, community_id: int | None = None,
-                 visible: tuple[int, ...] | None = None) -> None:
+    def __init__(self, config: Config, community_id: int | None = None) -> None:
         self.file_config = config
         self.community_id = community_id
-        self.visible = visible if visible is not None else (None if community_id is None else (community_id,))
-        self._scoped: dict[tuple, Steward] = {}
+        self.visible = None if community_id is None else (community_id,)  # the communities its sessions see
+        self._scoped: dict[int, Steward] = {}
 
     def for_community(self, community_id: int | None) -> Steward:
         """This deployment as one community sees it (None: the deployment itself). Shares the
         database and Redis connections; made once per community."""
-        return self.scoped(community_id, None)
-
-    def scoped(self, community_id: int | None, visible: tuple[int, ...] | None) -> Steward:
         base = self.deployment
-        if community_id is None and visible is None:
+        if community_id is None:
             return base
-        key = (community_id, visible)
-        child = base._scoped.get(key)
+        child = base._scoped.get(community_id)
         if child is None:
-            child = base._scoped[key] = Steward(base.file_config, community_id, visible)
+            child = base._scoped[community_id] = Steward(base.file_config, community_id)
             child.__dict__["sessions"] = base.sessions
             child.deployment = base
         return child
