@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import redis as redis_lib
 from sqlalchemy import select
@@ -44,11 +45,11 @@ class Snapshot:
 @dataclass
 class _Entry:
     version: str | None
-    snapshot: Snapshot | None
+    value: Any  # a Snapshot (or None), or the tuple of communities
     checked_at: float
 
 
-_cache: dict[tuple[str, int | None], _Entry] = {}
+_cache: dict[tuple[str, int | str | None], _Entry] = {}  # (database url, community id or "communities")
 
 
 def community_id(session: Session) -> int | None:
@@ -134,23 +135,30 @@ def _version(redis_factory: RedisFactory) -> str | None:
     return None if value is None else str(value)
 
 
-def snapshot(url: str, redis_factory: RedisFactory, cid: int | None = None) -> Snapshot | None:
+def _cached(url: str, what: int | str | None, redis_factory: RedisFactory, load: Callable[[Session], Any],
+            empty: Any) -> Any:
+    """`load`'s answer from the database, kept per process and reloaded when the version counter moves
+    (checked at most every CHECK_SECONDS); `empty` before the database can answer at all."""
     now = time.monotonic()
-    entry = _cache.get((url, cid))
+    entry = _cache.get((url, what))
     if entry is not None and now - entry.checked_at < CHECK_SECONDS:
-        return entry.snapshot
+        return entry.value
     version = _version(redis_factory)
     if entry is not None and version is not None and version == entry.version:
         entry.checked_at = now
-        return entry.snapshot
+        return entry.value
     try:
         with db.session_scope(url) as s:
-            snap = load(s, cid)
+            value = load(s)
     except SQLAlchemyError as exc:  # not migrated yet (`steward config check`, a first `db upgrade`)
         log.debug("directory not loaded: %s", db.describe_error(exc))
-        return entry.snapshot if entry else None
-    _cache[(url, cid)] = _Entry(version, snap, now)
-    return snap
+        return entry.value if entry else empty
+    _cache[(url, what)] = _Entry(version, value, now)
+    return value
+
+
+def snapshot(url: str, redis_factory: RedisFactory, cid: int | None = None) -> Snapshot | None:
+    return cast("Snapshot | None", _cached(url, cid, redis_factory, lambda s: load(s, cid), None))
 
 
 @dataclass(frozen=True)
@@ -161,28 +169,14 @@ class CommunityView:
     own_account: bool
 
 
-_communities: dict[str, tuple[str | None, float, tuple[CommunityView, ...]]] = {}
+def _load_communities(session: Session) -> tuple[CommunityView, ...]:
+    rows = session.scalars(select(Community).order_by(Community.id))
+    return tuple(CommunityView(r.id, r.key or str(r.id), r.name, bool(r.account)) for r in rows)
 
 
 def communities(url: str, redis_factory: RedisFactory) -> tuple[CommunityView, ...]:
     """Every community of the deployment, by id (cached like the snapshots)."""
-    now = time.monotonic()
-    hit = _communities.get(url)
-    if hit is not None and now - hit[1] < CHECK_SECONDS:
-        return hit[2]
-    version = _version(redis_factory)
-    if hit is not None and version is not None and version == hit[0]:
-        _communities[url] = (version, now, hit[2])
-        return hit[2]
-    try:
-        with db.session_scope(url) as s:
-            rows = s.scalars(select(Community).order_by(Community.id)).all()
-            found = tuple(CommunityView(r.id, r.key or str(r.id), r.name, bool(r.account)) for r in rows)
-    except SQLAlchemyError as exc:
-        log.debug("communities not loaded: %s", db.describe_error(exc))
-        return hit[2] if hit else ()
-    _communities[url] = (version, now, found)
-    return found
+    return cast("tuple[CommunityView, ...]", _cached(url, "communities", redis_factory, _load_communities, ()))
 
 
 def view(config: Config, redis_factory: RedisFactory, cid: int | None = None) -> Config:
@@ -223,7 +217,6 @@ def invalidate(url: str, redis: redis_lib.Redis | None) -> None:
     """After a change: this process reloads at once, the others within `CHECK_SECONDS`."""
     for key in [k for k in _cache if k[0] == url]:
         _cache.pop(key, None)
-    _communities.pop(url, None)
     if redis is not None:
         try:
             redis.incr(VERSION_KEY)
