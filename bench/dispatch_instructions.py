@@ -24,10 +24,7 @@ work = Path(tempfile.mkdtemp())
 db_url = fresh_pg(os.environ.get("CG_DB", "steward_bench_instr_d"))
 url = os.environ.get("CG_REDIS", "redis://127.0.0.1:6379/7")
 port = loadgen.free_port()
-env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
-env.update(STEWARD_CONFIG=str(loadgen.service_config(work)), STEWARD_WECHAT_TOKEN=loadgen.BENCH_TOKEN,
-           STEWARD_DATABASE_URL=db_url, STEWARD_REDIS_URL=url,
-           STEWARD_WECHAT_API_BASE_URL=f"http://127.0.0.1:{port}/sandbox/cgi-bin", PYTHONPATH=str(ROOT))
+env = loadgen.service_env(work, db_url, url, port)
 os.environ.update(env)
 redis_lib.Redis.from_url(url).flushdb()
 from bot import config as config_mod

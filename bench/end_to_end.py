@@ -256,15 +256,7 @@ def main() -> int:
     r.flushdb()
     db_url = fresh_pg(args.pg_db) if args.db == "pg" else f"sqlite:///{work / 'steward.db'}"
     web_port, sbx_port = loadgen.free_port(), loadgen.free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
-    env.update(
-        STEWARD_CONFIG=str(loadgen.service_config(work)),
-        STEWARD_WECHAT_TOKEN=loadgen.BENCH_TOKEN,
-        STEWARD_DATABASE_URL=db_url,
-        STEWARD_REDIS_URL=args.redis_url,
-        STEWARD_WECHAT_API_BASE_URL=f"http://127.0.0.1:{sbx_port}/sandbox/cgi-bin",
-        PYTHONPATH=str(ROOT),
-    )
+    env = loadgen.service_env(work, db_url, args.redis_url, sbx_port)
     procs: list[loadgen.Proc] = []
     failed = False
     try:

@@ -65,10 +65,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="steward-bench-fair-"))
     db_url = fresh_pg(args.pg_db)
     sbx_port = loadgen.free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
-    env.update(STEWARD_CONFIG=str(loadgen.service_config(work)), STEWARD_WECHAT_TOKEN=loadgen.BENCH_TOKEN,
-               STEWARD_DATABASE_URL=db_url, STEWARD_REDIS_URL=args.redis,
-               STEWARD_WECHAT_API_BASE_URL=f"http://127.0.0.1:{sbx_port}/sandbox/cgi-bin", PYTHONPATH=str(ROOT))
+    env = loadgen.service_env(work, db_url, args.redis, sbx_port)
     os.environ.update(env)
     redis_lib.Redis.from_url(args.redis).flushdb()
 

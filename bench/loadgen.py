@@ -42,6 +42,17 @@ def service_config(work: Path) -> Path:
     return path
 
 
+def service_env(work: Path, db_url: str, redis_url: str, sandbox_port: int) -> dict[str, str]:
+    """The environment of a bench's services (web, worker, sandbox): this process's, without any
+    STEWARD_* of the caller's, on `service_config` with the bench token, the database and Redis
+    given, and WeChat's API at the sandbox on `sandbox_port`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
+    env.update(STEWARD_CONFIG=str(service_config(work)), STEWARD_WECHAT_TOKEN=BENCH_TOKEN,
+               STEWARD_DATABASE_URL=db_url, STEWARD_REDIS_URL=redis_url,
+               STEWARD_WECHAT_API_BASE_URL=f"http://127.0.0.1:{sandbox_port}/sandbox/cgi-bin", PYTHONPATH=str(ROOT))
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
