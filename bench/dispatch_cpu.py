@@ -98,7 +98,7 @@ def main() -> int:
     with engine.begin() as conn:  # residents who just wrote: their notice goes as a customer-service text
         conn.execute(insert(Resident), [{"openid": f"o-bench-resident-{i}", "last_message_at": utcnow(),
                                          "created_at": utcnow()} for i in range(400)])
-    procs = [loadgen.gunicorn("bench.sandbox_wsgi:app", sbx_port, env, work, work / "sandbox.log", 1)]
+    procs = [loadgen.sandbox(sbx_port, env, work, work / "sandbox.log")]
     counter = {"n": 0}
 
     def new_tickets(n: int) -> list[int]:

@@ -45,7 +45,7 @@ engine = steward.sessions.kw["bind"]
 with engine.begin() as conn:
     conn.execute(insert(Resident), [{"openid": f"o-bench-resident-{i}", "last_message_at": utcnow(),
                                      "created_at": utcnow()} for i in range(400)])
-sbx = loadgen.gunicorn("bench.sandbox_wsgi:app", port, env, work, work / "sandbox.log", 1)
+sbx = loadgen.sandbox(port, env, work, work / "sandbox.log")
 try:
     loadgen.wait_http(f"http://127.0.0.1:{port}/healthz", sbx)
     ids = []

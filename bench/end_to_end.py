@@ -23,7 +23,6 @@ import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,13 +32,12 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
-from bench import loadgen  # noqa: E402
+from bench import e2e_steps, loadgen  # noqa: E402
+from bench.e2e_probes import CMID, BacklogProbe, SandboxTap  # noqa: E402
 from bench.webhook import Messages, fresh_pg  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 PG_DB = "steward_bench_e2e"
-SANDBOX_PREFIX = "steward:sandbox:"
-CMID = re.compile(r"^(?:[0-9a-f]+-)?t(\d+)-([a-z]+)-")  # the deployment id first (since the security merge)
 WORKER_MODES = {
     # As shipped: jobs run in the warm worker process, which imports the job modules and opens a
     # database connection before taking jobs (`workers.run.warm_up`).
@@ -47,82 +45,6 @@ WORKER_MODES = {
     # A work horse forked per job: more isolation, slower.
     "fork": [str(loadgen.VENV_BIN / "steward"), "worker", "--fork"],
 }
-
-
-class SandboxTap:
-    """Polls the sandbox's outbound log (a capped Redis list) often enough never to miss an entry."""
-
-    def __init__(self, r: redis.Redis, interval: float = 0.25) -> None:
-        self.r, self.interval = r, interval
-        self.entries: list[dict] = []
-        self.seen = 0
-        self.seqs: set[int] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.poll()
-
-    def poll(self) -> None:
-        last = int(self.r.get(SANDBOX_PREFIX + "seq") or 0)
-        new = last - self.seen
-        if new <= 0:
-            return
-        # The sandbox takes a sequence number, then appends: with several sandbox processes entries can
-        # land slightly out of order, so re-read a margin and de-duplicate by sequence number.
-        raw = self.r.lrange(SANDBOX_PREFIX + "msgs", -min(new + 200, 2000), -1)
-        for item in raw:
-            entry = json.loads(item)
-            if entry["seq"] not in self.seqs:
-                self.seqs.add(entry["seq"])
-                self.entries.append(entry)
-        if new + 200 > 2000:
-            print("warning: sandbox entries may have been trimmed before they were read", file=sys.stderr)
-        self.seen = last
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.poll()
-
-
-class BacklogProbe:
-    """Every 5 s: jobs waiting on the dispatch and push queues and tickets still `received`. A flat
-    line is a system keeping up; a rising one is the backlog that makes a run miss its p95."""
-
-    def __init__(self, r: redis.Redis, db_url: str, every: float = 5.0) -> None:
-        self.r, self.every = r, every
-        self.engine = create_engine(db_url, pool_size=1)
-        self.samples: list[tuple[float, int, int, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self.t0 = time.time()
-
-    def start(self) -> None:
-        self.t0 = time.time()
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-        self.engine.dispose()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            dispatch = self.r.llen("rq:queue:dispatch")
-            push = self.r.llen("rq:queue:push") + self.r.llen("rq:queue:urgent")  # urgent: alerts, urgent tickets
-            with self.engine.connect() as conn:
-                received = conn.scalar(text("SELECT count(*) FROM tickets WHERE status = 'received'")) or 0
-            self.samples.append((time.time() - self.t0, dispatch, push, received))
-            print(f"  t={time.time() - self.t0:5.1f} s  backlog: dispatch queue {dispatch}, push + urgent queues {push}, "
-                  f"tickets received {received}", flush=True)
-
-    def line(self) -> str:
-        return " ".join(str(d + p) for _, d, p, _ in self.samples)
 
 
 def settle(pids: list[int], limit: float = 20.0, step: float = 0.5) -> float:
@@ -138,88 +60,6 @@ def settle(pids: list[int], limit: float = 20.0, step: float = 0.5) -> float:
         quiet = quiet + 1 if (now - before) / hz < 0.15 * step else 0
         before = now
     return time.time() - t0
-
-
-def run_steps(args: argparse.Namespace, r: redis.Redis, db_url: str, url: str) -> int:
-    """Step mode: the same stream at rising rates, one step after the other on the same running
-    system (the queues drained between steps). A step is *carried* when its message → push p95 is
-    under 1 s, every message became a pushed ticket (or joined an open one), and its backlog stayed
-    flat (no 5 s sample above one second's worth of messages, and the last not above the first + 10).
-    Reports the highest carried rate, next to the 50 messages/s step."""
-    from bot.storage.models import InboundMessage
-
-    rates = [float(x) for x in args.steps.split(",")]
-    make = Messages(safe=False)
-    engine = create_engine(db_url)
-    tap = SandboxTap(r)
-    tap.start()
-    offset, results = 0, []
-    print(f"step mode: {', '.join(f'{x:g}' for x in rates)} messages/s, {args.step_duration:.0f} s each")
-    for rate in rates:
-        sent_at: dict[int, float] = {}
-        answers: dict[int, str | None] = {}
-
-        def on_answer(i: int, latency: float, status: int, body: bytes | None, err: str | None,
-                      _a: dict[int, str | None] = answers) -> None:
-            ok = status == 200 and body is not None and body.startswith(b"<xml>")
-            _a[i] = err if err else (None if ok else f"http {status}")
-
-        probe = BacklogProbe(r, db_url)
-        probe.start()
-        base = offset
-        loadgen.run_open_loop_raw(url, lambda i, b=base: make(i + b), rate, args.step_duration,
-                                  lambda i, t, b=base, s=sent_at: s.__setitem__(i + b, t),
-                                  lambda i, *rest, b=base: on_answer(i + b, *rest))
-        probe.stop()
-        offset += len(sent_at) + 1
-        deadline = time.time() + args.drain
-        msg_ticket: dict[int, int] = {}
-        joined: set[int] = set()
-        pushed: dict[int, float] = {}
-        while time.time() < deadline:
-            tap.poll()
-            with engine.connect() as conn:
-                rows = conn.execute(select(InboundMessage.raw, InboundMessage.ticket_id, InboundMessage.status)).all()
-            msg_ticket, joined = {}, set()
-            for raw, ticket_id, status in rows:
-                m = re.search(r"<MsgId>(\d+)</MsgId>", raw)
-                if m and int(m.group(1)) - make.base in sent_at:
-                    i = int(m.group(1)) - make.base
-                    if ticket_id:
-                        msg_ticket[i] = ticket_id
-                    elif status == "handled":
-                        joined.add(i)
-            pushed = {}
-            for e in tap.entries:
-                cm = CMID.match(e.get("client_msg_id") or "")
-                if cm and cm.group(2) in ("task", "triage"):
-                    pushed.setdefault(int(cm.group(1)), e["time"])
-            queued = sum(r.llen(f"rq:queue:{q}") for q in ("urgent", "dispatch", "push"))
-            if not queued and all(msg_ticket.get(i) in pushed or i in joined for i in answers if answers[i] is None):
-                break
-            time.sleep(0.5)
-        e2e = [pushed[msg_ticket[i]] - sent_at[i] for i in sent_at if msg_ticket.get(i) in pushed]
-        lost = [i for i, a in answers.items() if a is None and i not in joined and msg_ticket.get(i) not in pushed]
-        refused = sum(1 for a in answers.values() if a is not None) + len(sent_at) - len(answers)
-        backlog = [d + p for _, d, p, _ in probe.samples]
-        flat = not backlog or (max(backlog) <= rate and backlog[-1] <= backlog[0] + 10)
-        p95 = loadgen.percentile(e2e, 95) if e2e else float("inf")
-        ok = p95 < 1.0 and flat and not lost and not refused
-        results.append((rate, ok, p95, backlog, len(lost), refused))
-        print(f"  {rate:5.0f} msg/s: sent {len(sent_at)}, message → push p95 {p95 * 1000:.0f} ms, backlog per 5 s "
-              f"{' '.join(map(str, backlog)) or '-'}, lost {len(lost)}, refused {refused} → "
-              f"{'carried' if ok else 'NOT carried'}  (load {loadgen.machine()['loadavg']})", flush=True)
-        if not ok and not args.step_all:
-            break
-    tap.stop()
-    engine.dispose()
-    carried = [x for x, ok, *_ in results if ok]
-    fifty = next((x for x in results if x[0] == 50), None)
-    print(f"\nhighest steady rate carried (p95 < 1 s, flat backlog, nothing lost): "
-          f"{max(carried):g} messages/s" if carried else "\nno step carried")
-    if fifty:
-        print(f"50 messages/s: p95 {fifty[2] * 1000:.0f} ms, backlog {fifty[3]}, {'carried' if fifty[1] else 'NOT carried'}")
-    return 0 if carried else 1
 
 
 def main() -> int:
@@ -243,6 +83,7 @@ def main() -> int:
     ap.add_argument("--steps", default="", help="step mode: rates to try in turn, e.g. 20,35,50,65,80,100")
     ap.add_argument("--step-duration", type=float, default=20.0, help="seconds per step")
     ap.add_argument("--step-all", action="store_true", help="run every step, not stop at the first missed")
+    ap.add_argument("--warmup", type=float, default=10.0, help="step mode: seconds at 10 msg/s first, not counted")
     args = ap.parse_args()
     if args.quick:
         args.duration = 10.0
@@ -250,7 +91,7 @@ def main() -> int:
     info = loadgen.machine()
     print(f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, load average {info['loadavg']}")
     print(f"{args.rate:.0f} messages/s for {args.duration:.0f} s; webhook gunicorn -w {args.web_workers}; "
-          f"{args.workers} × worker ({args.worker_mode}); sandbox gunicorn -w 2; db={args.db}\n", flush=True)
+          f"{args.workers} × worker ({args.worker_mode}); sandbox gunicorn -w 2 (gthread, keep-alive); db={args.db}\n", flush=True)
     work = Path(tempfile.mkdtemp(prefix="steward-bench-e2e-"))
     r = redis.Redis.from_url(args.redis_url)
     r.flushdb()
@@ -263,7 +104,7 @@ def main() -> int:
         up = loadgen.spawn([str(loadgen.VENV_BIN / "steward"), "db", "upgrade"], env, work, work / "upgrade.log")
         if up.popen.wait(120) != 0:
             raise RuntimeError(up.tail())
-        procs.append(loadgen.gunicorn("bench.sandbox_wsgi:app", sbx_port, env, work, work / "sandbox.log", 2))
+        procs.append(loadgen.sandbox(sbx_port, env, work, work / "sandbox.log", 2))
         procs.append(loadgen.gunicorn("bot.wsgi:app", web_port, env, work, work / "web.log", args.web_workers))
         for i in range(args.workers):
             procs.append(loadgen.spawn(WORKER_MODES[args.worker_mode], env, work, work / f"worker{i}.log"))
@@ -274,7 +115,13 @@ def main() -> int:
         print(f"processes settled {settled:.1f} s after the first answers (imports done)", flush=True)
 
         if args.steps:
-            return run_steps(args, r, db_url, f"http://127.0.0.1:{web_port}/wechat")
+            comps = e2e_steps.Components(
+                {"webhook": [procs[1].popen.pid], "workers": [p.popen.pid for p in procs[2:]],
+                 "sandbox (WeChat)": [procs[0].popen.pid], "redis": [int(r.info("server")["process_id"])]},
+                {"load client": os.getpid()}, args.pg_db if args.db == "pg" else None, db_url)
+            make_steps = Messages(safe=False)
+            return e2e_steps.run_steps(args, r, db_url, f"http://127.0.0.1:{web_port}/wechat", comps,
+                                       make_steps, make_steps.base)
 
         make = Messages(safe=False)
         sent_at: dict[int, float] = {}
@@ -331,7 +178,7 @@ def main() -> int:
         deadline = time.time() + args.drain
         while time.time() < deadline:
             tap.poll()
-            queued = sum(r.llen(f"rq:queue:{q}") for q in ("urgent", "dispatch", "push"))  # the alerts too
+            queued = e2e_steps.queued(r)  # the alerts too
             if len(first_push()) >= len(tickets_by_msg()) >= len(answers) - len(joined) and not queued:
                 break
             time.sleep(0.5)

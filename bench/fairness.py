@@ -85,7 +85,7 @@ def main() -> int:
     with steward.session() as s:
         second = tenants.add(s, "second", "新华路社区", parse(SECOND)).id
     yards = [c.id for c in steward.config.courtyards]
-    procs = [loadgen.gunicorn("bench.sandbox_wsgi:app", sbx_port, env, work, work / "sandbox.log", 1)]
+    procs = [loadgen.sandbox(sbx_port, env, work, work / "sandbox.log")]
 
     def ticket(st: Steward, courtyard: str, i: int) -> int:
         with st.session() as s:

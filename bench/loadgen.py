@@ -121,6 +121,13 @@ def gunicorn(app: str, port: int, env: dict[str, str], cwd: Path, log: Path, wor
     return spawn(argv, env, cwd, log)
 
 
+def sandbox(port: int, env: dict[str, str], cwd: Path, log: Path, workers: int = 1) -> Proc:
+    """The fake WeChat API as a process of its own. Threaded workers keep connections alive, as
+    WeChat's API servers do: under sync workers every push paid a TCP connect on both sides, which
+    production (urllib3's pool to api.weixin.qq.com) does not."""
+    return gunicorn("bench.sandbox_wsgi:app", port, env, cwd, log, workers, worker_class="gthread", threads=4)
+
+
 def wait_http(url: str, proc: Proc | None = None, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -12,7 +12,7 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from bot.cli.chat import ChatError, build_message, describe_reply, run_chat
-from bot.sandbox import state
+from bot.sandbox import state, window
 from bot.wechat import signing
 
 RESIDENT = "o_chat_resident_1"
@@ -29,7 +29,7 @@ def test_chat_gets_a_chinese_reply_and_opens_the_window(config, live_app, redis_
     assert "公众号：" in text and "命令：" in text and text.rstrip().endswith("再见。")
     reply = text.split("公众号：", 1)[1].splitlines()[0]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in reply), reply
-    assert state.last_user_message(redis_client, RESIDENT) is not None  # the 48 h window is open
+    assert window.last_user_message(redis_client, RESIDENT) is not None  # the 48 h window is open
 
 
 class TestSafeMode:

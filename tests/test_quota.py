@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.domain import clock
-from bot.sandbox import state
+from bot.sandbox import window
 from bot.services.push.send import queue_push
 from bot.storage.models import Push, Ticket
 from tests.fixtures_dispatch import *  # noqa: F403
@@ -21,16 +21,16 @@ def _custom(http, config, openid="o_res"):  # noqa: F811
 
 
 def test_five_per_user_message_then_45047_until_he_writes_again(http, config, redis_client):  # noqa: F811
-    state.note_user_message(redis_client, "o_res")
+    window.note_user_message(redis_client, "o_res")
     assert [_custom(http, config) for _ in range(6)] == [0, 0, 0, 0, 0, 45047]
-    state.note_user_message(redis_client, "o_res")  # he writes again: a fresh allowance
+    window.note_user_message(redis_client, "o_res")  # he writes again: a fresh allowance
     assert _custom(http, config) == 0
     clock.shift(49 * 3600)
     assert _custom(http, config) == 45015
 
 
 def test_three_within_a_minute_after_a_click(http, config, redis_client):  # noqa: F811
-    state.note_user_event(redis_client, "o_clicker")
+    window.note_user_event(redis_client, "o_clicker")
     assert [_custom(http, config, "o_clicker") for _ in range(4)] == [0, 0, 0, 45047]
     clock.shift(61)
     assert _custom(http, config, "o_clicker") == 45015  # a click opens no 48 h window

@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.domain import clock
-from bot.sandbox import events, state
+from bot.sandbox import events, state, window
 from bot.sandbox.standalone import create_sandbox_app
 from bot.wechat import signing
 from tests.fixtures_wechat import sandbox_fixture, wx_fixture  # noqa: F401
@@ -103,7 +103,7 @@ def test_custom_send_window(http, config, redis_client):
         return http.post(f"{API}/message/custom/send?access_token={token}", json=body).get_json()
 
     assert custom()["errcode"] == 45015
-    state.note_user_message(redis_client, "o_res")
+    window.note_user_message(redis_client, "o_res")
     assert custom()["errcode"] == 0
     clock.shift(49 * 3600)
     assert custom()["errcode"] == 45015
@@ -172,7 +172,7 @@ def test_reset_and_status(http, token, redis_client):
     assert state.messages(redis_client) == [] and state.token_fetches(redis_client) == 0
     assert http.post("/sandbox/settings", json={"nope": 1}).status_code == 400
     assert http.post("/sandbox/inbound", json={"openid": "o_z"}).status_code == 200
-    assert state.last_user_message(redis_client, "o_z") is not None
+    assert window.last_user_message(redis_client, "o_z") is not None
 
 
 def test_page_shows_pushes_per_openid(http, token, config):

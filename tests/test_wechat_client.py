@@ -6,7 +6,7 @@ import multiprocessing
 
 import pytest
 
-from bot.sandbox import state
+from bot.sandbox import state, window
 from bot.wechat.client import StewardClient, get_client
 from bot.wechat.errors import (
     OutsideWindow,
@@ -151,7 +151,7 @@ def test_send_text_respects_the_48h_window(wx, redis_client):
     with pytest.raises(OutsideWindow) as info:
         wx.send_text("o_resident", "您的工单已派给3号院理事会")
     assert info.value.code == 45015
-    state.note_user_message(redis_client, "o_resident")
+    window.note_user_message(redis_client, "o_resident")
     wx.send_text("o_resident", "您的工单已派给3号院理事会")
     [msg] = state.messages(redis_client, "o_resident")
     assert msg["kind"] == "custom" and msg["text"] == "您的工单已派给3号院理事会"

@@ -10,7 +10,7 @@ from flask import Response, jsonify, request
 
 from bot.config import Config
 from bot.domain import templates
-from bot.sandbox import events, media, qrcode, state
+from bot.sandbox import events, media, qrcode, state, window
 from bot.sandbox.state import Redis
 
 ERRMSG = {
@@ -64,9 +64,10 @@ def ok(**extra: Any) -> Response:
 class Call:
     """One API call: the app's config, the shared Redis, the parsed body."""
 
-    def __init__(self, config: Config, redis: Redis, body: dict[str, Any]) -> None:
+    def __init__(self, config: Config, redis: Redis, body: dict[str, Any],
+                 settings_raw: dict[Any, Any] | None = None) -> None:
         self.config, self.redis, self.body = config, redis, body
-        self.settings = state.settings(redis, config)
+        self.settings = state.settings(redis, config, settings_raw)
 
 
 def _credentials(call: Call, appid: str | None, secret: str | None) -> tuple[Response, int] | None:
@@ -124,12 +125,13 @@ def template_send(call: Call) -> Any:
     if bad:
         state.note_rejected(call.redis, {"openid": openid, "template_id": template_id, "field": bad})
         return error(47003, f"argument invalid! {bad} invalid")
-    msgid = state.next_msgid(call.redis)
     cmid = body.get("client_msg_id")
     if cmid:
-        earlier = state.claim_client_msg_id(call.redis, call.config.wechat.app_id, str(cmid), msgid)
+        msgid, earlier = state.claim_msgid(call.redis, call.config.wechat.app_id, str(cmid))
         if earlier:  # WeChat answers a resend with the first send's msgid and sends nothing
             return ok(msgid=earlier)
+    else:
+        msgid = state.next_msgid(call.redis)
     state.record(
         call.redis,
         "template",
@@ -168,11 +170,11 @@ def custom_send(call: Call) -> Any:
     if not isinstance(part, dict) or (msgtype == "text" and not part.get("content")):
         return error(47001)
     if call.settings.window_check and call.settings.quota_check:
-        refused = state.take_custom_quota(call.redis, openid, call.settings.window_hours)
+        refused = window.take_custom_quota(call.redis, openid, call.settings.window_hours)
         if refused:
             return error(refused)
     elif call.settings.window_check:
-        last = state.last_user_message(call.redis, openid)
+        last = window.last_user_message(call.redis, openid)
         if last is None or state.now() - last > call.settings.window_hours * 3600:
             return error(45015)
     text = part.get("content") if msgtype == "text" else None

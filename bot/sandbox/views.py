@@ -58,21 +58,23 @@ def wechat_api(endpoint: str) -> Any:
             return api.error(47001)
     redis = _redis()
     openid = body.get("touser") or request.args.get("openid")
-    fault = state.next_fault(redis, endpoint.strip("/"), openid if isinstance(openid, str) else None)
+    token = request.args.get("access_token")
+    first = state.preamble(redis, endpoint.strip("/"), openid if isinstance(openid, str) else None, token)
+    fault, token_code = first.fault, first.token_code
     if fault:
         if "timeout" in fault:
             time.sleep(float(fault["timeout"]))  # the client should have given up by now
+            token_code = state.check_token(redis, token)  # the token may have expired meanwhile
         if "http" in fault:
             return jsonify(errcode=-1, errmsg="sandbox: injected HTTP failure"), int(fault["http"])
         if "errcode" in fault:
             return api.error(int(fault["errcode"]), fault.get("errmsg"))
     appid = request.args.get("appid") or body.get("appid")
     if needs_token:
-        code = state.check_token(redis, request.args.get("access_token"))
-        if code:
-            return api.error(code)
-        appid = state.token_app(request.args.get("access_token") or "")
-    return handler(api.Call(_account(appid), redis, body))
+        if token_code:
+            return api.error(token_code)
+        appid = state.token_app(token or "")
+    return handler(api.Call(_account(appid), redis, body, first.settings_raw))
 
 
 def _account(appid: str | None) -> Any:
@@ -152,7 +154,7 @@ def inbound() -> Any:
     openid = _json_body().get("openid")
     if not isinstance(openid, str) or not openid:
         return jsonify(error="需要 openid"), 400
-    state.note_user_message(_redis(), openid)
+    window.note_user_message(_redis(), openid)
     return jsonify(ok=True)
 
 
