@@ -82,7 +82,7 @@ def main() -> int:
     from bot.domain import texts
     from bot.domain.clock import utcnow
     from bot.runtime import set_worker_steward
-    from bot.sandbox.state import note_user_message
+    from bot.sandbox.window import note_user_message
     from bot.services.dispatch import assign as dispatch
     from bot.services.push.send import queue_push
     from bot.services.tickets.lifecycle import create_ticket

@@ -30,7 +30,7 @@ redis_lib.Redis.from_url(url).flushdb()
 from bot import config as config_mod
 from bot.domain.clock import utcnow
 from bot.runtime import set_worker_steward
-from bot.sandbox.state import note_user_message
+from bot.sandbox.window import note_user_message
 from bot.services.dispatch import assign as dispatch
 from bot.services.tickets.lifecycle import create_ticket
 from bot.services.uow.steward import Steward

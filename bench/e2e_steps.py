@@ -19,14 +19,14 @@ import argparse
 import os
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
 from sqlalchemy import create_engine, select, text
 
 from bench import loadgen
-from bench.e2e_probes import CMID, BacklogProbe, SandboxTap
+from bench.e2e_probes import CMID, BacklogProbe, SandboxTap, WindowTap
+from bench.webhook import Messages
 
 HZ = os.sysconf("SC_CLK_TCK")
 BOT = ("webhook", "workers", "postgres", "redis")
@@ -81,20 +81,23 @@ def capacity_line(cost: dict[str, float], nproc: int) -> str:
 
 
 def run_steps(args: argparse.Namespace, r: redis.Redis, db_url: str, url: str, comps: Components,
-              make: Callable[[int], tuple[dict[str, str], bytes]], base: int) -> int:
+              make: Messages) -> int:
     from bot.storage.models import InboundMessage
 
     rates = [float(x) for x in args.steps.split(",")]
     nproc = int(loadgen.machine()["nproc"])
     engine = create_engine(db_url)
+    base = make.base
     tap = SandboxTap(r)
     tap.start()
+    window = WindowTap(r).start()
     offset, results = 0, []
     if args.warmup:
         # Production runs warm: the first sweep's rates, the access token, each gunicorn worker's and
         # each worker's first statements. Not counted.
         warm: list[int] = []
-        loadgen.run_open_loop_raw(url, make, 10.0, args.warmup, lambda i, t: warm.append(i), lambda *a: None)
+        loadgen.run_open_loop_raw(url, make, 10.0, args.warmup,
+                                  lambda i, t: (warm.append(i), window.wrote(make.openid(i))), lambda *a: None)
         offset = len(warm) + 1
         t_end = time.time() + 30
         while queued(r) and time.time() < t_end:
@@ -115,7 +118,8 @@ def run_steps(args: argparse.Namespace, r: redis.Redis, db_url: str, url: str, c
         first = offset
         cpu0 = comps.ticks()
         loadgen.run_open_loop_raw(url, lambda i, b=first: make(i + b), rate, args.step_duration,
-                                  lambda i, t, b=first, s=sent_at: s.__setitem__(i + b, t),
+                                  lambda i, t, b=first, s=sent_at: (s.__setitem__(i + b, t),
+                                                                    window.wrote(make.openid(i + b))),
                                   lambda i, *rest, b=first: on_answer(i + b, *rest))
         probe.stop()
         offset += len(sent_at) + 1
@@ -162,6 +166,7 @@ def run_steps(args: argparse.Namespace, r: redis.Redis, db_url: str, url: str, c
         if not ok and not args.step_all:
             break
     tap.stop()
+    window.stop()
     engine.dispose()
     carried = [x for x, ok, *_ in results if ok]
     fifty = next((x for x in results if x[0] == 50), None)

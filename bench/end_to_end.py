@@ -33,7 +33,7 @@ import redis  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from bench import e2e_steps, loadgen  # noqa: E402
-from bench.e2e_probes import CMID, BacklogProbe, SandboxTap  # noqa: E402
+from bench.e2e_probes import CMID, BacklogProbe, SandboxTap, WindowTap  # noqa: E402
 from bench.webhook import Messages, fresh_pg  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -119,9 +119,8 @@ def main() -> int:
                 {"webhook": [procs[1].popen.pid], "workers": [p.popen.pid for p in procs[2:]],
                  "sandbox (WeChat)": [procs[0].popen.pid], "redis": [int(r.info("server")["process_id"])]},
                 {"load client": os.getpid()}, args.pg_db if args.db == "pg" else None, db_url)
-            make_steps = Messages(safe=False)
             return e2e_steps.run_steps(args, r, db_url, f"http://127.0.0.1:{web_port}/wechat", comps,
-                                       make_steps, make_steps.base)
+                                       Messages(safe=False))
 
         make = Messages(safe=False)
         sent_at: dict[int, float] = {}
@@ -142,8 +141,10 @@ def main() -> int:
         cpu0 = loadgen.cpu_ticks(groups, names, alone)
         t_start = time.time()
         send = loadgen.run_open_loop if args.client == "httpx" else loadgen.run_open_loop_raw
+        window = WindowTap(r).start()  # the residents wrote through WeChat: its 48-hour window is open
         send(f"http://127.0.0.1:{web_port}/wechat", make, args.rate, args.duration,
-             lambda i, t: sent_at.__setitem__(i, t), on_answer)
+             lambda i, t: (sent_at.__setitem__(i, t), window.wrote(make.openid(i))), on_answer)
+        window.stop()
         t_sent = time.time()
         probe.stop()
         cpu_line = loadgen.cpu_split(cpu0, loadgen.cpu_ticks(groups, names, alone), t_sent - t_start)

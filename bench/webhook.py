@@ -77,8 +77,11 @@ class Messages:
         # Time-based base so MsgIds never repeat across runs against the same database.
         self.base = int(time.time() * 1000) * 1000
 
+    def openid(self, i: int) -> str:
+        return f"o-bench-resident-{i % self.residents:05d}"
+
     def __call__(self, i: int) -> tuple[dict[str, str], bytes]:
-        openid = f"o-bench-resident-{i % self.residents:05d}"
+        openid = self.openid(i)
         content = f"{PLACES[i % len(PLACES)]}{i % 7 + 1}号楼{PROBLEMS[i % len(PROBLEMS)]}"
         xml = signing.build_text_xml(ACCOUNT, openid, content, msg_id=self.base + i)
         return signing.sign_request(self.wx, xml, openid=openid)

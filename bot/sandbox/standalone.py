@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, redirect
 from werkzeug.wrappers import Response
 
@@ -26,3 +28,14 @@ def create_sandbox_app(config: Config) -> Flask:
         return "ok", 200
 
     return app
+
+
+def warm_up(app: Flask) -> None:
+    """Load the account's config (the database driver, the directory) and open a Redis connection
+    before the first call. Best effort: the sandbox must start while the database is down."""
+    steward: Steward = app.extensions["steward"]
+    try:
+        steward.config.wechat  # noqa: B018 — the directory read is the point
+        steward.redis.ping()
+    except Exception as exc:  # noqa: BLE001 — any failure only means a cold first call
+        logging.getLogger(__name__).warning("sandbox warm-up incomplete (%s)", type(exc).__name__)
