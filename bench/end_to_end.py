@@ -114,11 +114,13 @@ def main() -> int:
         settled = settle([p.popen.pid for p in procs])
         print(f"processes settled {settled:.1f} s after the first answers (imports done)", flush=True)
 
+        # CPU by component: the bot's processes, its database's backends and its Redis; the sandbox
+        # and this load client apart (benchmark-only).
+        comps = e2e_steps.Components(
+            {"webhook": [procs[1].popen.pid], "workers": [p.popen.pid for p in procs[2:]],
+             "sandbox (WeChat)": [procs[0].popen.pid], "redis": [int(r.info("server")["process_id"])]},
+            {"load client": os.getpid()}, args.pg_db if args.db == "pg" else None, db_url)
         if args.steps:
-            comps = e2e_steps.Components(
-                {"webhook": [procs[1].popen.pid], "workers": [p.popen.pid for p in procs[2:]],
-                 "sandbox (WeChat)": [procs[0].popen.pid], "redis": [int(r.info("server")["process_id"])]},
-                {"load client": os.getpid()}, args.pg_db if args.db == "pg" else None, db_url)
             return e2e_steps.run_steps(args, r, db_url, f"http://127.0.0.1:{web_port}/wechat", comps,
                                        Messages(safe=False))
 
@@ -134,11 +136,7 @@ def main() -> int:
         tap.start()
         probe = BacklogProbe(r, db_url)
         probe.start()
-        # CPU by component over the stream (of one core; the machine has nproc × 100 %).
-        groups = {"webhook": [procs[1].popen.pid], "workers": [p.popen.pid for p in procs[2:]],
-                  "sandbox (WeChat)": [procs[0].popen.pid]}
-        names, alone = {"postgres": "postgres", "redis": "redis-server"}, {"load client": os.getpid()}
-        cpu0 = loadgen.cpu_ticks(groups, names, alone)
+        cpu0 = comps.ticks()  # of one core over the stream; the machine has nproc × 100 %
         t_start = time.time()
         send = loadgen.run_open_loop if args.client == "httpx" else loadgen.run_open_loop_raw
         window = WindowTap(r).start()  # the residents wrote through WeChat: its 48-hour window is open
@@ -147,7 +145,7 @@ def main() -> int:
         window.stop()
         t_sent = time.time()
         probe.stop()
-        cpu_line = loadgen.cpu_split(cpu0, loadgen.cpu_ticks(groups, names, alone), t_sent - t_start)
+        cpu_line = loadgen.cpu_split(cpu0, comps.ticks(), t_sent - t_start)
         print(f"stream done in {t_sent - t_start:.1f} s; waiting for the last pushes …", flush=True)
 
         # MsgId ↔ ticket id from the database: the inbound row links the message to its ticket.
