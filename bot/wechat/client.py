@@ -31,6 +31,11 @@ OFFICIAL_ROOT = "https://api.weixin.qq.com/"
 TOKEN_KEY = "steward:wechat:token:{appid}"
 LOCK_KEY = "steward:wechat:token-lock:{appid}"
 MAX_MARGIN = 300  # refresh this long before WeChat's expiry
+# How long a process trusts the token it last read from Redis without asking again. Every push read
+# it (a GET per send, two per dispatch: ~3 % of a dispatch job's CPU, bench/dispatch_cpu.py
+# --profile); a token another process refreshed meanwhile answers 40001/42001, which refreshes
+# once and retries, so being a few seconds behind costs at most that one retry.
+TOKEN_MEMORY = 5.0
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
@@ -62,6 +67,7 @@ class StewardClient(WeChatClient):
                                              retries=False, timeout=urllib3.Timeout(connect=timeout, read=timeout))
         self.token_key = TOKEN_KEY.format(appid=config.app_id)
         self.lock_key = LOCK_KEY.format(appid=config.app_id)
+        self._token: tuple[str, float] | None = None  # (token, time.monotonic() until which it is trusted)
 
     @property
     def auto_retry(self) -> bool:
@@ -76,8 +82,12 @@ class StewardClient(WeChatClient):
 
     @property
     def access_token(self) -> str:
-        token = self._cached_token()
-        return token or self._locked_fetch(stale=None)
+        remembered = self._token
+        if remembered is not None and time.monotonic() < remembered[1]:
+            return remembered[0]
+        token = self._cached_token() or self._locked_fetch(stale=None)
+        self._token = (token, time.monotonic() + TOKEN_MEMORY)
+        return token
 
     def _cached_token(self) -> str | None:
         value = self.redis.get(self.token_key)
@@ -96,6 +106,7 @@ class StewardClient(WeChatClient):
 
         `stale` is the token a call was refused with: if the cache already holds another one,
         somebody refreshed meanwhile and that one is used without a second fetch."""
+        self._token = None  # a refresh (or a first fetch): the remembered token is not to be used again
         wait = max(3 * (self.timeout or 5), 10)
         lock = self.redis.lock(self.lock_key, timeout=wait + 10, blocking_timeout=wait)
         try:
