@@ -144,6 +144,34 @@ def test_nobody_accepts_reminder_then_escalation_at_the_configured_times(steward
         assert "督办" in str(pushes_to(st, staff))
 
 
+def test_one_deadline_job_per_dispatch_and_the_reminder_schedules_the_due_check(steward_live):
+    """A dispatch schedules one RQ job, at the reminder time; that check schedules the due check
+    when it runs (issue 24: two `Job`s built per dispatch, the second mostly for tickets accepted
+    long before it)."""
+    from datetime import timedelta
+
+    from rq.registry import ScheduledJobRegistry
+
+    from bot.domain import clock
+    from bot.domain.deadlines import current_deadline
+
+    st = steward_live
+    tid = new_ticket(st)
+    drain(st)
+    prefix = f"deadline-{tid}-1-accept-"
+    registry = ScheduledJobRegistry(jobs.DEFAULT, connection=st.redis_raw)
+
+    def scheduled() -> list[str]:
+        return sorted(j for j in registry.get_job_ids() if j.startswith(prefix))
+
+    assert scheduled() == [prefix + "remind"]
+    remind = current_deadline(st.config, ticket_of(st, tid)).remind
+    clock.shift((remind - clock.utcnow() + timedelta(minutes=1)).total_seconds())
+    assert check_deadlines(tid) == ["reminder:accept"]
+    assert scheduled() == [prefix + "due", prefix + "remind"]
+    assert check_deadlines(tid) == [] and scheduled() == [prefix + "due", prefix + "remind"]
+
+
 def test_urgent_ticket_has_one_hour_to_accept(steward_live):
     st = steward_live
     tid = new_ticket(st, subcategory="漏电", urgent=True, text="楼道电表箱冒火花")

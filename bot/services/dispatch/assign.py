@@ -10,7 +10,7 @@ re-dispatch, or 重办 after a "not solved" callback.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import CompoundSelect, bindparam, func, literal_column, select, union_all, update
@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.domain import deadlines, routing, texts
 from bot.domain.clock import utcnow
 from bot.services.dispatch import workcalendar
+from bot.services.dispatch.deadlines import schedule_deadline_checks
 from bot.services.push import inline
 from bot.services.push.links import action_link
 from bot.services.push.send import PENDING, PushSpec, queue_push, queue_pushes, schedule_send
@@ -145,19 +146,6 @@ def to_triage(s: Session, config: Config, ticket: Ticket, attempt: int, reason: 
                    content=content, text=text)
     log.info("ticket %s to triage (attempt %s)", ticket.ref, attempt)
     return "triage"
-
-
-def schedule_deadline_checks(s: Session, config: Config, ticket: Ticket) -> None:
-    """Reminder and deadline checks via RQ's scheduler; the periodic sweep covers a lost one."""
-    deadline = deadlines.current_deadline(config, ticket)
-    if deadline is None:
-        return
-    tid, attempt = ticket.id, ticket.dispatch_attempt
-    for label, at in (("remind", deadline.remind), ("due", deadline.due)):
-        job_id = f"deadline-{tid}-{attempt}-{deadline.kind}-{label}"
-        # fresh: this transaction claimed the attempt, so no job with this id waits yet — no
-        # read-back per job, and the outbox sends both on one Redis pipeline.
-        outbox.add(s, replace(jobs.call_job(jobs.CHECK_DEADLINES, tid, job_id=job_id, at=at), fresh=True))
 
 
 def request_dispatch(
