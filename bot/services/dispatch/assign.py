@@ -25,7 +25,7 @@ from bot.services.push import inline
 from bot.services.push.links import action_link
 from bot.services.push.send import PENDING, PushSpec, queue_push, queue_pushes, schedule_send
 from bot.services.tickets import merges
-from bot.services.tickets.lifecycle import add_event, transition
+from bot.services.tickets.lifecycle import add_event, event_row, transition, transition_changes, write_core
 from bot.services.uow import jobs, outbox
 from bot.services.uow.steward import Steward
 from bot.storage.models import CouncilMember, Push, Ticket, TicketEvent
@@ -63,16 +63,17 @@ def dispatch_ticket(steward: Steward, ticket_id: int, attempt: int = 1, assignee
             add_event(s, ticket, "dispatch_skipped", note=f"状态为{ticket.status_label}，不再派单",
                       data={"attempt": attempt})
             return "skipped"
-        if attempt == 1 and ticket.courtyard_id:
-            # Moved here from the webhook (issue 24): staff read the suggestion, the resident's
-            # reply does not wait for it. Attempt 1 is claimed once, so it is written once.
-            merges.suggest(s, config, ticket)
+        # Moved here from the webhook (issue 24): staff read the suggestion, the resident's reply
+        # does not wait for it. Attempt 1 is claimed once, so it is written once (by dispatch_now).
+        merge = merges.suggestion(s, config, ticket) if attempt == 1 and ticket.courtyard_id else None
         if in_process:
             outbox.send_in_process(s, lambda pushes: inline.send_all(steward, pushes))
-        return dispatch_now(s, config, ticket, attempt, assignee_openid)
+        return dispatch_now(s, config, ticket, attempt, assignee_openid, merge)
 
 
-def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assignee_openid: str | None) -> str:
+def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assignee_openid: str | None,
+                 merge: tuple[str, str] | None = None) -> str:
+    """Route and dispatch the claimed `ticket`; `merge`: a merge suggestion (ref, note) to write with it."""
     previous = ticket.status
     again = previous == "dispatched" and ticket.reopen_count > 0 and ticket.finished_at is not None
     facts = route_facts(s, ticket.id, [m.openid for m in config.council(ticket.courtyard_id)]
@@ -88,27 +89,38 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
         load=facts.load,
     )
     if route.triage:
+        if merge is not None:
+            add_event(s, ticket, "note", data=merges.note_data(merge[0]), note=merge[1])
         return to_triage(s, config, ticket, attempt, route.reason)
     now = utcnow()
     member = route.primary
     assert member is not None  # routing.choose always sets the primary when it does not triage
-    ticket.assignee_openid, ticket.assignee_name = member.openid, member.name
-    ticket.backup_openid = route.backup.openid if route.backup else None
-    ticket.accept_due_at = deadlines.accept_due(config, ticket.category, ticket.subcategory, ticket.urgent, now)
-    ticket.finish_due_at = deadlines.finish_due(config, ticket.category, now, workcalendar.current(s, config))
-    transition(
-        s, ticket, "dispatched", "dispatched", at=now,
+    backup = route.backup.openid if route.backup else None
+    # The ticket's UPDATE and its events as Core statements (lifecycle.write_core), not ORM flushes.
+    events = [] if merge is None else [event_row(ticket, "note", at=now, note=merge[1], data=merges.note_data(merge[0]))]
+    events.append(event_row(
+        ticket, "dispatched", at=now, to_status="dispatched",
         note=f"派给{member.name}" + (f"（备岗：{route.backup.name}）" if route.backup else ""),
         data={
             "attempt": attempt,
             "assignee": member.openid,
             "assignee_name": member.name,
-            "backup": ticket.backup_openid,
+            "backup": backup,
             "skill": route.skill,
             "outside": [p.key for p in route.outside],
             "again": again,
         },
-    )
+    ))
+    if route.outside:
+        events.append(event_row(ticket, "outside_notified", at=now, from_status="dispatched", to_status="dispatched",
+                                note="、".join(p.name for p in route.outside),
+                                data={"parties": [p.key for p in route.outside]}))
+    changes = transition_changes(ticket, "dispatched", now) | {
+        "assignee_openid": member.openid, "assignee_name": member.name, "backup_openid": backup,
+        "accept_due_at": deadlines.accept_due(config, ticket.category, ticket.subcategory, ticket.urgent, now),
+        "finish_due_at": deadlines.finish_due(config, ticket.category, now, workcalendar.current(s, config)),
+    }
+    write_core(s, ticket, changes, events)
     said = _callback_words(s, ticket.id) if again else ""
     link = action_link(config, ticket.id, member.openid)
     content, text = texts.task(config, ticket, link, again=again, said=said)
@@ -117,9 +129,6 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
         if party.openid:
             content, text = texts.outside(config, ticket, party.name)
             pushes.append(PushSpec(party.openid, "outside", "o", content, text))
-    if route.outside:
-        add_event(s, ticket, "outside_notified", note="、".join(p.name for p in route.outside),
-                  data={"parties": [p.key for p in route.outside]})
     if ticket.resident_openid and (previous in ("received", "triage") or again):
         content, text = texts.notice_dispatched(config, ticket, member.name, again=again)
         pushes.append(PushSpec(ticket.resident_openid, "notice", f"d{attempt}", content, text))
