@@ -172,6 +172,30 @@ def test_one_deadline_job_per_dispatch_and_the_reminder_schedules_the_due_check(
     assert check_deadlines(tid) == [] and scheduled() == [prefix + "due", prefix + "remind"]
 
 
+def test_a_scheduled_job_is_moved_to_its_queue_by_rqs_scheduler(steward_live):
+    """`jobs.enqueue` writes a scheduled job itself, in one round trip (rq's own sends its ZADD
+    apart from its pipeline): RQ's scheduler must take it as its own when it is due."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from rq.job import Job as RQJob
+    from rq.scheduler import RQScheduler
+
+    from bot.domain import clock
+
+    conn = steward_live.redis_raw
+    job = jobs.call_job(jobs.CHECK_DEADLINES, 12345, job_id="deadline-test-due", at=clock.utcnow() - timedelta(seconds=1))
+    assert jobs.enqueue(conn, replace(job, retry=(5, 30)))
+    scheduled = RQJob.fetch("deadline-test-due", connection=conn)
+    assert scheduled.get_status() == "scheduled" and scheduled.func_name == jobs.CHECK_DEADLINES
+    assert scheduled.args == (12345,) and scheduled.retries_left == 2 and scheduled.timeout == jobs.JOB_TIMEOUT
+    scheduler = RQScheduler([jobs.DEFAULT], connection=conn)
+    scheduler.prepare_registries([jobs.DEFAULT])
+    scheduler.enqueue_scheduled_jobs()
+    assert "deadline-test-due" in jobs.queue(conn, jobs.DEFAULT).job_ids
+    assert RQJob.fetch("deadline-test-due", connection=conn).get_status() == "queued"
+
+
 def test_urgent_ticket_has_one_hour_to_accept(steward_live):
     st = steward_live
     tid = new_ticket(st, subcategory="漏电", urgent=True, text="楼道电表箱冒火花")
