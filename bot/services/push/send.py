@@ -39,6 +39,7 @@ from bot.services.push.deployment import deployment_id
 from bot.services.tickets.lifecycle import add_event
 from bot.services.uow import jobs, outbox
 from bot.services.uow.steward import Steward
+from bot.storage.db import engine_for
 from bot.storage.models import CouncilMember, Push, Ticket
 from bot.storage.push_insert import insert_push, insert_pushes
 from bot.wechat.client import shared_client
@@ -278,13 +279,19 @@ _RECORD_SENT = (update(Push).where(Push.id == bindparam("push_id"))
 
 
 def record_sent(steward: Steward, rows: list[dict[str, Any]]) -> None:
-    """Mark sent pushes in one transaction: one Core UPDATE by primary key, executed for all rows
-    (no ORM bulk-update machinery, no read-back)."""
+    """Mark sent pushes: one Core UPDATE by primary key, executed for all rows (no ORM bulk-update
+    machinery, no read-back), in autocommit — each row's UPDATE stands alone, so no session and no
+    BEGIN/COMMIT round trips (a dispatch's second transaction was ~10 % of its CPU). With row-level
+    security the transaction must carry its scope (tenancy), so there it is a session's."""
     now = utcnow()
     params = [{"push_id": r["id"], "status": r["status"], "channel": r["channel"], "wechat_msgid": r["wechat_msgid"],
                "error": r["error"], "at": now} for r in rows]
-    with steward.session() as s:
-        s.connection().execute(_RECORD_SENT, params)
+    if steward.file_config.row_level_security:
+        with steward.session() as s:
+            s.connection().execute(_RECORD_SENT, params)
+        return
+    with engine_for(steward.file_config.database_url).connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(_RECORD_SENT, params)
 
 
 def _untry_custom(steward: Steward, push_id: int) -> None:
