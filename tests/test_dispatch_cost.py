@@ -79,10 +79,10 @@ def test_a_dispatch_job_sends_both_pushes_with_one_commit_and_one_redis_pipeline
     assert not [sql for sql in statements if sql.startswith("SELECT pushes")], statements
     assert len(statements) == 8, statements
     delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-    # The two deadline checks: no read-back of a job that cannot exist yet, one pipeline for both
-    # (was: an HGET and a MULTI/EXEC each).
+    # The deadline check: no read-back of a job that cannot exist yet, one job (was two: remind and
+    # due), its commands on one plain pipeline (was: a MULTI/EXEC and, apart from it, rq's ZADD).
     assert delta.get("hget", 0) == 0, delta
-    assert delta.get("exec", 0) == 1, delta
+    assert delta.get("exec", 0) == 0, delta
 
 
 def test_open_load_counts_only_the_candidates(steward_live):

@@ -210,7 +210,9 @@ def _schedule(redis_raw: redis_lib.Redis, q: Queue, job: Job, opts: dict[str, An
     dispatch schedules. The same commands as RQ's `schedule_job`, all on the pipeline."""
     kwargs = {k: v for k, v in opts.items() if k != "job_timeout"}
     rq_job = q.create_job(job.func, args=job.args, timeout=opts["job_timeout"], status=JobStatus.SCHEDULED, **kwargs)
-    pipe = pipeline if pipeline is not None else redis_raw.pipeline()
+    # Our own pipeline without MULTI/EXEC (fewer replies to parse): a job hash whose ZADD was lost
+    # is never run (the sweep covers its ticket), a ZADD without its hash is skipped by RQ's scheduler.
+    pipe = pipeline if pipeline is not None else redis_raw.pipeline(transaction=False)
     pipe.sadd(q.redis_queues_keys, q.key)
     rq_job.set_status(JobStatus.SCHEDULED, pipeline=pipe)
     rq_job.save(pipeline=pipe)
