@@ -10,10 +10,24 @@ re-dispatch, or 重办 after a "not solved" callback.
 from __future__ import annotations
 
 import logging
+import typing
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CompoundSelect, Table, bindparam, func, literal_column, select, union_all, update
+from sqlalchemy import (
+    CompoundSelect,
+    DateTime,
+    Table,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.config import Config
@@ -29,7 +43,7 @@ from bot.services.tickets.lifecycle import add_event, event_row, transition, tra
 from bot.services.uow import jobs, outbox
 from bot.services.uow.steward import Steward
 from bot.storage import tenancy
-from bot.storage.models import CouncilMember, Push, Ticket, TicketEvent
+from bot.storage.models import CouncilMember, Push, Resident, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +90,8 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
     """Route and dispatch the claimed `ticket`; `merge`: a merge suggestion (ref, note) to write with it."""
     previous = ticket.status
     again = previous == "dispatched" and ticket.reopen_count > 0 and ticket.finished_at is not None
-    facts = route_facts(s, ticket.id, [m.openid for m in config.council(ticket.courtyard_id)]
-                        if ticket.courtyard_id else [])
+    candidates = [m.openid for m in config.council(ticket.courtyard_id)] if ticket.courtyard_id else []
+    facts = route_facts(s, ticket.id, candidates, candidates + ([ticket.resident_openid] if ticket.resident_openid else []))
     route = routing.choose(
         config,
         ticket.courtyard_id,
@@ -132,7 +146,7 @@ def dispatch_now(s: Session, config: Config, ticket: Ticket, attempt: int, assig
     if ticket.resident_openid and (previous in ("received", "triage") or again):
         content, text = texts.notice_dispatched(config, ticket, member.name, again=again)
         pushes.append(PushSpec(ticket.resident_openid, "notice", f"d{attempt}", content, text))
-    queue_pushes(s, config, ticket, pushes)  # the rows in one INSERT
+    queue_pushes(s, config, ticket, pushes, known=(facts.read, facts.last))  # the rows in one INSERT
     schedule_deadline_checks(s, config, ticket)
     log.info("ticket %s dispatched (attempt %s)", ticket.ref, attempt)
     return "dispatched"
@@ -202,7 +216,7 @@ def _claim(s: Session, ticket_id: int, attempt: int) -> Ticket | None:
 
 
 # The per-dispatch statements, built once (constructing a statement costs more CPU than running it).
-_TICKETS = cast(Table, Ticket.__table__)
+_TICKETS = typing.cast(Table, Ticket.__table__)
 _CLAIM = (update(_TICKETS)
           .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.dispatch_attempt == bindparam("previous"))
           .values(dispatch_attempt=bindparam("attempt"))
@@ -212,15 +226,22 @@ _CLAIM_SCOPED = _CLAIM.where(_TICKETS.c.community_id.in_(bindparam("visible", ex
 # those who returned (退单) this ticket, and the open tickets of the candidates only — counting every
 # open ticket of the community (a scan growing with the ledger) in every dispatch job was per-ticket
 # cost that made a long run fall behind; by the assignee index it is a handful of rows per member.
+_NO_TIME = cast(null(), DateTime)
 _ROUTE_FACTS: CompoundSelect[Any] = union_all(
-    select(literal_column("'unreachable'"), CouncilMember.openid, literal_column("0"))
+    select(literal_column("'unreachable'"), CouncilMember.openid, literal_column("0"), _NO_TIME)
     .where(CouncilMember.reachable.is_(False)),
-    select(literal_column("'returned'"), TicketEvent.actor, literal_column("0"))
+    select(literal_column("'returned'"), TicketEvent.actor, literal_column("0"), _NO_TIME)
     .where(TicketEvent.ticket_id == bindparam("ticket_id"), TicketEvent.kind == "returned"),
-    select(literal_column("'load'"), Ticket.assignee_openid, func.count())
+    select(literal_column("'load'"), Ticket.assignee_openid, func.count(), _NO_TIME)
     .where(Ticket.assignee_openid.in_(bindparam("openids", expanding=True)),
            Ticket.status.in_(("dispatched", "accepted")))
     .group_by(Ticket.assignee_openid),
+    # The likely receivers' last messages (channel.last_messages: customer-service or template),
+    # read here too: one statement and round trip less per dispatch.
+    select(literal_column("'last'"), Resident.openid, literal_column("0"), Resident.last_message_at)
+    .where(Resident.openid.in_(bindparam("receivers", expanding=True))),
+    select(literal_column("'last'"), CouncilMember.openid, literal_column("0"), CouncilMember.last_message_at)
+    .where(CouncilMember.openid.in_(bindparam("receivers", expanding=True))),
 )
 
 
@@ -229,21 +250,27 @@ class RouteFacts:
     unreachable: set[str] = field(default_factory=set)
     returned: set[str] = field(default_factory=set)  # members who returned the ticket: not given it again
     load: dict[str, int] = field(default_factory=dict)  # open tickets per candidate
+    read: set[str] = field(default_factory=set)  # the receivers whose last message was read…
+    last: dict[str, Any] = field(default_factory=dict)  # …and those who ever wrote: when they last did
 
 
-def route_facts(s: Session, ticket_id: int, openids: list[str]) -> RouteFacts:
-    """The database's part of routing ticket `ticket_id` among the candidates `openids`."""
+def route_facts(s: Session, ticket_id: int, openids: list[str], receivers: Collection[str] = ()) -> RouteFacts:
+    """The database's part of routing ticket `ticket_id` among the candidates `openids`, and the last
+    message of each of `receivers` (as `channel.last_messages`)."""
     s.flush()  # Core on the connection: what this session changed must be in the database first
-    facts = RouteFacts()
-    for what, openid, n in s.connection().execute(_ROUTE_FACTS, {"ticket_id": ticket_id, "openids": openids}):
+    facts = RouteFacts(read=set(receivers))
+    params = {"ticket_id": ticket_id, "openids": openids, "receivers": list(facts.read)}
+    for what, openid, n, at in s.connection().execute(_ROUTE_FACTS, params):
         if openid is None:
             continue
         if what == "unreachable":
             facts.unreachable.add(openid)
         elif what == "returned":
             facts.returned.add(openid)
-        else:
+        elif what == "load":
             facts.load[openid] = n
+        elif at is not None and (facts.last.get(openid) is None or at > facts.last[openid]):
+            facts.last[openid] = at
     return facts
 
 
