@@ -65,7 +65,8 @@ def check_ticket(s: Session, config: Config, ticket: Ticket) -> list[str]:
 
 def schedule_deadline_checks(s: Session, config: Config, ticket: Ticket, fresh: bool = True) -> None:
     """The next check of the ticket's current deadline via RQ's scheduler, after `s` commits: at its
-    reminder time, or at its due time once the reminder time has come (nothing after that).
+    reminder time, or at its due time once the reminder time has come (nothing after that) — when
+    the deadline is new (`fresh`), the reminder's check even if its time has passed (as before).
 
     One RQ job per deadline, not two (reminder and due): the reminder's run schedules the due check
     (`check_deadlines`). Building the second `Job` in every dispatch was ~4 % of the job's CPU
@@ -76,7 +77,7 @@ def schedule_deadline_checks(s: Session, config: Config, ticket: Ticket, fresh: 
     if deadline is None:
         return
     now = utcnow()
-    if now < deadline.remind:
+    if fresh or now < deadline.remind:  # a new deadline whose reminder time has passed: checked at once
         label, at = "remind", deadline.remind
     elif now < deadline.due:
         label, at = "due", deadline.due
