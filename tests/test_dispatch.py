@@ -144,6 +144,58 @@ def test_nobody_accepts_reminder_then_escalation_at_the_configured_times(steward
         assert "督办" in str(pushes_to(st, staff))
 
 
+def test_one_deadline_job_per_dispatch_and_the_reminder_schedules_the_due_check(steward_live):
+    """A dispatch schedules one RQ job, at the reminder time; that check schedules the due check
+    when it runs (issue 24: two `Job`s built per dispatch, the second mostly for tickets accepted
+    long before it)."""
+    from datetime import timedelta
+
+    from rq.registry import ScheduledJobRegistry
+
+    from bot.domain import clock
+    from bot.domain.deadlines import current_deadline
+
+    st = steward_live
+    tid = new_ticket(st)
+    drain(st)
+    prefix = f"deadline-{tid}-1-accept-"
+    registry = ScheduledJobRegistry(jobs.DEFAULT, connection=st.redis_raw)
+
+    def scheduled() -> list[str]:
+        return sorted(j for j in registry.get_job_ids() if j.startswith(prefix))
+
+    assert scheduled() == [prefix + "remind"]
+    remind = current_deadline(st.config, ticket_of(st, tid)).remind
+    clock.shift((remind - clock.utcnow() + timedelta(minutes=1)).total_seconds())
+    assert check_deadlines(tid) == ["reminder:accept"]
+    assert scheduled() == [prefix + "due", prefix + "remind"]
+    assert check_deadlines(tid) == [] and scheduled() == [prefix + "due", prefix + "remind"]
+
+
+def test_a_scheduled_job_is_moved_to_its_queue_by_rqs_scheduler(steward_live):
+    """`jobs.enqueue` writes a scheduled job itself, in one round trip (rq's own sends its ZADD
+    apart from its pipeline): RQ's scheduler must take it as its own when it is due."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from rq.job import Job as RQJob
+    from rq.scheduler import RQScheduler
+
+    from bot.domain import clock
+
+    conn = steward_live.redis_raw
+    job = jobs.call_job(jobs.CHECK_DEADLINES, 12345, job_id="deadline-test-due", at=clock.utcnow() - timedelta(seconds=1))
+    assert jobs.enqueue(conn, replace(job, retry=(5, 30)))
+    scheduled = RQJob.fetch("deadline-test-due", connection=conn)
+    assert scheduled.get_status() == "scheduled" and scheduled.func_name == jobs.CHECK_DEADLINES
+    assert scheduled.args == (12345,) and scheduled.retries_left == 2 and scheduled.timeout == jobs.JOB_TIMEOUT
+    scheduler = RQScheduler([jobs.DEFAULT], connection=conn)
+    scheduler.prepare_registries([jobs.DEFAULT])
+    scheduler.enqueue_scheduled_jobs()
+    assert "deadline-test-due" in jobs.queue(conn, jobs.DEFAULT).job_ids
+    assert RQJob.fetch("deadline-test-due", connection=conn).get_status() == "queued"
+
+
 def test_urgent_ticket_has_one_hour_to_accept(steward_live):
     st = steward_live
     tid = new_ticket(st, subcategory="漏电", urgent=True, text="楼道电表箱冒火花")

@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import redis as redis_lib
 import requests
@@ -31,6 +31,11 @@ OFFICIAL_ROOT = "https://api.weixin.qq.com/"
 TOKEN_KEY = "steward:wechat:token:{appid}"
 LOCK_KEY = "steward:wechat:token-lock:{appid}"
 MAX_MARGIN = 300  # refresh this long before WeChat's expiry
+# How long a process trusts the token it last read from Redis without asking again. Every push read
+# it (a GET per send, two per dispatch: ~3 % of a dispatch job's CPU, bench/dispatch_cpu.py
+# --profile); a token another process refreshed meanwhile answers 40001/42001, which refreshes
+# once and retries, so being a few seconds behind costs at most that one retry.
+TOKEN_MEMORY = 5.0
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
@@ -55,13 +60,18 @@ class StewardClient(WeChatClient):
         # The pushes (every dispatch sends two) go through urllib3 itself: requests' per-call
         # preparation (URL, cookies, hooks, environment merge) was ~12 % of a dispatch job's CPU
         # (bench/dispatch_cpu.py --profile). Same CA bundle and timeouts; behind a proxy, requests.
-        self._pool: urllib3.PoolManager | None = None
+        # One host, so its connection pool itself rather than a PoolManager, which parsed the URL and
+        # looked the pool up again for every push (~3 % of a dispatch job's CPU).
+        self._pool: urllib3.HTTPConnectionPool | None = None
+        self._path = urlsplit(self.API_BASE_URL).path
         if not self._http.proxies:
             ca = self._http.verify if isinstance(self._http.verify, str) else requests.certs.where()
-            self._pool = urllib3.PoolManager(num_pools=4, maxsize=4, cert_reqs="CERT_REQUIRED", ca_certs=ca,
-                                             retries=False, timeout=urllib3.Timeout(connect=timeout, read=timeout))
+            tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED", "ca_certs": ca} if base.startswith("https:") else {}
+            self._pool = urllib3.connection_from_url(base, maxsize=4, retries=False,
+                                                     timeout=urllib3.Timeout(connect=timeout, read=timeout), **tls)
         self.token_key = TOKEN_KEY.format(appid=config.app_id)
         self.lock_key = LOCK_KEY.format(appid=config.app_id)
+        self._token: tuple[str, float] | None = None  # (token, time.monotonic() until which it is trusted)
 
     @property
     def auto_retry(self) -> bool:
@@ -76,8 +86,12 @@ class StewardClient(WeChatClient):
 
     @property
     def access_token(self) -> str:
-        token = self._cached_token()
-        return token or self._locked_fetch(stale=None)
+        remembered = self._token
+        if remembered is not None and time.monotonic() < remembered[1]:
+            return remembered[0]
+        token = self._cached_token() or self._locked_fetch(stale=None)
+        self._token = (token, time.monotonic() + TOKEN_MEMORY)
+        return token
 
     def _cached_token(self) -> str | None:
         value = self.redis.get(self.token_key)
@@ -96,6 +110,7 @@ class StewardClient(WeChatClient):
 
         `stale` is the token a call was refused with: if the cache already holds another one,
         somebody refreshed meanwhile and that one is used without a second fetch."""
+        self._token = None  # a refresh (or a first fetch): the remembered token is not to be used again
         wait = max(3 * (self.timeout or 5), 10)
         lock = self.redis.lock(self.lock_key, timeout=wait + 10, blocking_timeout=wait)
         try:
@@ -208,8 +223,8 @@ class StewardClient(WeChatClient):
         token = self.access_token
         body = json.dumps(data, ensure_ascii=False).encode("utf-8")
         try:
-            res = self._pool.request("POST", f"{self.API_BASE_URL}{endpoint}?{urlencode({'access_token': token})}",
-                                     body=body, headers=_JSON_HEADERS)
+            res = self._pool.urlopen("POST", f"{self._path}{endpoint}?{urlencode({'access_token': token})}",
+                                     body=body, headers=_JSON_HEADERS, redirect=False)
         except urllib3.exceptions.HTTPError as exc:  # timeouts, refused connections, broken streams
             raise TransientError(None, exc.__class__.__name__) from exc
         if res.status >= 400:

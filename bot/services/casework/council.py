@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.domain import texts
 from bot.domain.clock import utcnow
 from bot.services.casework.callback import ask
-from bot.services.dispatch.assign import schedule_deadline_checks
+from bot.services.dispatch.deadlines import schedule_deadline_checks
 from bot.services.media.attach import queue_media
 from bot.services.push.send import ensure_member_row, queue_push
 from bot.services.tickets.lifecycle import TransitionError, add_event, close, get_by_ref, transition

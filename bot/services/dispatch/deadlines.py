@@ -2,14 +2,16 @@
 
 `check_deadlines(ticket_id)` looks at the ticket as the database has it now and does whatever is due
 and not yet done (`bot.domain.deadlines.due_actions`), recording each as an event. It runs from RQ's
-scheduler at the reminder and due times, and for every open ticket from the periodic sweep — so a
-lost Redis key, a worker that was down, or a clock driven by a test loses nothing, and running it
-twice does nothing twice (the events say what was done; pushes are idempotent by client_msg_id).
+scheduler at the reminder time, then (scheduled by that run) at the due time, and for every open
+ticket from the periodic sweep — so a lost Redis key, a worker that was down, or a clock driven by a
+test loses nothing, and running it twice does nothing twice (the events say what was done; pushes
+are idempotent by client_msg_id).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +21,7 @@ from bot.domain import deadlines, routing, texts
 from bot.domain.clock import utcnow
 from bot.services.push.send import queue_push
 from bot.services.tickets.lifecycle import add_event
+from bot.services.uow import jobs, outbox
 from bot.services.uow.steward import Steward
 from bot.storage.models import Ticket, TicketEvent
 
@@ -38,7 +41,11 @@ def check_deadlines(steward: Steward, ticket_id: int) -> list[str]:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
             return []
-        return check_ticket(s, steward.config, ticket)
+        did = check_ticket(s, steward.config, ticket)
+        # The reminder's run (or the sweep's) schedules the due check; a job of that id already
+        # waiting is left as it is (not fresh: read back first).
+        schedule_deadline_checks(s, steward.config, ticket, fresh=False)
+        return did
 
 
 def check_ticket(s: Session, config: Config, ticket: Ticket) -> list[str]:
@@ -54,6 +61,30 @@ def check_ticket(s: Session, config: Config, ticket: Ticket) -> list[str]:
             escalate(s, config, ticket, kind, deadline.due)
         did.append(f"{action}:{kind}")
     return did
+
+
+def schedule_deadline_checks(s: Session, config: Config, ticket: Ticket, fresh: bool = True) -> None:
+    """The next check of the ticket's current deadline via RQ's scheduler, after `s` commits: at its
+    reminder time, or at its due time once the reminder time has come (nothing after that) — when
+    the deadline is new (`fresh`), the reminder's check even if its time has passed (as before).
+
+    One RQ job per deadline, not two (reminder and due): the reminder's run schedules the due check
+    (`check_deadlines`). Building the second `Job` in every dispatch was ~4 % of the job's CPU
+    (bench/dispatch_cpu.py --profile); a ticket accepted before its reminder never needs it. The
+    periodic sweep covers a lost one. `fresh`: the caller claimed the attempt (or accepted) in this
+    transaction, so no job with this id waits yet — no read-back."""
+    deadline = deadlines.current_deadline(config, ticket)
+    if deadline is None:
+        return
+    now = utcnow()
+    if fresh or now < deadline.remind:  # a new deadline whose reminder time has passed: checked at once
+        label, at = "remind", deadline.remind
+    elif now < deadline.due:
+        label, at = "due", deadline.due
+    else:
+        return
+    job_id = f"deadline-{ticket.id}-{ticket.dispatch_attempt}-{deadline.kind}-{label}"
+    outbox.add(s, replace(jobs.call_job(jobs.CHECK_DEADLINES, ticket.id, job_id=job_id, at=at), fresh=fresh))
 
 
 def remind(s: Session, config: Config, ticket: Ticket, kind: str, due) -> None:  # noqa: ANN001

@@ -7,10 +7,11 @@ a ticket's status without passing here.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.domain.clock import utcnow
 from bot.domain.vocabulary import CLOSE_REASONS, TicketStatus
@@ -135,27 +136,61 @@ def transition(
     at: datetime | None = None,
 ) -> TicketEvent:
     """Move `ticket` to `to`, stamping the matching timestamp and writing one event."""
+    at = at or utcnow()
+    changes = transition_changes(ticket, to, at)
+    event = add_event(session, ticket, kind, actor=actor, actor_name=actor_name, note=note, data=data, at=at,
+                      to_status=changes["status"])
+    for key, value in changes.items():
+        setattr(ticket, key, value)
+    return event
+
+
+def transition_changes(ticket: Ticket, to: TicketStatus | str, at: datetime) -> dict[str, Any]:
+    """The ticket's column changes when it moves to `to` at `at` (TransitionError where it may not)."""
     to = S(to)
     current = S(ticket.status)
     if to not in ALLOWED[current]:
         raise TransitionError(f"工单 {ticket.ref} 当前状态为「{current.label}」，不能变为「{to.label}」")
-    at = at or utcnow()
-    event = add_event(session, ticket, kind, actor=actor, actor_name=actor_name, note=note, data=data, at=at,
-                      to_status=to.value)
-    ticket.status = to.value
+    changes: dict[str, Any] = {"status": to.value, "last_activity_at": at}
     if to is S.dispatched:
-        ticket.dispatched_at = at
-        ticket.accepted_at = None
+        changes |= {"dispatched_at": at, "accepted_at": None}
     elif to is S.accepted and current is not S.accepted:
-        ticket.accepted_at = at
+        changes["accepted_at"] = at
     elif to is S.awaiting_callback:
-        ticket.finished_at = at
+        changes["finished_at"] = at
     elif to is S.closed:
-        ticket.closed_at = at
+        changes["closed_at"] = at
     if current is S.closed and to is not S.closed:
-        ticket.closed_at = None
-        ticket.close_reason = None
-    return event
+        changes |= {"closed_at": None, "close_reason": None}
+    return changes
+
+
+def event_row(ticket: Ticket, kind: str, *, at: datetime, actor: str = "system", actor_name: str | None = None,
+              note: str | None = None, data: dict[str, Any] | None = None, to_status: str | None = None,
+              from_status: str | None = None) -> dict[str, Any]:
+    """`add_event`'s row as plain values, for `write_core`."""
+    return {"ticket_id": ticket.id, "at": at, "kind": kind, "actor": actor, "actor_name": actor_name,
+            "from_status": from_status or ticket.status, "to_status": to_status or ticket.status, "note": note,
+            "data": data}
+
+
+def write_core(session: Session, ticket: Ticket, changes: dict[str, Any], events: list[dict[str, Any]]) -> None:
+    """`changes` to `ticket` in one Core UPDATE and `events` (`event_row`s) in one INSERT, on the
+    session's connection; the ORM object shows the changes as loaded, so no flush writes them again.
+    The dispatch job's path: its two ORM flushes (ticket UPDATE, event INSERT, with the unit of
+    work's bookkeeping) were ~15 % of its CPU (bench/dispatch_cpu.py --profile)."""
+    conn = session.connection()
+    conn.execute(_UPDATE_TICKET, {"ticket_id_": ticket.id, **changes})
+    if events:
+        conn.execute(_INSERT_EVENTS, events)
+    for key, value in changes.items():
+        set_committed_value(ticket, key, value)
+
+
+# Built once; the SET clause comes from the parameters' keys (SQLAlchemy caches one per set of keys).
+_TICKETS, _EVENTS = cast(Table, Ticket.__table__), cast(Table, TicketEvent.__table__)
+_UPDATE_TICKET = update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id_"))
+_INSERT_EVENTS = insert(_EVENTS)
 
 
 def close(

@@ -29,6 +29,16 @@ _RECENT = (
 
 def suggest(session: Session, config: Config, ticket: Ticket) -> str | None:
     """The ref suggested as the same thing (and the note written on `ticket`), or None."""
+    found = suggestion(session, config, ticket)
+    if found is None:
+        return None
+    ref, note = found
+    tickets.add_event(session, ticket, "note", data=note_data(ref), note=note)
+    return ref
+
+
+def suggestion(session: Session, config: Config, ticket: Ticket) -> tuple[str, str] | None:
+    """(the ref suggested as the same thing, the note to write on `ticket`), or None; nothing written."""
     rows = session.connection().execute(_RECENT, {
         "courtyard": ticket.courtyard_id, "id": ticket.id, "openid": ticket.resident_openid,
         "since": utcnow() - LOOKBACK}).all()
@@ -39,7 +49,10 @@ def suggest(session: Session, config: Config, ticket: Ticket) -> str | None:
             continue
         view = TicketView(ref=ref, status=row.status, category="", courtyard=ticket.courtyard_id, text=row.text)
         if followup.same_subject(ticket.text, view, ctx):
-            tickets.add_event(session, ticket, "note", data={"suggest_merge": ref},
-                              note=f"可能与 {ref} 是同一件事（另一位居民也报了），核实后可标为重复合并。")
-            return ref
+            return ref, f"可能与 {ref} 是同一件事（另一位居民也报了），核实后可标为重复合并。"
     return None
+
+
+def note_data(ref: str) -> dict[str, str]:
+    """The suggestion event's data (staff's pages read `suggest_merge`)."""
+    return {"suggest_merge": ref}
