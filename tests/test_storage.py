@@ -164,7 +164,6 @@ def test_check_constraints_take_every_enum_value_and_refuse_others(any_db_url):
     """A new status or kind in bot.domain.vocabulary needs a migration that widens the CHECK: this
     test inserts every value through the migrated schema, so it fails until the migration exists."""
     from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
     from sqlalchemy.exc import IntegrityError
 
     from bot.domain.vocabulary import CloseReason, EventKind, EventStatus, PushKind, PushStatus, TicketStatus

@@ -69,7 +69,7 @@ def _ping_when_idle(engine: Engine) -> None:
             return
         try:
             ok = engine.dialect.do_ping(conn)
-        except Exception as err:
+        except engine.dialect.loaded_dbapi.Error as err:
             if not engine.dialect.is_disconnect(err, conn, None):
                 raise
             ok = False

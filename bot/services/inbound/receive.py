@@ -13,8 +13,8 @@ import logging
 from typing import Any, cast
 
 from blinker import Namespace
-from sqlalchemy import Table, insert, select
 from redis.exceptions import NoScriptError
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.inbound import dialogue_lock, intake, replay_guard, voice
