@@ -13,41 +13,35 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any, cast
 
 import redis as redis_lib
 from sqlalchemy import (
-    String,
     Table,
     and_,
     bindparam,
     case,
     func,
-    literal_column,
-    null,
     select,
     true,
-    union_all,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import to_local, utcnow
-from bot.domain.vocabulary import OPEN_STATUSES, EventStatus
+from bot.domain.vocabulary import EventStatus
 from bot.services.actions import executors, relays  # noqa: F401 — importing them registers their executors
 from bot.services.actions.run import Run, execute
 from bot.services.community import invitations
+from bot.services.inbound.ticket_rows import MINE, mine_params, sender_tickets, task_views
 from bot.services.uow import outbox
 from bot.services.uow.steward import Steward
 from bot.storage import tenancy
 from bot.storage.models import CouncilMember as MemberRow
-from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket, TicketEvent
+from bot.storage.models import Event, InboundMessage, Registration, Resident
 from bot.wechat.messages import to_inbound
 from bot.wechat.security import parse_xml
-from handlers import reconsider
-from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
+from handlers.base import Context, Decision, EventView, Inbound, Outcome
 from handlers.conversation import decide
 from handlers.replies import compose
 from handlers.state import DialogueState
@@ -116,84 +110,6 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
             for r in rows]
 
 
-# Statements built once (not per message): executing a prebuilt statement skips construction and
-# cache-key work that, per message, costs as much as the database round trip.
-_VIEW_COLUMNS = (Ticket.id, Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
-                 Ticket.assignee_openid, Ticket.urgent)
-_OPEN_TICKETS = (
-    select(*_VIEW_COLUMNS)
-    .where(Ticket.resident_openid == bindparam("sender"), Ticket.status.in_(OPEN_STATUSES))
-    .order_by(Ticket.id.desc())
-    .limit(bindparam("limit"))
-)
-_WITHDRAWN = (  # the sender's tickets withdrawn lately: "算了还是来修吧" takes one back (handlers.reconsider)
-    select(*_VIEW_COLUMNS)
-    .where(Ticket.resident_openid == bindparam("sender"), Ticket.status == "closed",
-           Ticket.close_reason == "withdrawn", Ticket.closed_at >= bindparam("since"))
-    .order_by(Ticket.id.desc())
-    .limit(3)
-)
-_TASKS = (
-    select(*_VIEW_COLUMNS)
-    .where(Ticket.assignee_openid == bindparam("openid"), Ticket.status.in_(("dispatched", "accepted")))
-    .order_by(Ticket.id.desc())
-    .limit(bindparam("limit"))
-)
-
-
-def _views(rows: Sequence[Any]) -> list[TicketView]:
-    """Rows of `_VIEW_COLUMNS`, read by column name."""
-    return [TicketView(ref=r.ref or "", status=r.status, category=r.category, courtyard=r.courtyard_id, text=r.text,
-                       created_at=r.created_at, assignee=r.assignee_openid, urgent=bool(r.urgent))
-            for r in rows]
-
-
-_QUESTION_MARK = ("？", "?", "吗", "哪", "几", "什么", "啥")
-# The newest progress note or resident follow-up of the last 24 hours on an open ticket, the note
-# only when it is the member's (progress): a question there (进展 R1001 请问是几号楼？) is what the
-# resident's next words answer; the resident's own follow-up clears it. A column of the open
-# tickets' rows (issue 24: it was a statement of its own on 60 % of the bench's messages).
-_E = TicketEvent
-_ASKED = (
-    select(case((_E.kind == "progress", _E.note), else_=None))
-    .where(_E.ticket_id == Ticket.id, _E.kind.in_(("progress", "resident_followup")),
-           _E.at >= bindparam("asked_since"))
-    .order_by(_E.id.desc())
-    .limit(1)
-    .correlate(Ticket)
-    .scalar_subquery()
-)
-
-# The sender's open tickets and those withdrawn lately, one statement (issue 24: one round trip and
-# one statement's overhead less per message); `_mine` tells them apart again.
-_open = _OPEN_TICKETS.add_columns(literal_column("0").label("withdrawn"), _ASKED.label("asked")).subquery()
-_gone = _WITHDRAWN.add_columns(literal_column("1").label("withdrawn"),
-                               sql_cast(null(), String).label("asked")).subquery()
-_MINE = union_all(select(_open), select(_gone))
-
-
-def _mine_params(openid: str, now: Any, limit: int = 10) -> dict[str, Any]:
-    return {"sender": openid, "limit": limit, "since": now - timedelta(hours=reconsider.WINDOW_HOURS),
-            "asked_since": now - timedelta(hours=24)}
-
-
-def _mine(session: Session, openid: str, now: Any, read: list[Any] | None = None) -> tuple[list[TicketView], list[TicketView]]:
-    """The sender's (open tickets — each with the question its member asked lately —, tickets
-    withdrawn within reconsider.WINDOW_HOURS), newest first, as views: plain rows, no ORM objects.
-    `read`: these rows, already read with the resident's upsert (`touch_resident`)."""
-    rows = read if read is not None else session.connection().execute(_MINE, _mine_params(openid, now)).all()
-    rows = sorted(rows, key=lambda r: r.id, reverse=True)
-    current = [r for r in rows if not r.withdrawn]
-    views = [replace(v, question=r.asked) if r.asked and any(q in r.asked for q in _QUESTION_MARK) else v
-             for v, r in zip(_views(current), current, strict=True)]
-    return views, _views([r for r in rows if r.withdrawn])
-
-
-def task_views(session: Session, openid: str, limit: int = 30) -> list[TicketView]:
-    """A council member's open tasks (assigned to them)."""
-    return _views(session.connection().execute(_TASKS, {"openid": openid, "limit": limit}).all())
-
-
 # The latest start of any event, per Steward (one per process), re-read after EVENTS_TTL seconds
 # and whenever this process writes an Event row: `bool(ctx.events)` is asked of every text
 # (handlers.events.matches_explicit: `ctx.events and guest_name(text)`), and "is there an upcoming
@@ -256,7 +172,7 @@ def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: s
                   state: DialogueState | None = None, mine_rows: list[Any] | None = None) -> Context:
     cfg = steward.config
     now = utcnow()
-    mine, withdrawn = _mine(session, msg.openid, now, mine_rows)
+    mine, withdrawn = sender_tickets(session, msg.openid, now, mine_rows)
     member = cfg.member(msg.openid)
     if member is not None:
         # Only configured members have a row worth reading (a deactivated one is not a member).
@@ -306,7 +222,7 @@ def _touch_and_mine(changed: tuple[str, ...]) -> Any:
     set_ = {c: stmt.excluded[c] for c in changed} or {"openid": stmt.excluded.openid}
     r = stmt.on_conflict_do_update(index_elements=[table.c.openid], set_=set_).returning(
         table.c.courtyard_id, table.c.no_default_offer).cte("r")
-    m = _MINE.subquery("m")
+    m = MINE.subquery("m")
     return select(r.c.courtyard_id.label("resident_courtyard"), r.c.no_default_offer.label("resident_no_offer"),
                   m).select_from(r.outerjoin(m, true()))
 
@@ -330,7 +246,7 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
         values = {"openid": msg.openid, "created_at": now, "no_default_offer": False, "subscribed": True,
                   "community_id": tenancy.community_of(session), **changes}
         rows = conn.execute(_touch_and_mine(tuple(changes)), {f"r_{k}": v for k, v in values.items()}
-                            | _mine_params(msg.openid, now)).all()
+                            | mine_params(msg.openid, now)).all()
         mine.extend(r for r in rows if r.id is not None)  # no tickets: the resident's row alone
         courtyard, no_offer = rows[0].resident_courtyard, rows[0].resident_no_offer
     else:
