@@ -199,3 +199,34 @@ def test_check_constraints_take_every_enum_value_and_refuse_others(any_db_url):
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text(statement), values)
     engine.dispose()
+
+
+@pytest.mark.pg
+def test_a_connection_idle_for_seconds_is_pinged_and_a_dead_one_replaced(monkeypatch, tmp_path):
+    """No pool_pre_ping round trip for a connection used a moment ago (issue 24); one idle longer than
+    PING_AFTER_S is pinged, and a dead one is replaced before the caller sees it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from tests.conftest import blank_db_url
+
+    url = blank_db_url("pg", tmp_path)
+    engine = db.engine_for(url)
+    pings = []
+    real = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(1) or real(c))
+    try:
+        with engine.connect() as conn:
+            pid = conn.scalar(text("SELECT pg_backend_pid()"))
+        with engine.connect() as conn:  # used a moment ago: no ping
+            assert conn.scalar(text("SELECT pg_backend_pid()")) == pid
+        assert pings == []
+        killer = create_engine(url, poolclass=NullPool)
+        with killer.connect() as other:
+            assert other.scalar(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        monkeypatch.setattr(db, "PING_AFTER_S", -1.0)  # as if idle for long
+        with engine.connect() as conn:  # pinged, found dead, replaced: the statement succeeds
+            assert conn.scalar(text("SELECT pg_backend_pid()")) != pid
+        assert len(pings) >= 1
+    finally:
+        db.dispose_all()

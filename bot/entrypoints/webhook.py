@@ -24,7 +24,6 @@ from bot.wechat.security import (
     check_recipient,
     check_signature,
     check_timestamp,
-    claim_query,
     encrypt_reply,
     open_callback,
 )
@@ -78,11 +77,16 @@ def receive() -> Response:
         body = _read_body()
         opened = open_callback(cfg, request.args.to_dict(), body)
         fields = opened.fields
-        if not claim_query(steward.redis, request.args.to_dict(), body, cfg.timestamp_tolerance):
-            replay_guard.claim_in_database(steward, request.args.to_dict(), body, cfg.timestamp_tolerance)
         msg = to_inbound(fields)  # validates the required fields before anything is stored
         _check_lengths(fields)
         check_recipient(cfg, fields)
+        g.aes_key = opened.aes_key  # the reply is sealed with the key that opened the message
+        # The used query string is claimed with the message, in receive's one Redis round trip (or the
+        # database's `used_queries` while Redis is away): a replay with another body is refused there,
+        # before anything is stored. A malformed body (400) claims nothing; it is never handled either.
+        query = replay_guard.Query(request.args.to_dict(), body, cfg.timestamp_tolerance)
+        steward = g.steward = sharing.community_for(steward, msg)
+        reply = inbound.receive(steward, msg, fields, opened.plain, query)
     except Rejected as exc:
         if exc.status == 403 and "ToUserName" in exc.reason:
             # Worth a warning: a misconfigured server URL or somebody forging callbacks. No openid logged.
@@ -95,9 +99,7 @@ def receive() -> Response:
         return _plain(exc.reason, exc.status)
     except BadMessage as exc:
         return _plain(str(exc), 400)
-    g.aes_key = opened.aes_key  # the reply is sealed with the key that opened the message
-    steward = g.steward = sharing.community_for(steward, msg)
-    return _answer(fields, inbound.receive(steward, msg, fields, opened.plain))
+    return _answer(fields, reply)
 
 
 def _read_body() -> bytes:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 _engines: dict[str, Engine] = {}
@@ -25,8 +26,10 @@ def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+        kwargs.update(pool_size=5, max_overflow=10)  # pinged on checkout by `_ping_when_idle`, not pool_pre_ping
     engine = create_engine(url, **kwargs)
+    if not url.startswith("sqlite"):
+        _ping_when_idle(engine)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")
@@ -39,6 +42,39 @@ def engine_for(url: str) -> Engine:
 
     _engines[url] = engine
     return engine
+
+
+PING_AFTER_S = 2.0
+_USED = "steward_used_at"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping, but only for a connection idle for more than PING_AFTER_S: one a worker handed
+    back a moment ago is used again without the round trip (issue 24: the ping was one of the
+    webhook's ~9 PostgreSQL round trips a message; bench/webhook_cpu.py). A server that went away in
+    those seconds fails the first statement instead: SQLAlchemy then invalidates the pool and the
+    webhook keeps the message as `failed` (or spooled) for `steward replay`, as for any outage."""
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_conn, record) -> None:  # noqa: ANN001 — just connected: known good
+        record.info[_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _used(_conn, record) -> None:  # noqa: ANN001
+        record.info[_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(conn, record, _proxy) -> None:  # noqa: ANN001
+        if time.monotonic() - record.info.get(_USED, 0.0) <= PING_AFTER_S:
+            return
+        try:
+            ok = engine.dialect.do_ping(conn)
+        except engine.dialect.loaded_dbapi.Error as err:
+            if not engine.dialect.is_disconnect(err, conn, None):
+                raise
+            ok = False
+        if not ok:  # as pool_pre_ping: every older pooled connection is suspect too
+            raise exc.InvalidatePoolError()
 
 
 def _after_fork_in_child() -> None:

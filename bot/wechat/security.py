@@ -4,8 +4,8 @@ WeChat signs with sha1 over the sorted (token, timestamp, nonce[, encrypt]); in 
 is AES-CBC encrypted with the EncodingAESKey (wechatpy's PrpCrypto does the cipher work).
 
 In plain mode the signature covers the query string only, not the body: a captured query string
-would carry any body for the whole timestamp window. `claim_query` remembers each used (timestamp,
-nonce, signature[, msg_signature]) in Redis with the digest of the body it came with, for as long
+would carry any body for the whole timestamp window. The webhook remembers each used (timestamp,
+nonce, signature[, msg_signature]) in Redis (`bot.services.inbound.receive._claim`, under QUERY_KEY) with the digest of the body it came with, for as long
 as the timestamp is accepted; the same query with another body is refused. While Redis is away the
 same pair goes to the database (`used_queries`, unique by the query's digest).
 """
@@ -66,29 +66,6 @@ def query_digests(args: dict[str, str], body: bytes) -> tuple[str, str]:
     parts = (args.get("timestamp", ""), args.get("nonce", ""), args.get("signature", ""),
              args.get("msg_signature", ""))
     return hashlib.sha256("|".join(parts).encode()).hexdigest(), hashlib.sha256(body).hexdigest()
-
-
-def claim_query(redis, args: dict[str, str], body: bytes, tolerance: int) -> bool:  # noqa: ANN001
-    """Record this signed query string as used (call after its signatures are verified). A second
-    use with the same body is WeChat retrying (the de-duplication answers it); with another body it
-    is a replay and raises Rejected(403). Returns False when Redis could not be asked: the caller
-    then checks in the database (`bot.services.inbound.replay_guard`), never skips the check."""
-    query, digest = query_digests(args, body)
-    key = QUERY_KEY.format(query)
-    try:
-        pipe = redis.pipeline(transaction=False)
-        # Accepted while |now - timestamp| <= tolerance: at most 2 × tolerance from now.
-        pipe.set(key, digest, nx=True, ex=2 * tolerance + 1)
-        pipe.get(key)
-        _, stored = pipe.execute()
-    except Exception:
-        log.warning("Redis unavailable: used webhook query strings are checked in the database")
-        return False
-    if isinstance(stored, bytes):
-        stored = stored.decode()
-    if stored is not None and not hmac.compare_digest(stored, digest):
-        raise Rejected(403, REPLAYED)
-    return True
 
 
 def parse_xml(body: bytes | str) -> dict[str, str]:

@@ -13,27 +13,35 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any, cast
 
 import redis as redis_lib
-from sqlalchemy import Table, and_, bindparam, case, func, literal_column, select, union_all
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+    true,
+)
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import to_local, utcnow
-from bot.domain.vocabulary import OPEN_STATUSES, EventStatus
+from bot.domain.vocabulary import EventStatus
 from bot.services.actions import executors, relays  # noqa: F401 — importing them registers their executors
 from bot.services.actions.run import Run, execute
 from bot.services.community import invitations
+from bot.services.inbound.ticket_rows import MINE, mine_params, sender_tickets, task_views
 from bot.services.uow import outbox
 from bot.services.uow.steward import Steward
+from bot.storage import tenancy
 from bot.storage.models import CouncilMember as MemberRow
-from bot.storage.models import Event, InboundMessage, Registration, Resident, Ticket, TicketEvent
+from bot.storage.models import Event, InboundMessage, Registration, Resident
 from bot.wechat.messages import to_inbound
 from bot.wechat.security import parse_xml
-from handlers import reconsider
-from handlers.base import Context, Decision, EventView, Inbound, Outcome, TicketView
+from handlers.base import Context, Decision, EventView, Inbound, Outcome
 from handlers.conversation import decide
 from handlers.replies import compose
 from handlers.state import DialogueState
@@ -102,83 +110,6 @@ def upcoming_events(session: Session, openid: str, now: Any, limit: int = 10) ->
             for r in rows]
 
 
-# Statements built once (not per message): executing a prebuilt statement skips construction and
-# cache-key work that, per message, costs as much as the database round trip.
-_VIEW_COLUMNS = (Ticket.id, Ticket.ref, Ticket.status, Ticket.category, Ticket.courtyard_id, Ticket.text, Ticket.created_at,
-                 Ticket.assignee_openid, Ticket.urgent)
-_OPEN_TICKETS = (
-    select(*_VIEW_COLUMNS)
-    .where(Ticket.resident_openid == bindparam("openid"), Ticket.status.in_(OPEN_STATUSES))
-    .order_by(Ticket.id.desc())
-    .limit(bindparam("limit"))
-)
-_WITHDRAWN = (  # the sender's tickets withdrawn lately: "算了还是来修吧" takes one back (handlers.reconsider)
-    select(*_VIEW_COLUMNS)
-    .where(Ticket.resident_openid == bindparam("openid"), Ticket.status == "closed",
-           Ticket.close_reason == "withdrawn", Ticket.closed_at >= bindparam("since"))
-    .order_by(Ticket.id.desc())
-    .limit(3)
-)
-_TASKS = (
-    select(*_VIEW_COLUMNS)
-    .where(Ticket.assignee_openid == bindparam("openid"), Ticket.status.in_(("dispatched", "accepted")))
-    .order_by(Ticket.id.desc())
-    .limit(bindparam("limit"))
-)
-
-
-def _views(rows: Sequence[Any]) -> list[TicketView]:
-    """Rows of `_VIEW_COLUMNS`, read by column name."""
-    return [TicketView(ref=r.ref or "", status=r.status, category=r.category, courtyard=r.courtyard_id, text=r.text,
-                       created_at=r.created_at, assignee=r.assignee_openid, urgent=bool(r.urgent))
-            for r in rows]
-
-
-# The sender's open tickets and those withdrawn lately, one statement (issue 24: one round trip and
-# one statement's overhead less per message); `_mine` tells them apart again.
-_open = _OPEN_TICKETS.add_columns(literal_column("0").label("withdrawn")).subquery()
-_gone = _WITHDRAWN.add_columns(literal_column("1").label("withdrawn")).subquery()
-_MINE = union_all(select(_open), select(_gone))
-
-
-def _mine(session: Session, openid: str, now: Any, limit: int = 10) -> tuple[list[TicketView], list[TicketView]]:
-    """The sender's (open tickets, tickets withdrawn within reconsider.WINDOW_HOURS), newest first, as
-    views: plain rows, no ORM objects to build and track."""
-    rows = session.connection().execute(_MINE, {
-        "openid": openid, "limit": limit, "since": now - timedelta(hours=reconsider.WINDOW_HOURS)}).all()
-    rows = sorted(rows, key=lambda r: r.id, reverse=True)
-    return _views([r for r in rows if not r.withdrawn]), _views([r for r in rows if r.withdrawn])
-
-
-_QUESTION_MARK = ("？", "?", "吗", "哪", "几", "什么", "啥")
-_ASKED = (  # built once (issue 24: building it per message cost more CPU than running it)
-    select(Ticket.ref, TicketEvent.kind, TicketEvent.note).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-    .where(Ticket.ref.in_(bindparam("refs", expanding=True)),
-           TicketEvent.kind.in_(("progress", "resident_followup")), TicketEvent.at >= bindparam("since"))
-    .order_by(TicketEvent.id)
-)
-
-
-def with_questions(session: Session, views: list[TicketView], now: Any) -> list[TicketView]:
-    """Mark the open tickets whose member asked the resident something lately (进展 R1001 请问是几号楼？):
-    the resident's next words answer it. One query, only for residents with open tickets."""
-    if not views:
-        return views
-    rows = session.connection().execute(
-        _ASKED, {"refs": [v.ref for v in views], "since": now - timedelta(hours=24)}).all()
-    last: dict[str | None, tuple[str, str | None]] = {}  # (refs are never None here: the IN above)
-    for r in rows:  # the newest wins: a resident's answer clears the member's question
-        last[r.ref] = (r.kind, r.note)
-    asked = {ref: note for ref, (kind, note) in last.items()
-             if kind == "progress" and note and any(q in note for q in _QUESTION_MARK)}
-    return [replace(v, question=asked[v.ref]) if v.ref in asked else v for v in views]
-
-
-def task_views(session: Session, openid: str, limit: int = 30) -> list[TicketView]:
-    """A council member's open tasks (assigned to them)."""
-    return _views(session.connection().execute(_TASKS, {"openid": openid, "limit": limit}).all())
-
-
 # The latest start of any event, per Steward (one per process), re-read after EVENTS_TTL seconds
 # and whenever this process writes an Event row: `bool(ctx.events)` is asked of every text
 # (handlers.events.matches_explicit: `ctx.events and guest_name(text)`), and "is there an upcoming
@@ -238,11 +169,10 @@ class LazyEvents(Sequence[EventView]):
 
 
 def build_context(session: Session, steward: Steward, msg: Inbound, courtyard: str | None,
-                  state: DialogueState | None = None) -> Context:
+                  state: DialogueState | None = None, mine_rows: list[Any] | None = None) -> Context:
     cfg = steward.config
     now = utcnow()
-    views, withdrawn = _mine(session, msg.openid, now)
-    mine = with_questions(session, views, now)
+    mine, withdrawn = sender_tickets(session, msg.openid, now, mine_rows)
     member = cfg.member(msg.openid)
     if member is not None:
         # Only configured members have a row worth reading (a deactivated one is not a member).
@@ -279,9 +209,29 @@ def _touch_statement(dialect: str, changed: tuple[str, ...]) -> Any:
         table.c.courtyard_id, table.c.no_default_offer)
 
 
-def touch_resident(session: Session, msg: Inbound, steward: Steward | None = None) -> tuple[str | None, bool]:
+@functools.cache
+def _touch_and_mine(changed: tuple[str, ...]) -> Any:
+    """PostgreSQL: the resident's upsert (a data-modifying CTE) and the sender's tickets (`_MINE`,
+    LEFT JOINed to its one row) in ONE statement — issue 24: one statement and round trip less on
+    every message. A CTE's INSERT gets no Python-side column defaults: every column is bound here."""
+    from sqlalchemy.dialects import postgresql
+
+    table = cast(Table, Resident.__table__)
+    names = ("openid", "created_at", "no_default_offer", "subscribed", "community_id", *changed)
+    stmt = postgresql.insert(table).values({c: bindparam(f"r_{c}", type_=table.c[c].type) for c in dict.fromkeys(names)})
+    set_ = {c: stmt.excluded[c] for c in changed} or {"openid": stmt.excluded.openid}
+    r = stmt.on_conflict_do_update(index_elements=[table.c.openid], set_=set_).returning(
+        table.c.courtyard_id, table.c.no_default_offer).cte("r")
+    m = MINE.subquery("m")
+    return select(r.c.courtyard_id.label("resident_courtyard"), r.c.no_default_offer.label("resident_no_offer"),
+                  m).select_from(r.outerjoin(m, true()))
+
+
+def touch_resident(session: Session, msg: Inbound, steward: Steward | None = None,
+                   mine: list[Any] | None = None) -> tuple[str | None, bool]:
     """Create or update the sender's resident row in one statement; return their courtyard and
-    whether they declined the default-courtyard offer."""
+    whether they declined the default-courtyard offer. With `mine` (a list) on PostgreSQL, the
+    sender's ticket rows for `build_context` are read in the same statement and put in it."""
     now = utcnow()
     changes: dict[str, Any] = {}
     if msg.kind != "event" or msg.event in ("subscribe", "scan", "click", "view", "location"):
@@ -291,10 +241,18 @@ def touch_resident(session: Session, msg: Inbound, steward: Steward | None = Non
         changes["subscribed"] = False
     elif msg.kind == "event" and msg.event == "subscribe":
         changes["subscribed"] = True
-    stmt = _touch_statement(session.get_bind().dialect.name, tuple(changes))
-    row = session.connection().execute(
-        stmt, {"openid": msg.openid, "created_at": now, "no_default_offer": False, **changes}).one()
-    courtyard, no_offer = row.courtyard_id, row.no_default_offer
+    conn = session.connection()
+    if mine is not None and conn.dialect.name == "postgresql":
+        values = {"openid": msg.openid, "created_at": now, "no_default_offer": False, "subscribed": True,
+                  "community_id": tenancy.community_of(session), **changes}
+        rows = conn.execute(_touch_and_mine(tuple(changes)), {f"r_{k}": v for k, v in values.items()}
+                            | mine_params(msg.openid, now)).all()
+        mine.extend(r for r in rows if r.id is not None)  # no tickets: the resident's row alone
+        courtyard, no_offer = rows[0].resident_courtyard, rows[0].resident_no_offer
+    else:
+        stmt = _touch_statement(conn.dialect.name, tuple(changes))
+        row = conn.execute(stmt, {"openid": msg.openid, "created_at": now, "no_default_offer": False, **changes}).one()
+        courtyard, no_offer = row.courtyard_id, row.no_default_offer
     # Council-member rows exist only for configured members (`ensure_member_row`): skip the query
     # for everyone else — nearly every message.
     if steward is None or steward.config.member(msg.openid) is not None:
@@ -323,13 +281,15 @@ def invitation_reply(session: Session, steward: Steward, msg: Inbound) -> str | 
 
 def handle(session: Session, steward: Steward, msg: Inbound, state: DialogueState | None = None) -> Handled:
     """Decide and carry out `msg` inside `session` (the caller commits, then calls `finish`)."""
-    courtyard, no_offer = touch_resident(session, msg, steward)
+    mine_rows: list[Any] = []
+    courtyard, no_offer = touch_resident(session, msg, steward, mine_rows)
+    read = mine_rows if session.connection().dialect.name == "postgresql" else None
     invited = invitation_reply(session, steward, msg)
     if invited is not None:
         kept = load_state(steward, msg.openid) if state is None else state
         outbox.of(session).deferred = True
         return Handled(invited, kept, Run(steward.config, msg, session), outbox.of(session))
-    ctx = build_context(session, steward, msg, courtyard, state)
+    ctx = build_context(session, steward, msg, courtyard, state, read)
     if no_offer and not ctx.state.declined_default:  # remembered in the database, not only for the TTL
         ctx.state = replace(ctx.state, declined_default=True)
     decision: Decision = decide(msg, ctx)

@@ -13,15 +13,17 @@ import logging
 from typing import Any, cast
 
 from blinker import Namespace
+from redis.exceptions import NoScriptError
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.services.inbound import dialogue_lock, intake, voice
+from bot.services.inbound import dialogue_lock, intake, replay_guard, voice
 from bot.services.uow.steward import Steward
 from bot.storage import spool
 from bot.storage.db import describe_error
 from bot.storage.models import InboundMessage
 from bot.wechat.messages import dedup_key
+from bot.wechat.security import QUERY_KEY, REPLAYED, Rejected, query_digests
 from handlers.base import Inbound
 from handlers.state import DialogueState
 
@@ -37,12 +39,14 @@ message_handled = Namespace().signal("message-handled")
 _INSERT_INBOUND = insert(cast(Table, InboundMessage.__table__))  # built once: executed with a dict of values
 
 
-def receive(steward: Steward, msg: Inbound, fields: dict[str, str], plain: str) -> str:
+def receive(steward: Steward, msg: Inbound, fields: dict[str, str], plain: str,
+            query: replay_guard.Query | None = None) -> str:
     """The passive reply for a verified message (`msg`, parsed from `fields`; "" for none). Never raises
-    for a failure of ours: the message is kept as `failed` or spooled, and WeChat gets `success`."""
+    for a failure of ours: the message is kept as `failed` or spooled, and WeChat gets `success`.
+    `query`: the webhook's signed query string, claimed with the message (Rejected(403): replayed)."""
     key = dedup_key(fields)
     openid, token = fields["FromUserName"], dialogue_lock.new_token()
-    seen, state = _claim(steward, key, openid, token)
+    seen, state = _claim(steward, key, openid, token, query)
     if seen is not None:
         return seen
 
@@ -117,28 +121,60 @@ def _store_failed(steward: Steward, key: str, fields: dict[str, str], plain: str
     return ""
 
 
-def _claim(steward: Steward, key: str, openid: str, token: str) -> tuple[str | None, DialogueState | None]:
-    """(None, dialogue state) if this message is new; else (the reply already given — \"\" while
-    still in progress —, None). Claim, the resident's dialogue lock and the state read share one
-    round trip; only when another message of his holds the lock (an album) is there a wait."""
+# The message's claim in ONE round trip (issue 24: was two — the used query string, then this):
+# [the signed query string's claim (a replay with another body: -1, nothing else set)], the de-dup
+# claim, the resident's dialogue lock (taken only when the claim is ours), the dialogue state.
+# A script, not a pipeline: a replayed query must leave no de-dup claim behind for its forged MsgId.
+# The digest is compared plainly: it is the body's sha256, nothing secret to time.
+_CLAIM = """
+if #KEYS == 4 then
+  local stored = redis.call('get', KEYS[4])
+  if stored and stored ~= ARGV[4] then return {-1} end
+  if not stored then redis.call('set', KEYS[4], ARGV[4], 'EX', ARGV[5]) end
+end
+if not redis.call('set', KEYS[1], '', 'NX', 'EX', ARGV[1]) then
+  return {0, redis.call('get', KEYS[1])}
+end
+local locked = redis.call('set', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3])
+return {1, locked and 1 or 0, redis.call('get', KEYS[3])}
+"""
+_CLAIM_SHA = hashlib.sha1(_CLAIM.encode()).hexdigest()
+
+
+def _run_claim(r: Any, keys: list[str], args: list[Any]) -> list[Any]:
     try:
-        pipe = steward.redis.pipeline(transaction=False)
-        pipe.set(SEEN_KEY.format(key), "", nx=True, ex=SEEN_TTL)
-        pipe.get(SEEN_KEY.format(key))
-        dialogue_lock.take_on(pipe, openid, token)
-        pipe.get(intake.DIALOGUE_KEY.format(openid))
-        claimed, seen, locked, state = pipe.execute()
-        if not claimed:
-            if locked:
-                dialogue_lock.release(steward.redis, openid, token)
-            return seen or "", None
-        if not locked:  # the state read above may be stale: read it again once the lock is ours
+        return r.evalsha(_CLAIM_SHA, len(keys), *keys, *args)
+    except NoScriptError:  # a fresh (or flushed) Redis: EVAL loads it for the next message
+        return r.eval(_CLAIM, len(keys), *keys, *args)
+
+
+def _claim(steward: Steward, key: str, openid: str, token: str,
+           query: replay_guard.Query | None) -> tuple[str | None, DialogueState | None]:
+    """(None, dialogue state) if this message is new; else (the reply already given — \"\" while
+    still in progress —, None). Raises Rejected(403) for a used query string with another body
+    (`query`: checked in the database when Redis is away). Only when another message of the
+    resident holds the lock (an album) is there a wait."""
+    keys = [SEEN_KEY.format(key), dialogue_lock.LOCK_KEY.format(openid), intake.DIALOGUE_KEY.format(openid)]
+    args: list[Any] = [SEEN_TTL, token, dialogue_lock.HOLD_MS]
+    if query is not None:
+        used, digest = query_digests(query.args, query.body)
+        keys.append(QUERY_KEY.format(used))
+        args += [digest, 2 * query.tolerance + 1]  # accepted while |now - timestamp| <= tolerance
+    try:
+        found = _run_claim(steward.redis, keys, args)
+        if found[0] == 1 and not found[1]:  # the state read may be stale: read it again once the lock is ours
             dialogue_lock.wait(steward.redis, openid, token)
-            state = steward.redis.get(intake.DIALOGUE_KEY.format(openid))
+            found[2] = steward.redis.get(intake.DIALOGUE_KEY.format(openid))
     except Exception:
         log.warning("Redis unavailable for de-duplication; the database constraint still holds")
+        if query is not None:
+            replay_guard.claim_in_database(steward, query.args, query.body, query.tolerance)
         return None, DialogueState()
-    return None, intake.parse_state(state)
+    if found[0] == -1:
+        raise Rejected(403, REPLAYED)
+    if found[0] == 0:
+        return found[1] or "", None
+    return None, intake.parse_state(found[2])
 
 
 def _remember(steward: Steward, key: str, reply: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -23,6 +24,16 @@ from bot.storage.models import UsedQuery
 from bot.wechat.security import REPLAYED, Rejected, query_digests
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A verified callback's signed query string and body: claimed in Redis with the message itself
+    (`receive._claim`, one round trip), or here in the database while Redis is away."""
+
+    args: dict[str, str]
+    body: bytes
+    tolerance: int
 
 
 def claim_in_database(steward: Steward, args: dict[str, str], body: bytes, tolerance: int) -> None:
