@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -153,11 +152,10 @@ def queue_push(
 
 
 def queue_pushes(session: Session, config: Config, ticket: Ticket, pushes: list[PushSpec],
-                 known: tuple[Collection[str], dict[str, Any]] | None = None) -> None:
+                 known: tuple[set[str], dict[str, Any]] | None = None) -> None:
     """Record several pushes of one ticket, as `queue_push` each. In the dispatch job (sending in
     process) the receivers' last messages are one read and the rows one INSERT: 4 statements → 2
-    per dispatch (tests/test_dispatch_cost.py). `known`: (openids, their last messages) read
-    already — the dispatch's routing read has them; the read is skipped when it covers every receiver."""
+    per dispatch (tests/test_dispatch_cost.py); none when `known` (openids read, their last messages) covers them."""
     box = outbox.of(session)
     if box.sender is None or len(pushes) < 2:  # rows named after their batch job: one at a time
         for p in pushes:
@@ -165,7 +163,7 @@ def queue_pushes(session: Session, config: Config, ticket: Ticket, pushes: list[
                        text=p.text, url=p.url)
         return
     receivers = {p.openid for p in pushes}
-    last = known[1] if known is not None and receivers <= set(known[0]) else last_messages(session, receivers)
+    last = known[1] if known is not None and receivers <= known[0] else last_messages(session, receivers)
     channels = [channel_after(config, last.get(p.openid), p.text) for p in pushes]
     rows = [_row(session, config, ticket, p, True, c) for p, c in zip(pushes, channels, strict=True)]
     session.flush()  # the ORM's pending changes first (the statement below goes past it)
@@ -283,10 +281,9 @@ _RECORD_SENT = (update(Push).where(Push.id == bindparam("push_id"))
 
 
 def record_sent(steward: Steward, rows: list[dict[str, Any]]) -> None:
-    """Mark sent pushes: one Core UPDATE by primary key, executed for all rows (no ORM bulk-update
-    machinery, no read-back), in autocommit — each row's UPDATE stands alone, so no session and no
-    BEGIN/COMMIT round trips (a dispatch's second transaction was ~10 % of its CPU). With row-level
-    security the transaction must carry its scope (tenancy), so there it is a session's."""
+    """Mark sent pushes: one Core UPDATE by primary key for all rows, in autocommit (no session, no
+    BEGIN/COMMIT: a dispatch's second transaction was ~10 % of its CPU); under row-level security a
+    session's transaction, which carries the scope (tenancy)."""
     now = utcnow()
     params = [{"push_id": r["id"], "status": r["status"], "channel": r["channel"], "wechat_msgid": r["wechat_msgid"],
                "error": r["error"], "at": now} for r in rows]
