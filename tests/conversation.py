@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from bot.domain import clock
 from bot.sandbox import state as sbx
+from bot.sandbox import window as sbx_window
 from bot.services.push.send import ensure_member_row
 from bot.services.sweep import sweep
 from bot.services.uow.steward import Steward
@@ -97,7 +98,7 @@ class Chat:
                 elif s.scalars(select(Resident).where(Resident.openid == openid)).first() is None:
                     s.add(Resident(openid=openid, last_message_at=now))
         for openid in openids:
-            sbx.note_user_message(self.steward.redis, openid)
+            sbx_window.note_user_message(self.steward.redis, openid)
 
     def openid(self, who: str) -> str:
         if who not in self.people:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.domain import clock
 from bot.sandbox import events as sbx_events
 from bot.sandbox import state as sbx
+from bot.sandbox import window as sbx_window
 from bot.services.push.delivery import record_delivery
 from bot.services.push.deployment import deployment_id
 from bot.services.push.send import client_msg_id
@@ -85,7 +86,7 @@ def test_within_48h_a_customer_service_message_is_used(steward_live):
     st = steward_live
     with st.session() as s:
         s.add(Resident(openid=RESIDENT, courtyard_id="c3", last_message_at=clock.utcnow()))
-    sbx.note_user_message(st.redis, RESIDENT)  # the sandbox's own 48 h window agrees
+    sbx_window.note_user_message(st.redis, RESIDENT)  # the sandbox's own 48 h window agrees
     tid = new_ticket(st)
     drain(st)
     notice = next(p for p in push_rows(st, tid) if p.kind == "notice")
@@ -129,7 +130,7 @@ def _notice(st, tid):
 def _wrote_just_now(st) -> None:
     with st.session() as s:  # within the 48 h window: the resident's notice goes customer-service
         s.add(Resident(openid=RESIDENT, courtyard_id="c3", last_message_at=clock.utcnow()))
-    sbx.note_user_message(st.redis, RESIDENT)
+    sbx_window.note_user_message(st.redis, RESIDENT)
 
 
 def _late_arrivals(st, openid: str, timeout: float = 10.0) -> list[dict]:
