@@ -122,7 +122,7 @@ def main() -> int:
             {"load client": os.getpid()}, args.pg_db if args.db == "pg" else None, db_url)
         if args.steps:
             return e2e_steps.run_steps(args, r, db_url, f"http://127.0.0.1:{web_port}/wechat", comps,
-                                       Messages(safe=False))
+                                       Messages(safe=False, residents=e2e_steps.residents_for(args)))
 
         make = Messages(safe=False)
         sent_at: dict[int, float] = {}
