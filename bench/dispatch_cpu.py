@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import redis as redis_lib  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from bench import loadgen  # noqa: E402
 from bench.webhook import fresh_pg  # noqa: E402
@@ -48,12 +48,6 @@ def noop() -> None:
 def ticks(pids: list[int]) -> int:
     """utime + stime of these processes and their children, in clock ticks."""
     return loadgen.cpu_ticks({"x": pids}, {})["x"]
-
-
-def pg_backends(engine, db: str, own: int) -> list[int]:  # noqa: ANN001
-    with engine.connect() as conn:
-        return [pid for (pid,) in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": db})
-                if pid != own]
 
 
 def main() -> int:
@@ -159,13 +153,12 @@ def main() -> int:
         loadgen.wait_http(f"http://127.0.0.1:{sbx_port}/healthz", procs[0])
         procs.append(loadgen.spawn([str(loadgen.VENV_BIN / "steward"), "worker"], env, work, work / "worker.log"))
         worker, sandbox = procs[1].popen.pid, procs[0].popen.pid
-        own_pid = engine.connect().connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
         run_batch(40)  # warm-up: imports, the token, prepared statements, the pools
         noop_batch(200)
         alert_batch(40)
         rows: dict[str, list[float]] = {"worker": [], "postgres": [], "sandbox": [], "noop": [], "wall": [], "push": [], "push_wall": []}
         for _ in range(args.batches):
-            backends = pg_backends(engine, args.pg_db, own_pid)
+            backends = loadgen.pg_backends(engine, args.pg_db)
             w0, p0, s0 = ticks([worker]), ticks(backends), ticks([sandbox])
             t0 = time.perf_counter()
             run_batch(args.size)

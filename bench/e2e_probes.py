@@ -16,6 +16,17 @@ SANDBOX_PREFIX = "steward:sandbox:"
 CMID = re.compile(r"^(?:[0-9a-f]+-)?t(\d+)-([a-z]+)-")  # the deployment id first (since the security merge)
 
 
+def waiting(r: redis.Redis) -> tuple[int, int]:
+    """Jobs waiting: on the dispatch queues (each community's and the plain one), and on the push
+    and urgent queues (the alerts, urgent tickets)."""
+    dispatch = sum(r.llen(k) for k in r.scan_iter("rq:queue:dispatch*"))
+    return dispatch, r.llen("rq:queue:push") + r.llen("rq:queue:urgent")
+
+
+def queued(r: redis.Redis) -> int:
+    return sum(waiting(r))
+
+
 class SandboxTap:
     """Polls the sandbox's outbound log (a capped Redis list) often enough never to miss an entry."""
 
@@ -80,8 +91,7 @@ class BacklogProbe:
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
-            dispatch = sum(self.r.llen(k) for k in self.r.scan_iter("rq:queue:dispatch*"))  # and per community
-            push = self.r.llen("rq:queue:push") + self.r.llen("rq:queue:urgent")  # urgent: alerts, urgent tickets
+            dispatch, push = waiting(self.r)
             with self.engine.connect() as conn:
                 received = conn.scalar(text("SELECT count(*) FROM tickets WHERE status = 'received'")) or 0
             self.samples.append((time.time() - self.t0, dispatch, push, received))

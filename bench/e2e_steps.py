@@ -22,21 +22,15 @@ import time
 from dataclasses import dataclass
 
 import redis
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 from bench import loadgen
-from bench.e2e_probes import CMID, BacklogProbe, SandboxTap, WindowTap
+from bench.e2e_probes import CMID, BacklogProbe, SandboxTap, WindowTap, queued
 from bench.webhook import Messages
 
 HZ = os.sysconf("SC_CLK_TCK")
 BOT = ("webhook", "workers", "postgres", "redis")
 OUTSIDE = ("sandbox (WeChat)", "load client")
-
-
-def queued(r: redis.Redis) -> int:
-    """Jobs waiting on the dispatch queues (each community's and the plain one), push and urgent."""
-    names = [k.decode() for k in r.scan_iter("rq:queue:dispatch*")] + ["rq:queue:push", "rq:queue:urgent"]
-    return sum(r.llen(k) for k in names)
 
 
 @dataclass
@@ -53,16 +47,11 @@ class Components:
         return loadgen.cpu_ticks(groups, {}, self.alone)
 
     def _pg_backends(self) -> list[int]:
-        # Only the bench database's backends: other PostgreSQL users of the machine are not the bot.
         engine = create_engine(self.engine_url, pool_size=1)
         try:
-            with engine.connect() as conn:
-                own = conn.scalar(text("SELECT pg_backend_pid()"))
-                pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"),
-                                    {"d": self.db_name}).scalars().all()
+            return loadgen.pg_backends(engine, str(self.db_name))
         finally:
             engine.dispose()
-        return [p for p in pids if p != own]
 
 
 def per_message(before: dict[str, int], after: dict[str, int], messages: int) -> dict[str, float]:

@@ -33,7 +33,7 @@ import redis  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from bench import e2e_steps, loadgen  # noqa: E402
-from bench.e2e_probes import CMID, BacklogProbe, SandboxTap, WindowTap  # noqa: E402
+from bench.e2e_probes import CMID, BacklogProbe, SandboxTap, WindowTap, queued  # noqa: E402
 from bench.webhook import Messages, fresh_pg  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -177,8 +177,7 @@ def main() -> int:
         deadline = time.time() + args.drain
         while time.time() < deadline:
             tap.poll()
-            queued = e2e_steps.queued(r)  # the alerts too
-            if len(first_push()) >= len(tickets_by_msg()) >= len(answers) - len(joined) and not queued:
+            if len(first_push()) >= len(tickets_by_msg()) >= len(answers) - len(joined) and not queued(r):  # alerts too
                 break
             time.sleep(0.5)
         tap.stop()

@@ -23,8 +23,10 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -379,6 +381,14 @@ def cpu_ticks(groups: dict[str, list[int]], by_name: dict[str, str], alone: dict
     for label, pid in (alone or {}).items():
         out[label] = table.get(pid, (0, "", 0))[2]
     return out
+
+
+def pg_backends(engine: Any, db: str) -> list[int]:
+    """The PostgreSQL backends serving database `db` (a bench's own database), but the one asking:
+    the bot's share of PostgreSQL's CPU, not the machine's other users'."""
+    with engine.connect() as conn:
+        return list(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
+                                 {"d": db}).scalars())
 
 
 def cpu_split(before: dict[str, int], after: dict[str, int], seconds: float) -> str:
